@@ -1,0 +1,12 @@
+// The case registry, in table order. Add a case: write bench/cases/NAME.ts with a default export
+// made by `defineCase`, and list it here.
+
+import type { AnyCase } from '../harness.js';
+import atAdd from './at_add.js';
+import cumsum from './cumsum.js';
+import ema from './ema.js';
+import euclid from './euclid.js';
+import fused from './fused.js';
+import sum from './sum.js';
+
+export const cases: AnyCase[] = [fused, sum, cumsum, ema, euclid, atAdd];

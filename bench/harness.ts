@@ -1,0 +1,384 @@
+// Benchmark harness: a registry of cases x columns, a timer, a cross-checker, a table printer and a
+// Markdown writer. Benchmarks are scripts (`npm run bench`), never timed tests.
+//
+// Vocabulary
+// - A *column* is an implementation family (plain JS, laxflow on CPU, jax-js, tfjs-cpu, ...). Its
+//   definition (bench/columns.ts) loads the library once and yields a context (the module), or
+//   throws: then every cell of the column prints `n/a (reason)`.
+// - A *case* (bench/cases/*.ts) is one computation: it makes the input data once, and for each
+//   column id gives an `Impl` that uploads inputs (untimed) and returns a `run()` closure that
+//   does the compute and reads the result back to a typed array (timed).
+// - Every cell is cross-checked against the `js` cell of its case before it is timed; a cell whose
+//   first result is outside the tolerance is reported as WRONG and never timed.
+//
+// Adding a column (e.g. `laxflow-webgpu`): add its context type to `ColumnContexts` and its
+// definition to `columns` in bench/columns.ts, then an `impls['laxflow-webgpu']` entry in the
+// cases that support it (cells without an entry print `n/a (no impl)`).
+// Adding a case: write bench/cases/NAME.ts exporting `defineCase({...})` and list it in
+// bench/cases/index.ts.
+
+import type { ColumnContexts, ColumnId } from './columns.js';
+
+/** What a run returns: the computed result, read back to host memory. */
+export type Output = Float32Array | Float64Array | Int32Array | Uint8Array | readonly number[] | number;
+
+/** A prepared cell: inputs uploaded, ready to run repeatedly. */
+export interface Prepared {
+  /** The timed region: compute + read back. Must not mutate the case inputs. */
+  run(): Output | Promise<Output>;
+  /** Frees what `prepare` made (tensors, jit caches). Untimed. */
+  dispose?(): void | Promise<void>;
+}
+
+export type PrepareFn<I, C> = (inputs: I, ctx: C) => Prepared | Promise<Prepared>;
+
+/** One cell's implementation: either a preparer (optionally with a note on its formulation) or `n/a`. */
+export type Impl<I, C> = { prepare: PrepareFn<I, C>; note?: string } | { na: string };
+
+export const impl = <I, C>(prepare: PrepareFn<I, C>, note?: string): Impl<I, C> => (note === undefined ? { prepare } : { prepare, note });
+export const na = (reason: string): { na: string } => ({ na: reason });
+
+export interface Tolerance {
+  rtol: number;
+  atol: number;
+}
+
+export interface BenchCase<I> {
+  /** Short id used on the command line (`--only=fused,sum`). */
+  id: string;
+  /** Row label in the tables. */
+  title: string;
+  /** One line on what is computed and on what data. */
+  description: string;
+  /** Makes the input data once per run of the case (deterministic). */
+  makeInputs(): I;
+  /** Cross-check tolerance against the `js` column: |got - ref| <= atol + rtol * |ref|. */
+  tolerance: Tolerance | ((ref: Float64Array) => Tolerance);
+  /** A target ratio (time / js time) for one column, printed as a final PASS/MISS line. */
+  target?: { column: ColumnId; maxRatio: number };
+  impls: { [K in ColumnId]?: Impl<I, ColumnContexts[K]> };
+}
+
+/** Type-erased case, as stored in the registry. */
+export type AnyCase = BenchCase<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export const defineCase = <I>(c: BenchCase<I>): AnyCase => c as AnyCase;
+
+export interface ColumnDef<K extends ColumnId> {
+  id: K;
+  /** One line for the docs: library, backend, how it is driven. */
+  description: string;
+  /** Loads the library once; throws (with a short message) when it is not available. */
+  load(): Promise<ColumnContexts[K]>;
+  /** Called before each cell of this column (e.g. `tf.setBackend`). */
+  activate?(ctx: ColumnContexts[K]): Promise<void> | void;
+}
+
+export type AnyColumn = { [K in ColumnId]: ColumnDef<K> }[ColumnId];
+
+// ---------------------------------------------------------------------------------------------
+// Timing
+
+export interface TimingOptions {
+  /** Aimed-at total time of the timed repetitions of one cell, in ms. */
+  targetMs: number;
+  minReps: number;
+  maxReps: number;
+  /** Warm-up: at least this many runs (the cross-check run included) ... */
+  warmupRuns: number;
+  /** ... or until this much time has gone into warm-up, whichever is later (capped by the runs' own length). */
+  warmupMs: number;
+  /** A run slower than this after warm-up gets only `slowReps` timed repetitions (marked `~`). */
+  slowRunMs: number;
+  slowReps: number;
+}
+
+export const defaultTiming: TimingOptions = { targetMs: 1000, minReps: 5, maxReps: 2000, warmupRuns: 3, warmupMs: 250, slowRunMs: 2500, slowReps: 2 };
+export const quickTiming: TimingOptions = { targetMs: 150, minReps: 5, maxReps: 200, warmupRuns: 2, warmupMs: 50, slowRunMs: 1000, slowReps: 1 };
+
+const gc = (globalThis as { gc?: () => void }).gc;
+export const hasGc = typeof gc === 'function';
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function timeOnce(p: Prepared): Promise<[number, Output]> {
+  const t0 = performance.now();
+  const out = await p.run();
+  return [performance.now() - t0, out];
+}
+
+export interface Timing {
+  medianMs: number;
+  minMs: number;
+  reps: number;
+  /** True when the cell was too slow for `minReps` repetitions. */
+  approx: boolean;
+}
+
+/** Warm-up (the first run is returned for the cross-check), then adaptive timed repetitions. */
+export async function measure(p: Prepared, opts: TimingOptions, check: (first: Output) => void): Promise<Timing> {
+  const [t1, first] = await timeOnce(p);
+  check(first);
+  let last = t1;
+  let runs = 1;
+  let spent = t1;
+  while (runs < opts.warmupRuns || (spent < opts.warmupMs && last < opts.slowRunMs)) {
+    [last] = await timeOnce(p);
+    runs++;
+    spent += last;
+  }
+  const approx = last > opts.slowRunMs;
+  const reps = approx ? opts.slowReps : Math.min(opts.maxReps, Math.max(opts.minReps, Math.ceil(opts.targetMs / Math.max(last, 1e-3))));
+  gc?.();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) times.push((await timeOnce(p))[0]);
+  return { medianMs: median(times), minMs: Math.min(...times), reps, approx };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cross-check
+
+export function toFloat64(o: Output): Float64Array {
+  if (typeof o === 'number') return Float64Array.of(o);
+  return Float64Array.from(o as ArrayLike<number>);
+}
+
+/** Returns null when `got` matches `ref` within tolerance, else a short description of the mismatch. */
+export function compare(got: Float64Array, ref: Float64Array, tol: Tolerance): string | null {
+  if (got.length !== ref.length) return `length ${got.length} != ${ref.length}`;
+  let worst = -1;
+  let worstExcess = 0;
+  let bad = 0;
+  let maxErr = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const err = Math.abs(got[i]! - ref[i]!);
+    if (!(err <= tol.atol + tol.rtol * Math.abs(ref[i]!))) {
+      // NaN lands here too
+      bad++;
+      const excess = Number.isNaN(err) ? Infinity : err / (tol.atol + tol.rtol * Math.abs(ref[i]!));
+      if (worst < 0 || excess > worstExcess) [worst, worstExcess] = [i, excess];
+    }
+    if (err > maxErr) maxErr = err;
+  }
+  if (bad === 0) return null;
+  return `${bad}/${ref.length} off; worst [${worst}] got ${got[worst]} want ${ref[worst]}; max abs err ${maxErr.toPrecision(3)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the registry
+
+export type Cell =
+  | { kind: 'time'; timing: Timing; note?: string }
+  | { kind: 'na'; reason: string }
+  | { kind: 'wrong'; reason: string; note?: string };
+
+export interface CaseResult {
+  case: AnyCase;
+  cells: Map<ColumnId, Cell>;
+}
+
+export interface RunOptions {
+  timing: TimingOptions;
+  log: (line: string) => void;
+}
+
+const errMessage = (e: unknown) => {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split('\n')[0]!.slice(0, 200);
+};
+
+export async function runCases(cases: readonly AnyCase[], columns: readonly AnyColumn[], opts: RunOptions): Promise<CaseResult[]> {
+  // Load every column once, up front (a failed load makes the whole column n/a).
+  const contexts = new Map<ColumnId, { ok: true; ctx: unknown } | { ok: false; reason: string }>();
+  for (const col of columns) {
+    try {
+      contexts.set(col.id, { ok: true, ctx: await col.load() });
+    } catch (e) {
+      contexts.set(col.id, { ok: false, reason: errMessage(e) });
+      opts.log(`  column ${col.id}: n/a (${errMessage(e)})`);
+    }
+  }
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    opts.log(`${c.id}: ${c.description}`);
+    const inputs = c.makeInputs();
+    const cells = new Map<ColumnId, Cell>();
+    let ref: Float64Array | null = null;
+    let tol: Tolerance | null = null;
+    for (const col of columns) {
+      const loaded = contexts.get(col.id)!;
+      const entry = c.impls[col.id] as Impl<unknown, unknown> | undefined;
+      let cell: Cell;
+      if (!loaded.ok) cell = { kind: 'na', reason: loaded.reason };
+      else if (entry === undefined) cell = { kind: 'na', reason: 'no impl' };
+      else if ('na' in entry) cell = { kind: 'na', reason: entry.na };
+      else if (col.id !== 'js' && ref === null) cell = { kind: 'na', reason: 'no js reference to check against' };
+      else {
+        let prepared: Prepared | null = null;
+        try {
+          await (col.activate as ((ctx: unknown) => Promise<void> | void) | undefined)?.(loaded.ctx);
+          prepared = await entry.prepare(inputs, loaded.ctx);
+          let mismatch: string | null = null;
+          const timing = await measure(prepared, opts.timing, (first) => {
+            const got = toFloat64(first);
+            if (col.id === 'js') {
+              ref = got;
+              tol = typeof c.tolerance === 'function' ? c.tolerance(got) : c.tolerance;
+            } else {
+              mismatch = compare(got, ref!, tol!);
+              if (mismatch !== null) throw new WrongResult(mismatch);
+            }
+          });
+          cell = { kind: 'time', timing, ...(entry.note !== undefined ? { note: entry.note } : {}) };
+        } catch (e) {
+          if (e instanceof WrongResult) cell = { kind: 'wrong', reason: e.message, ...(entry.note !== undefined ? { note: entry.note } : {}) };
+          else cell = { kind: 'na', reason: errMessage(e) };
+        } finally {
+          try {
+            await prepared?.dispose?.();
+          } catch (e) {
+            opts.log(`  ${col.id}: dispose failed: ${errMessage(e)}`);
+          }
+        }
+      }
+      cells.set(col.id, cell);
+      opts.log(`  ${col.id.padEnd(14)} ${describeCell(cell, cells.get('js'))}`);
+      gc?.();
+    }
+    results.push({ case: c, cells });
+  }
+  return results;
+}
+
+class WrongResult extends Error {}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+export function fmtMs(ms: number): string {
+  if (ms >= 100) return `${ms.toFixed(0)} ms`;
+  if (ms >= 10) return `${ms.toFixed(1)} ms`;
+  if (ms >= 1) return `${ms.toFixed(2)} ms`;
+  if (ms >= 0.01) return `${ms.toFixed(3)} ms`;
+  return `${(ms * 1000).toFixed(2)} µs`;
+}
+
+export const fmtRatio = (r: number) => (r >= 100 ? `${r.toFixed(0)}x` : r >= 10 ? `${r.toFixed(1)}x` : `${r.toFixed(2)}x`);
+
+export function ratioOf(cell: Cell | undefined, js: Cell | undefined): number | null {
+  if (cell?.kind !== 'time' || js?.kind !== 'time') return null;
+  return cell.timing.medianMs / js.timing.medianMs;
+}
+
+function describeCell(cell: Cell, js: Cell | undefined): string {
+  if (cell.kind === 'na') return `n/a (${cell.reason})`;
+  if (cell.kind === 'wrong') return `WRONG (${cell.reason})`;
+  const r = ratioOf(cell, js);
+  return `${fmtMs(cell.timing.medianMs)}${cell.timing.approx ? '~' : ''}${r === null ? '' : ` (${fmtRatio(r)})`}  [${cell.timing.reps} reps, min ${fmtMs(cell.timing.minMs)}]`;
+}
+
+const shortReason = (r: string, max = 48) => (r.length <= max ? r : `${r.slice(0, max - 1)}…`);
+
+/** Table cell text: `12.3 ms (0.52x)`, `n/a (reason)` or `WRONG`. Notes are referenced as `[n]`. */
+function cellText(cell: Cell, js: Cell | undefined, noteRef: (note: string) => string, reasonMax: number): string {
+  if (cell.kind === 'na') return `n/a (${shortReason(cell.reason, reasonMax)})`;
+  const mark = cell.note !== undefined ? ` ${noteRef(cell.note)}` : '';
+  if (cell.kind === 'wrong') return `WRONG${mark}`;
+  const r = ratioOf(cell, js);
+  const ratio = r === null ? '' : ` (${fmtRatio(r)})`;
+  return `${fmtMs(cell.timing.medianMs)}${cell.timing.approx ? '~' : ''}${ratio}${mark}`;
+}
+
+interface TableModel {
+  header: string[];
+  rows: string[][];
+  notes: string[];
+  details: string[];
+  targets: string[];
+}
+
+function buildTable(results: readonly CaseResult[], columns: readonly AnyColumn[], reasonMax: number): TableModel {
+  const notes: string[] = [];
+  const noteRef = (n: string) => {
+    let i = notes.indexOf(n);
+    if (i < 0) i = notes.push(n) - 1;
+    return `[${i + 1}]`;
+  };
+  const header = ['benchmark', ...columns.map((c) => c.id)];
+  const rows: string[][] = [];
+  const details: string[] = [];
+  const targets: string[] = [];
+  for (const r of results) {
+    const js = r.cells.get('js');
+    rows.push([r.case.title, ...columns.map((col) => cellText(r.cells.get(col.id)!, js, noteRef, reasonMax))]);
+    for (const col of columns) {
+      const cell = r.cells.get(col.id)!;
+      if (cell.kind === 'wrong') details.push(`${r.case.id} / ${col.id}: WRONG: ${cell.reason}`);
+      if (cell.kind === 'na' && cell.reason.length > reasonMax) details.push(`${r.case.id} / ${col.id}: n/a: ${cell.reason}`);
+    }
+    if (r.case.target) targets.push(targetLine(r));
+  }
+  return { header, rows, notes, details, targets };
+}
+
+export function targetLine(r: CaseResult): string {
+  const t = r.case.target!;
+  const cell = r.cells.get(t.column);
+  const head = `target ${r.case.id.padEnd(8)} ${t.column}: `;
+  const want = `target <= ${t.maxRatio}x js`;
+  if (cell === undefined) return `${head}not run (${want})`;
+  if (cell.kind === 'na') return `${head}n/a (${cell.reason}) (${want})`;
+  if (cell.kind === 'wrong') return `${head}WRONG RESULT (${want})`;
+  const ratio = ratioOf(cell, r.cells.get('js'));
+  if (ratio === null) return `${head}${fmtMs(cell.timing.medianMs)}, no js time to compare (${want})`;
+  return `${head}${fmtRatio(ratio)} js (${want}) ${ratio <= t.maxRatio ? 'PASS' : 'MISS'}`;
+}
+
+/** Plain-text table for the terminal. */
+export function renderText(results: readonly CaseResult[], columns: readonly AnyColumn[]): string {
+  const t = buildTable(results, columns, 40);
+  const all = [t.header, ...t.rows];
+  const widths = t.header.map((_, j) => Math.max(...all.map((row) => row[j]!.length)));
+  const line = (row: string[]) => row.map((s, j) => s.padEnd(widths[j]!)).join(' | ').trimEnd();
+  const out = [line(t.header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...t.rows.map(line)];
+  out.push('', 'median time per run (ratio = time / js time, lower is better); ~ = too slow for 5 reps');
+  t.notes.forEach((n, i) => out.push(`[${i + 1}] ${n}`));
+  for (const d of t.details) out.push(d);
+  if (t.targets.length > 0) out.push('', ...t.targets);
+  return out.join('\n');
+}
+
+export interface Environment {
+  machine: string[];
+  versions: [string, string][];
+  command: string;
+}
+
+const mdEscape = (s: string) => s.replace(/\|/g, '\\|');
+
+/** Markdown rendering of the same table, with the machine and versions. */
+export function renderMarkdown(results: readonly CaseResult[], columns: readonly AnyColumn[], env: Environment): string {
+  const t = buildTable(results, columns, 60);
+  const out: string[] = [];
+  out.push('## Machine', '', ...env.machine.map((m) => `- ${m}`), '');
+  out.push('## Versions', '', '| package | version |', '| --- | --- |', ...env.versions.map(([n, v]) => `| ${n} | ${v} |`), '');
+  out.push('## Columns', '', ...columns.map((c) => `- \`${c.id}\`: ${c.description}`), '');
+  out.push('## Benchmarks', '', ...results.map((r) => `- **${r.case.title}** (\`${r.case.id}\`): ${r.case.description}`), '');
+  out.push('## Results', '');
+  out.push('Median wall time per run; in parentheses the ratio to the `js` column (time / js time, lower is better). `~` marks a cell too slow for 5 repetitions.', '');
+  out.push(`| ${t.header.map(mdEscape).join(' | ')} |`, `|${t.header.map((_, j) => (j === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
+  for (const row of t.rows) out.push(`| ${row.map(mdEscape).join(' | ')} |`);
+  out.push('');
+  if (t.notes.length > 0 || t.details.length > 0) {
+    t.notes.forEach((n, i) => out.push(`${i + 1}. ${n}`));
+    if (t.details.length > 0) out.push('', ...t.details.map((d) => `- ${d}`));
+    out.push('');
+  }
+  if (t.targets.length > 0) out.push('## Targets (laxflow)', '', '```', ...t.targets, '```', '');
+  out.push(`Command: \`${env.command}\``, '');
+  return out.join('\n');
+}

@@ -1,0 +1,50 @@
+// TensorFlow.js (tfjs-core + the cpu and wasm backends) in Node.
+//
+// Gotchas handled here:
+// - Under Node, `import '@tensorflow/tfjs-core'` resolves to the CommonJS node bundle (the package
+//   has no `exports` map), and so do the backends: they share one engine, so both columns use one
+//   `tf` object and switch with `tf.setBackend`; tensors must be created after the switch (a tensor
+//   made under another backend is silently copied over on first use).
+// - tfjs-core alone has no chained ops (`x.mul(y)` is undefined unless
+//   `@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops` is imported): the
+//   cases use the functional API (`tf.mul(x, y)`).
+// - The cpu backend prints a "install tfjs-node" banner on first use unless prod mode is on.
+// - The wasm backend loads its .wasm with `fs` from the path given to `setWasmPaths` (a directory
+//   prefix ending in `/`, a file path, not a URL). In Node it picks the SIMD build;
+//   `WASM_HAS_MULTITHREAD_SUPPORT` is false there, so it runs single-threaded.
+
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+export type Tf = typeof import('@tensorflow/tfjs-core');
+
+let tfPromise: Promise<Tf> | null = null;
+
+async function loadCore(): Promise<Tf> {
+  const tf = await import('@tensorflow/tfjs-core');
+  tf.enableProdMode();
+  return tf;
+}
+
+export async function loadTf(backend: 'cpu' | 'wasm'): Promise<Tf> {
+  tfPromise ??= loadCore();
+  const tf = await tfPromise;
+  if (backend === 'cpu') {
+    await import('@tensorflow/tfjs-backend-cpu');
+  } else {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const require = createRequire(import.meta.url);
+    const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+    wasm.setWasmPaths(dir + path.sep);
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`);
+  await tf.ready();
+  return tf;
+}
+
+export async function activateTf(tf: Tf, backend: 'cpu' | 'wasm'): Promise<void> {
+  if (tf.getBackend() !== backend) {
+    if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`);
+    await tf.ready();
+  }
+}

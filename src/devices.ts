@@ -1,0 +1,49 @@
+// Backend selection: `init({ backend })`. The CPU backend is the default everywhere;
+// `auto` takes WebGPU where an adapter exists and says which backend it chose, once.
+
+import type { TypedArray } from './graph/dtype.js';
+import { cpuBackend } from './cpu/backend.js';
+import { oracleBackend } from './cpu/oracle_backend.js';
+import type { LaxArray } from './operators/array.js';
+import { currentBackend, realizeNodes, setBackend, type Backend } from './scheduler/realize.js';
+
+export type BackendName = 'auto' | 'cpu' | 'webgpu' | 'oracle';
+
+/** Optional backends register a loader here (WebGPU lives in src/gpu). */
+const loaders = new Map<string, () => Promise<Backend | null>>();
+export function registerBackend(name: string, load: () => Promise<Backend | null>): void {
+  loaders.set(name, load);
+}
+
+let announced = false;
+
+/** Choose the backend; returns its name. */
+export async function init(opts: { backend?: BackendName; quiet?: boolean } = {}): Promise<string> {
+  const want = opts.backend ?? 'auto';
+  let chosen: Backend | null = null;
+  if (want === 'cpu') chosen = cpuBackend;
+  else if (want === 'oracle') chosen = oracleBackend;
+  else {
+    const load = loaders.get('webgpu');
+    chosen = load ? await load() : null;
+    if (!chosen && want === 'webgpu') throw new Error('init: no WebGPU adapter is available');
+    chosen ??= cpuBackend;
+  }
+  setBackend(chosen);
+  if (want === 'auto' && !announced && !opts.quiet) {
+    announced = true;
+    console.info(`laxflow: using the ${chosen.name} backend`);
+  }
+  return chosen.name;
+}
+
+/** The name of the backend in use. */
+export const backendName = () => currentBackend().name;
+
+/** Compute several arrays in one schedule and return their values (copies). */
+export async function realize(...arrays: LaxArray[]): Promise<TypedArray[]> {
+  const bufs = await realizeNodes(arrays.map((a) => a.node));
+  return bufs.map((b) => b.slice());
+}
+
+setBackend(cpuBackend);

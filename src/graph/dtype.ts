@@ -1,0 +1,78 @@
+// Dtypes, their storage, and JAX's type promotion (x64 disabled).
+//
+// JS numbers are *weakly typed* as in JAX: an integer-valued number is a weak int32, any
+// other number a weak float32. A weak operand never widens a strong one:
+// `int32 + 1` is int32, `int32 + 1.5` is float32, `float32 * 2` is float32.
+
+export type DType = 'float32' | 'int32' | 'uint32' | 'bool';
+export const dtypes: readonly DType[] = ['float32', 'int32', 'uint32', 'bool'];
+
+export type TypedArray = Float32Array | Int32Array | Uint32Array | Uint8Array;
+
+type TypedArrayCtor = Float32ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
+export const storage: { [D in DType]: TypedArrayCtor } = {
+  float32: Float32Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  bool: Uint8Array,
+};
+
+export function allocate(dtype: DType, size: number): TypedArray {
+  return new storage[dtype](size);
+}
+
+export function isDType(x: unknown): x is DType {
+  return typeof x === 'string' && (dtypes as readonly string[]).includes(x);
+}
+
+export const isFloat = (d: DType) => d === 'float32';
+export const isInt = (d: DType) => d === 'int32' || d === 'uint32';
+
+/** A dtype with JAX's weak-type flag (only JS number literals are weak). */
+export interface TypeInfo {
+  dtype: DType;
+  weak: boolean;
+}
+
+// Join of two strong dtypes on JAX's lattice, canonicalized for x64 disabled
+// (int32 ∨ uint32 = int64 -> int32).
+const strongJoin: { [A in DType]: { [B in DType]: DType } } = {
+  bool: { bool: 'bool', int32: 'int32', uint32: 'uint32', float32: 'float32' },
+  int32: { bool: 'int32', int32: 'int32', uint32: 'int32', float32: 'float32' },
+  uint32: { bool: 'uint32', int32: 'int32', uint32: 'uint32', float32: 'float32' },
+  float32: { bool: 'float32', int32: 'float32', uint32: 'float32', float32: 'float32' },
+};
+
+/** jnp.result_type for two operands. */
+export function promote(a: TypeInfo, b: TypeInfo): TypeInfo {
+  if (a.weak === b.weak) return { dtype: strongJoin[a.dtype][b.dtype], weak: a.weak };
+  const [strong, weak] = a.weak ? [b, a] : [a, b];
+  // A weak int keeps the strong kind unless it is bool; a weak float keeps only floats.
+  if (weak.dtype === 'float32') return { dtype: 'float32', weak: false };
+  if (weak.dtype === 'bool') return strong;
+  return { dtype: strong.dtype === 'bool' ? 'int32' : strong.dtype, weak: false };
+}
+
+export function promoteAll(types: TypeInfo[]): TypeInfo {
+  return types.reduce((a, b) => promote(a, b));
+}
+
+/** The weak type of a JS scalar. */
+export function scalarType(x: number | boolean): TypeInfo {
+  if (typeof x === 'boolean') return { dtype: 'bool', weak: true };
+  return { dtype: Number.isInteger(x) ? 'int32' : 'float32', weak: true };
+}
+
+/** Convert a JS number to the value stored for `dtype` (float32 rounding, int wrap). */
+export function castScalar(x: number, dtype: DType): number {
+  switch (dtype) {
+    case 'float32':
+      return Math.fround(x);
+    case 'int32':
+      return Number.isFinite(x) ? Math.trunc(x) | 0 : Number.isNaN(x) ? 0 : x > 0 ? 2147483647 : -2147483648;
+    case 'uint32':
+      return Number.isFinite(x) ? Math.trunc(x) >>> 0 : Number.isNaN(x) || x < 0 ? 0 : 4294967295;
+    case 'bool':
+      return x !== 0 ? 1 : 0;
+  }
+}

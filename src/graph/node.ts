@@ -1,0 +1,98 @@
+// The one IR node type: immutable and hash-consed, so identical subgraphs are the same
+// object and caches can key on `id`. Shape and dtype are inferred at construction by the
+// primitive's shape rule, so bad input throws at the user's call.
+//
+// Liveness (for in-place `.at` updates): `users` counts live consumer nodes and `handles`
+// counts live user-facing Arrays; both go down when the garbage collector reclaims them
+// (FinalizationRegistry). A realized node with no handles and a single user can give its
+// buffer to that user.
+
+import type { DType, TypedArray } from './dtype.js';
+import type { Prim, PrimParams } from './prims.js';
+import type { Shape } from './shape.js';
+import { shapeRules, type Aval } from './shape_rules.js';
+
+let nextId = 0;
+
+export class Node<P extends Prim = Prim> {
+  readonly id = nextId++;
+  /** Realized value on the host, when computed and kept. */
+  buf: TypedArray | undefined = undefined;
+  /** Live Arrays wrapping this node. */
+  handles = 0;
+  /** Live nodes that take this node as an input. */
+  users = 0;
+  /** Set when an in-place update took this node's buffer and it can no longer be read. */
+  consumed = false;
+
+  constructor(
+    readonly prim: P,
+    readonly inputs: readonly Node[],
+    readonly params: PrimParams[P],
+    readonly shape: Shape,
+    readonly dtype: DType,
+    readonly weak: boolean,
+    /** Output avals of a tuple node (scan); empty otherwise. */
+    readonly tuple: readonly Aval[],
+  ) {}
+
+  get size(): number {
+    let n = 1;
+    for (const d of this.shape) n *= d;
+    return n;
+  }
+
+  toString(): string {
+    return `${this.prim}#${this.id}:${this.dtype}[${this.shape.join(',')}]`;
+  }
+}
+
+const table = new Map<string, WeakRef<Node>>();
+const forgetKey = new FinalizationRegistry<string>((key) => {
+  const ref = table.get(key);
+  if (ref && ref.deref() === undefined) table.delete(key);
+});
+const releaseInputs = new FinalizationRegistry<readonly Node[]>((inputs) => {
+  for (const x of inputs) x.users--;
+});
+
+// Objects without structure (host data, bodies) get a stable identity number for keys.
+const identities = new WeakMap<object, number>();
+let nextIdentity = 0;
+function identity(o: object): number {
+  let i = identities.get(o);
+  if (i === undefined) identities.set(o, (i = nextIdentity++));
+  return i;
+}
+
+function paramsKey(params: object): string {
+  return JSON.stringify(params, (_k, v) => {
+    if (v instanceof Node) return `#${v.id}`;
+    if (ArrayBuffer.isView(v)) return `@${identity(v)}`;
+    return v;
+  });
+}
+
+/** The node for `prim(inputs; params)`, shared with any identical existing node. */
+export function node<P extends Prim>(prim: P, inputs: readonly Node[], params: PrimParams[P]): Node<P> {
+  const key = `${prim}(${inputs.map((x) => x.id).join(',')})${paramsKey(params)}`;
+  const hit = table.get(key)?.deref();
+  if (hit) return hit as Node<P>;
+  const out = shapeRules[prim](inputs, params);
+  const tuple = Array.isArray(out) ? out : [];
+  const aval: Aval = Array.isArray(out) ? { shape: [], dtype: 'float32' } : out;
+  const n = new Node(prim, inputs, params, aval.shape, aval.dtype, aval.weak ?? false, tuple);
+  for (const x of inputs) x.users++;
+  if (inputs.length) releaseInputs.register(n, inputs);
+  table.set(key, new WeakRef(n));
+  forgetKey.register(n, key);
+  return n;
+}
+
+/** Number of live entries in the hash-consing table (for tests and leak checks). */
+export const consTableSize = () => table.size;
+
+/** The same primitive and params over new inputs. */
+export function withInputs(n: Node, inputs: readonly Node[]): Node {
+  return node(n.prim, inputs, n.params as never);
+}

@@ -1,0 +1,91 @@
+// The primitives: each is declared here once, by name, with the type of its params.
+// Every concern keeps a total table keyed by primitive (`{ [P in Prim]: Rule<P> }`):
+//   shape/dtype rule   src/graph/shape_rules.ts
+//   oracle rule        src/cpu/oracle.ts
+//   batching rule      src/operators/batching.ts
+//   lowerings          src/cpu/ (fused JS) and src/gpu/ (WGSL)
+// so the compiler names any primitive that lacks a rule.
+
+import type { DType, TypedArray } from './dtype.js';
+import type { Shape } from './shape.js';
+import type { Node } from './node.js';
+
+export const unaryPrims = [
+  'neg', 'abs', 'sign', 'sqrt', 'exp', 'log', 'log1p', 'expm1',
+  'sin', 'cos', 'tan', 'tanh', 'floor', 'ceil', 'round', 'not', 'isfinite',
+] as const;
+export type UnaryPrim = (typeof unaryPrims)[number];
+
+export const binaryPrims = [
+  'add', 'sub', 'mul', 'div', 'rem', 'pow', 'max', 'min', 'atan2',
+  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or', 'xor', 'shl', 'shr',
+] as const;
+export type BinaryPrim = (typeof binaryPrims)[number];
+
+export const comparisonPrims = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
+
+export const reducePrims = ['reduce_sum', 'reduce_max', 'reduce_min', 'reduce_prod'] as const;
+export type ReducePrim = (typeof reducePrims)[number];
+
+export const cumulativePrims = ['cumsum', 'cumprod', 'cummax', 'cummin'] as const;
+export type CumulativePrim = (typeof cumulativePrims)[number];
+
+export type ScatterMode = 'set' | 'add' | 'mul' | 'min' | 'max';
+
+/** A closed traced function: `outputs` depend on nothing but `params` and constants. */
+export interface Body {
+  readonly params: readonly Node[];
+  readonly outputs: readonly Node[];
+}
+
+type Elementwise = { [P in UnaryPrim | BinaryPrim]: Record<string, never> };
+type Reduce = { [P in ReducePrim]: { axes: readonly number[] } };
+type Cumulative = { [P in CumulativePrim]: { axis: number; reverse: boolean } };
+
+export interface PrimParams extends Elementwise, Reduce, Cumulative {
+  /** Host data. Weak when it came from a JS number. */
+  const: { data: TypedArray; shape: Shape; dtype: DType; weak: boolean };
+  /** A traced function's parameter (vmap, scan, jit). `id` makes it unique. */
+  param: { id: number; shape: Shape; dtype: DType };
+  iota: { shape: Shape; dtype: DType; axis: number };
+  /** lax.select(pred, onTrue, onFalse); all three of one shape. */
+  select: Record<string, never>;
+  /** Value conversion (lax.convert_element_type). */
+  cast: { dtype: DType };
+  /** Reinterpret the 32 bits (lax.bitcast_convert_type). */
+  bitcast: { dtype: DType };
+  /** lax.broadcast_in_dim: operand axis i becomes output axis dims[i]. */
+  broadcast: { shape: Shape; dims: readonly number[] };
+  reshape: { shape: Shape };
+  transpose: { perm: readonly number[] };
+  /** Static strided slice, limits exclusive. */
+  slice: { starts: readonly number[]; limits: readonly number[]; strides: readonly number[] };
+  rev: { axes: readonly number[] };
+  concat: { axis: number };
+  argmax: { axis: number };
+  argmin: { axis: number };
+  /** lax.dot_general with explicit contracting and batch axes; output is batch, lhs free, rhs free. */
+  dot: { lhsContract: readonly number[]; rhsContract: readonly number[]; lhsBatch: readonly number[]; rhsBatch: readonly number[] };
+  /** gather(operand, index): out[i] = operand.flat[index[i]], index clamped into range. */
+  gather: Record<string, never>;
+  /**
+   * scatter(operand, index, updates): a persistent patch of `operand`. For each i with
+   * 0 <= index[i] < operand.size, combine updates[i] into out.flat[index[i]] (in order).
+   * Out-of-range indices are dropped, as JAX drops out-of-bounds updates.
+   */
+  scatter: { mode: ScatterMode };
+  /**
+   * lax.scan. Inputs: [...consts, ...carryInit, ...xs]. The body maps params
+   * [...consts, ...carry, ...xSlices] to [...carryOut, ...ySlices]. A tuple node whose
+   * outputs are [...carryFinal, ...ys]; read them with `proj`.
+   */
+  scan: { body: Body; length: number; reverse: boolean; numConsts: number; numCarry: number };
+  /** Output `index` of a tuple node (scan). */
+  proj: { index: number };
+}
+
+export type Prim = keyof PrimParams;
+
+export const isUnary = (p: Prim): p is UnaryPrim => (unaryPrims as readonly string[]).includes(p);
+export const isBinary = (p: Prim): p is BinaryPrim => (binaryPrims as readonly string[]).includes(p);
+export const isElementwise = (p: Prim) => isUnary(p) || isBinary(p) || p === 'select' || p === 'cast' || p === 'bitcast';

@@ -1,0 +1,146 @@
+// Batching rules (vmap): for each primitive, how to compute it on inputs that carry an
+// extra leading batch axis. Values are `{ node, batched }`; a batched node has the batch
+// axis first. Unbatched inputs of a batched op are broadcast (free once fused).
+
+import { node, withInputs, type Node } from '../graph/node.js';
+import type { BinaryPrim, CumulativePrim, Prim, ReducePrim, UnaryPrim } from '../graph/prims.js';
+import { toposort } from '../graph/toposort.js';
+import { paramNode } from './trace.js';
+
+export interface BVal {
+  node: Node;
+  batched: boolean;
+}
+
+type Rule<P extends Prim> = (n: Node<P>, ins: BVal[], size: number) => BVal | BVal[];
+
+/** Give `v` a leading batch axis of `size` (broadcast when unbatched). */
+export function moveIn(v: BVal, size: number): Node {
+  if (v.batched) return v.node;
+  const s = v.node.shape;
+  return node('broadcast', [v.node], { shape: [size, ...s], dims: s.map((_, i) => i + 1) });
+}
+
+const up = (axes: readonly number[]) => axes.map((a) => a + 1);
+const batched = (n: Node): BVal => ({ node: n, batched: true });
+
+const elementwise = <P extends UnaryPrim | BinaryPrim | 'select' | 'cast' | 'bitcast'>(n: Node<P>, ins: BVal[], size: number) =>
+  batched(node(n.prim, ins.map((v) => moveIn(v, size)), n.params));
+
+const reduce = <P extends ReducePrim>(n: Node<P>, [x]: BVal[]) => batched(node(n.prim, [x.node], { axes: up(n.params.axes) } as never));
+const cumulative = <P extends CumulativePrim>(n: Node<P>, [x]: BVal[]) => batched(node(n.prim, [x.node], { axis: n.params.axis + 1, reverse: n.params.reverse } as never));
+const argReduce = <P extends 'argmax' | 'argmin'>(n: Node<P>, [x]: BVal[]) => batched(node(n.prim, [x.node], { axis: n.params.axis + 1 }));
+const leaf = (n: Node): never => {
+  throw new Error(`internal error: ${n.prim} has no inputs and cannot be batched`);
+};
+
+/** Per-example flat offsets `idx` into arrays of `n` elements, made global for the batch. */
+function offsetIndices(idx: Node, n: number, size: number, dropInvalid: boolean): Node {
+  const shape = idx.shape;
+  const int = (v: number) => node('broadcast', [node('const', [], { data: Int32Array.of(v), shape: [], dtype: 'int32', weak: false })], { shape, dims: [] });
+  const b = node('iota', [], { shape, dtype: 'int32', axis: 0 });
+  const global = node('add', [idx, node('mul', [b, int(n)], {})], {});
+  if (!dropInvalid) return global;
+  const ok = node('and', [node('ge', [idx, int(0)], {}), node('lt', [idx, int(n)], {})], {});
+  return node('select', [ok, global, int(-1)], {});
+}
+
+function scanRule(n: Node<'scan'>, ins: BVal[], size: number): BVal[] {
+  const { body, numConsts, numCarry, length, reverse } = n.params;
+  const flags = ins.map((v) => v.batched);
+  // Fixed point: a carry is batched if its init is, or if the body makes it so.
+  for (;;) {
+    const outs = batchGraph(body.outputs, new Map(body.params.map((p, i) => [p, { node: p, batched: flags[i] }])), size);
+    let changed = false;
+    for (let i = 0; i < numCarry; i++) {
+      if (outs[i].batched && !flags[numConsts + i]) (flags[numConsts + i] = true), (changed = true);
+    }
+    if (!changed) break;
+  }
+  // New body over batched params: xs are scanned over axis 0, so their batch axis is 1.
+  const newParams = body.params.map((p, i) => (flags[i] ? paramNode([size, ...p.shape], p.dtype) : p));
+  const env = new Map(body.params.map((p, i) => [p, { node: newParams[i], batched: flags[i] }]));
+  const outs = batchGraph(body.outputs, env, size);
+  const outNodes = outs.map((o, i) => (i < numCarry ? (flags[numConsts + i] ? moveIn(o, size) : o.node) : moveIn(o, size)));
+  const inputs = ins.map((v, i) => {
+    if (i < numConsts + numCarry) return flags[i] ? moveIn(v, size) : v.node;
+    if (!v.batched) return node('broadcast', [v.node], { shape: [v.node.shape[0], size, ...v.node.shape.slice(1)], dims: v.node.shape.map((_, k) => (k === 0 ? 0 : k + 1)) });
+    const perm = [1, 0, ...v.node.shape.slice(2).map((_, k) => k + 2)];
+    return node('transpose', [v.node], { perm });
+  });
+  const scan = node('scan', inputs, { body: { params: newParams, outputs: outNodes }, length, reverse, numConsts, numCarry });
+  return scan.tuple.map((_, i) => {
+    const out = node('proj', [scan], { index: i });
+    if (i < numCarry) return { node: out, batched: flags[numConsts + i] };
+    const perm = [1, 0, ...out.shape.slice(2).map((_, k) => k + 2)]; // ys [T, B, ...] -> [B, T, ...]
+    return batched(node('transpose', [out], { perm }));
+  });
+}
+
+export const batchingRules: { [P in Prim]: Rule<P> } = {
+  neg: elementwise, abs: elementwise, sign: elementwise, sqrt: elementwise, exp: elementwise,
+  log: elementwise, log1p: elementwise, expm1: elementwise, sin: elementwise, cos: elementwise,
+  tan: elementwise, tanh: elementwise, floor: elementwise, ceil: elementwise, round: elementwise,
+  not: elementwise, isfinite: elementwise,
+  add: elementwise, sub: elementwise, mul: elementwise, div: elementwise, rem: elementwise,
+  pow: elementwise, max: elementwise, min: elementwise, atan2: elementwise, eq: elementwise,
+  ne: elementwise, lt: elementwise, le: elementwise, gt: elementwise, ge: elementwise,
+  and: elementwise, or: elementwise, xor: elementwise, shl: elementwise, shr: elementwise,
+  select: elementwise, cast: elementwise, bitcast: elementwise,
+  const: leaf, param: leaf, iota: leaf,
+  broadcast: (n, [x], size) => batched(node('broadcast', [x.node], { shape: [size, ...n.params.shape], dims: [0, ...up(n.params.dims)] })),
+  reshape: (n, [x], size) => batched(node('reshape', [x.node], { shape: [size, ...n.params.shape] })),
+  transpose: (n, [x]) => batched(node('transpose', [x.node], { perm: [0, ...up(n.params.perm)] })),
+  slice: (n, [x], size) => {
+    const { starts, limits, strides } = n.params;
+    return batched(node('slice', [x.node], { starts: [0, ...starts], limits: [size, ...limits], strides: [1, ...strides] }));
+  },
+  rev: (n, [x]) => batched(node('rev', [x.node], { axes: up(n.params.axes) })),
+  concat: (n, ins, size) => batched(node('concat', ins.map((v) => moveIn(v, size)), { axis: n.params.axis + 1 })),
+  reduce_sum: reduce, reduce_max: reduce, reduce_min: reduce, reduce_prod: reduce,
+  argmax: argReduce, argmin: argReduce,
+  cumsum: cumulative, cumprod: cumulative, cummax: cumulative, cummin: cumulative,
+  dot: (n, [a, b], size) => {
+    const p = n.params;
+    return batched(
+      node('dot', [moveIn(a, size), moveIn(b, size)], {
+        lhsContract: up(p.lhsContract), rhsContract: up(p.rhsContract), lhsBatch: [0, ...up(p.lhsBatch)], rhsBatch: [0, ...up(p.rhsBatch)],
+      }),
+    );
+  },
+  gather: (n, [x, idx], size) => {
+    if (!x.batched) return batched(node('gather', [x.node, idx.node], {}));
+    const i = offsetIndices(moveIn(idx, size), n.inputs[0].size, size, false);
+    return batched(node('gather', [x.node, i], {}));
+  },
+  scatter: (n, [x, idx, upd], size) => {
+    const i = offsetIndices(moveIn(idx, size), n.inputs[0].size, size, true);
+    return batched(node('scatter', [moveIn(x, size), i, moveIn(upd, size)], n.params));
+  },
+  scan: scanRule,
+  proj: () => {
+    throw new Error('proj is batched with its tuple');
+  },
+};
+
+/** Batch the graph of `outputs` given batched values for some leaves (`env`). */
+export function batchGraph(outputs: readonly Node[], env: Map<Node, BVal>, size: number): BVal[] {
+  const tuples = new Map<Node, BVal[]>();
+  for (const n of toposort(outputs, (x) => env.has(x))) {
+    if (env.has(n)) continue;
+    if (n.prim === 'proj') {
+      const t = tuples.get(n.inputs[0]);
+      env.set(n, t ? t[(n as Node<'proj'>).params.index] : { node: n, batched: false });
+      continue;
+    }
+    const ins = n.inputs.map((x) => env.get(x)!);
+    if (!ins.some((v) => v.batched)) {
+      env.set(n, { node: ins.every((v, i) => v.node === n.inputs[i]) ? n : withInputs(n, ins.map((v) => v.node)), batched: false });
+      continue;
+    }
+    const out = (batchingRules[n.prim] as Rule<Prim>)(n, ins, size);
+    if (Array.isArray(out)) tuples.set(n, out);
+    else env.set(n, out);
+  }
+  return outputs.map((o) => env.get(o)!);
+}

@@ -1,0 +1,636 @@
+// NumPy-compatible array printing: `formatArray` returns exactly what `str(np.asarray(x))`
+// returns under NumPy 2.x's default print options, byte for byte, for the four laxflow dtypes.
+//
+// Why a port instead of `toString`: users compare laxflow output with NumPy/JAX output, and
+// the rules NumPy follows are intricate (shortest round-trip digits of the *float32* value,
+// shared column widths, scientific-notation switch, line wrapping, `...` summaries). Every
+// piece below is a faithful transcription of the NumPy code that implements it:
+//
+//   1. Dragon4 digit generation          numpy/_core/src/multiarray/dragon4.c  (Dragon4)
+//   2. positional / scientific layout    dragon4.c  (FormatPositional, FormatScientific)
+//   3. element formatters                numpy/_core/arrayprint.py  (FloatingFormat,
+//                                        IntegerFormat, BoolFormat)
+//   4. nesting, wrapping and summaries   arrayprint.py  (_leading_trailing, _formatArray,
+//                                        _extendLine, _extendLine_pretty)
+//   5. 0-d arrays print their scalar     scalartypes.c.src  (floattype_str, genint_type_str)
+//
+// Default print options assumed (np.get_printoptions()): precision=8, floatmode='maxprec',
+// threshold=1000, edgeitems=3, linewidth=75, suppress=False, sign='-', nanstr='nan',
+// infstr='inf', legacy=False. Only the code paths these options reach are ported (e.g. the
+// Dragon4 "exact" digit mode, used only by floatmode='fixed', is not).
+
+import type { DType, TypedArray } from '../graph/dtype.js';
+
+const THRESHOLD = 1000;
+const EDGEITEMS = 3;
+const LINEWIDTH = 75;
+const PRECISION = 8;
+const SEPARATOR = ' ';
+const NANSTR = 'nan';
+const INFSTR = 'inf';
+
+/**
+ * Print an array of `shape` (C order, `data` holding at least prod(shape) elements) the way
+ * NumPy's `str()` does.
+ */
+export function formatArray(data: TypedArray, shape: readonly number[], dtype: DType): string {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (data.length < size) {
+    throw new RangeError(`formatArray: ${data.length} elements given for shape [${shape.join(', ')}]`);
+  }
+  // str() of a 0-d array is str() of its scalar (_array_str_implementation).
+  if (shape.length === 0) return formatScalar(data[0]!, dtype);
+  // array2string: "treat as a null array if any of shape elements == 0".
+  if (size === 0) return '[]';
+
+  const strides = new Array<number>(shape.length);
+  for (let axis = shape.length - 1, stride = 1; axis >= 0; axis--) {
+    strides[axis] = stride;
+    stride *= shape[axis]!;
+  }
+  const summarize = size > THRESHOLD;
+  // The formatter is fitted to the printed elements only (_leading_trailing).
+  const shown = summarize ? leadingTrailing(data, shape, strides) : Array.from(data.subarray(0, size));
+  const formatElement = elementFormatter(shown, dtype);
+  return formatNested(shape, strides, (i) => formatElement(data[i]!), summarize ? '...' : '');
+}
+
+// ---------------------------------------------------------------------------------------------
+// 0-d arrays: str of the NumPy scalar.
+// ---------------------------------------------------------------------------------------------
+
+function formatScalar(x: number, dtype: DType): string {
+  switch (dtype) {
+    case 'bool':
+      return x ? 'True' : 'False';
+    case 'int32':
+    case 'uint32':
+      return String(x);
+    case 'float32':
+      return float32ScalarStr(Math.fround(x));
+  }
+}
+
+/** floattype_str: positional in [1e-4, 1e6) (and for 0/nan), scientific otherwise; shortest digits. */
+function float32ScalarStr(x: number): string {
+  const bits = float32Bits(x);
+  if (bits.special === 'nan') return NANSTR;
+  if (bits.special === 'inf') return (bits.negative ? '-' : '') + INFSTR;
+  const abs = Math.abs(x);
+  // The C code compares the float32 against the long double 1e-4L; no float32 lies between
+  // that and the double 1e-4, so a double comparison is exact here.
+  if (abs === 0 || (abs < 1e6 && abs >= 1e-4)) {
+    return formatPositional(bits, { cutoff: 'total', precision: -1, minDigits: -1, trim: '0', padLeft: -1, padRight: -1 });
+  }
+  return formatScientific(bits, { precision: -1, minDigits: -1, trim: '-', padLeft: -1, expDigits: -1 });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Element formatters (arrayprint.py: FloatingFormat, IntegerFormat, BoolFormat).
+// ---------------------------------------------------------------------------------------------
+
+function elementFormatter(shown: readonly number[], dtype: DType): (x: number) => string {
+  switch (dtype) {
+    case 'bool':
+      // " True" so that True and False align; only 0-d arrays drop the space.
+      return (x) => (x ? ' True' : 'False');
+    case 'int32':
+    case 'uint32':
+      return integerFormatter(shown);
+    case 'float32':
+      return floatingFormatter(shown.map(Math.fround));
+  }
+}
+
+/** IntegerFormat with sign='-': right-align to the widest of str(max), str(min). */
+function integerFormatter(values: readonly number[]): (x: number) => string {
+  let max = -Infinity;
+  let min = Infinity;
+  for (const v of values) {
+    if (v > max) max = v;
+    if (v < min) min = v;
+  }
+  const width = values.length > 0 ? Math.max(String(max).length, String(min).length) : 0;
+  return (x) => String(x).padStart(width);
+}
+
+type Trim = 'k' | '.' | '0' | '-';
+
+/** FloatingFormat(data, precision=8, floatmode='maxprec', suppress_small=False, sign='-'). */
+function floatingFormatter(data: readonly number[]): (x: number) => string {
+  // --- fillFormat ---
+  const finite = data.filter(Number.isFinite);
+  let expFormat = false;
+  let maxVal = -Infinity;
+  let minVal = Infinity;
+  for (const v of finite) {
+    if (v === 0) continue;
+    const a = Math.abs(v);
+    if (a > maxVal) maxVal = a;
+    if (a < minVal) minVal = a;
+  }
+  if (minVal !== Infinity) {
+    // All operands are float32 (NEP 50 casts the Python float literals to float32 too):
+    // exp_cutoff_max = 10.**min(8, finfo(float32).precision) = 1e6, and the ratio is a
+    // float32 division (which may overflow to inf).
+    if (maxVal >= 1e6 || minVal < Math.fround(1e-4) || Math.fround(maxVal / minVal) > 1000) {
+      expFormat = true;
+    }
+  }
+
+  let padLeft: number;
+  let padRight: number;
+  let precision = PRECISION;
+  let minDigits: number;
+  let trim: Trim;
+  let expSize = -1;
+  if (finite.length === 0) {
+    padLeft = 0;
+    padRight = 0;
+    trim = '.';
+    minDigits = -1;
+  } else if (expFormat) {
+    // First pass: shortest digits, to size the columns.
+    const strs = finite.map((x) =>
+      formatScientific(float32Bits(x), { precision, minDigits: -1, trim: '.', padLeft: -1, expDigits: -1 }),
+    );
+    let maxExp = 0;
+    let maxFrac = 0;
+    let maxInt = 0;
+    for (const s of strs) {
+      const e = s.indexOf('e');
+      const mant = e < 0 ? s : s.slice(0, e);
+      const exp = e < 0 ? '' : s.slice(e + 1);
+      const [intPart, fracPart] = splitDot(mant);
+      maxExp = Math.max(maxExp, exp.length);
+      maxFrac = Math.max(maxFrac, fracPart.length);
+      maxInt = Math.max(maxInt, intPart.length);
+    }
+    expSize = maxExp - 1;
+    trim = 'k';
+    precision = maxFrac;
+    minDigits = precision;
+    padLeft = maxInt;
+    padRight = expSize + 2 + precision;
+  } else {
+    const strs = finite.map((x) =>
+      formatPositional(float32Bits(x), { cutoff: 'fraction', precision, minDigits: -1, trim: '.', padLeft: -1, padRight: -1 }),
+    );
+    let maxFrac = 0;
+    let maxInt = 0;
+    for (const s of strs) {
+      const [intPart, fracPart] = splitDot(s);
+      maxFrac = Math.max(maxFrac, fracPart.length);
+      maxInt = Math.max(maxInt, intPart.length);
+    }
+    padLeft = maxInt;
+    padRight = maxFrac;
+    // floatmode 'maxprec': keep trimming, no minimum digit count.
+    trim = '.';
+    minDigits = 0;
+  }
+  // Non-finite values may need a wider integer column.
+  if (finite.length !== data.length) {
+    const neginf = data.some((v) => v === -Infinity) ? 1 : 0;
+    const offset = padRight + 1; // +1 for the decimal point
+    padLeft = Math.max(padLeft, NANSTR.length - offset, INFSTR.length + neginf - offset);
+  }
+
+  // --- __call__ ---
+  return (x: number): string => {
+    x = Math.fround(x);
+    if (!Number.isFinite(x)) {
+      const ret = Number.isNaN(x) ? NANSTR : (x < 0 ? '-' : '') + INFSTR;
+      return ' '.repeat(Math.max(0, padLeft + padRight + 1 - ret.length)) + ret;
+    }
+    const bits = float32Bits(x);
+    if (expFormat) {
+      return formatScientific(bits, { precision, minDigits, trim, padLeft, expDigits: expSize });
+    }
+    return formatPositional(bits, { cutoff: 'fraction', precision, minDigits, trim, padLeft, padRight });
+  };
+}
+
+/** Python's `int_part, frac_part = s.split('.')` (the formatted strings always hold one '.'). */
+function splitDot(s: string): [string, string] {
+  const i = s.indexOf('.');
+  return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nesting, wrapping and summaries (arrayprint.py: _leading_trailing, _formatArray).
+// ---------------------------------------------------------------------------------------------
+
+/** The elements that remain after keeping `EDGEITEMS` at both ends of every long axis. */
+function leadingTrailing(data: TypedArray, shape: readonly number[], strides: readonly number[]): number[] {
+  const out: number[] = [];
+  const visit = (axis: number, offset: number): void => {
+    if (axis === shape.length) {
+      out.push(data[offset]!);
+      return;
+    }
+    const n = shape[axis]!;
+    const stride = strides[axis]!;
+    if (n > 2 * EDGEITEMS) {
+      for (let i = 0; i < EDGEITEMS; i++) visit(axis + 1, offset + i * stride);
+      for (let i = n - EDGEITEMS; i < n; i++) visit(axis + 1, offset + i * stride);
+    } else {
+      for (let i = 0; i < n; i++) visit(axis + 1, offset + i * stride);
+    }
+  };
+  visit(0, 0);
+  return out;
+}
+
+/** _formatArray with separator ' ', next_line_prefix ' ' (str has no "array(" prefix). */
+function formatNested(
+  shape: readonly number[],
+  strides: readonly number[],
+  formatAt: (flatIndex: number) => string,
+  summaryInsert: string,
+): string {
+  const ndim = shape.length;
+  const recurse = (axis: number, offset: number, hangingIndent: string, currWidth: number): string => {
+    const axesLeft = ndim - axis;
+    if (axesLeft === 0) return formatAt(offset);
+
+    // When recursing, add a space to align with the '[' and reduce the line length by 1 (']').
+    const nextHangingIndent = hangingIndent + ' ';
+    const nextWidth = currWidth - 1;
+    const aLen = shape[axis]!;
+    const stride = strides[axis]!;
+    const showSummary = summaryInsert !== '' && 2 * EDGEITEMS < aLen;
+    const leadingItems = showSummary ? EDGEITEMS : 0;
+    const trailingItems = showSummary ? EDGEITEMS : aLen;
+    const child = (i: number) => recurse(axis + 1, offset + i * stride, nextHangingIndent, nextWidth);
+
+    let s = '';
+    if (axesLeft === 1) {
+      // Last axis: wrap elements that would not fit on one line.
+      const elemWidth = currWidth - Math.max(SEPARATOR.trimEnd().length, 1);
+      let line = hangingIndent;
+      for (let i = 0; i < leadingItems; i++) {
+        [s, line] = extendLinePretty(s, line, child(i), elemWidth, hangingIndent);
+        line += SEPARATOR;
+      }
+      if (showSummary) {
+        [s, line] = extendLine(s, line, summaryInsert, elemWidth, hangingIndent);
+        line += SEPARATOR;
+      }
+      for (let i = trailingItems; i > 1; i--) {
+        [s, line] = extendLinePretty(s, line, child(aLen - i), elemWidth, hangingIndent);
+        line += SEPARATOR;
+      }
+      [s, line] = extendLinePretty(s, line, child(aLen - 1), elemWidth, hangingIndent);
+      s += line;
+    } else {
+      // Other axes: rows separated by newlines, one blank line per extra dimension.
+      const lineSep = SEPARATOR.trimEnd() + '\n'.repeat(axesLeft - 1);
+      for (let i = 0; i < leadingItems; i++) s += hangingIndent + child(i) + lineSep;
+      if (showSummary) s += hangingIndent + summaryInsert + lineSep;
+      for (let i = trailingItems; i > 1; i--) s += hangingIndent + child(aLen - i) + lineSep;
+      s += hangingIndent + child(aLen - 1);
+    }
+    // Remove the hanging indent and wrap in [].
+    return '[' + s.slice(hangingIndent.length) + ']';
+  };
+  return recurse(0, 0, ' ', LINEWIDTH);
+}
+
+function extendLine(s: string, line: string, word: string, lineWidth: number, nextLinePrefix: string): [string, string] {
+  let needsWrap = line.length + word.length > lineWidth;
+  // Don't wrap lines if it won't help.
+  if (line.length <= nextLinePrefix.length) needsWrap = false;
+  if (needsWrap) {
+    s += line.trimEnd() + '\n';
+    line = nextLinePrefix;
+  }
+  return [s, line + word];
+}
+
+function extendLinePretty(
+  s: string,
+  line: string,
+  word: string,
+  lineWidth: number,
+  nextLinePrefix: string,
+): [string, string] {
+  const words = word.split('\n');
+  if (words.length === 1) return extendLine(s, line, word, lineWidth, nextLinePrefix);
+  const maxWordLength = Math.max(...words.map((w) => w.length));
+  let indent: string;
+  if (line.length + maxWordLength > lineWidth && line.length > nextLinePrefix.length) {
+    s += line.trimEnd() + '\n';
+    line = nextLinePrefix + words[0]!;
+    indent = nextLinePrefix;
+  } else {
+    indent = ' '.repeat(line.length);
+    line += words[0]!;
+  }
+  for (const w of words.slice(1)) {
+    s += line.trimEnd() + '\n';
+    line = indent + w;
+  }
+  line += ' '.repeat(maxWordLength - words[words.length - 1]!.length);
+  return [s, line];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dragon4 for IEEE binary32 (dragon4.c), with BigInt arithmetic.
+// ---------------------------------------------------------------------------------------------
+
+interface Float32Bits {
+  negative: boolean;
+  special: 'nan' | 'inf' | null;
+  /** value = mantissa * 2^exponent */
+  mantissa: bigint;
+  exponent: number;
+  /** Index of the highest set mantissa bit. */
+  mantissaBit: number;
+  /** The high margin is twice the low one (exact power of two, not the smallest normal). */
+  unequalMargins: boolean;
+}
+
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+
+/** Dragon4_PrintFloat_IEEE_binary32: split a float32 into Dragon4's integer form. */
+function float32Bits(x: number): Float32Bits {
+  f32Scratch[0] = x;
+  const bits = u32Scratch[0]!;
+  const floatMantissa = bits & 0x7fffff;
+  const floatExponent = (bits >>> 23) & 0xff;
+  const negative = bits >>> 31 !== 0;
+  if (floatExponent === 0xff) {
+    return { negative, special: floatMantissa === 0 ? 'inf' : 'nan', mantissa: 0n, exponent: 0, mantissaBit: 0, unequalMargins: false };
+  }
+  if (floatExponent !== 0) {
+    return {
+      negative,
+      special: null,
+      mantissa: BigInt((1 << 23) | floatMantissa),
+      exponent: floatExponent - 127 - 23,
+      mantissaBit: 23,
+      unequalMargins: floatExponent !== 1 && floatMantissa === 0,
+    };
+  }
+  return {
+    negative,
+    special: null,
+    mantissa: BigInt(floatMantissa),
+    exponent: 1 - 127 - 23,
+    mantissaBit: floatMantissa === 0 ? 0 : 31 - Math.clz32(floatMantissa),
+    unequalMargins: false,
+  };
+}
+
+type CutoffMode = 'total' | 'fraction';
+
+/** NumPy's repr scratch buffer; only bounds digit generation for unlimited precision. */
+const BUFFER_SIZE = 16384;
+const LOG10_2 = 0.30102999566398119521373889472449;
+
+const pow10Cache: bigint[] = [1n];
+function pow10(n: number): bigint {
+  for (let i = pow10Cache.length; i <= n; i++) pow10Cache.push(pow10Cache[i - 1]! * 10n);
+  return pow10Cache[n]!;
+}
+
+/**
+ * Dragon4 in DigitMode_Unique: the shortest digits that uniquely identify the float32 among
+ * its neighbours (ties of the last digit rounded to even), limited to `cutoffMax` digits and
+ * extended to at least `cutoffMin` digits (each counted per `cutoffMode`; -1 = no limit).
+ * Returns the digits and the decimal exponent of the first digit.
+ */
+function dragon4(
+  b: Float32Bits,
+  cutoffMode: CutoffMode,
+  cutoffMax: number,
+  cutoffMin: number,
+): { digits: string; exponent: number } {
+  const { mantissa, exponent, mantissaBit, unequalMargins } = b;
+  if (mantissa === 0n) return { digits: '0', exponent: 0 };
+
+  // value = scaledValue / scale; the margins are half the distance to the neighbours.
+  let scaledValue: bigint;
+  let scale: bigint;
+  let marginLow: bigint;
+  if (unequalMargins) {
+    if (exponent > 0) {
+      scaledValue = mantissa << BigInt(exponent + 2);
+      scale = 4n;
+      marginLow = 1n << BigInt(exponent);
+    } else {
+      scaledValue = mantissa << 2n;
+      scale = 1n << BigInt(-exponent + 2);
+      marginLow = 1n;
+    }
+  } else if (exponent > 0) {
+    scaledValue = mantissa << BigInt(exponent + 1);
+    scale = 2n;
+    marginLow = 1n << BigInt(exponent);
+  } else {
+    scaledValue = mantissa << 1n;
+    scale = 1n << BigInt(-exponent + 1);
+    marginLow = 1n;
+  }
+  const highFactor = unequalMargins ? 2n : 1n; // marginHigh = highFactor * marginLow
+
+  // Estimate floor(log10(v)) + 1 (correct or one too low).
+  let digitExponent = Math.ceil((mantissaBit + exponent) * LOG10_2 - 0.69);
+  if (cutoffMax >= 0 && cutoffMode === 'fraction' && digitExponent <= -cutoffMax) {
+    digitExponent = -cutoffMax + 1;
+  }
+  if (digitExponent > 0) {
+    scale *= pow10(digitExponent);
+  } else if (digitExponent < 0) {
+    const p = pow10(-digitExponent);
+    scaledValue *= p;
+    marginLow *= p;
+  }
+  if (scaledValue >= scale) {
+    digitExponent += 1;
+  } else {
+    scaledValue *= 10n;
+    marginLow *= 10n;
+  }
+
+  let cutoffMaxExponent = digitExponent - BUFFER_SIZE;
+  if (cutoffMax >= 0) {
+    const desired = cutoffMode === 'total' ? digitExponent - cutoffMax : -cutoffMax;
+    if (desired > cutoffMaxExponent) cutoffMaxExponent = desired;
+  }
+  let cutoffMinExponent = digitExponent;
+  if (cutoffMin >= 0) {
+    const desired = cutoffMode === 'total' ? digitExponent - cutoffMin : -cutoffMin;
+    if (desired < cutoffMinExponent) cutoffMinExponent = desired;
+  }
+  let outExponent = digitExponent - 1;
+
+  const isEven = (mantissa & 1n) === 0n;
+  const digits: number[] = [];
+  let low = false;
+  let high = false;
+  let outputDigit = 0;
+  for (;;) {
+    digitExponent -= 1;
+    const q = scaledValue / scale;
+    outputDigit = Number(q);
+    scaledValue -= q * scale;
+    const scaledValueHigh = scaledValue + marginLow * highFactor;
+    low = isEven ? scaledValue <= marginLow : scaledValue < marginLow;
+    high = isEven ? scaledValueHigh >= scale : scaledValueHigh > scale;
+    if (((low || high) && digitExponent <= cutoffMinExponent) || digitExponent === cutoffMaxExponent) break;
+    digits.push(outputDigit);
+    scaledValue *= 10n;
+    marginLow *= 10n;
+  }
+
+  // Round the last digit: down if only that is legal, otherwise to nearest (ties to even).
+  let roundDown = low;
+  if (low === high) {
+    const twice = scaledValue * 2n;
+    roundDown = twice < scale;
+    if (twice === scale) roundDown = (outputDigit & 1) === 0;
+  }
+  if (roundDown) {
+    digits.push(outputDigit);
+  } else if (outputDigit === 9) {
+    // Carry into the first non-nine digit, or output 1 at the next exponent.
+    for (;;) {
+      if (digits.length === 0) {
+        digits.push(1);
+        outExponent += 1;
+        break;
+      }
+      const d = digits.pop()!;
+      if (d !== 9) {
+        digits.push(d + 1);
+        break;
+      }
+    }
+  } else {
+    digits.push(outputDigit + 1);
+  }
+  return { digits: digits.join(''), exponent: outExponent };
+}
+
+interface PositionalOptions {
+  cutoff: CutoffMode;
+  precision: number;
+  minDigits: number;
+  trim: Trim;
+  padLeft: number;
+  padRight: number;
+}
+
+/** FormatPositional (unique digit mode, sign shown only when negative). */
+function formatPositional(b: Float32Bits, o: PositionalOptions): string {
+  const sign = b.negative ? '-' : '';
+  const { digits, exponent: printExponent } = dragon4(b, o.cutoff, o.precision, o.minDigits);
+  const numDigits = digits.length;
+  let body: string;
+  let numWholeDigits: number;
+  let numFractionDigits = 0;
+  if (printExponent >= 0) {
+    numWholeDigits = printExponent + 1;
+    if (numDigits <= numWholeDigits) {
+      body = digits + '0'.repeat(numWholeDigits - numDigits);
+    } else {
+      body = digits.slice(0, numWholeDigits) + '.' + digits.slice(numWholeDigits);
+      numFractionDigits = numDigits - numWholeDigits;
+    }
+  } else {
+    const numFractionZeros = -(printExponent + 1);
+    body = '0.' + '0'.repeat(numFractionZeros) + digits;
+    numFractionDigits = numFractionZeros + numDigits;
+    numWholeDigits = 1;
+  }
+  // Always add the decimal point, except in DptZeros ('-') mode.
+  if (o.trim !== '-' && numFractionDigits === 0) body += '.';
+
+  const addDigits = o.minDigits;
+  let desiredFractionalDigits = addDigits < 0 ? 0 : addDigits;
+  if (o.cutoff === 'total') desiredFractionalDigits = addDigits - numWholeDigits;
+  if (o.trim === '0') {
+    if (numFractionDigits === 0) {
+      body += '0';
+      numFractionDigits++;
+    }
+  } else if (o.trim === 'k' && desiredFractionalDigits > numFractionDigits) {
+    body += '0'.repeat(desiredFractionalDigits - numFractionDigits);
+    numFractionDigits = desiredFractionalDigits;
+  }
+  // Rounding may still leave trailing zeros: remove them per the trim mode.
+  if (o.trim !== 'k' && numFractionDigits > 0) {
+    while (body.endsWith('0')) {
+      body = body.slice(0, -1);
+      numFractionDigits--;
+    }
+    if (body.endsWith('.')) {
+      if (o.trim === '0') {
+        body += '0';
+        numFractionDigits++;
+      } else if (o.trim === '-') {
+        body = body.slice(0, -1);
+      }
+    }
+  }
+  if (o.padRight >= numFractionDigits) {
+    if (o.trim === '-' && numFractionDigits === 0) body += ' ';
+    body += ' '.repeat(o.padRight - numFractionDigits);
+  }
+  const leftPad = o.padLeft > numWholeDigits + sign.length ? o.padLeft - (numWholeDigits + sign.length) : 0;
+  return ' '.repeat(leftPad) + sign + body;
+}
+
+interface ScientificOptions {
+  precision: number;
+  minDigits: number;
+  trim: Trim;
+  padLeft: number;
+  expDigits: number;
+}
+
+/** FormatScientific (unique digit mode, sign shown only when negative). */
+function formatScientific(b: Float32Bits, o: ScientificOptions): string {
+  const sign = b.negative ? '-' : '';
+  const leftChars = 1 + sign.length;
+  const pad = o.padLeft > leftChars ? ' '.repeat(o.padLeft - leftChars) : '';
+  const { digits, exponent: printExponent } = dragon4(
+    b,
+    'total',
+    o.precision < 0 ? -1 : o.precision + 1,
+    o.minDigits < 0 ? -1 : o.minDigits + 1,
+  );
+  let body = digits[0]!;
+  let numFractionDigits = digits.length - 1;
+  if (numFractionDigits > 0) body += '.' + digits.slice(1);
+  if (o.trim !== '-' && numFractionDigits === 0) body += '.';
+
+  const addDigits = o.minDigits < 0 ? 0 : o.minDigits;
+  if (o.trim === '0') {
+    if (numFractionDigits === 0) {
+      body += '0';
+      numFractionDigits++;
+    }
+  } else if (o.trim === 'k' && addDigits > numFractionDigits) {
+    body += '0'.repeat(addDigits - numFractionDigits);
+    numFractionDigits = addDigits;
+  }
+  if (o.trim !== 'k' && numFractionDigits > 0) {
+    while (body.endsWith('0')) {
+      body = body.slice(0, -1);
+      numFractionDigits--;
+    }
+    if (o.trim === '0' && body.endsWith('.')) {
+      body += '0';
+      numFractionDigits++;
+    }
+  }
+
+  // Exponent: at least `expDigits` digits (2 by default, at most 5 of padding).
+  const expDigits = o.expDigits < 0 ? 2 : Math.min(o.expDigits, 5);
+  const expStr = String(Math.abs(printExponent)).padStart(expDigits, '0');
+  return pad + sign + body + 'e' + (printExponent >= 0 ? '+' : '-') + expStr;
+}

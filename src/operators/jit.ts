@@ -1,0 +1,55 @@
+// jit: trace `f` once per input signature (pytree structure, shapes, dtypes, weak types)
+// and replay the traced graph on later calls without running `f` again. The cache is
+// bounded (least recently used entries are dropped).
+
+import { withInputs, type Node } from '../graph/node.js';
+import { unflatten, type TreeDef } from '../graph/pytree.js';
+import { substitute } from '../graph/toposort.js';
+import { wrap } from './np.js';
+import { flattenNodes, paramNode } from './trace.js';
+
+interface Trace {
+  params: Node[];
+  outputs: Node[];
+  outDef: TreeDef;
+}
+
+export interface JitOptions {
+  /** Maximum number of traces kept (default 64). */
+  cacheSize?: number;
+}
+
+export interface Jitted<F> {
+  (...args: Parameters<F & ((...a: any[]) => any)>): ReturnType<F & ((...a: any[]) => any)>;
+  /** Number of traces cached, for tests. */
+  readonly cacheSize: number;
+  /** Number of times `f` was traced. */
+  readonly traceCount: number;
+}
+
+export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): Jitted<F> {
+  const limit = opts.cacheSize ?? 64;
+  const cache = new Map<string, Trace>();
+  let traces = 0;
+  const call = (...args: unknown[]) => {
+    const [nodes, def] = flattenNodes(args);
+    const key = JSON.stringify(def) + nodes.map((n) => `${n.dtype}${n.weak ? '~' : ''}[${n.shape.join(',')}]`).join(';');
+    let t = cache.get(key);
+    if (t) {
+      cache.delete(key); // move to most recently used
+    } else {
+      traces++;
+      const params = nodes.map((n) => paramNode(n.shape, n.dtype));
+      const out = f(...(unflatten(def, params.map(wrap)) as unknown[]));
+      const [outputs, outDef] = flattenNodes(out);
+      t = { params, outputs, outDef };
+      if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(key, t);
+    const outs = substitute(t.outputs, new Map(t.params.map((p, i) => [p, nodes[i]])), withInputs);
+    return unflatten(t.outDef, outs.map(wrap));
+  };
+  Object.defineProperty(call, 'cacheSize', { get: () => cache.size });
+  Object.defineProperty(call, 'traceCount', { get: () => traces });
+  return call as unknown as Jitted<F>;
+}

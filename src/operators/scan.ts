@@ -1,0 +1,80 @@
+// lax.scan: the body is traced once into a closed graph and the loop is one `scan` node.
+//
+// Semantics, as the reference loop in JAX's docstring:
+//   def scan(f, init, xs, length=None):
+//     carry = init; ys = []
+//     for x in xs:
+//       carry, y = f(carry, x)
+//       ys.append(y)
+//     return carry, np.stack(ys)
+
+import type { DType } from '../graph/dtype.js';
+import { node, type Node } from '../graph/node.js';
+import { treeEqual, treeString, unflatten, type TreeDef } from '../graph/pytree.js';
+import { fmtShape } from '../graph/shape.js';
+import { castNode, wrap } from './np.js';
+import { closeOver, flattenNodes, paramNode } from './trace.js';
+
+export interface ScanOptions {
+  length?: number;
+  reverse?: boolean;
+}
+
+interface Traced {
+  carryOut: Node[];
+  carryDef: TreeDef;
+  ys: Node[];
+  yDef: TreeDef;
+  params: Node[];
+}
+
+function traceBody(f: (carry: any, x: any) => unknown, carryInit: Node[], carryDef: TreeDef, xs: Node[], xDef: TreeDef): Traced {
+  const carryParams = carryInit.map((c) => paramNode(c.shape, c.dtype));
+  const xParams = xs.map((x) => paramNode(x.shape.slice(1), x.dtype));
+  const result = f(unflatten(carryDef, carryParams.map(wrap)), unflatten(xDef, xParams.map(wrap)));
+  if (!Array.isArray(result) || result.length !== 2) {
+    throw new TypeError(`scan body output must be a pair [carry, y], got ${Array.isArray(result) ? `an array of length ${result.length}` : typeof result}`);
+  }
+  const [carryOut, outDef] = flattenNodes(result[0]);
+  const [ys, yDef] = flattenNodes(result[1]);
+  if (!treeEqual(outDef, carryDef)) {
+    throw new TypeError(`scan body function carry input and carry output must have the same pytree structure, but they differ: the input carry is ${treeString(carryDef)} and the output carry is ${treeString(outDef)}`);
+  }
+  return { carryOut, carryDef, ys, yDef, params: [...carryParams, ...xParams] };
+}
+
+/** lax.scan(f, init, xs, {length, reverse}) -> [finalCarry, stackedYs]. */
+export function scan<C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X | null = null, opts: ScanOptions = {}): [C, Y] {
+  const [xNodes, xDef] = flattenNodes(xs);
+  const lengths = [...new Set(xNodes.map((x) => x.shape[0]))];
+  xNodes.forEach((x) => {
+    if (x.shape.length === 0) throw new TypeError('scan got value with no leading axis to scan over: xs leaves must have a leading axis');
+  });
+  if (lengths.length > 1) throw new TypeError(`scan got values with different leading axis sizes: ${xNodes.map((x) => x.shape[0]).join(', ')}`);
+  if (opts.length !== undefined && lengths.length && lengths[0] !== opts.length) {
+    throw new TypeError(`scan got \`length\` argument of ${opts.length} which disagrees with leading axis sizes ${fmtShape(lengths)}`);
+  }
+  const length = opts.length ?? lengths[0];
+  if (length === undefined) throw new TypeError('scan got no values to scan over and `length` not provided');
+
+  let [carryInit, carryDef] = flattenNodes(init);
+  let traced = traceBody(f, carryInit, carryDef, xNodes, xDef);
+  // A weakly typed initial carry (a JS number) takes the dtype the body gives it, as JAX
+  // promotes weak-typed carries; then the body is traced again with that dtype.
+  const promoted = carryInit.map((c, i) => (c.weak && c.dtype !== traced.carryOut[i].dtype ? castNode(c, traced.carryOut[i].dtype as DType) : c));
+  if (promoted.some((c, i) => c !== carryInit[i])) {
+    carryInit = promoted;
+    traced = traceBody(f, carryInit, carryDef, xNodes, xDef);
+  }
+  const { body, consts } = closeOver(traced.params, [...traced.carryOut, ...traced.ys]);
+  const scanNode = node('scan', [...consts, ...carryInit, ...xNodes], {
+    body,
+    length,
+    reverse: opts.reverse ?? false,
+    numConsts: consts.length,
+    numCarry: carryInit.length,
+  });
+  const outs = scanNode.tuple.map((_, i) => wrap(node('proj', [scanNode], { index: i })));
+  return [unflatten(carryDef, outs.slice(0, carryInit.length)) as C, unflatten(traced.yDef, outs.slice(carryInit.length)) as Y];
+}
+

@@ -1,0 +1,50 @@
+// Tracing: call a user function once on parameter nodes to capture its graph. Arrays are
+// already lazy graph nodes, so tracing is just calling `f` with Arrays over `param` nodes.
+
+import type { DType } from '../graph/dtype.js';
+import { node, withInputs, type Node } from '../graph/node.js';
+import type { Body } from '../graph/prims.js';
+import { flatten, type TreeDef } from '../graph/pytree.js';
+import type { Shape } from '../graph/shape.js';
+import { substitute, toposort } from '../graph/toposort.js';
+import { LaxArray } from './array.js';
+import { toNode, type ArrayLike } from './np.js';
+
+let nextParam = 0;
+
+export function paramNode(shape: Shape, dtype: DType): Node {
+  return node('param', [], { id: nextParam++, shape, dtype });
+}
+
+export const isLeaf = (x: unknown): boolean => x instanceof LaxArray || typeof x === 'number' || typeof x === 'boolean' || ArrayBuffer.isView(x);
+
+/** Flatten a pytree of user values into nodes. */
+export function flattenNodes(tree: unknown): [Node[], TreeDef] {
+  const [leaves, def] = flatten<ArrayLike>(tree, isLeaf);
+  return [leaves.map((l) => toNode(l)), def];
+}
+
+
+/**
+ * Close a traced body over its free values: every node that does not depend on `params`
+ * but feeds one that does (or is an output) becomes an explicit input ("const"), replaced
+ * in the body by a fresh parameter. Small constants stay inline.
+ */
+export function closeOver(params: readonly Node[], outputs: readonly Node[]): { body: Body; consts: Node[] } {
+  const paramSet = new Set(params);
+  const dependent = new Set<Node>();
+  for (const n of toposort(outputs)) {
+    if (paramSet.has(n) || n.inputs.some((x) => dependent.has(x))) dependent.add(n);
+  }
+  const inline = (n: Node) => (n.prim === 'const' && n.size <= 1) || n.prim === 'iota';
+  const frontier = new Set<Node>();
+  const consider = (x: Node) => {
+    if (!dependent.has(x) && !inline(x)) frontier.add(x);
+  };
+  for (const n of dependent) n.inputs.forEach(consider);
+  outputs.forEach(consider);
+  const consts = [...frontier];
+  const constParams = consts.map((c) => paramNode(c.shape, c.dtype));
+  const outs = substitute(outputs, new Map(consts.map((c, i) => [c, constParams[i]])), withInputs);
+  return { body: { params: [...constParams, ...params], outputs: outs }, consts };
+}

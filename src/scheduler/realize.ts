@@ -1,0 +1,48 @@
+// Realization: the moment work runs. A backend turns the graph reachable from some nodes
+// into their values; realized nodes keep their buffer and act as leaves afterwards.
+
+import type { TypedArray } from '../graph/dtype.js';
+import type { Node } from '../graph/node.js';
+
+export interface Backend {
+  readonly name: string;
+  /** Values of `outputs` (distinct, unrealized nodes). Realized inputs are read from `node.buf`. */
+  run(outputs: readonly Node[]): Promise<TypedArray[]> | TypedArray[];
+}
+
+let backend: Backend | undefined;
+
+export function setBackend(b: Backend): void {
+  backend = b;
+}
+
+export function currentBackend(): Backend {
+  if (!backend) throw new Error('laxflow: no backend registered');
+  return backend;
+}
+
+function distinctPending(nodes: readonly Node[]): Node[] {
+  return [...new Set(nodes.filter((n) => n.buf === undefined))];
+}
+
+function keep(todo: readonly Node[], bufs: readonly TypedArray[]): void {
+  todo.forEach((n, i) => (n.buf = bufs[i]));
+}
+
+/** Compute (once) and return the host values of `nodes`, in one schedule. */
+export async function realizeNodes(nodes: readonly Node[]): Promise<TypedArray[]> {
+  const todo = distinctPending(nodes);
+  if (todo.length) keep(todo, await currentBackend().run(todo));
+  return nodes.map((n) => n.buf!);
+}
+
+/** Synchronous realize, for backends that can run synchronously (the CPU backend). */
+export function realizeNodesSync(nodes: readonly Node[]): TypedArray[] {
+  const todo = distinctPending(nodes);
+  if (todo.length) {
+    const out = currentBackend().run(todo);
+    if (out instanceof Promise) throw new Error(`the ${currentBackend().name} backend cannot be read synchronously; use await`);
+    keep(todo, out);
+  }
+  return nodes.map((n) => n.buf!);
+}
