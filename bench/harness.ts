@@ -20,7 +20,7 @@
 import type { ColumnContexts, ColumnId } from './columns.js';
 
 /** What a run returns: the computed result, read back to host memory. */
-export type Output = Float32Array | Float64Array | Int32Array | Uint8Array | readonly number[] | number;
+export type Output = ArrayLike<number> | number;
 
 /** A prepared cell: inputs uploaded, ready to run repeatedly. */
 export interface Prepared {
@@ -144,16 +144,24 @@ export async function measure(p: Prepared, opts: TimingOptions, check: (first: O
 
 export function toFloat64(o: Output): Float64Array {
   if (typeof o === 'number') return Float64Array.of(o);
-  return Float64Array.from(o as ArrayLike<number>);
+  return Float64Array.from(o);
 }
 
-/** Returns null when `got` matches `ref` within tolerance, else a short description of the mismatch. */
-export function compare(got: Float64Array, ref: Float64Array, tol: Tolerance): string | null {
-  if (got.length !== ref.length) return `length ${got.length} != ${ref.length}`;
+export interface Comparison {
+  /** null when every element is within tolerance, else a short description of the mismatch. */
+  mismatch: string | null;
+  maxAbsErr: number;
+  /** max |got - ref| / max |ref|, a scale-free summary for the log */
+  relErr: number;
+}
+
+export function compare(got: Float64Array, ref: Float64Array, tol: Tolerance): Comparison {
+  if (got.length !== ref.length) return { mismatch: `length ${got.length} != ${ref.length}`, maxAbsErr: NaN, relErr: NaN };
   let worst = -1;
   let worstExcess = 0;
   let bad = 0;
   let maxErr = 0;
+  let maxRef = 0;
   for (let i = 0; i < ref.length; i++) {
     const err = Math.abs(got[i]! - ref[i]!);
     if (!(err <= tol.atol + tol.rtol * Math.abs(ref[i]!))) {
@@ -163,16 +171,22 @@ export function compare(got: Float64Array, ref: Float64Array, tol: Tolerance): s
       if (worst < 0 || excess > worstExcess) [worst, worstExcess] = [i, excess];
     }
     if (err > maxErr) maxErr = err;
+    maxRef = Math.max(maxRef, Math.abs(ref[i]!));
   }
-  if (bad === 0) return null;
-  return `${bad}/${ref.length} off; worst [${worst}] got ${got[worst]} want ${ref[worst]}; max abs err ${maxErr.toPrecision(3)}`;
+  const relErr = maxRef > 0 ? maxErr / maxRef : maxErr;
+  if (bad === 0) return { mismatch: null, maxAbsErr: maxErr, relErr };
+  return {
+    mismatch: `${bad}/${ref.length} off; worst [${worst}] got ${got[worst]} want ${ref[worst]}; max abs err ${maxErr.toPrecision(3)}`,
+    maxAbsErr: maxErr,
+    relErr,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Running the registry
 
 export type Cell =
-  | { kind: 'time'; timing: Timing; note?: string }
+  | { kind: 'time'; timing: Timing; note?: string; relErr?: number }
   | { kind: 'na'; reason: string }
   | { kind: 'wrong'; reason: string; note?: string };
 
@@ -222,18 +236,19 @@ export async function runCases(cases: readonly AnyCase[], columns: readonly AnyC
         try {
           await (col.activate as ((ctx: unknown) => Promise<void> | void) | undefined)?.(loaded.ctx);
           prepared = await entry.prepare(inputs, loaded.ctx);
-          let mismatch: string | null = null;
+          let relErr: number | undefined;
           const timing = await measure(prepared, opts.timing, (first) => {
             const got = toFloat64(first);
             if (col.id === 'js') {
               ref = got;
               tol = typeof c.tolerance === 'function' ? c.tolerance(got) : c.tolerance;
             } else {
-              mismatch = compare(got, ref!, tol!);
-              if (mismatch !== null) throw new WrongResult(mismatch);
+              const cmp = compare(got, ref!, tol!);
+              if (cmp.mismatch !== null) throw new WrongResult(cmp.mismatch);
+              relErr = cmp.relErr;
             }
           });
-          cell = { kind: 'time', timing, ...(entry.note !== undefined ? { note: entry.note } : {}) };
+          cell = { kind: 'time', timing, ...(entry.note !== undefined ? { note: entry.note } : {}), ...(relErr !== undefined ? { relErr } : {}) };
         } catch (e) {
           if (e instanceof WrongResult) cell = { kind: 'wrong', reason: e.message, ...(entry.note !== undefined ? { note: entry.note } : {}) };
           else cell = { kind: 'na', reason: errMessage(e) };
@@ -278,7 +293,7 @@ function describeCell(cell: Cell, js: Cell | undefined): string {
   if (cell.kind === 'na') return `n/a (${cell.reason})`;
   if (cell.kind === 'wrong') return `WRONG (${cell.reason})`;
   const r = ratioOf(cell, js);
-  return `${fmtMs(cell.timing.medianMs)}${cell.timing.approx ? '~' : ''}${r === null ? '' : ` (${fmtRatio(r)})`}  [${cell.timing.reps} reps, min ${fmtMs(cell.timing.minMs)}]`;
+  return `${fmtMs(cell.timing.medianMs)}${cell.timing.approx ? '~' : ''}${r === null ? '' : ` (${fmtRatio(r)})`}  [${cell.timing.reps} reps, min ${fmtMs(cell.timing.minMs)}${cell.relErr !== undefined ? `, err ${cell.relErr.toExponential(1)}` : ''}]`;
 }
 
 const shortReason = (r: string, max = 48) => (r.length <= max ? r : `${r.slice(0, max - 1)}…`);
