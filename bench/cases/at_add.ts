@@ -16,9 +16,16 @@ interface Inputs {
 }
 
 export function laxflowAtAdd({ x, idx }: Inputs, { np }: Laxflow): Prepared {
-  const xa = np.array(x);
-  const ia = np.array(idx);
-  return { run: () => xa.at(ia).add(1).data() };
+  let xa = np.array(x);
+  let ia = np.array(idx);
+  return {
+    reset: () => {
+      // laxflow keeps realized values: fresh input nodes per run
+      xa = np.array(x);
+      ia = np.array(idx);
+    },
+    run: () => xa.at(ia).add(1).data(),
+  };
 }
 
 /**

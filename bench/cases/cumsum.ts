@@ -13,8 +13,11 @@ interface Inputs {
 }
 
 export function laxflowCumsum({ x }: Inputs, { np }: Laxflow): Prepared {
-  const xa = np.array(x);
-  return { run: () => np.cumsum(xa).data() };
+  let xa = np.array(x);
+  return {
+    reset: () => void (xa = np.array(x)), // laxflow keeps realized values: fresh input node per run
+    run: () => np.cumsum(xa).data(),
+  };
 }
 
 function jaxCumsum({ x }: Inputs, { numpy: np, jit }: Jax): Prepared {

@@ -14,9 +14,14 @@ interface Inputs {
 }
 
 export function laxflowEma({ x, init }: Inputs, { np, lax }: Laxflow): Prepared {
-  const xa = np.array(x);
-  const c0 = np.array(Float32Array.of(init)).reshape([]);
+  let xa = np.array(x);
+  let c0 = np.array(Float32Array.of(init)).reshape([]);
   return {
+    reset: () => {
+      // laxflow keeps realized values: fresh input nodes per run
+      xa = np.array(x);
+      c0 = np.array(Float32Array.of(init)).reshape([]);
+    },
     run: () => {
       const [, ys] = lax.scan(
         (c, xi) => {

@@ -17,14 +17,21 @@ interface Inputs {
 }
 
 export function laxflowEuclid({ x, y }: Inputs, { np, vmap }: Laxflow): Prepared {
-  const xa = np.array(x).reshape([N, D]);
-  const ya = np.array(y).reshape([N, D]);
+  let xa = np.array(x).reshape([N, D]);
+  let ya = np.array(y).reshape([N, D]);
   const dist = (p: LfArray, q: LfArray) => {
     const d = p.sub(q);
     return np.sqrt(np.sum(d.mul(d)));
   };
   const f = vmap(dist, { inAxes: [0, 0] });
-  return { run: () => f(xa, ya).data() };
+  return {
+    reset: () => {
+      // laxflow keeps realized values: fresh input nodes per run
+      xa = np.array(x).reshape([N, D]);
+      ya = np.array(y).reshape([N, D]);
+    },
+    run: () => f(xa, ya).data(),
+  };
 }
 
 function jaxEuclid({ x, y }: Inputs, { numpy: np, jit, vmap }: Jax): Prepared {

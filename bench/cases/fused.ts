@@ -13,8 +13,11 @@ interface Inputs {
 }
 
 export function laxflowFused({ x }: Inputs, { np }: Laxflow): Prepared {
-  const xa = np.array(x);
-  return { run: () => np.sqrt(xa.mul(xa).add(1).mul(0.5)).data() };
+  let xa = np.array(x);
+  return {
+    reset: () => void (xa = np.array(x)), // laxflow keeps realized values: fresh input node per run
+    run: () => np.sqrt(xa.mul(xa).add(1).mul(0.5)).data(),
+  };
 }
 
 function jaxFused({ x }: Inputs, { numpy: np, jit }: Jax): Prepared {

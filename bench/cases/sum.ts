@@ -13,8 +13,11 @@ interface Inputs {
 }
 
 export function laxflowSum({ x }: Inputs, { np }: Laxflow): Prepared {
-  const xa = np.array(x);
-  return { run: () => np.sum(xa).data() };
+  let xa = np.array(x);
+  return {
+    reset: () => void (xa = np.array(x)), // laxflow keeps realized values: fresh input node per run
+    run: () => np.sum(xa).data(),
+  };
 }
 
 function jaxSum({ x }: Inputs, { numpy: np, jit }: Jax): Prepared {
