@@ -48,19 +48,20 @@ function offsetIndices(idx: Node, n: number, size: number, dropInvalid: boolean)
 function scanRule(n: Node<'scan'>, ins: BVal[], size: number): BVal[] {
   const { body, numConsts, numCarry, length, reverse } = n.params;
   const flags = ins.map((v) => v.batched);
-  // Fixed point: a carry is batched if its init is, or if the body makes it so.
+  // Fixed point: a carry is batched if its init is, or if the body makes it so. The body is
+  // batched over fresh params: batched ones get the batch axis first.
+  let newParams: Node[];
+  let outs: BVal[];
   for (;;) {
-    const outs = batchGraph(body.outputs, new Map(body.params.map((p, i) => [p, { node: p, batched: flags[i] }])), size);
+    newParams = body.params.map((p, i) => (flags[i] ? paramNode([size, ...p.shape], p.dtype) : p));
+    const env = new Map(body.params.map((p, i) => [p, { node: newParams[i], batched: flags[i] }]));
+    outs = batchGraph(body.outputs, env, size);
     let changed = false;
     for (let i = 0; i < numCarry; i++) {
       if (outs[i].batched && !flags[numConsts + i]) (flags[numConsts + i] = true), (changed = true);
     }
     if (!changed) break;
   }
-  // New body over batched params: xs are scanned over axis 0, so their batch axis is 1.
-  const newParams = body.params.map((p, i) => (flags[i] ? paramNode([size, ...p.shape], p.dtype) : p));
-  const env = new Map(body.params.map((p, i) => [p, { node: newParams[i], batched: flags[i] }]));
-  const outs = batchGraph(body.outputs, env, size);
   const outNodes = outs.map((o, i) => (i < numCarry ? (flags[numConsts + i] ? moveIn(o, size) : o.node) : moveIn(o, size)));
   const inputs = ins.map((v, i) => {
     if (i < numConsts + numCarry) return flags[i] ? moveIn(v, size) : v.node;
