@@ -10,6 +10,8 @@
 //   does the compute and reads the result back to a typed array (timed).
 // - Every cell is cross-checked against the `js` cell of its case before it is timed; a cell whose
 //   first result is outside the tolerance is reported as WRONG and never timed.
+// - Columns run one after the other in registry order, each loaded just before its first cell
+//   (see `runCases` for why `js` and `laxflow-cpu` must come before the wasm-based peers).
 //
 // Adding a column (e.g. `laxflow-webgpu`): add its context type to `ColumnContexts` and its
 // definition to `columns` in bench/columns.ts, then an `impls['laxflow-webgpu']` entry in the
@@ -131,16 +133,20 @@ export interface Timing {
 export async function measure(p: Prepared, opts: TimingOptions, check: (first: Output) => void): Promise<Timing> {
   const [t1, first] = await timeOnce(p);
   check(first);
-  let last = t1;
-  let runs = 1;
+  // Warm-up runs after the first (which pays for compilation) estimate the time of one run.
+  const warm: number[] = [];
   let spent = t1;
-  while (runs < opts.warmupRuns || (spent < opts.warmupMs && last < opts.slowRunMs)) {
-    [last] = await timeOnce(p);
-    runs++;
-    spent += last;
+  for (;;) {
+    const runs = warm.length + 1;
+    if (runs >= 2 && warm.at(-1)! > opts.slowRunMs) break; // slow: one warm run is enough
+    if (runs >= opts.warmupRuns && spent >= opts.warmupMs) break;
+    const [t] = await timeOnce(p);
+    warm.push(t);
+    spent += t;
   }
-  const approx = last > opts.slowRunMs;
-  const reps = approx ? opts.slowReps : Math.min(opts.maxReps, Math.max(opts.minReps, Math.ceil(opts.targetMs / Math.max(last, 1e-3))));
+  const estimate = warm.length > 0 ? median(warm) : t1;
+  const approx = estimate > opts.slowRunMs;
+  const reps = approx ? opts.slowReps : Math.min(opts.maxReps, Math.max(opts.minReps, Math.ceil(opts.targetMs / Math.max(estimate, 1e-3))));
   gc?.();
   const times: number[] = [];
   for (let i = 0; i < reps; i++) times.push((await timeOnce(p))[0]);
@@ -213,68 +219,77 @@ const errMessage = (e: unknown) => {
   return m.split('\n')[0]!.slice(0, 200);
 };
 
+/**
+ * Runs column by column, in registry order (`js` first), loading each column's library only right
+ * before its first cell. Order matters in V8: once a process has detached an ArrayBuffer (a
+ * `WebAssembly.Memory.grow`, a transfer; importing @tensorflow/tfjs-core has the same effect),
+ * optimized code for every typed-array loop gets slower (about 2x on a plain sum) for the rest of
+ * the process. Running `js` and `laxflow-cpu` before any peer is loaded keeps them in the normal
+ * regime whatever columns are selected; `--detached` puts every column in the slow regime.
+ */
 export async function runCases(cases: readonly AnyCase[], columns: readonly AnyColumn[], opts: RunOptions): Promise<CaseResult[]> {
-  // Load every column once, up front (a failed load makes the whole column n/a).
-  const contexts = new Map<ColumnId, { ok: true; ctx: unknown } | { ok: false; reason: string }>();
+  const results: CaseResult[] = cases.map((c) => ({ case: c, cells: new Map<ColumnId, Cell>() }));
+  const inputs = new Map<AnyCase, unknown>();
+  const refs = new Map<AnyCase, { ref: Float64Array; tol: Tolerance }>();
   for (const col of columns) {
+    let ctx: unknown;
+    let loadError: string | null = null;
     try {
-      contexts.set(col.id, { ok: true, ctx: await col.load() });
+      ctx = await col.load();
     } catch (e) {
-      contexts.set(col.id, { ok: false, reason: errMessage(e) });
-      opts.log(`  column ${col.id}: n/a (${errMessage(e)})`);
+      loadError = errMessage(e);
     }
-  }
-  const results: CaseResult[] = [];
-  for (const c of cases) {
-    opts.log(`${c.id}: ${c.description}`);
-    const inputs = c.makeInputs();
-    const cells = new Map<ColumnId, Cell>();
-    let ref: Float64Array | null = null;
-    let tol: Tolerance | null = null;
-    for (const col of columns) {
-      const loaded = contexts.get(col.id)!;
+    opts.log(`${col.id}${loadError === null ? '' : `: n/a (${loadError})`}`);
+    for (const r of results) {
+      const c = r.case;
       const entry = c.impls[col.id] as Impl<unknown, unknown> | undefined;
+      const checked = refs.get(c);
       let cell: Cell;
-      if (!loaded.ok) cell = { kind: 'na', reason: loaded.reason };
+      if (loadError !== null) cell = { kind: 'na', reason: loadError };
       else if (entry === undefined) cell = { kind: 'na', reason: 'no impl' };
       else if ('na' in entry) cell = { kind: 'na', reason: entry.na };
-      else if (col.id !== 'js' && ref === null) cell = { kind: 'na', reason: 'no js reference to check against' };
+      else if (col.id !== 'js' && checked === undefined) cell = { kind: 'na', reason: 'no js reference to check against' };
       else {
+        if (!inputs.has(c)) inputs.set(c, c.makeInputs());
+        const note = entry.note !== undefined ? { note: entry.note } : {};
         let prepared: Prepared | null = null;
         try {
-          await (col.activate as ((ctx: unknown) => Promise<void> | void) | undefined)?.(loaded.ctx);
-          prepared = await entry.prepare(inputs, loaded.ctx);
+          await (col.activate as ((ctx: unknown) => Promise<void> | void) | undefined)?.(ctx);
+          prepared = await entry.prepare(inputs.get(c), ctx);
           let relErr: number | undefined;
           const timing = await measure(prepared, opts.timing, (first) => {
             const got = toFloat64(first);
-            if (col.id === 'js') {
-              ref = got;
-              tol = typeof c.tolerance === 'function' ? c.tolerance(got) : c.tolerance;
+            if (checked === undefined) {
+              refs.set(c, { ref: got, tol: typeof c.tolerance === 'function' ? c.tolerance(got) : c.tolerance });
             } else {
-              const cmp = compare(got, ref!, tol!);
+              const cmp = compare(got, checked.ref, checked.tol);
               if (cmp.mismatch !== null) throw new WrongResult(cmp.mismatch);
               relErr = cmp.relErr;
             }
           });
-          cell = { kind: 'time', timing, ...(entry.note !== undefined ? { note: entry.note } : {}), ...(relErr !== undefined ? { relErr } : {}) };
+          cell = { kind: 'time', timing, ...note, ...(relErr !== undefined ? { relErr } : {}) };
         } catch (e) {
-          if (e instanceof WrongResult) cell = { kind: 'wrong', reason: e.message, ...(entry.note !== undefined ? { note: entry.note } : {}) };
-          else cell = { kind: 'na', reason: errMessage(e) };
+          cell = e instanceof WrongResult ? { kind: 'wrong', reason: e.message, ...note } : { kind: 'na', reason: errMessage(e) };
         } finally {
           try {
             await prepared?.dispose?.();
           } catch (e) {
-            opts.log(`  ${col.id}: dispose failed: ${errMessage(e)}`);
+            opts.log(`  ${c.id}: dispose failed: ${errMessage(e)}`);
           }
         }
       }
-      cells.set(col.id, cell);
-      opts.log(`  ${col.id.padEnd(14)} ${describeCell(cell, cells.get('js'))}`);
+      r.cells.set(col.id, cell);
+      if (loadError === null) opts.log(`  ${c.id.padEnd(8)} ${describeCell(cell, r.cells.get('js'))}`);
       gc?.();
     }
-    results.push({ case: c, cells });
   }
   return results;
+}
+
+/** Detaches a throwaway ArrayBuffer: puts the process in the slow typed-array regime (see runCases). */
+export function detachArrayBuffer(): void {
+  const b = new ArrayBuffer(8);
+  structuredClone(b, { transfer: [b] });
 }
 
 class WrongResult extends Error {}
@@ -363,7 +378,7 @@ export function targetLine(r: CaseResult): string {
 
 /** Plain-text table for the terminal. */
 export function renderText(results: readonly CaseResult[], columns: readonly AnyColumn[]): string {
-  const t = buildTable(results, columns, 40);
+  const t = buildTable(results, columns, 48);
   const all = [t.header, ...t.rows];
   const widths = t.header.map((_, j) => Math.max(...all.map((row) => row[j]!.length)));
   const line = (row: string[]) => row.map((s, j) => s.padEnd(widths[j]!)).join(' | ').trimEnd();

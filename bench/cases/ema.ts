@@ -89,7 +89,7 @@ export default defineCase<Inputs>({
       },
     })),
     'laxflow-cpu': impl(laxflowEma, '`lax.scan`'),
-    'jax-js': na('no lax.scan/fori_loop/while_loop in @jax-js/jax'),
+    'jax-js': na('no lax.scan (nor any loop primitive) in jax-js'),
     'tfjs-cpu': impl(tfEma, 'no scan in tfjs: log-depth (Hillis-Steele) linear scan, 16 x (slice, pad, mul, add)'),
     'tfjs-wasm': impl(tfEma, 'no scan in tfjs: log-depth (Hillis-Steele) linear scan, 16 x (slice, pad, mul, add)'),
   },

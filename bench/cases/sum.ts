@@ -50,8 +50,9 @@ export default defineCase<Inputs>({
   title: 'sum, 2^22',
   description: 'full `sum(x)` over 2^22 float32 in [0, 1) (js accumulates in a float64 number)',
   makeInputs: () => ({ x: uniform(N, 0, 1, 2) }),
-  // float32 accumulators (blocked/pairwise or not) differ from the float64 loop by ~1e-6..1e-4 relative.
-  tolerance: { rtol: 1e-3, atol: 0 },
+  // Blocked/pairwise float32 accumulators land ~1e-5 relative from the float64 loop (tfjs-wasm,
+  // jax-js: 1.3e-5); a dropped 1024-element block would be 2.4e-4 off.
+  tolerance: { rtol: 1e-4, atol: 0 },
   target: { column: 'laxflow-cpu', maxRatio: 1 },
   impls: {
     js: impl(({ x }) => ({

@@ -9,8 +9,9 @@
 //   `@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops` is imported): the
 //   cases use the functional API (`tf.mul(x, y)`).
 // - The cpu backend prints a "install tfjs-node" banner on first use unless prod mode is on.
-// - The wasm backend loads its .wasm with `fs` from the path given to `setWasmPaths` (a directory
-//   prefix ending in `/`, a file path, not a URL). In Node it picks the SIMD build;
+// - The wasm backend's node bundle finds its .wasm files next to itself (dist/); we still pass that
+//   directory to `setWasmPaths` (a path prefix ending in a separator) so that a bundler or a
+//   different resolution cannot make it look elsewhere. In Node it picks the SIMD build;
 //   `WASM_HAS_MULTITHREAD_SUPPORT` is false there, so it runs single-threaded.
 
 import { createRequire } from 'node:module';
