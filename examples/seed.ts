@@ -1,7 +1,7 @@
 // The seed tutorial ("JAX patterns") run through laxflow's public API: each example
 // prints exactly what JAX prints. `npm start` runs this until the streaming job lands.
 
-import { lax, np, vmap, type LaxArray } from '../src/index.js';
+import { config, lax, np, random, vmap, type LaxArray } from '../src/index.js';
 
 export async function seedExamples(print: (line: string) => void = console.log): Promise<void> {
   const square = (x: LaxArray) => x.mul(x);
@@ -42,4 +42,27 @@ export async function seedExamples(print: (line: string) => void = console.log):
   print(`Moving averages: ${await movingAverages.format()}`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await seedExamples();
+/**
+ * The seed's "Random keys" section. The tutorial was printed with JAX's legacy key layout, so
+ * it runs with `jax_threefry_partitionable` off (and restores the flag afterwards).
+ */
+export async function seedRandomExamples(print: (line: string) => void = console.log): Promise<void> {
+  const previous = config.read('jax_threefry_partitionable');
+  config.update('jax_threefry_partitionable', false);
+  try {
+    const key = random.PRNGKey(42);
+    print(await key.format());
+    const subkeys = random.split(key);
+    const [subkey1, subkey2] = [subkeys.slice(0), subkeys.slice(1)];
+    print(`${await subkey1.format()} ${await subkey2.format()}`);
+    const keys = random.split(key, 5);
+    print(await keys.format());
+  } finally {
+    config.update('jax_threefry_partitionable', previous);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await seedExamples();
+  await seedRandomExamples();
+}

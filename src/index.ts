@@ -3,6 +3,7 @@
 
 export * as np from './operators/np.js';
 export * as lax from './operators/lax.js';
+export * as random from './random/index.js';
 export { vmap, type VmapOptions } from './operators/vmap.js';
 export { jit } from './operators/jit.js';
 export { LaxArray, LaxArray as Array } from './operators/array.js';
