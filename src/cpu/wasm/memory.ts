@@ -1,0 +1,121 @@
+// The kernel heap: one `WebAssembly.Memory` shared by every compiled kernel, and an
+// allocator of typed buffers inside it, so kernels read and write buffers in place
+// instead of copying typed arrays in and out around each call.
+//
+// Allocations are kept as byte offsets (`WasmBuffer.offset`), never as views: growing the
+// memory detaches every ArrayBuffer view made before, so `buf.view()` re-creates the view
+// whenever the memory's buffer has changed. Hold offsets, ask for views when you read.
+//
+// Freed blocks go to free lists keyed by size class (sizes rounded up to 1, 1.25, 1.5 or
+// 1.75 times a power of two, so at most 25% is wasted and similar sizes share blocks).
+// WebAssembly memory cannot shrink; `stats()` reports what is held.
+
+import type { DType } from '../../graph/dtype.js';
+
+export type WasmDType = 'float32' | 'int32' | 'uint32';
+export type WasmView = Float32Array | Int32Array | Uint32Array;
+
+const ctor = { float32: Float32Array, int32: Int32Array, uint32: Uint32Array } as const;
+const PAGE = 65536;
+const ALIGN = 16; // one v128
+
+export const isWasmDType = (d: DType): d is WasmDType => d === 'float32' || d === 'int32' || d === 'uint32';
+
+/** The size class of `bytes`: the next multiple of 2^k with 4·2^k <= bytes (k >= 4, so 16-byte aligned). */
+export function sizeClass(bytes: number): number {
+  if (bytes <= ALIGN) return ALIGN;
+  const k = Math.max(4, Math.floor(Math.log2(bytes)) - 2);
+  const unit = 2 ** k;
+  return Math.ceil(bytes / unit) * unit;
+}
+
+/** A typed buffer living in the heap; `length` elements of `dtype` at byte `offset`. */
+export class WasmBuffer {
+  private cached: WasmView | undefined;
+  freed = false;
+
+  constructor(
+    readonly heap: WasmHeap,
+    readonly dtype: WasmDType,
+    readonly offset: number,
+    readonly length: number,
+    /** Bytes reserved (the size class). */
+    readonly capacity: number,
+  ) {}
+
+  /** A view over the buffer, valid until the heap grows (call again after any allocation). */
+  view(): WasmView {
+    if (this.freed) throw new Error('wasm heap: use of a freed buffer');
+    const mem = this.heap.memory.buffer;
+    if (this.cached?.buffer !== mem) this.cached = new ctor[this.dtype](mem, this.offset, this.length);
+    return this.cached;
+  }
+
+  /** A fresh host copy (what `Array.data()` hands to the user). */
+  read(): WasmView {
+    return this.view().slice();
+  }
+
+  /** Copy `src` (same length) into the buffer. */
+  write(src: ArrayLike<number>): this {
+    this.view().set(src);
+    return this;
+  }
+}
+
+export class WasmHeap {
+  readonly memory: WebAssembly.Memory;
+  private top = ALIGN; // offset 0 stays unused, so no buffer has the null address
+  private readonly free = new Map<number, number[]>();
+  private live = 0;
+
+  constructor(initialPages = 16) {
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: 65536 });
+  }
+
+  alloc(dtype: WasmDType, length: number): WasmBuffer {
+    const cap = sizeClass(Math.max(1, length) * 4);
+    let offset = this.free.get(cap)?.pop();
+    if (offset === undefined) {
+      offset = this.top;
+      this.top += cap;
+      const have = this.memory.buffer.byteLength;
+      if (this.top > have) {
+        // grow at least geometrically so a sequence of allocations grows O(log) times
+        const need = Math.ceil((this.top - have) / PAGE);
+        const pages = Math.min(Math.max(need, have / PAGE / 2), 65536 - have / PAGE);
+        if (pages < need) throw new RangeError(`wasm heap: out of memory allocating ${length * 4} bytes`);
+        this.memory.grow(pages);
+      }
+    }
+    this.live += cap;
+    return new WasmBuffer(this, dtype, offset, length, cap);
+  }
+
+  /** A heap copy of a host array. */
+  upload(src: WasmView): WasmBuffer {
+    const d: WasmDType = src instanceof Float32Array ? 'float32' : src instanceof Int32Array ? 'int32' : 'uint32';
+    return this.alloc(d, src.length).write(src);
+  }
+
+  release(buf: WasmBuffer): void {
+    if (buf.heap !== this) throw new Error('wasm heap: buffer belongs to another heap');
+    if (buf.freed) throw new Error('wasm heap: double free');
+    buf.freed = true;
+    this.live -= buf.capacity;
+    let list = this.free.get(buf.capacity);
+    if (!list) this.free.set(buf.capacity, (list = []));
+    list.push(buf.offset);
+  }
+
+  stats(): { liveBytes: number; heldBytes: number; memoryBytes: number } {
+    return { liveBytes: this.live, heldBytes: this.top, memoryBytes: this.memory.buffer.byteLength };
+  }
+}
+
+let shared: WasmHeap | undefined;
+
+/** The process-wide heap every kernel from compile.ts is instantiated against. */
+export function sharedHeap(): WasmHeap {
+  return (shared ??= new WasmHeap());
+}
