@@ -70,7 +70,8 @@ const binaryScalar: { [P in BinaryPrim]: (d: DType) => Scalar2 } = {
   or: () => (a, b) => a | b,
   xor: () => (a, b) => a ^ b,
   shl: (d) => (a, b) => (b < 0 || b >= 32 ? 0 : unsigned(d, a << b)),
-  shr: (d) => (a, b) => (d === 'uint32' ? (b < 0 || b >= 32 ? 0 : a >>> b) : a >> Math.min(Math.max(b, 0), 31)),
+  // Shift amounts outside [0, 32) (compared unsigned) give 0, or the sign fill for arithmetic shifts (XLA, NumPy).
+  shr: (d) => (a, b) => (b < 0 || b >= 32 ? (d === 'uint32' ? 0 : a >> 31) : d === 'uint32' ? a >>> b : a >> b),
 };
 
 function map1(node: Node, [x]: TypedArray[], f: Scalar1): TypedArray {

@@ -116,7 +116,7 @@ export class IndexRef {
   get(): LaxArray {
     const x = this.x.node;
     const p = plan(x, this.index);
-    if (x.size === 0) throw new RangeError('index is out of bounds for an empty array');
+    if (x.size === 0 && p.shape.every((d) => d > 0)) throw new RangeError('index is out of bounds for an empty array');
     return wrap(node('gather', [x, flatOffsets(x, p, 'clamp')], {}));
   }
 

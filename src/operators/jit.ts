@@ -28,6 +28,7 @@ export interface Jitted<F> {
 }
 
 export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): Jitted<F> {
+  if (typeof f !== 'function') throw new TypeError(`Expected a callable value, got ${String(f)}`);
   const limit = opts.cacheSize ?? 64;
   const cache = new Map<string, Trace>();
   let traces = 0;

@@ -217,8 +217,10 @@ function constantScalar(n: Node): number | undefined {
 export function divide(a: ArrayLike, b: ArrayLike): LaxArray {
   const q = binary('div', a, b, { float: true });
   const c = q.dtype === 'float32' ? constantScalar(q.inputs[1]) : undefined;
-  if (c === undefined || c === 0) return wrap(q);
-  return wrap(node('mul', [q.inputs[0], broadcastNode(scalarNode(Math.fround(1 / c), 'float32'), q.shape)], {}));
+  const r = c === undefined ? 0 : Math.fround(1 / c);
+  // Only where the reciprocal is a normal float32 (1 / tiny overflows, 1 / huge is subnormal).
+  if (!(Math.abs(r) >= 2 ** -126 && Number.isFinite(r))) return wrap(q);
+  return wrap(node('mul', [q.inputs[0], broadcastNode(scalarNode(r, 'float32'), q.shape)], {}));
 }
 export const trueDivide = divide;
 export const maximum = bin('max');
@@ -236,29 +238,66 @@ export const bitwiseXor = bin('xor');
 export const leftShift = bin('shl');
 export const rightShift = bin('shr');
 
+/**
+ * jnp.power. Integer (and bool) bases with integer exponents use JAX's `_pow_int_int`:
+ * six rounds of binary exponentiation on the exponent's low bits (shifted logically), so
+ * results wrap like repeated int32 multiplication. Otherwise lax.pow in float32.
+ */
 export function power(a: ArrayLike, b: ArrayLike): LaxArray {
   const dtype = promoteAll([typeOf(toNode(a)), typeOf(toNode(b))]).dtype;
-  const p = binary('pow', a, b, { float: true });
-  // Integer powers are exact while they fit in float32's 24-bit mantissa.
-  return wrap(dtype === 'float32' ? p : castNode(node('round', [p], {}), dtype));
+  if (dtype === 'float32') return wrap(binary('pow', a, b, { float: true }));
+  const d = dtype === 'bool' ? 'int32' : dtype;
+  const x0 = binary('mul', a, b, { dtype: d }); // only for its promoted, broadcast operands
+  let x = x0.inputs[0];
+  const y = x0.inputs[1];
+  const c = (v: number) => broadcastNode(scalarNode(v, d), x0.shape);
+  const one = c(1);
+  const zero = c(0);
+  // acc starts at 0 when x == 0 and y != 0, so that 0 ** y is 0.
+  let acc = node('select', [node('and', [node('eq', [x, zero], {}), node('ne', [y, zero], {})], {}), zero, one], {});
+  const yBits = d === 'int32' ? node('bitcast', [y], { dtype: 'uint32' }) : y;
+  let bits: Node = yBits;
+  const uOne = broadcastNode(scalarNode(1, 'uint32'), x0.shape);
+  for (let k = 0; k < 6; k++) {
+    const odd = node('ne', [node('and', [bits, uOne], {}), broadcastNode(scalarNode(0, 'uint32'), x0.shape)], {});
+    acc = node('select', [odd, node('mul', [acc, x], {}), acc], {});
+    x = node('mul', [x, x], {});
+    bits = node('shr', [bits, uOne], {});
+  }
+  return wrap(acc);
 }
 
-/** Python-style floor division (rounds toward -inf). */
+/** Python-style floor division (rounds toward -inf), as jnp.floor_divide. */
 export function floorDivide(a: ArrayLike, b: ArrayLike): LaxArray {
   const q = binary('div', a, b);
-  if (q.dtype === 'float32') return wrap(node('floor', [q], {}));
   const [x, y] = q.inputs;
-  const r = node('rem', [x, y], {});
+  if (q.dtype === 'uint32') return wrap(q);
+  if (q.dtype === 'float32') return wrap(floatDivmod(x, y)[0]);
+  // Integers: quotient - 1 where sign(x) != sign(y) and the remainder is nonzero (so x // 0 for x > 0 is -2, as JAX).
   const zero = broadcastNode(scalarNode(0, q.dtype), q.shape);
-  const adjust = node('and', [node('ne', [r, zero], {}), node('ne', [node('lt', [r, zero], {}), node('lt', [y, zero], {})], {})], {});
+  const adjust = node('and', [node('ne', [node('sign', [x], {}), node('sign', [y], {})], {}), node('ne', [node('rem', [x, y], {}), zero], {})], {});
   return wrap(node('select', [adjust, node('sub', [q, broadcastNode(scalarNode(1, q.dtype), q.shape)], {}), q], {}));
 }
 
-/** Python-style remainder: the sign of the divisor (np.remainder, np.mod). */
+/** JAX's _float_divmod (CPython's float_divmod): [round((x - fmod(x, y)) / y) adjusted, mod]. */
+function floatDivmod(x: Node, y: Node): [Node, Node] {
+  const c = (v: number) => broadcastNode(scalarNode(v, 'float32'), x.shape);
+  let mod: Node = node('rem', [x, y], {});
+  let div: Node = node('div', [node('sub', [x, mod], {}), y], {});
+  const ind = node('and', [node('ne', [mod, c(0)], {}), node('ne', [node('sign', [y], {}), node('sign', [mod], {})], {})], {});
+  mod = node('select', [ind, node('add', [mod, y], {}), mod], {});
+  div = node('select', [ind, node('sub', [div, c(1)], {}), div], {});
+  return [node('round', [div], {}), mod];
+}
+
+/** Python-style remainder: the sign of the divisor (np.remainder, np.mod); integer x % 0 is 0 as JAX. */
 export function remainder(a: ArrayLike, b: ArrayLike): LaxArray {
-  const r = binary('rem', a, b);
-  const [, y] = r.inputs;
-  const zero = broadcastNode(scalarNode(0, r.dtype), r.shape);
+  const r0 = binary('rem', a, b);
+  const x = r0.inputs[0];
+  let y = r0.inputs[1];
+  const zero = broadcastNode(scalarNode(0, r0.dtype), r0.shape);
+  if (r0.dtype !== 'float32') y = node('select', [node('eq', [y, zero], {}), broadcastNode(scalarNode(1, r0.dtype), r0.shape), y], {});
+  const r = node('rem', [x, y], {});
   const adjust = node('and', [node('ne', [r, zero], {}), node('ne', [node('lt', [r, zero], {}), node('lt', [y, zero], {})], {})], {});
   return wrap(node('select', [adjust, node('add', [r, y], {}), r], {}));
 }
@@ -408,7 +447,7 @@ export function reshape(a: ArrayLike, shape: number[]): LaxArray {
   if (holes > 1) throw new TypeError('reshape: can only specify one unknown dimension');
   const resolved = shape.map((d) => (d === -1 ? (known === 0 ? 0 : x.size / known) : d));
   if (resolved.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(resolved) !== x.size) {
-    throw new TypeError(`cannot reshape array of size ${x.size} into shape ${fmtShape(shape)}`);
+    throw new TypeError(`cannot reshape array of shape ${fmtShape(x.shape)} (size ${x.size}) into shape ${fmtShape(shape)}${holes ? '' : ` (size ${sizeOf(shape)})`}`);
   }
   return wrap(reshapeNode(x, resolved));
 }

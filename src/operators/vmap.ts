@@ -27,6 +27,7 @@ function moveAxis(n: Node, from: number, to: number): Node {
 /** Vectorizing map: `vmap(f)(xs)` equals stacking `f(x_i)` over the mapped axis. */
 export function vmap<F extends (...args: any[]) => unknown>(f: F, opts: VmapOptions | AxisSpec = {}): (...args: Parameters<F>) => any {
   const isOptions = typeof opts === 'object' && opts !== null && !Array.isArray(opts) && Object.keys(opts).every((k) => k === 'inAxes' || k === 'outAxes');
+  if (typeof f !== 'function') throw new TypeError(`Expected a callable value, got ${String(f)}`);
   const { inAxes = 0, outAxes = 0 } = isOptions ? (opts as VmapOptions) : { inAxes: opts as AxisSpec };
   return (...args: unknown[]) => {
     const [leaves, def] = flatten<ArrayLike>(args, isLeaf);
