@@ -5,6 +5,7 @@
 import { withInputs, type Node } from '../graph/node.js';
 import { unflatten, type TreeDef } from '../graph/pytree.js';
 import { substitute } from '../graph/toposort.js';
+import { compiling } from './compiling.js';
 import { wrap } from './np.js';
 import { flattenNodes, paramNode } from './trace.js';
 
@@ -41,7 +42,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     } else {
       traces++;
       const params = nodes.map((n) => paramNode(n.shape, n.dtype));
-      const out = f(...(unflatten(def, params.map(wrap)) as unknown[]));
+      const out = compiling(() => f(...(unflatten(def, params.map(wrap)) as unknown[])));
       const [outputs, outDef] = flattenNodes(out);
       t = { params, outputs, outDef };
       if (cache.size >= limit) cache.delete(cache.keys().next().value!);

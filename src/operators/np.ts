@@ -7,6 +7,7 @@ import { node, type Node } from '../graph/node.js';
 import type { BinaryPrim, CumulativePrim, ReducePrim, UnaryPrim } from '../graph/prims.js';
 import { broadcastShapes, fmtShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../graph/shape.js';
 import { LaxArray, type Nested } from './array.js';
+import { isCompiling } from './compiling.js';
 
 export type ArrayLike = LaxArray | number | boolean | Nested | TypedArray;
 export interface AxisOptions {
@@ -209,18 +210,26 @@ function constantScalar(n: Node): number | undefined {
   return n.prim === 'const' && n.size === 1 ? (n as Node<'const'>).params.data[0] : undefined;
 }
 
-/**
- * True division: integers promote to float32. Division by a constant is multiplication by
- * its float32 reciprocal, as XLA's algebraic simplifier rewrites it: JAX prints
- * `(2 * 0 + 10.) / 3` as 3.3333335 (10 * f32(1/3)), not 3.3333333.
- */
-export function divide(a: ArrayLike, b: ArrayLike): LaxArray {
+function divideWith(a: ArrayLike, b: ArrayLike, compiled: boolean): LaxArray {
   const q = binary('div', a, b, { float: true });
-  const c = q.dtype === 'float32' ? constantScalar(q.inputs[1]) : undefined;
+  const c = compiled && q.dtype === 'float32' ? constantScalar(q.inputs[1]) : undefined;
   const r = c === undefined ? 0 : Math.fround(1 / c);
   // Only where the reciprocal is a normal float32 (1 / tiny overflows, 1 / huge is subnormal).
   if (!(Math.abs(r) >= 2 ** -126 && Number.isFinite(r))) return wrap(q);
   return wrap(node('mul', [q.inputs[0], broadcastNode(scalarNode(r, 'float32'), q.shape)], {}));
+}
+
+/**
+ * True division: integers promote to float32.
+ *
+ * In compiled code (a `lax.scan` body or a `jit` function), division by a constant is
+ * multiplication by its float32 reciprocal, as XLA's algebraic simplifier rewrites it:
+ * JAX prints the seed's moving average `(2 * 0 + 10.) / 3` inside `lax.scan` as 3.3333335
+ * (10 * f32(1/3)), not 3.3333333. Eager division stays exact, as in JAX, where the divisor
+ * is an argument of the dispatched primitive rather than a compile-time constant.
+ */
+export function divide(a: ArrayLike, b: ArrayLike): LaxArray {
+  return divideWith(a, b, isCompiling());
 }
 export const trueDivide = divide;
 export const maximum = bin('max');
@@ -403,7 +412,7 @@ function count(shape: Shape, axis: AxisOptions['axis']): number {
 
 export function mean(a: ArrayLike, opts: AxisOptions = {}): LaxArray {
   const x = castNode(toNode(a), 'float32');
-  return divide(sum(wrap(x), opts), count(x.shape, opts.axis));
+  return divideWith(sum(wrap(x), opts), count(x.shape, opts.axis), true); // jnp.mean is jitted: XLA multiplies by 1/n
 }
 
 /** Variance with `ddof` (default 0), computed from centered values as jnp.var. */
@@ -411,7 +420,7 @@ export function var_(a: ArrayLike, opts: AxisOptions & { ddof?: number } = {}): 
   const x = wrap(castNode(toNode(a), 'float32'));
   const centered = subtract(x, mean(x, { axis: opts.axis, keepdims: true }));
   const n = count(x.shape, opts.axis) - (opts.ddof ?? 0);
-  return divide(sum(multiply(centered, centered), opts), Math.max(n, 0));
+  return divideWith(sum(multiply(centered, centered), opts), Math.max(n, 0), true); // jitted in JAX, as mean
 }
 export { var_ as var };
 export const std = (a: ArrayLike, opts?: AxisOptions & { ddof?: number }) => sqrt(var_(a, opts));

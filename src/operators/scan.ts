@@ -12,6 +12,7 @@ import type { DType } from '../graph/dtype.js';
 import { node, type Node } from '../graph/node.js';
 import { treeEqual, treeString, unflatten, type TreeDef } from '../graph/pytree.js';
 import { fmtShape } from '../graph/shape.js';
+import { compiling } from './compiling.js';
 import { castNode, wrap } from './np.js';
 import { closeOver, flattenNodes, paramNode } from './trace.js';
 
@@ -31,7 +32,7 @@ interface Traced {
 function traceBody(f: (carry: any, x: any) => unknown, carryInit: Node[], carryDef: TreeDef, xs: Node[], xDef: TreeDef): Traced {
   const carryParams = carryInit.map((c) => paramNode(c.shape, c.dtype));
   const xParams = xs.map((x) => paramNode(x.shape.slice(1), x.dtype));
-  const result = f(unflatten(carryDef, carryParams.map(wrap)), unflatten(xDef, xParams.map(wrap)));
+  const result = compiling(() => f(unflatten(carryDef, carryParams.map(wrap)), unflatten(xDef, xParams.map(wrap))));
   if (!Array.isArray(result) || result.length !== 2) {
     throw new TypeError(`scan body output must be a pair [carry, y], got ${Array.isArray(result) ? `an array of length ${result.length}` : typeof result}`);
   }
