@@ -1,0 +1,100 @@
+// Command-line arguments of `laxflow`: parsing and the usage text. Unknown flags and bad
+// numbers are errors with the flag's name, before any input is read.
+
+export interface CliArgs {
+  input?: string;
+  out?: string;
+  format?: 'ndjson' | 'csv';
+  key?: string;
+  value: string;
+  time?: string;
+  ops: ('ema' | 'sma' | 'var' | 'zscore')[];
+  span?: number;
+  alpha?: number;
+  halflife?: number;
+  com?: number;
+  adjust: boolean;
+  window: number;
+  minPeriods?: number;
+  ddof?: number;
+  checkpoint?: string;
+  batch: number;
+  help: boolean;
+}
+
+export const usage = `usage: laxflow [FILE] --op ema|sma|var|zscore[,...] [options]
+
+Reads NDJSON or CSV records (FILE, or stdin), runs the operators per key (or over the
+whole stream without --key), and writes NDJSON to stdout (or --out FILE).
+
+  --key NAME          field holding the key (per-key state)
+  --value NAME        field holding the value (default: value)
+  --time NAME         field holding the time (copied to the output as t)
+  --format ndjson|csv default: from the file name, else from the first character
+  --op LIST           ema, sma (rolling mean), var (rolling variance), zscore
+  --span N | --alpha A | --halflife H | --com C   ema decay (pandas' definitions)
+  --adjust true|false ema adjust (default true)
+  --window N          rolling window (default 20); --min-periods N; --ddof N
+  --checkpoint FILE   save progress after each batch and resume from it after a restart
+  --out FILE          output file; with --checkpoint, a resumed run continues it exactly
+  --batch N           lines per batch (default 1024)
+Malformed lines are reported on stderr with their line numbers and counted.`;
+
+const numberFlags = ['span', 'alpha', 'halflife', 'com', 'window', 'min-periods', 'ddof', 'batch'] as const;
+const stringFlags = ['out', 'format', 'key', 'value', 'time', 'op', 'checkpoint', 'adjust'] as const;
+const camel = (s: string) => s.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const raw: Record<string, string | number> = {};
+  const positional: string[] = [];
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-h' || a === '--help') {
+      help = true;
+      continue;
+    }
+    if (!a.startsWith('--')) {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new Error(`laxflow: --${name} needs a value`);
+    if ((numberFlags as readonly string[]).includes(name)) {
+      const n = Number(value);
+      if (!Number.isFinite(n)) throw new Error(`laxflow: --${name} must be a number, got ${JSON.stringify(value)}`);
+      raw[camel(name)] = n;
+    } else if ((stringFlags as readonly string[]).includes(name)) raw[camel(name)] = value;
+    else throw new Error(`laxflow: unknown option --${name}\n\n${usage}`);
+  }
+  if (positional.length > 1) throw new Error(`laxflow: give at most one input file, got ${positional.join(', ')}`);
+  const ops = String(raw.op ?? '').split(',').filter(Boolean);
+  if (!help && ops.length === 0) throw new Error(`laxflow: --op is required\n\n${usage}`);
+  for (const op of ops) if (!['ema', 'sma', 'var', 'zscore'].includes(op)) throw new Error(`laxflow: unknown --op ${op} (use ema, sma, var, zscore)`);
+  if (raw.format !== undefined && raw.format !== 'ndjson' && raw.format !== 'csv') throw new Error(`laxflow: --format must be ndjson or csv, got ${raw.format}`);
+  if (raw.adjust !== undefined && raw.adjust !== 'true' && raw.adjust !== 'false') throw new Error(`laxflow: --adjust must be true or false, got ${raw.adjust}`);
+  const batch = (raw.batch as number | undefined) ?? 1024;
+  if (!(Number.isInteger(batch) && batch >= 1)) throw new Error(`laxflow: --batch must be a positive integer, got ${batch}`);
+  return {
+    input: positional[0],
+    out: raw.out as string | undefined,
+    format: raw.format as CliArgs['format'],
+    key: raw.key as string | undefined,
+    value: (raw.value as string | undefined) ?? 'value',
+    time: raw.time as string | undefined,
+    ops: ops as CliArgs['ops'],
+    span: raw.span as number | undefined,
+    alpha: raw.alpha as number | undefined,
+    halflife: raw.halflife as number | undefined,
+    com: raw.com as number | undefined,
+    adjust: raw.adjust !== 'false',
+    window: (raw.window as number | undefined) ?? 20,
+    minPeriods: raw.minPeriods as number | undefined,
+    ddof: raw.ddof as number | undefined,
+    checkpoint: raw.checkpoint as string | undefined,
+    batch,
+    help,
+  };
+}

@@ -1,0 +1,162 @@
+// `laxflow` command line: stream statistics over NDJSON/CSV records, resumable.
+//
+// The input is read in batches of lines; each batch is one emission into the laxflow/rx
+// operator (one schedule), its outputs are written, then the checkpoint (operator
+// snapshot, input line and byte, output bytes, malformed count) is replaced atomically.
+// A restarted run with the same --checkpoint skips what was done; with --out, it also
+// truncates the output to the checkpointed length first, so the total output is exactly
+// that of an uninterrupted run even after a kill at any moment. (Writing to stdout, a
+// kill between a batch's output and its checkpoint repeats that batch.)
+
+import { createReadStream, existsSync, openSync, readFileSync, renameSync, ftruncateSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { Subject } from 'rxjs';
+import { stepOperator, type Snapshot } from '../rx.js';
+import { parseArgs, usage, type CliArgs } from './args.js';
+import { cliStep, f32json } from './operators.js';
+import { csvParser, parseNdjson, readLines, type Line, type Parsed } from './lines.js';
+
+interface Checkpoint {
+  snapshot: Snapshot;
+  line: number;
+  byte: number;
+  outBytes: number;
+  malformed: number;
+  header?: string;
+}
+
+function loadCheckpoint(path: string | undefined): Checkpoint | undefined {
+  if (!path || !existsSync(path)) return undefined;
+  return JSON.parse(readFileSync(path, 'utf8')) as Checkpoint;
+}
+
+function saveCheckpoint(path: string, c: Checkpoint): void {
+  writeFileSync(`${path}.tmp`, JSON.stringify(c));
+  renameSync(`${path}.tmp`, path);
+}
+
+/** Run one emission through the operator and wait for its output (outputs mirror inputs). */
+function feeder(op: ReturnType<typeof stepOperator>) {
+  const subject = new Subject<unknown>();
+  const waiting: { resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  let failed: unknown;
+  subject.pipe(op).subscribe({
+    next: (v) => waiting.shift()?.resolve(v),
+    error: (e) => {
+      failed = e;
+      for (const w of waiting.splice(0)) w.reject(e);
+    },
+  });
+  return (emission: unknown) =>
+    new Promise<unknown>((resolve, reject) => {
+      if (failed) return reject(failed);
+      waiting.push({ resolve, reject });
+      subject.next(emission);
+    });
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let a: CliArgs;
+  try {
+    a = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
+  if (a.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const resume = loadCheckpoint(a.checkpoint);
+  const op = stepOperator(cliStep(a), { keyed: a.key !== undefined, maxBatch: a.batch, maxQueue: Math.max(a.batch, 1 << 20), state: resume?.snapshot });
+  const run = feeder(op);
+
+  const outFd = a.out ? openSync(a.out, resume ? 'r+' : 'w') : 1;
+  let outBytes = resume?.outBytes ?? 0;
+  if (a.out && resume) ftruncateSync(outFd, outBytes);
+  const outPos = () => (a.out ? outBytes : null);
+  const input = a.input ? createReadStream(a.input, { start: a.input && resume ? resume.byte : 0 }) : process.stdin;
+  let skip = a.input ? 0 : (resume?.line ?? 0); // stdin cannot seek: skip the lines already done
+  const format = a.format ?? (a.input?.endsWith('.csv') ? 'csv' : a.input?.endsWith('.ndjson') || a.input?.endsWith('.jsonl') ? 'ndjson' : undefined);
+  let header = resume?.header;
+  let parse: ((text: string) => Parsed) | undefined = header !== undefined ? csvParser(header, a) : format === 'ndjson' ? (t) => parseNdjson(t, a) : undefined;
+  let malformed = resume?.malformed ?? 0;
+  let line = resume?.line ?? 0;
+  let byte = resume?.byte ?? 0;
+  const started = Date.now();
+  let records = 0;
+  const progress = process.stderr.isTTY ? setInterval(() => process.stderr.write(`\rlaxflow: line ${line}, ${records} records, ${Math.round(records / ((Date.now() - started) / 1000 || 1))} records/s, ${malformed} malformed `), 250) : undefined;
+  let stop = false;
+  const onSignal = () => (stop = true);
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+
+  let batch: { line: Line; rec: Parsed }[] = [];
+  let lastLine: Line | undefined;
+  const flush = async () => {
+    if (batch.length) {
+      const outs = await compute(batch);
+      const text = outs.join('');
+      const bytes = Buffer.from(text);
+      writeSync(outFd, bytes, 0, bytes.length, outPos());
+      outBytes += bytes.length;
+      records += batch.length;
+    }
+    if (lastLine) (line = lastLine.no), (byte = lastLine.end);
+    batch = [];
+    if (a.checkpoint) saveCheckpoint(a.checkpoint, { snapshot: op.snapshot(), line, byte, outBytes, malformed, header });
+  };
+  const compute = async (b: { line: Line; rec: Parsed }[]): Promise<string[]> => {
+    const names = a.ops;
+    const row = (rec: Parsed, y: Record<string, number>) => {
+      const o: Record<string, unknown> = {};
+      if (rec.key !== undefined) o.key = rec.key;
+      if (rec.t !== undefined) o.t = rec.t;
+      o.value = f32json(Math.fround(rec.value));
+      for (const n of names) o[n] = f32json(y[n]);
+      return `${JSON.stringify(o)}\n`;
+    };
+    if (a.key !== undefined) {
+      const outs = (await run(b.map(({ rec }) => ({ key: rec.key!, value: Number.isNaN(rec.value) ? null : rec.value })))) as { value: Record<string, number> }[];
+      return outs.map((o, i) => row(b[i].rec, o.value));
+    }
+    const y = (await run(Float32Array.from(b, ({ rec }) => rec.value))) as Record<string, Float32Array>;
+    return b.map(({ rec }, i) => row(rec, Object.fromEntries(names.map((n) => [n, y[n][i]]))));
+  };
+
+  try {
+    for await (const l of readLines(input, a.input ? line : 0, a.input ? byte : 0)) {
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      lastLine = l;
+      if (l.text.trim() === '') continue;
+      if (!parse) {
+        const csv = format === 'csv' || (format === undefined && !l.text.trimStart().startsWith('{'));
+        if (csv) {
+          header = l.text;
+          parse = csvParser(header, a);
+          continue;
+        }
+        parse = (t) => parseNdjson(t, a);
+      }
+      try {
+        batch.push({ line: l, rec: parse(l.text) });
+      } catch (e) {
+        malformed++;
+        process.stderr.write(`laxflow: line ${l.no}: ${(e as Error).message}\n`);
+      }
+      if (batch.length >= a.batch) await flush();
+      if (stop) break;
+    }
+    await flush();
+  } catch (e) {
+    process.stderr.write(`laxflow: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    if (progress) clearInterval(progress), process.stderr.write('\n');
+    if (a.out) closeSync(outFd);
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+  if (malformed) process.stderr.write(`laxflow: ${malformed} malformed line${malformed === 1 ? '' : 's'} skipped\n`);
+  return stop ? 130 : 0;
+}

@@ -1,0 +1,164 @@
+// Micro-batching: the shared internals of every stream operator (as RxJS's `scan` and
+// `reduce` share `scanInternals`). Emissions queue up and run as one schedule per batch.
+//
+// The algorithm:
+//   1. An arriving emission is admitted by the engine (validated, measured in steps);
+//      a malformed one fails the stream or goes to the dead-letter output, before any
+//      state changes.
+//   2. If no batch is computing and `maxBatch` steps are waiting, a batch starts now;
+//      otherwise the first waiting emission starts a `maxDelay` timer on `scheduler`
+//      (default 0 ms: the batch starts once the current synchronous burst has arrived).
+//   3. A batch takes waiting emissions in order up to `maxBatch` steps (at least one).
+//      While it computes (realization may be async), arrivals wait; when it ends, what
+//      arrived meanwhile starts the next batch at once, so batches grow with the load.
+//   4. More than `maxQueue` waiting steps is an overflow error (memory stays bounded).
+//   5. Outputs are emitted in input order. On completion (or a source error), waiting
+//      emissions are computed first, then the completion (or error) is passed on.
+//      Errors thrown by the step function or the backend go to the error channel.
+// No timer runs and no batch is made while nothing waits.
+
+import { asapScheduler, asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+
+export interface BatchInfo {
+  /** Steps (records) in the batch, and emissions. */
+  steps: number;
+  emissions: number;
+  /** Steps still waiting when the batch finished. */
+  waiting: number;
+  /** Milliseconds from start of compute to outputs ready. */
+  ms: number;
+}
+
+export interface BatchOptions {
+  /** Most steps (records) per schedule; default 4096. A larger single chunk runs whole. */
+  maxBatch?: number;
+  /** Milliseconds to wait for more input once something waits and nothing computes; default 0. */
+  maxDelay?: number;
+  /** Most steps allowed to wait; default 2^20. More is an error. */
+  maxQueue?: number;
+  /** Scheduler for the `maxDelay` timer (default asap for 0 ms, async otherwise). */
+  scheduler?: SchedulerLike;
+  /** Called after each batch. */
+  onBatch?: (info: BatchInfo) => void;
+}
+
+export interface Engine<I, Q, O> {
+  /** Validate an emission; returns what to queue and its steps, or null to skip it. Throws to fail the stream. */
+  admit(input: I): { value: Q; steps: number } | null;
+  /** Outputs for a batch of admitted emissions, one per emission, in order. */
+  run(batch: Q[]): O[] | Promise<O[]>;
+}
+
+export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>, opts: BatchOptions): OperatorFunction<I, O> {
+  const maxBatch = opts.maxBatch ?? 4096;
+  const maxDelay = opts.maxDelay ?? 0;
+  const maxQueue = opts.maxQueue ?? 1 << 20;
+  if (!(maxBatch >= 1)) throw new RangeError(`${name}: maxBatch must be at least 1, got ${maxBatch}`);
+  if (!(maxQueue >= maxBatch)) throw new RangeError(`${name}: maxQueue (${maxQueue}) must be at least maxBatch (${maxBatch})`);
+  const scheduler = opts.scheduler ?? (maxDelay > 0 ? asyncScheduler : asapScheduler);
+
+  return (source) =>
+    new Observable<O>((subscriber) => {
+      const engine = makeEngine();
+      const queue: { value: Q; steps: number }[] = [];
+      let waiting = 0;
+      let busy = false;
+      let ended = false;
+      let sourceError: { error: unknown } | null = null;
+      let timer: Subscription | null = null;
+
+      const fail = (err: unknown) => {
+        ended = true;
+        queue.length = 0;
+        timer?.unsubscribe();
+        subscriber.error(err);
+      };
+      const finishIfDone = () => {
+        if (!ended || busy || queue.length || subscriber.closed) return;
+        if (sourceError) subscriber.error(sourceError.error);
+        else subscriber.complete();
+      };
+      const deliver = (outs: O[], steps: number, count: number, t0: number) => {
+        busy = false;
+        opts.onBatch?.({ steps, emissions: count, waiting, ms: performance.now() - t0 });
+        for (const o of outs) {
+          if (subscriber.closed) return;
+          subscriber.next(o);
+        }
+      };
+      // Start batches while allowed; `now` skips the maxDelay wait.
+      const pump = (now: boolean) => {
+        while (!busy && queue.length && !subscriber.closed) {
+          if (!now && waiting < maxBatch && !ended) {
+            timer ??= scheduler.schedule(() => {
+              timer = null;
+              pump(true);
+            }, maxDelay);
+            return;
+          }
+          timer?.unsubscribe();
+          timer = null;
+          let steps = 0;
+          let count = 0;
+          while (count < queue.length && (count === 0 || steps + queue[count].steps <= maxBatch)) steps += queue[count++].steps;
+          const batch = queue.splice(0, count).map((q) => q.value);
+          waiting -= steps;
+          busy = true;
+          const t0 = performance.now();
+          let result: O[] | Promise<O[]>;
+          try {
+            result = engine.run(batch);
+          } catch (err) {
+            return fail(err);
+          }
+          if (result instanceof Promise) {
+            result.then(
+              (outs) => {
+                deliver(outs, steps, count, t0);
+                pump(true);
+              },
+              (err) => fail(err),
+            );
+            return;
+          }
+          deliver(result, steps, count, t0);
+          now = false;
+        }
+        finishIfDone();
+      };
+
+      const sub = source.subscribe({
+        next: (v) => {
+          if (ended) return;
+          let admitted: { value: Q; steps: number } | null;
+          try {
+            admitted = engine.admit(v);
+          } catch (err) {
+            return fail(err);
+          }
+          if (!admitted) return;
+          queue.push(admitted);
+          waiting += admitted.steps;
+          if (waiting > maxQueue) {
+            return fail(new RangeError(`${name}: input queue overflow: ${waiting} steps waiting exceeds maxQueue=${maxQueue}; the source emits faster than batches of maxBatch=${maxBatch} are computed (raise maxQueue or maxBatch, or slow the source)`));
+          }
+          pump(false);
+        },
+        error: (err) => {
+          if (ended) return;
+          ended = true;
+          sourceError = { error: err };
+          pump(true);
+        },
+        complete: () => {
+          if (ended) return;
+          ended = true;
+          pump(true);
+        },
+      });
+      return () => {
+        timer?.unsubscribe();
+        sub.unsubscribe();
+      };
+    });
+}

@@ -1,0 +1,64 @@
+// The carry of a stream scan between batches: realized host leaves, re-wrapped as fresh
+// constants for each batch so the graph of one batch never holds on to the previous one.
+// `promotedInit` gives the initial carry the dtypes `lax.scan` would give it (a weakly
+// typed JS number takes the dtype the body returns), so every batch sees a strong carry.
+
+import type { DType } from '../../graph/dtype.js';
+import type { Node } from '../../graph/node.js';
+import { flatten, unflatten, type TreeDef } from '../../graph/pytree.js';
+import { castNode, constant, where, wrap, zeros } from '../np.js';
+import { scan as laxScan } from '../scan.js';
+import { flattenNodes, isLeaf } from '../trace.js';
+import type { LaxArray } from '../array.js';
+import { evaluate } from '../../cpu/oracle.js';
+import { realizedLeaves } from '../../cpu/oracle_backend.js';
+import type { Leaf } from './state.js';
+import type { StepFn } from './step.js';
+
+export interface CarrySpec {
+  def: TreeDef;
+  /** Initial leaves, realized, with the dtypes the body keeps. */
+  leaves: Leaf[];
+  /** Output pytree structure and leaf avals of one step. */
+  yDef: TreeDef;
+  yAvals: { shape: readonly number[]; dtype: DType }[];
+}
+
+/** Trace `f` once on a one-step input to fix the carry dtypes and the output structure. */
+export function carrySpec(f: StepFn, init: unknown, xShape: readonly number[], dtype: DType): CarrySpec {
+  const [, def] = flatten(init, isLeaf);
+  const [c, y] = laxScan(f, init, zeros([1, ...xShape], { dtype }));
+  const [outs] = flattenNodes(c);
+  const [initNodes] = flattenNodes(init);
+  const cast = initNodes.map((n, i) => castNode(n, outs[i].dtype));
+  // The initial carry is small host data: the oracle computes it on any backend, synchronously.
+  const bufs = evaluate(cast, realizedLeaves(cast));
+  const [yNodes, yDef] = flattenNodes(y);
+  return {
+    def,
+    leaves: cast.map((n, i) => ({ shape: [...n.shape], dtype: n.dtype, data: bufs[i].slice() })),
+    yDef,
+    yAvals: yNodes.map((n) => ({ shape: n.shape.slice(1), dtype: n.dtype })),
+  };
+}
+
+/** A leaf as a constant node (no history). */
+export const leafNode = (l: Leaf): Node => constant(l.data, l.shape, l.dtype);
+
+export const carryTree = (def: TreeDef, leaves: readonly Leaf[]): unknown => unflatten(def, leaves.map((l) => wrap(leafNode(l))));
+
+/** `where(valid, new, old)` leaf by leaf: a masked step keeps the carry (padding steps). */
+export function maskedStep(f: StepFn): (carry: unknown, xv: [LaxArray, LaxArray]) => [unknown, unknown] {
+  return (carry, [x, valid]) => {
+    const [c2, y] = f(carry, x);
+    const [olds, def] = flattenNodes(carry);
+    const [news] = flattenNodes(c2);
+    const kept = news.map((n, i) => {
+      const old = olds[i];
+      const v = valid.node.shape.length ? valid.reshape([...valid.shape, ...new Array(old.shape.length - valid.ndim).fill(1)]) : valid;
+      return where(v, wrap(n), wrap(old));
+    });
+    return [unflatten(def, kept), y];
+  };
+}
+

@@ -1,0 +1,14 @@
+// `movingAverage`: pandas' `rolling(window, min_periods).mean()` as a stream operator
+// (NaN inputs are skipped in the window; default min_periods = window).
+
+import type { RollingOptions } from './rolling.js';
+import { rollingStep } from './rolling.js';
+import { stepOperator, type StreamOperator, type StreamOptions } from './scan.js';
+
+export type MovingAverageOptions = Omit<RollingOptions, 'ddof'>;
+
+export const movingAverageStep = (o: MovingAverageOptions) => rollingStep(o, 'mean', 'movingAverage');
+
+export function movingAverage<I = unknown, O = unknown>(opts: MovingAverageOptions & StreamOptions): StreamOperator<I, O> {
+  return stepOperator(movingAverageStep(opts), opts);
+}

@@ -1,0 +1,76 @@
+// Keyed records `{ key, value, t? }`: validation with errors that name the record, and
+// the dead-letter output that takes malformed records instead of failing the stream.
+// Validation happens on arrival, before any state is touched.
+
+import { allocate, storage, type DType, type TypedArray } from '../../graph/dtype.js';
+import { fmtShape, sizeOf } from '../../graph/shape.js';
+import { castHost, jsToHost } from './emission.js';
+
+export interface KeyedRecord<V = unknown> {
+  key: string | number;
+  value: V;
+  t?: unknown;
+  [extra: string]: unknown;
+}
+
+/** Where malformed records go instead of failing the stream: a callback or any observer (a Subject). */
+export type DeadLetter = ((record: unknown, error: MalformedRecordError) => void) | { next(v: { record: unknown; error: MalformedRecordError }): void };
+
+export class MalformedRecordError extends TypeError {
+  constructor(
+    readonly record: unknown,
+    reason: string,
+    what: string,
+  ) {
+    super(`${what}: malformed record ${describe(record)}: ${reason}`);
+    this.name = 'MalformedRecordError';
+  }
+}
+
+function describe(r: unknown): string {
+  try {
+    const s = JSON.stringify(r, (_k, v) => (ArrayBuffer.isView(v) ? `${v.constructor.name}(${(v as TypedArray).length})` : v === undefined ? '<undefined>' : v));
+    return s === undefined ? String(r) : s.length > 200 ? `${s.slice(0, 200)}...` : s;
+  } catch {
+    return String(r);
+  }
+}
+
+export const isRecordLike = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && 'key' in v;
+
+export const isRecordChunk = (v: unknown): boolean => Array.isArray(v) && v.length > 0 && isRecordLike(v[0]);
+
+/** The value of a valid record as `size(xShape)` host elements; throws MalformedRecordError. */
+export function recordValue(r: unknown, xShape: readonly number[], dtype: DType, what: string): TypedArray {
+  if (!isRecordLike(r)) throw new MalformedRecordError(r, 'expected an object { key, value, t? }', what);
+  const { key, value } = r as KeyedRecord;
+  if (!(typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key)))) {
+    throw new MalformedRecordError(r, `key must be a string or a finite number, got ${describe(key)}`, what);
+  }
+  const size = sizeOf(xShape);
+  if (ArrayBuffer.isView(value)) {
+    const v = value as TypedArray;
+    if (v.length !== size) throw new MalformedRecordError(r, `value must have ${size} elements (shape ${fmtShape(xShape)}), got ${v.length}`, what);
+    return v instanceof storage[dtype] ? v.slice() : castHost(v, dtype);
+  }
+  if (value === undefined) throw new MalformedRecordError(r, 'value is missing', what);
+  if (typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value))) {
+    throw new MalformedRecordError(r, `value must be a number (null for missing) or an array of shape ${fmtShape(xShape)}, got ${describe(value)}`, what);
+  }
+  let host: { shape: number[]; data: TypedArray };
+  try {
+    host = jsToHost(value, dtype, what);
+  } catch (e) {
+    throw new MalformedRecordError(r, (e as Error).message.replace(`${what}: `, ''), what);
+  }
+  if (host.data.length !== size || host.shape.length !== xShape.length) {
+    throw new MalformedRecordError(r, `value must have shape ${fmtShape(xShape)}, got ${fmtShape(host.shape)}`, what);
+  }
+  return host.data.length ? host.data : allocate(dtype, 0);
+}
+
+export function sendDeadLetter(dl: DeadLetter, error: MalformedRecordError): void {
+  if (typeof dl === 'function') dl(error.record, error);
+  else dl.next({ record: error.record, error });
+}

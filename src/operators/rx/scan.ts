@@ -1,0 +1,112 @@
+// `scan(f, init, opts)`: the stream form of `lax.scan` with the same `f`, and
+// `stepOperator(step, opts)`, which every statistics operator is built on.
+//
+// The outputs, concatenated, equal `lax.scan(f, init, concatenated inputs)`, whatever
+// the chunking and batching: each batch is one `lax.scan` continuing from the realized
+// carry of the previous one. Keyed record streams (`{ key, value, t? }`) run `f` per key
+// (see keyed.ts). The operator's state is snapshot-able:
+//
+//   const op = rx.scan(f, 0);
+//   source.pipe(op).subscribe(...);
+//   const saved = op.snapshot();                       // JSON-safe
+//   later.pipe(rx.scan(f, 0, { state: saved }))        // resumes with identical output
+
+import type { OperatorFunction } from 'rxjs';
+import type { DType } from '../../graph/dtype.js';
+import { batched, type BatchOptions, type Engine } from './batcher.js';
+import { carrySpec, type CarrySpec } from './carry.js';
+import type { EngineContext } from './context.js';
+import { emptyTable, keyedEngine } from './keyed.js';
+import { isRecordChunk, isRecordLike, type DeadLetter } from './records.js';
+import { checkRestored, decode, encode, encodePatches, type Json, type Snapshot, type StreamState } from './state.js';
+import type { Step, StepFn } from './step.js';
+import { unkeyedEngine } from './unkeyed.js';
+
+export interface StreamOptions extends BatchOptions {
+  /** Shape of one step's input (per key, in keyed streams); default `[]`. */
+  xShape?: number[];
+  /** dtype of the input steps; default float32. */
+  dtype?: DType;
+  /** Keyed records or plain values; by default decided by the first emission. */
+  keyed?: boolean;
+  /** Where malformed keyed records go; without it, one fails the stream with an error naming it. */
+  deadLetter?: DeadLetter;
+  /** A `snapshot()` to resume from. */
+  state?: Snapshot;
+  /** After each batch: the immer patches since the previous state (JSON-safe) and the full snapshot on demand. */
+  onCheckpoint?: (patches: Json, snapshot: () => Snapshot) => void;
+}
+
+export interface StreamOperator<I = unknown, O = unknown> extends OperatorFunction<I, O> {
+  /** JSON-safe state of the latest subscription (the starting state before any). */
+  snapshot(): Snapshot;
+  /** Steps (records) consumed so far by the latest subscription, restored ones included. */
+  readonly position: number;
+}
+
+export function stepOperator<I = unknown, O = unknown>(step: Step, opts: StreamOptions = {}): StreamOperator<I, O> {
+  const name = `rx.${step.name}`;
+  const xShape = [...(opts.xShape ?? [])];
+  const dtype = opts.dtype ?? 'float32';
+  const restored = opts.state === undefined ? undefined : (decode(opts.state) as StreamState);
+  let spec: CarrySpec | undefined;
+  const getSpec = () => (spec ??= carrySpec(step.f, step.init(xShape), xShape, dtype));
+  let latest: StreamState | undefined;
+
+  const fresh = (keyed: boolean): StreamState => ({
+    version: 1,
+    name: step.name,
+    xShape,
+    dtype,
+    position: 0,
+    carry: keyed ? emptyTable(getSpec().leaves) : getSpec().leaves,
+    keys: [],
+    keyed,
+  });
+  const startState = (keyed: boolean): StreamState => {
+    if (!restored) return fresh(keyed);
+    // A snapshot taken before any input restores into either mode.
+    if (restored.position === 0 && restored.keyed !== keyed && restored.name === step.name) return fresh(keyed);
+    return checkRestored(restored, { name: step.name, keyed, carry: getSpec().leaves });
+  };
+
+  const makeEngine = (): Engine<unknown, unknown, unknown> => {
+    let inner: Engine<unknown, any, unknown> | undefined;
+    let state: StreamState;
+    const ctx: EngineContext = {
+      name,
+      f: step.f,
+      get spec() {
+        return getSpec();
+      },
+      xShape,
+      dtype,
+      getState: () => state,
+      setState: (s, patches) => {
+        state = latest = s;
+        opts.onCheckpoint?.(encodePatches(patches), () => encode(s));
+      },
+    };
+    return {
+      admit(input) {
+        if (!inner) {
+          const keyed = opts.keyed ?? (restored && restored.position > 0 ? restored.keyed : isRecordLike(input) || isRecordChunk(input));
+          state = latest = startState(keyed);
+          inner = keyed ? keyedEngine(ctx, opts.deadLetter) : unkeyedEngine(ctx);
+        }
+        return inner.admit(input);
+      },
+      run: (batch) => inner!.run(batch),
+    };
+  };
+
+  const op = batched(name, makeEngine, opts) as StreamOperator<I, O>;
+  Object.defineProperty(op, 'snapshot', { value: () => encode(latest ?? startState(opts.keyed ?? restored?.keyed ?? false)) });
+  Object.defineProperty(op, 'position', { get: () => (latest ?? restored)?.position ?? 0 });
+  return op;
+}
+
+/** The stream form of `lax.scan(f, init, xs)`: same `f`, same outputs, any chunking. */
+export function scan<C, Y, I = unknown, O = unknown>(f: StepFn<C, Y>, init: C | number, opts: StreamOptions & { name?: string } = {}): StreamOperator<I, O> {
+  return stepOperator<I, O>({ name: opts.name ?? 'scan', init: () => init, f }, opts);
+}

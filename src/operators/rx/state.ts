@@ -1,0 +1,112 @@
+// Stream operator state as one immutable (immer) object, and its JSON-safe form.
+//
+// Each batch commits the new state with `produceWithPatches`, so a checkpoint can be the
+// full snapshot or only the patches since the last one (the key table grows by `add`
+// patches; the carry is replaced). Typed arrays travel as base64 of their bytes, so NaN
+// (empty window slots, missing values) and every float32 bit survive the round trip.
+
+import { applyPatches, enablePatches, produceWithPatches, type Draft, type Patch } from 'immer';
+import { storage, type DType, type TypedArray } from '../../graph/dtype.js';
+
+enablePatches();
+
+/** One realized array of the state (a carry leaf, or a key table column). */
+export interface Leaf {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly data: TypedArray;
+}
+
+export type Key = string | number;
+
+export interface StreamState {
+  readonly version: 1;
+  /** Which operator body produced it (checked on restore). */
+  readonly name: string;
+  readonly xShape: readonly number[];
+  readonly dtype: DType;
+  /** Steps consumed (records, in keyed streams). */
+  readonly position: number;
+  /** Unkeyed: the carry leaves. Keyed: the key table, one leaf per carry leaf, rows = capacity. */
+  readonly carry: readonly Leaf[];
+  /** Keyed streams: the keys in table-row order. */
+  readonly keys: readonly Key[];
+  readonly keyed: boolean;
+}
+
+/** JSON-safe data (what `snapshot()` returns and `{ state }` accepts). */
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Snapshot = Json;
+
+export function commit(state: StreamState, recipe: (draft: Draft<StreamState>) => void): [StreamState, Patch[]] {
+  const [next, patches] = produceWithPatches(state, recipe);
+  return [next, patches];
+}
+
+function toBase64(bytes: Uint8Array): string {
+  if (typeof Buffer !== 'undefined') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function fromBase64(s: string): Uint8Array {
+  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(s, 'base64'));
+  return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+}
+
+const dtypeOf = (a: TypedArray): DType =>
+  a instanceof Float32Array ? 'float32' : a instanceof Int32Array ? 'int32' : a instanceof Uint32Array ? 'uint32' : 'bool';
+
+/** Deep copy with typed arrays as `{ $typed: dtype, base64 }`. */
+export function encode(value: unknown): Json {
+  if (ArrayBuffer.isView(value)) {
+    const a = value as TypedArray;
+    return { $typed: dtypeOf(a), base64: toBase64(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)) };
+  }
+  if (Array.isArray(value)) return value.map(encode);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encode(v)]));
+  return value as Json;
+}
+
+export function decode(json: Json): unknown {
+  if (Array.isArray(json)) return json.map(decode);
+  if (json !== null && typeof json === 'object') {
+    if (typeof json.$typed === 'string' && typeof json.base64 === 'string') {
+      const bytes = fromBase64(json.base64);
+      const ctor = storage[json.$typed as DType];
+      if (!ctor) throw new TypeError(`snapshot: unknown dtype ${json.$typed}`);
+      return new ctor(bytes.slice().buffer);
+    }
+    return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, decode(v)]));
+  }
+  return json;
+}
+
+export const encodePatches = (patches: readonly Patch[]): Json =>
+  patches.map((p) => encode({ op: p.op, path: p.path, ...(p.value === undefined ? {} : { value: p.value }) }));
+
+/** A full snapshot brought forward by incremental checkpoints (`onCheckpoint` patches), in order. */
+export function applyCheckpoint(snapshot: Snapshot, ...patchLists: Json[]): Snapshot {
+  let s = snapshot;
+  for (const patches of patchLists) s = applyPatches(s as object, patches as unknown as Patch[]) as Json;
+  return s;
+}
+
+/** Check a decoded snapshot against what the operator expects, with a clear message. */
+export function checkRestored(s: unknown, expect: { name: string; keyed: boolean; carry: readonly Leaf[] }): StreamState {
+  const st = s as StreamState;
+  const what = `snapshot for ${expect.name}`;
+  if (!st || st.version !== 1) throw new TypeError(`cannot restore ${what}: not a laxflow stream snapshot (version ${String(st?.version)})`);
+  if (st.name !== expect.name) throw new TypeError(`cannot restore ${what}: it was taken from ${st.name}`);
+  if (st.keyed !== expect.keyed) throw new TypeError(`cannot restore ${what}: it is ${st.keyed ? 'keyed' : 'unkeyed'}`);
+  st.carry.forEach((leaf, i) => {
+    const want = expect.carry[i];
+    const rowShape = st.keyed ? leaf.shape.slice(1) : leaf.shape;
+    if (!want || want.dtype !== leaf.dtype || JSON.stringify(rowShape) !== JSON.stringify(want.shape)) {
+      throw new TypeError(`cannot restore ${what}: carry leaf ${i} is ${leaf.dtype}${JSON.stringify(leaf.shape)}, expected ${want?.dtype}${JSON.stringify(want?.shape)}`);
+    }
+  });
+  if (st.carry.length !== expect.carry.length) throw new TypeError(`cannot restore ${what}: ${st.carry.length} carry leaves, expected ${expect.carry.length}`);
+  return st;
+}

@@ -1,0 +1,35 @@
+// A step definition: the body of a scan (`f`, exactly what `lax.scan` takes) together with
+// its initial carry for a given per-step input shape. The statistics operators (ema,
+// rolling windows) are steps, so they can run alone, be combined with `fanout`, or be
+// applied per key; the stream machinery only ever sees `f` and `init`.
+
+import type { LaxArray } from '../array.js';
+
+export type StepFn<C = any, Y = any> = (carry: C, x: LaxArray) => [C, Y];
+
+export interface Step<C = any, Y = any> {
+  /** For error messages. */
+  readonly name: string;
+  /** The initial carry for one step's input shape `xShape` (per key in keyed streams). */
+  init(xShape: readonly number[]): C;
+  readonly f: StepFn<C, Y>;
+}
+
+/**
+ * Several steps over the same input in one scan body: the carry and the output are
+ * objects with one entry per name. One schedule computes all of them.
+ */
+export function fanout<S extends Record<string, Step>>(steps: S): Step<{ [K in keyof S]: any }, { [K in keyof S]: any }> {
+  const names = Object.keys(steps);
+  if (names.length === 0) throw new TypeError('fanout: give at least one step');
+  return {
+    name: `fanout(${names.join(', ')})`,
+    init: (xShape) => Object.fromEntries(names.map((k) => [k, steps[k].init(xShape)])) as never,
+    f: (carry, x) => {
+      const c: Record<string, unknown> = {};
+      const y: Record<string, unknown> = {};
+      for (const k of names) [c[k], y[k]] = steps[k].f(carry[k], x);
+      return [c as never, y as never];
+    },
+  };
+}

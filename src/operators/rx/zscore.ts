@@ -1,0 +1,12 @@
+// `zscore`: (x - rolling mean) / rolling std over the same window, as pandas computes
+// `(s - s.rolling(window).mean()) / s.rolling(window).std(ddof)`: the current value is in
+// its own window; NaN until min_periods values, and NaN (0/0) for a constant window.
+
+import { rollingStep, type RollingOptions } from './rolling.js';
+import { stepOperator, type StreamOperator, type StreamOptions } from './scan.js';
+
+export const zscoreStep = (o: RollingOptions) => rollingStep(o, 'zscore', 'zscore');
+
+export function zscore<I = unknown, O = unknown>(opts: RollingOptions & StreamOptions): StreamOperator<I, O> {
+  return stepOperator(zscoreStep(opts), opts);
+}

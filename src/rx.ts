@@ -1,0 +1,17 @@
+// laxflow/rx: RxJS operators that run laxflow scans over streams, micro-batched so the
+// engine runs one schedule per batch. This is the only entry that imports rxjs (a peer
+// dependency); the core (`laxflow`) does not. Importing it selects the default backend,
+// as importing `laxflow` does.
+
+import './devices.js';
+
+export { scan, stepOperator, type StreamOperator, type StreamOptions } from './operators/rx/scan.js';
+export { ema, emaStep, emaAlpha, type EmaOptions } from './operators/rx/ema.js';
+export { movingAverage, movingAverageStep, type MovingAverageOptions } from './operators/rx/moving_average.js';
+export { rollingVar, rollingVarStep } from './operators/rx/rolling_var.js';
+export { zscore, zscoreStep } from './operators/rx/zscore.js';
+export { rollingStep, type RollingOptions, type RollingStat } from './operators/rx/rolling.js';
+export { fanout, type Step, type StepFn } from './operators/rx/step.js';
+export { MalformedRecordError, type DeadLetter, type KeyedRecord } from './operators/rx/records.js';
+export { applyCheckpoint, type Snapshot, type Json } from './operators/rx/state.js';
+export type { BatchInfo, BatchOptions } from './operators/rx/batcher.js';

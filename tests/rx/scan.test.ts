@@ -1,0 +1,87 @@
+// rx.scan: chunking invariance against lax.scan (fast-check), output mirroring, errors.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { lax, np, type LaxArray } from '../../src/index.js';
+import { scan } from '../../src/rx.js';
+import { collect, expectSame } from './helpers.js';
+
+// A body with a pytree carry and output, float and int leaves, and a nonlinearity.
+const body = (c: { s: LaxArray; n: LaxArray }, x: LaxArray): [{ s: LaxArray; n: LaxArray }, [LaxArray, LaxArray]] => {
+  const s = np.tanh(c.s.mul(0.9).add(x));
+  const n = c.n.add(np.greater(x, 0).astype('int32'));
+  return [{ s, n }, [s.mul(x), n]];
+};
+const init = () => ({ s: np.zeros([2]), n: np.zeros([2], { dtype: 'int32' }) });
+
+/** Split `rows` (each 2 floats) into emissions of the given sizes, as steps or chunks of various kinds. */
+function emissions(rows: number[][], sizes: number[], kinds: number[]): unknown[] {
+  const out: unknown[] = [];
+  let at = 0;
+  sizes.forEach((k, i) => {
+    const part = rows.slice(at, at + k);
+    at += k;
+    if (!part.length) return;
+    const kind = kinds[i % kinds.length];
+    if (kind === 0 && part.length === 1) out.push(part[0]);
+    else if (kind === 1) out.push(Float32Array.from(part.flat()));
+    else if (kind === 2) out.push(np.array(part, { dtype: 'float32' }));
+    else out.push(part);
+  });
+  return out;
+}
+
+async function flatOutputs(outs: unknown[]): Promise<[number[], number[]]> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (const [y, n] of outs as [unknown, unknown][]) {
+    const vals = async (v: unknown) => (v instanceof Object && 'data' in (v as object) ? Array.from(await (v as LaxArray).data()) : ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : [v].flat(2) as number[]);
+    a.push(...(await vals(y)));
+    b.push(...(await vals(n)));
+  }
+  return [a, b];
+}
+
+describe('rx.scan', () => {
+  it('outputs, concatenated, equal lax.scan over the concatenated input, whatever the chunking', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.float({ min: -4, max: 4, noNaN: true }), fc.float({ min: -4, max: 4, noNaN: true })), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 1, max: 16 }),
+        async (rows, sizes, kinds, maxBatch) => {
+          const total = sizes.reduce((a, b) => a + b, 0);
+          if (total < rows.length) sizes = [...sizes, rows.length - total];
+          const outs = await collect(emissions(rows, sizes, kinds), scan(body, init(), { xShape: [2], maxBatch }));
+          const [, [ys, ns]] = lax.scan(body, init(), np.array(rows, { dtype: 'float32' }));
+          const [a, b] = await flatOutputs(outs);
+          expectSame(a, await ys.data());
+          expectSame(b, await ns.data());
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('mirrors the input: numbers, typed arrays, JS arrays and laxflow Arrays', async () => {
+    const cumsum = (c: LaxArray, x: LaxArray): [LaxArray, LaxArray] => [c.add(x), c.add(x)];
+    const outs = await collect([1, Float32Array.of(2, 3), [4, 5], np.array([6]), 7], scan(cumsum, 0));
+    expect(outs[0]).toBe(1);
+    expect(outs[1]).toEqual(Float32Array.of(3, 6));
+    expect(outs[2]).toEqual([10, 15]);
+    expect(await (outs[3] as LaxArray).tolist()).toEqual([21]);
+    expect(outs[4]).toBe(28);
+  });
+
+  it('sends errors thrown by f and malformed emissions to the error channel', async () => {
+    const bad = () => {
+      throw new Error('boom in f');
+    };
+    await expect(collect([1, 2], scan(bad as never, 0))).rejects.toThrow('boom in f');
+    await expect(collect([[1, 2], [1, 2, 3]], scan((c: LaxArray, x: LaxArray) => [c, x], np.zeros([2]), { xShape: [2] }))).rejects.toThrow(
+      'rx.scan: an emission must have shape (2,) (one step) or (k, 2) (a chunk of k steps), got shape (3,)',
+    );
+    await expect(collect(['x'], scan((c: LaxArray, x: LaxArray) => [c, x], 0))).rejects.toThrow('rx.scan: expected a number, an array, a typed array or a laxflow Array, got "x"');
+  });
+});
