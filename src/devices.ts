@@ -47,3 +47,5 @@ export async function realize(...arrays: LaxArray[]): Promise<TypedArray[]> {
 }
 
 setBackend(cpuBackend);
+// WebGPU loads on demand (src/gpu, which loads Dawn itself only in Node): no static import here.
+registerBackend('webgpu', async () => (await import('./gpu/backend.js')).loadWebGpuBackend());

@@ -1,0 +1,122 @@
+// The WebGPU backend: `run(outputs)` schedules with the shared scheduler
+// (src/scheduler/schedule.ts), renders every kernel of that schedule to WGSL
+// (render_kernel.ts, render_scan.ts) and runs them with one submit (runtime.ts).
+//
+// Fallbacks, always announced once on the console, never silent:
+// - a schedule with a kernel that has no WGSL form (NotLowered: a scan whose body is not
+//   lane-wise, e.g. a reduction over the carry or a nested scan) runs on the CPU backend;
+// - no adapter (or none after a loss): the CPU backend.
+// Device loss: a run that fails because the device was lost re-acquires a device (new
+// pools and caches) and recomputes from the graph; nodes keep host values only, so
+// nothing is lost with the device.
+// Long runs: every 64 realizes the backend yields to the event loop (setImmediate), so
+// Dawn's callbacks and the garbage collector's finalizers run and memory stays flat.
+
+import type { TypedArray } from '../graph/dtype.js';
+import type { Node } from '../graph/node.js';
+import { cpuBackend } from '../cpu/backend.js';
+import type { Backend } from '../scheduler/realize.js';
+import { schedule } from '../scheduler/schedule.js';
+import type { Schedule } from '../scheduler/kernel.js';
+import { BufferPool } from './buffer_pool.js';
+import { acquireGpu, gpuUnavailableReason } from './device.js';
+import { PipelineCache } from './pipeline_cache.js';
+import { NotLowered, renderKernel } from './render_kernel.js';
+import { execute, lowerInfo, type GpuContext, type LoweredKernel } from './runtime.js';
+
+export interface RunStats {
+  /** Kernels in the schedule. */
+  kernels: number;
+  /** Compute dispatches encoded (a patch with a copy is two). */
+  dispatches: number;
+  /** queue.submit calls. */
+  submits: number;
+  /** Where it ran. */
+  ranOn: 'webgpu' | 'cpu';
+}
+
+const yieldToEventLoop = () =>
+  new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
+
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu';
+  private ctx: GpuContext | null = null;
+  private runs = 0;
+  private readonly warned = new Set<string>();
+  /** What the last `run` did (for tests and benchmarks). */
+  last: RunStats | null = null;
+  /** Devices acquired over this backend's life (a loss adds one). */
+  devicesAcquired = 0;
+
+  private warnOnce(msg: string): void {
+    if (this.warned.has(msg)) return;
+    this.warned.add(msg);
+    console.warn(msg);
+  }
+
+  /** The current context, re-acquired after a loss; null when no adapter exists. */
+  async context(): Promise<GpuContext | null> {
+    if (this.ctx && !this.ctx.lost) return this.ctx;
+    const gpu = await acquireGpu();
+    if (!gpu) return null;
+    const ctx: GpuContext = { gpu, pool: new BufferPool(gpu.device), pipelines: new PipelineCache(gpu.device), lost: false };
+    void gpu.device.lost.then(() => {
+      ctx.lost = true;
+      ctx.pipelines.clear();
+    });
+    this.ctx = ctx;
+    this.devicesAcquired++;
+    return ctx;
+  }
+
+  /** The schedule of `outputs` and its WGSL, or the reason it has none. */
+  lower(outputs: readonly Node[]): { s: Schedule; kernels: LoweredKernel[] } | { s: Schedule; reason: string } {
+    const s = schedule(outputs);
+    try {
+      return { s, kernels: lowerInfo(s, s.kernels.map(renderKernel)) };
+    } catch (e) {
+      if (e instanceof NotLowered) return { s, reason: e.message };
+      throw e;
+    }
+  }
+
+  private async onCpu(outputs: readonly Node[], s: Schedule | null): Promise<TypedArray[]> {
+    this.last = { kernels: s?.kernels.length ?? 0, dispatches: 0, submits: 0, ranOn: 'cpu' };
+    return cpuBackend.run(outputs);
+  }
+
+  async run(outputs: readonly Node[]): Promise<TypedArray[]> {
+    if (++this.runs % 64 === 0) await yieldToEventLoop();
+    const lowered = this.lower(outputs);
+    if ('reason' in lowered) {
+      this.warnOnce(`laxflow webgpu: ${lowered.reason}; such schedules run on the CPU backend`);
+      return this.onCpu(outputs, lowered.s);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const ctx = await this.context();
+      if (!ctx) {
+        this.warnOnce(`laxflow webgpu: no WebGPU device (${gpuUnavailableReason() ?? 'unknown reason'}); running on the CPU backend`);
+        return this.onCpu(outputs, lowered.s);
+      }
+      try {
+        const values = await execute(ctx, lowered.s, lowered.kernels);
+        this.last = { kernels: lowered.s.kernels.length, dispatches: lowered.kernels.reduce((a, k) => a + k.dispatches.filter((d) => d.workgroups > 0).length, 0), submits: 1, ranOn: 'webgpu' };
+        return values;
+      } catch (e) {
+        await Promise.race([ctx.gpu.device.lost, yieldToEventLoop()]);
+        if (!ctx.lost || attempt >= 2) throw e;
+        this.warnOnce('laxflow webgpu: the device was lost; re-acquiring it and recomputing from the graph');
+      }
+    }
+  }
+
+  /** Pools and caches of the current device (for tests). */
+  get context_(): GpuContext | null {
+    return this.ctx;
+  }
+}
+
+/** The backend when an adapter exists, else null (devices.ts falls back to the CPU). */
+export async function loadWebGpuBackend(): Promise<Backend | null> {
+  return (await acquireGpu()) ? new WebGpuBackend() : null;
+}

@@ -1,0 +1,196 @@
+// Running a lowered schedule on the device: ONE arena buffer for every buffer of the
+// schedule (uploads first, written with one writeBuffer), one `meta` buffer (every
+// dispatch's offsets, written with one writeBuffer), one command encoder with one compute
+// pass, one `queue.submit`, and one staging buffer from which all requested outputs are
+// read back together (one mapAsync). Buffers come from a pool and go back to it.
+//
+// Device limits: a schedule whose arena exceeds maxStorageBufferBindingSize (or
+// maxBufferSize) is refused with an error naming both sizes; it is never split silently
+// or run partially. Dispatches over 65535 workgroups use a 2-D grid.
+
+import { storage, type DType, type TypedArray } from '../graph/dtype.js';
+import type { Node } from '../graph/node.js';
+import type { Schedule } from '../scheduler/kernel.js';
+import type { BufferPool } from './buffer_pool.js';
+import type { GpuInfo } from './device.js';
+import type { PipelineCache } from './pipeline_cache.js';
+import type { Dispatch } from './render_kernel.js';
+import { scanBodyConsts } from './render_scan.js';
+import { GPUBufferUsage, GPUMapMode, type GPUBindGroup } from './webgpu_types.js';
+
+export interface GpuContext {
+  gpu: GpuInfo;
+  pool: BufferPool;
+  pipelines: PipelineCache;
+  lost: boolean;
+  /**
+   * Bind groups by (layout, arena, meta range): pooled buffers repeat, so a steady program
+   * creates none after warm-up (Dawn frees native objects only when their JS wrappers are
+   * collected, which a busy loop delays). Bounded; cleared with the device.
+   */
+  bindGroups?: Map<string, GPUBindGroup>;
+}
+
+const ids = new WeakMap<object, number>();
+let nextId = 0;
+const idOf = (o: object) => {
+  let i = ids.get(o);
+  if (i === undefined) ids.set(o, (i = nextId++));
+  return i;
+};
+const BIND_GROUP_CACHE = 1024;
+
+/** A kernel's dispatches plus the buffers its meta words point at, in order. */
+export interface LoweredKernel {
+  dispatches: Dispatch[];
+  /** Schedule buffer ids (inputs then outputs), then extra uploaded nodes (scan body constants). */
+  buffers: number[];
+  extra: Node[];
+}
+
+export function lowerInfo(s: Schedule, dispatches: Dispatch[][]): LoweredKernel[] {
+  return s.kernels.map((k, i) => ({
+    dispatches: dispatches[i],
+    buffers: [...k.inputs, ...k.outputs],
+    extra: k.kind === 'scan' ? scanBodyConsts(k as Extract<typeof k, { kind: 'scan' }>) : [],
+  }));
+}
+
+/** Host words of a leaf's value (bool widened to one u32 per element). */
+function words(n: Node): Uint32Array {
+  const data = n.buf ?? (n.prim === 'const' ? (n as Node<'const'>).params.data : undefined);
+  if (data === undefined) throw new Error(`internal error: ${n} has no host value to upload`);
+  if (data instanceof Uint8Array) return Uint32Array.from(data);
+  return new Uint32Array(data.buffer, data.byteOffset, data.length);
+}
+
+function fromWords(w: Uint32Array, dtype: DType): TypedArray {
+  if (dtype === 'bool') return Uint8Array.from(w, (x) => (x ? 1 : 0));
+  return new (storage[dtype] as Float32ArrayConstructor)(w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength)) as TypedArray;
+}
+
+export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKernel[]): Promise<TypedArray[]> {
+  const { device, limits } = ctx.gpu;
+  // 1. Arena layout: uploads (schedule inputs, then scan body constants), then the rest.
+  const offsets = new Map<number, number>();
+  const extraOffsets = new Map<Node, number>();
+  const uploads: { at: number; data: Uint32Array }[] = [];
+  let top = 0;
+  for (const inp of s.inputs) {
+    const data = words(inp.node);
+    offsets.set(inp.buffer, top);
+    uploads.push({ at: top, data });
+    top += data.length;
+  }
+  for (const k of kernels) {
+    for (const n of k.extra) {
+      if (extraOffsets.has(n)) continue;
+      const data = words(n);
+      extraOffsets.set(n, top);
+      uploads.push({ at: top, data });
+      top += data.length;
+    }
+  }
+  const uploadWords = top;
+  for (const b of s.buffers) {
+    if (offsets.has(b.id)) continue;
+    offsets.set(b.id, top);
+    top += b.size;
+  }
+  const arenaBytes = Math.max(4, top * 4);
+  const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  if (arenaBytes > maxBytes) {
+    throw new RangeError(
+      `laxflow webgpu: this schedule needs ${arenaBytes} bytes of device memory in one binding, more than the device allows ` +
+        `(maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}, maxBufferSize ${limits.maxBufferSize}); ` +
+        `realize smaller pieces or use init({ backend: 'cpu' })`,
+    );
+  }
+
+  // 2. Meta words, each dispatch at an aligned offset.
+  const align = Math.max(256, ctx.gpu.device.limits.minStorageBufferOffsetAlignment) / 4;
+  const metaAt: number[] = [];
+  let metaWords = 0;
+  const flat = kernels.flatMap((k) => k.dispatches.map((d) => ({ d, k })));
+  for (const { k } of flat) {
+    metaAt.push(metaWords);
+    metaWords += Math.ceil(Math.max(1, k.buffers.length + k.extra.length) / align) * align;
+  }
+  const meta = new Uint32Array(Math.max(metaWords, 1));
+  flat.forEach(({ k }, i) => {
+    k.buffers.forEach((b, j) => (meta[metaAt[i] + j] = offsets.get(b)!));
+    k.extra.forEach((n, j) => (meta[metaAt[i] + k.buffers.length + j] = extraOffsets.get(n)!));
+  });
+
+  const pipelines = await Promise.all(flat.map(({ d }) => ctx.pipelines.get(d.code)));
+
+  // 3. Buffers from the pool; uploads and meta written once each.
+  const arena = ctx.pool.take(arenaBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
+  const metaBuf = ctx.pool.take(meta.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+  const outBufs = s.outputs.map((id) => s.buffers[id]);
+  const outAt: number[] = [];
+  let stagingWords = 0;
+  for (const b of outBufs) {
+    outAt.push(stagingWords);
+    stagingWords += b.size;
+  }
+  const staging = ctx.pool.take(Math.max(4, stagingWords * 4), GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+  try {
+    if (uploadWords > 0) {
+      const image = new Uint32Array(uploadWords);
+      for (const u of uploads) image.set(u.data, u.at);
+      device.queue.writeBuffer(arena, 0, image);
+    }
+    device.queue.writeBuffer(metaBuf, 0, meta);
+
+    // 4. One encoder, one pass, one submit.
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    const encoder = device.createCommandEncoder({ label: 'laxflow realize' });
+    const pass = encoder.beginComputePass();
+    flat.forEach(({ d, k }, i) => {
+      if (d.workgroups === 0) return;
+      const metaSize = Math.ceil(Math.max(1, k.buffers.length + k.extra.length) / align) * align * 4;
+      const key = `${idOf(pipelines[i].layout)}:${idOf(arena)}:${arenaBytes}:${idOf(metaBuf)}:${metaAt[i]}:${metaSize}`;
+      const groups = (ctx.bindGroups ??= new Map());
+      let bindGroup = groups.get(key);
+      if (!bindGroup) {
+        bindGroup = device.createBindGroup({
+          layout: pipelines[i].layout,
+          entries: [
+            { binding: 0, resource: { buffer: arena, offset: 0, size: arenaBytes } },
+            { binding: 1, resource: { buffer: metaBuf, offset: metaAt[i] * 4, size: metaSize } },
+          ],
+        });
+        if (groups.size >= BIND_GROUP_CACHE) groups.delete(groups.keys().next().value as string);
+        groups.set(key, bindGroup);
+      }
+      pass.setPipeline(pipelines[i].pipeline);
+      pass.setBindGroup(0, bindGroup);
+      const maxX = limits.maxComputeWorkgroupsPerDimension;
+      const x = Math.min(d.workgroups, maxX);
+      pass.dispatchWorkgroups(x, Math.ceil(d.workgroups / x));
+    });
+    pass.end();
+    outBufs.forEach((b, i) => {
+      if (b.size > 0) encoder.copyBufferToBuffer(arena, offsets.get(b.id)! * 4, staging, outAt[i] * 4, b.size * 4);
+    });
+    device.queue.submit([encoder.finish()]);
+    const validation = await device.popErrorScope();
+    const oom = await device.popErrorScope();
+    if (validation || oom) throw new Error(`laxflow webgpu: ${(validation ?? oom)!.message}`);
+
+    // 5. All outputs back together.
+    await staging.mapAsync(GPUMapMode.READ);
+    const all = new Uint32Array(staging.getMappedRange(0, Math.max(4, stagingWords * 4)).slice(0));
+    staging.unmap();
+    return outBufs.map((b, i) => fromWords(all.subarray(outAt[i], outAt[i] + b.size), b.dtype));
+  } finally {
+    if (!ctx.lost) {
+      ctx.pool.give(arena);
+      ctx.pool.give(metaBuf);
+      if (staging.mapState === 'unmapped') ctx.pool.give(staging);
+      else staging.destroy();
+    }
+  }
+}
