@@ -1,5 +1,5 @@
 // Soak: 10^5 realizes of a small program on the WebGPU backend (CPU if no adapter),
-// printing RSS at the start and the end, and the mean per-realize time of a 1-kernel
+// printing RSS (and JS heap, external memory and hash-cons table entries) at the start and the end, and the mean per-realize time of a 1-kernel
 // program. Memory must stay flat: pooled buffers, a bounded pipeline cache, and the
 // backend yielding to the event loop so finalizers run.
 //   XDG_RUNTIME_DIR=/tmp/xdg-runtime node --expose-gc --import tsx bench/soak.ts [count]
@@ -7,10 +7,11 @@
 import { WebGpuBackend } from '../src/gpu/backend.js';
 import { acquireGpu, gpuUnavailableReason, releaseGpu } from '../src/gpu/device.js';
 import { np } from '../src/index.js';
+import { consTableSize } from '../src/graph/node.js';
 import { setBackend } from '../src/scheduler/realize.js';
 
 const count = Number(process.argv[2] ?? 100_000);
-const mib = () => (process.memoryUsage().rss / 2 ** 20).toFixed(1);
+const mib = () => { const m = process.memoryUsage(); return `${(m.rss/2**20).toFixed(1)} heap ${(m.heapUsed/2**20).toFixed(1)} ext ${(m.external/2**20).toFixed(1)} cons ${consTableSize()}`; };
 const gc = (globalThis as { gc?: () => void }).gc;
 
 const gpu = await acquireGpu();

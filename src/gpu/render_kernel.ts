@@ -4,16 +4,19 @@
 //                threads stride over the extent and combine in a workgroup tree; otherwise
 //                one thread per output looping in the oracle's order; epilogue fused;
 //   argreduce    one thread per output (the oracle's NaN and first-index rules);
-//   cumulative   one thread per line (a serial loop along the axis);
+//   cumulative   render_cumulative.ts: serial per line when short, a 3-phase parallel scan when long;
 //   dot          one thread per output element, looping over the contraction;
 //   concat       one thread per element of the largest part, each part written through its map;
 //   patch        the base copy (a parallel dispatch) then one thread applying the updates in
 //                order, so repeated indices combine as in the oracle; nothing to copy in place;
-//   scan         render_scan.ts.
+//   scan         render_affine_scan.ts (long scans with affine carries: a parallel scan),
+//                else render_scan.ts (one thread per lane, serial over time).
 // Meta words: offs[s] = offset of input slot s, then one per output buffer.
 
 import { stridesOf, sizeOf } from '../graph/shape.js';
 import type { Kernel, ReduceOp } from '../scheduler/kernel.js';
+import { renderAffineScan } from './render_affine_scan.js';
+import { renderCumulative } from './render_cumulative.js';
 import { renderScan } from './render_scan.js';
 import { binaryWgsl, monoid, wgslType } from './wgsl_ops.js';
 import { fromWord, toWord, WgslWriter } from './wgsl_writer.js';
@@ -21,6 +24,11 @@ import { fromWord, toWord, WgslWriter } from './wgsl_writer.js';
 export interface Dispatch {
   code: string;
   workgroups: number;
+  /**
+   * Words of scratch memory the kernel's dispatches share (parallel scans keep block totals
+   * there); its arena offset is the meta word after the kernel's buffers and extras.
+   */
+  scratch?: number;
 }
 
 /** Why a kernel has no GPU form (the backend then runs the schedule on the CPU). */
@@ -35,7 +43,6 @@ export const TREE_MIN = 1024;
 export const threadId = (wg: number) => `(wid.x + wid.y * nwg.x) * ${wg}u + lid.x`;
 
 const monoidOf: { [R in ReduceOp]: 'add' | 'mul' | 'max' | 'min' } = { sum: 'add', prod: 'mul', max: 'max', min: 'min' };
-const cumOf = { cumsum: 'add', cumprod: 'mul', cummax: 'max', cummin: 'min' } as const;
 
 export function renderKernel(k: Kernel): Dispatch[] {
   const out = k.inputs.length; // meta index of outputs[0]
@@ -104,24 +111,8 @@ export function renderKernel(k: Kernel): Dispatch[] {
       w.store(out, 'o', 'arg', 'int32');
       return [{ code: w.source(WG), workgroups: Math.ceil(n / WG) }];
     }
-    case 'cumulative': {
-      const len = k.shape[k.axis];
-      const stride = stridesOf(k.shape)[k.axis];
-      const lines = len === 0 ? 0 : sizeOf(k.shape) / len;
-      const d = k.expr.dtype;
-      const m = monoid(cumOf[k.op], d, w);
-      w.line(`let l = ${threadId(WG)};`);
-      w.line(`if (l >= ${lines}u) { return; }`);
-      w.line(`let base = (l / ${stride}u) * ${stride * len}u + l % ${stride}u;`);
-      w.line(`var acc: ${wgslType[d]} = ${m.init};`);
-      w.open(`for (var s = 0u; s < ${len}u; s++)`);
-      w.line(`let j = base + ${k.reverse ? `(${len - 1}u - s)` : 's'} * ${stride}u;`);
-      const v = w.expr(k.expr, w.coords('j', k.shape));
-      w.line(`if (s == 0u) { acc = ${v}; } else { acc = ${m.combine('acc', v)}; }`);
-      w.store(out, 'j', 'acc', d);
-      w.close();
-      return [{ code: w.source(WG), workgroups: Math.ceil(lines / WG) }];
-    }
+    case 'cumulative':
+      return renderCumulative(k as Extract<Kernel, { kind: 'cumulative' }>);
     case 'dot': {
       const n = sizeOf(k.shape);
       const { lhsShape, rhsShape, lhsContract, rhsContract, lhsBatch, rhsBatch, dtype: d } = k;
@@ -161,7 +152,7 @@ export function renderKernel(k: Kernel): Dispatch[] {
     case 'patch':
       return renderPatch(k as Extract<Kernel, { kind: 'patch' }>);
     case 'scan':
-      return [renderScan(k as Extract<Kernel, { kind: 'scan' }>)];
+      return renderAffineScan(k as Extract<Kernel, { kind: 'scan' }>) ?? [renderScan(k as Extract<Kernel, { kind: 'scan' }>)];
   }
 }
 

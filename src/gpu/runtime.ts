@@ -46,6 +46,8 @@ export interface LoweredKernel {
   /** Schedule buffer ids (inputs then outputs), then extra uploaded nodes (scan body constants). */
   buffers: number[];
   extra: Node[];
+  /** Words of scratch memory (0: none); its offset is the meta word after buffers and extras. */
+  scratch: number;
 }
 
 export function lowerInfo(s: Schedule, dispatches: Dispatch[][]): LoweredKernel[] {
@@ -53,6 +55,7 @@ export function lowerInfo(s: Schedule, dispatches: Dispatch[][]): LoweredKernel[
     dispatches: dispatches[i],
     buffers: [...k.inputs, ...k.outputs],
     extra: k.kind === 'scan' ? scanBodyConsts(k as Extract<typeof k, { kind: 'scan' }>) : [],
+    scratch: Math.max(0, ...dispatches[i].map((d) => d.scratch ?? 0)),
   }));
 }
 
@@ -97,6 +100,11 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     offsets.set(b.id, top);
     top += b.size;
   }
+  const scratchAt = kernels.map((k) => {
+    const at = top;
+    top += k.scratch;
+    return at;
+  });
   const arenaBytes = Math.max(4, top * 4);
   const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   if (arenaBytes > maxBytes) {
@@ -111,15 +119,17 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
   const align = Math.max(256, ctx.gpu.device.limits.minStorageBufferOffsetAlignment) / 4;
   const metaAt: number[] = [];
   let metaWords = 0;
-  const flat = kernels.flatMap((k) => k.dispatches.map((d) => ({ d, k })));
+  const flat = kernels.flatMap((k, ki) => k.dispatches.map((d) => ({ d, k, ki })));
+  const metaLen = (k: LoweredKernel) => Math.ceil((k.buffers.length + k.extra.length + 1) / align) * align;
   for (const { k } of flat) {
     metaAt.push(metaWords);
-    metaWords += Math.ceil(Math.max(1, k.buffers.length + k.extra.length) / align) * align;
+    metaWords += metaLen(k);
   }
   const meta = new Uint32Array(Math.max(metaWords, 1));
-  flat.forEach(({ k }, i) => {
+  flat.forEach(({ k, ki }, i) => {
     k.buffers.forEach((b, j) => (meta[metaAt[i] + j] = offsets.get(b)!));
     k.extra.forEach((n, j) => (meta[metaAt[i] + k.buffers.length + j] = extraOffsets.get(n)!));
+    meta[metaAt[i] + k.buffers.length + k.extra.length] = scratchAt[ki];
   });
 
   const pipelines = await Promise.all(flat.map(({ d }) => ctx.pipelines.get(d.code)));
@@ -150,7 +160,7 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     const pass = encoder.beginComputePass();
     flat.forEach(({ d, k }, i) => {
       if (d.workgroups === 0) return;
-      const metaSize = Math.ceil(Math.max(1, k.buffers.length + k.extra.length) / align) * align * 4;
+      const metaSize = metaLen(k) * 4;
       const key = `${idOf(pipelines[i].layout)}:${idOf(arena)}:${arenaBytes}:${idOf(metaBuf)}:${metaAt[i]}:${metaSize}`;
       const groups = (ctx.bindGroups ??= new Map());
       let bindGroup = groups.get(key);
