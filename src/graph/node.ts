@@ -52,8 +52,13 @@ const forgetKey = new FinalizationRegistry<string>((key) => {
   const ref = table.get(key);
   if (ref && ref.deref() === undefined) table.delete(key);
 });
-const releaseInputs = new FinalizationRegistry<readonly Node[]>((inputs) => {
-  for (const x of inputs) x.users--;
+// Held values are weak: a strong one would keep the inputs alive until the callback ran,
+// so a chain of d nodes would need d garbage collections to go away.
+const releaseInputs = new FinalizationRegistry<readonly WeakRef<Node>[]>((inputs) => {
+  for (const ref of inputs) {
+    const x = ref.deref();
+    if (x) x.users--;
+  }
 });
 
 // Objects without structure (host data, bodies) get a stable identity number for keys.
@@ -83,7 +88,7 @@ export function node<P extends Prim>(prim: P, inputs: readonly Node[], params: P
   const aval: Aval = Array.isArray(out) ? { shape: [], dtype: 'float32' } : out;
   const n = new Node(prim, inputs, params, aval.shape, aval.dtype, aval.weak ?? false, tuple);
   for (const x of inputs) x.users++;
-  if (inputs.length) releaseInputs.register(n, inputs);
+  if (inputs.length) releaseInputs.register(n, inputs.map((x) => new WeakRef(x)));
   table.set(key, new WeakRef(n));
   forgetKey.register(n, key);
   return n;

@@ -11,8 +11,10 @@ import type { ArrayLike, AxisOptions, Index, SliceIndex } from './np.js';
 import { IndexRef } from './at.js';
 
 // Live handles per node, for deciding when an in-place update may take a buffer.
-const handleRegistry = new FinalizationRegistry<Node>((node) => {
-  node.handles--;
+// The held value is weak so that a dead Array does not keep its node alive until the callback runs.
+const handleRegistry = new FinalizationRegistry<WeakRef<Node>>((ref) => {
+  const node = ref.deref();
+  if (node) node.handles--;
 });
 
 export type Nested = number | boolean | Nested[];
@@ -20,7 +22,7 @@ export type Nested = number | boolean | Nested[];
 export class LaxArray {
   constructor(readonly node: Node) {
     node.handles++;
-    handleRegistry.register(this, node);
+    handleRegistry.register(this, new WeakRef(node));
   }
 
   get shape(): number[] {
