@@ -41,10 +41,24 @@ export interface Prepared {
 
 export type PrepareFn<I, C> = (inputs: I, ctx: C) => Prepared | Promise<Prepared>;
 
-/** One cell's implementation: either a preparer (optionally with a note on its formulation) or `n/a`. */
-export type Impl<I, C> = { prepare: PrepareFn<I, C>; note?: string } | { na: string };
+/**
+ * A cross-check that replaces the elementwise one, for a cell that computes the same thing by a
+ * different method (another random generator: same distribution, other samples). Returns null
+ * when `got` passes against the js reference, else a short description of the mismatch.
+ */
+export type CrossCheck = (got: Float64Array, ref: Float64Array) => string | null;
 
-export const impl = <I, C>(prepare: PrepareFn<I, C>, note?: string): Impl<I, C> => (note === undefined ? { prepare } : { prepare, note });
+/**
+ * One cell's implementation: either a preparer (optionally with a note on its formulation and
+ * its own cross-check) or `n/a`.
+ */
+export type Impl<I, C> = { prepare: PrepareFn<I, C>; note?: string; check?: CrossCheck } | { na: string };
+
+export const impl = <I, C>(prepare: PrepareFn<I, C>, note?: string, check?: CrossCheck): Impl<I, C> => ({
+  prepare,
+  ...(note === undefined ? {} : { note }),
+  ...(check === undefined ? {} : { check }),
+});
 export const na = (reason: string): { na: string } => ({ na: reason });
 
 export interface Tolerance {
@@ -262,6 +276,11 @@ export async function runCases(cases: readonly AnyCase[], columns: readonly AnyC
             if (checked === undefined) {
               refs.set(c, { ref: got, tol: typeof c.tolerance === 'function' ? c.tolerance(got) : c.tolerance });
             } else {
+              if (entry.check !== undefined) {
+                const mismatch = entry.check(got, checked.ref);
+                if (mismatch !== null) throw new WrongResult(mismatch);
+                return;
+              }
               const cmp = compare(got, checked.ref, checked.tol);
               if (cmp.mismatch !== null) throw new WrongResult(cmp.mismatch);
               relErr = cmp.relErr;

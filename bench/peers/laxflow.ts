@@ -23,8 +23,15 @@ export interface LfNumpy {
   reshape(a: LfArray, shape: number[]): LfArray;
 }
 
+export interface LfRandom {
+  key(seed: number): LfArray;
+  uniform(key: LfArray, shape: number[]): LfArray;
+  normal(key: LfArray, shape: number[]): LfArray;
+}
+
 export interface Laxflow {
   np: LfNumpy;
+  random: LfRandom;
   lax: { scan(f: (carry: LfArray, x: LfArray) => [LfArray, LfArray], init: LfArray, xs: LfArray): [LfArray, LfArray] };
   vmap(f: (...args: LfArray[]) => LfArray, opts?: { inAxes?: (number | null)[] }): (...args: LfArray[]) => LfArray;
 }
@@ -43,5 +50,5 @@ export async function loadLaxflow(): Promise<Laxflow> {
   }
   const np = (mod.np ?? mod.numpy) as LfNumpy | undefined;
   if (np === undefined) throw new Error('src/index.js exports no `np`');
-  return { np, lax: mod.lax as Laxflow['lax'], vmap: mod.vmap as Laxflow['vmap'] };
+  return { np, random: mod.random as LfRandom, lax: mod.lax as Laxflow['lax'], vmap: mod.vmap as Laxflow['vmap'] };
 }

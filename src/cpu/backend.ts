@@ -1,6 +1,11 @@
-// The CPU backend (fast path without a GPU). Placeholder wiring to the oracle until the
-// fused kernel backend lands.
-import { oracleBackend } from './oracle_backend.js';
-import type { Backend } from '../scheduler/realize.js';
+// The CPU backend: schedule the graph into fused kernels (src/scheduler) and run them as
+// generated JavaScript (or WebAssembly, through wasm_hook.ts), synchronously.
 
-export const cpuBackend: Backend = { name: 'cpu', run: oracleBackend.run };
+import type { Backend } from '../scheduler/realize.js';
+import { schedule } from '../scheduler/schedule.js';
+import { runSchedule } from './executor.js';
+
+export const cpuBackend: Backend = {
+  name: 'cpu',
+  run: (outputs) => runSchedule(schedule(outputs)),
+};

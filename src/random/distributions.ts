@@ -1,6 +1,7 @@
 // Samplers built on random bits, following jax/_src/random/core.py operation for operation so
 // the float32/int32 results match JAX bit for bit: uniform (mantissa method), normal
-// (sqrt(2) * erfinv), randint (JAX's two-key modulus method in uint32) and bernoulli.
+// (sqrt(2) * erfinv), exponential (-log1p(-u)), randint (JAX's two-key modulus method in uint32)
+// and bernoulli.
 
 import { broadcastShapes, fmtShape, shapesEqual } from '../graph/shape.js';
 import { LaxArray } from '../operators/array.js';
@@ -14,7 +15,7 @@ import { u32 } from './threefry.js';
 
 type FloatOptions = { dtype?: string };
 
-function floatDtype(name: string, dtype: string | undefined): 'float32' {
+export function floatDtype(name: string, dtype: string | undefined): 'float32' {
   const d = dtype ?? 'float32';
   if (d !== 'float32') throw new TypeError(`dtype argument to \`${name}\` must be a float dtype, got ${d}`);
   return d;
@@ -62,6 +63,17 @@ export function normal(k: KeyArray, shape: readonly number[] = [], opts: FloatOp
   const s = checkShape('normal', shape);
   const u = uniformFromBits(randomBits(key, s), NEXT_AFTER_MINUS_ONE, 1);
   return np.multiply(np.array(Math.fround(Math.SQRT2), { dtype: 'float32' }), erfinv(u));
+}
+
+/**
+ * jax.random.exponential: -log1p(-u) for u = uniform(key, shape), density exp(-x) on [0, inf).
+ * (log1p is the one step whose last bit can differ from XLA's own implementation.)
+ */
+export function exponential(k: KeyArray, shape: readonly number[] = [], opts: FloatOptions = {}): LaxArray {
+  const key = checkKey('exponential', k);
+  floatDtype('exponential', opts.dtype);
+  const u = uniformFromBits(randomBits(key, checkShape('exponential', shape)), 0, 1);
+  return np.negative(np.log1p(np.negative(u)));
 }
 
 function intBound(name: string, v: ArrayLike, dtype: 'int32' | 'uint32'): LaxArray {

@@ -5,7 +5,8 @@
 
 export { key, PRNGKey, split, foldIn, keyData, type KeyArray } from './keys.js';
 export { bits } from './bits.js';
-export { uniform, normal, randint, bernoulli } from './distributions.js';
+export { uniform, normal, exponential, randint, bernoulli } from './distributions.js';
+export { gumbel, type GumbelMode } from './gumbel.js';
 export { permutation, choice } from './permutation.js';
 export { threefry2x32 } from './threefry.js';
 export { erfinv } from './erfinv.js';

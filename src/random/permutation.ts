@@ -1,4 +1,6 @@
-// Shuffling and sampling: `permutation` (JAX's repeated sort by random 32-bit keys) and `choice`.
+// Shuffling and sampling: `permutation` (JAX's repeated sort by random 32-bit keys) and `choice`
+// (randint, inverse-CDF search, a permutation's head, or Gumbel top-k for weighted draws without
+// replacement).
 
 import { normalizeAxis, fmtShape } from '../graph/shape.js';
 import { LaxArray } from '../operators/array.js';
@@ -7,7 +9,8 @@ import type { ArrayLike } from '../operators/np.js';
 import { randomBits } from './bits.js';
 import { uniform, randint } from './distributions.js';
 import { checkKey, split, type KeyArray } from './keys.js';
-import { sortValuesByKeys } from './sort_keys.js';
+import { gumbel, type GumbelMode } from './gumbel.js';
+import { sortValuesByKeys, topKIndices } from './sort_keys.js';
 
 /** Move `axis` last and flatten the rest: [rows, n], and the way back. */
 function toRows(x: LaxArray, axis: number): [LaxArray, (y: LaxArray) => LaxArray] {
@@ -58,10 +61,11 @@ export function permutation(k: KeyArray, x: number | ArrayLike, opts: { axis?: n
 /**
  * jax.random.choice(key, a, shape, replace=True, p=None, axis=0): samples of `a` (or of
  * arange(a)). With replacement: randint indices, or inverse-CDF search of cumsum(p). Without:
- * the first draws of a permutation. (Weighted sampling without replacement, JAX's Gumbel
- * top-k, is not available yet.)
+ * the first draws of a permutation, or with weights p the Gumbel top-k trick (JAX's, with the
+ * same key): g = gumbel(key, [n], mode) + log(p); the indices of the nDraws largest g, largest
+ * first. `mode` ('low' default, or 'high') is gumbel's.
  */
-export function choice(k: KeyArray, a: number | ArrayLike, shape: readonly number[] = [], opts: { replace?: boolean; p?: ArrayLike; axis?: number } = {}): LaxArray {
+export function choice(k: KeyArray, a: number | ArrayLike, shape: readonly number[] = [], opts: { replace?: boolean; p?: ArrayLike; axis?: number; mode?: GumbelMode } = {}): LaxArray {
   const key = checkKey('choice', k);
   if (!Array.isArray(shape)) throw new TypeError(`shape argument of jax.random.choice must be a sequence, got ${String(shape)}`);
   const replace = opts.replace ?? true;
@@ -88,12 +92,16 @@ export function choice(k: KeyArray, a: number | ArrayLike, shape: readonly numbe
     if (p.ndim !== 1 || p.shape[0] !== nInputs) {
       throw new TypeError(`p must be None or a 1D vector with the same size as a.shape[axis]. p has shape ${fmtShape(p.shape)} and a.shape[axis] is ${nInputs}.`);
     }
-    if (!replace) throw new Error('choice: weighted sampling without replacement (p with replace=false) is not implemented');
-    const cuml = np.cumsum(p);
-    const total = cuml.slice(-1);
-    const r = np.multiply(total, np.subtract(1, uniform(key, [...shape])));
-    // searchsorted(cuml, r, side='left') = how many cumulative sums are below r.
-    ind = np.sum(np.less(cuml, np.expandDims(r, -1)).astype('int32'), { axis: -1 });
+    if (!replace) {
+      const g = np.add(gumbel(key, [nInputs], { mode: opts.mode }), np.log(p));
+      ind = topKIndices(g, nDraws);
+    } else {
+      const cuml = np.cumsum(p);
+      const total = cuml.slice(-1);
+      const r = np.multiply(total, np.subtract(1, uniform(key, [...shape])));
+      // searchsorted(cuml, r, side='left') = how many cumulative sums are below r.
+      ind = np.sum(np.less(cuml, np.expandDims(r, -1)).astype('int32'), { axis: -1 });
+    }
   }
   return (arr ? np.take(arr, ind, { axis }) : ind).reshape(outShape);
 }

@@ -68,3 +68,25 @@ export function permutationRef(key: readonly number[], n: number, partitionable:
   const words = bitsRef(sub, n, partitionable);
   return iota(n).sort((i, j) => words[i] - words[j] || i - j);
 }
+
+const f = Math.fround;
+const TINY = 2 ** -126;
+
+/** JAX's gumbel, mode 'low': -log(-log(max(tiny, u * (1 - tiny) + tiny))), every step in float32. */
+export function gumbelRef(key: readonly number[], n: number, partitionable: boolean): number[] {
+  return bitsRef(key, n, partitionable).map((w) => {
+    const u = Math.max(TINY, f(f(uniformFromWord(w) * f(1 - TINY)) + TINY));
+    return -f(Math.log(f(-f(Math.log(u)))));
+  });
+}
+
+/**
+ * JAX's choice(key, n, (k,), replace=False, p): the indices of the k largest
+ * gumbel(key, (n,)) + log(p) (float32), largest first, ties by index.
+ */
+export function weightedChoiceRef(key: readonly number[], p: readonly number[], k: number, partitionable: boolean): number[] {
+  const g = gumbelRef(key, p.length, partitionable).map((x, i) => f(x + f(Math.log(f(p[i])))));
+  return iota(p.length)
+    .sort((i, j) => g[j] - g[i] || i - j)
+    .slice(0, k);
+}

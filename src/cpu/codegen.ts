@@ -1,0 +1,339 @@
+// JavaScript source for the kernels of src/scheduler/kernel.ts: loop nests over typed
+// arrays with the fused expression inlined (one `const` per expression node, so shared
+// sub-expressions are computed once; loop-invariant ones are hoisted before the loops).
+// The spelling of every scalar op comes from lowering.ts.
+
+import type { DType } from '../graph/dtype.js';
+import { stridesOf, type Shape } from '../graph/shape.js';
+import type { ArgReduceKernel, ConcatKernel, CumulativeKernel, ElementwiseKernel, Expr, IndexMap, PatchKernel, ReduceKernel } from '../scheduler/kernel.js';
+import { binaryLowering, bitcastCode, castCode, unaryLowering, wrapTo } from './lowering.js';
+
+/** How generated code reaches a kernel's input buffers: `read(slot, flatIndexCode)`. */
+export interface Access {
+  read(slot: number, index: string): string;
+  /** The array variable of an input slot. */
+  name(slot: number): string;
+}
+
+export const arrayAccess = (names: readonly string[]): Access => ({ read: (slot, index) => `${names[slot]}[${index}]`, name: (slot) => names[slot] });
+
+let uid = 0;
+
+/** Emits one expression DAG at coordinates `coords` (variable names, one per domain axis). */
+export class Emitter {
+  readonly prelude: string[] = [];
+  readonly body: string[] = [];
+  private readonly names = new Map<Expr, string>();
+  private readonly prefix = `t${uid++}_`;
+  private n = 0;
+
+  constructor(
+    private readonly access: Access,
+    private readonly coords: readonly string[],
+    /** Code for `acc` (reduction epilogues). */
+    private readonly acc = 'acc',
+  ) {}
+
+  private index(m: IndexMap): string {
+    const terms = m.strides.flatMap((s, k) => (s === 0 ? [] : [s === 1 ? this.coords[k] : `${this.coords[k]} * ${s}`]));
+    if (m.offset !== 0 || terms.length === 0) terms.unshift(String(m.offset));
+    return terms.join(' + ');
+  }
+
+  private invariant(e: Expr): boolean {
+    switch (e.op) {
+      case 'read':
+      case 'iota':
+        return e.map.strides.every((s) => s === 0);
+      case 'acc':
+        return false;
+      case 'gather':
+        return this.invariant(e.index);
+      case 'unary':
+      case 'cast':
+      case 'bitcast':
+        return this.invariant(e.a);
+      case 'binary':
+        return this.invariant(e.a) && this.invariant(e.b);
+      case 'select':
+        return this.invariant(e.cond) && this.invariant(e.a) && this.invariant(e.b);
+    }
+  }
+
+  /** A variable (or literal) holding `e` at the current coordinates. */
+  emit(e: Expr): string {
+    const known = this.names.get(e);
+    if (known) return known;
+    let code: string;
+    switch (e.op) {
+      case 'acc':
+        return this.acc;
+      case 'read':
+        code = this.access.read(e.input, this.index(e.map));
+        break;
+      case 'iota':
+        code = e.dtype === 'int32' ? this.index(e.map) : castCode('int32', e.dtype, `(${this.index(e.map)})`);
+        break;
+      case 'gather':
+        code = this.access.read(e.input, `Math.min(Math.max(${this.emit(e.index)}, 0), ${e.size - 1})`);
+        break;
+      case 'unary':
+        code = unaryLowering[e.prim]([this.emit(e.a)], e.inDtype);
+        break;
+      case 'binary':
+        code = binaryLowering[e.prim]([this.emit(e.a), this.emit(e.b)], e.inDtype);
+        break;
+      case 'select':
+        code = `(${this.emit(e.cond)} ? ${this.emit(e.a)} : ${this.emit(e.b)})`;
+        break;
+      case 'cast':
+        code = castCode(e.from, e.dtype, this.emit(e.a));
+        break;
+      case 'bitcast':
+        code = bitcastCode(e.from, e.dtype, this.emit(e.a));
+        break;
+    }
+    const name = `${this.prefix}${this.n++}`;
+    (this.invariant(e) ? this.prelude : this.body).push(`const ${name} = ${code};`);
+    this.names.set(e, name);
+    return name;
+  }
+}
+
+/** Nested loops over `shape` with coordinate variables `coords`. */
+export function loops(shape: Shape, coords: readonly string[], inner: string): string {
+  let code = inner;
+  for (let k = shape.length - 1; k >= 0; k--) code = `for (let ${coords[k]} = 0; ${coords[k]} < ${shape[k]}; ${coords[k]}++) {\n${code}\n}`;
+  return code;
+}
+
+const coordNames = (n: number, tag: string) => Array.from({ length: n }, (_, k) => `${tag}${uid}_${k}`);
+
+// ---- domain simplification: drop size-1 axes and merge axes every map walks contiguously ----
+
+function leafMaps(e: Expr, out: IndexMap[], seen = new Set<Expr>()): IndexMap[] {
+  if (seen.has(e)) return out;
+  seen.add(e);
+  switch (e.op) {
+    case 'read':
+    case 'iota':
+      out.push(e.map);
+      break;
+    case 'gather':
+      leafMaps(e.index, out, seen);
+      break;
+    case 'unary':
+    case 'cast':
+    case 'bitcast':
+      leafMaps(e.a, out, seen);
+      break;
+    case 'binary':
+      leafMaps(e.a, out, seen), leafMaps(e.b, out, seen);
+      break;
+    case 'select':
+      leafMaps(e.cond, out, seen), leafMaps(e.a, out, seen), leafMaps(e.b, out, seen);
+      break;
+  }
+  return out;
+}
+
+/** Groups of domain axes that can be walked as one (within [lo, hi)). */
+function axisGroups(shape: Shape, maps: readonly IndexMap[], lo: number, hi: number): number[][] {
+  const groups: number[][] = [];
+  for (let k = lo; k < hi; k++) {
+    if (shape[k] === 1) continue;
+    const last = groups[groups.length - 1];
+    const prev = last?.[last.length - 1];
+    if (prev !== undefined && maps.every((m) => m.strides[prev] === m.strides[k] * shape[k])) last.push(k);
+    else groups.push([k]);
+  }
+  return groups;
+}
+
+function remap(e: Expr, f: (m: IndexMap) => IndexMap, memo = new Map<Expr, Expr>()): Expr {
+  const hit = memo.get(e);
+  if (hit) return hit;
+  let r: Expr;
+  switch (e.op) {
+    case 'read':
+    case 'iota':
+      r = { ...e, map: f(e.map) };
+      break;
+    case 'acc':
+      r = e;
+      break;
+    case 'gather':
+      r = { ...e, index: remap(e.index, f, memo) };
+      break;
+    case 'unary':
+    case 'cast':
+    case 'bitcast':
+      r = { ...e, a: remap(e.a, f, memo) };
+      break;
+    case 'binary':
+      r = { ...e, a: remap(e.a, f, memo), b: remap(e.b, f, memo) };
+      break;
+    case 'select':
+      r = { ...e, cond: remap(e.cond, f, memo), a: remap(e.a, f, memo), b: remap(e.b, f, memo) };
+      break;
+  }
+  memo.set(e, r);
+  return r;
+}
+
+/**
+ * Simplify the domain of `exprs`: axes [0, split) and [split, rank) are merged separately.
+ * Returns the new shape, the new split and the rewritten expressions.
+ */
+function simplify(shape: Shape, split: number, exprs: readonly Expr[], extra: readonly IndexMap[] = []): { shape: number[]; split: number; exprs: Expr[] } {
+  const maps = [...exprs.flatMap((e) => leafMaps(e, [])), ...extra];
+  const groups = [...axisGroups(shape, maps, 0, split), ...axisGroups(shape, maps, split, shape.length)];
+  const newSplit = groups.filter((g) => g[0] < split).length;
+  const newShape = groups.map((g) => g.reduce((p, k) => p * shape[k], 1));
+  const f = (m: IndexMap): IndexMap => ({ offset: m.offset, strides: groups.map((g) => m.strides[g[g.length - 1]]) });
+  const memo = new Map<Expr, Expr>();
+  return { shape: newShape, split: newSplit, exprs: exprs.map((e) => remap(e, f, memo)) };
+}
+
+// ---- kernels --------------------------------------------------------------------------------------
+
+/** Code computing `k` into `out` (reads via `access`); `write(index, value)` stores. */
+export function elementwiseCode(k: ElementwiseKernel, access: Access, write: (index: string, value: string) => string): string {
+  const contig = { offset: 0, strides: stridesOf(k.shape) };
+  const s = simplify(k.shape, k.shape.length, [k.expr], [contig]);
+  const coords = coordNames(s.shape.length, 'i');
+  const em = new Emitter(access, coords);
+  const v = em.emit(s.exprs[0]);
+  const o = `o${uid++}`;
+  return `${em.prelude.join('\n')}\nlet ${o} = 0;\n${loops(s.shape, coords, `${em.body.join('\n')}\n${write(`${o}++`, v)}`)}`;
+}
+
+const reduceInit = (op: ReduceKernel['op'], d: DType): string =>
+  op === 'sum' ? '0' : op === 'prod' ? '1' : op === 'max' ? (d === 'float32' ? '-Infinity' : d === 'int32' ? '-2147483648' : '0') : d === 'float32' ? 'Infinity' : d === 'int32' ? '2147483647' : d === 'uint32' ? '4294967295' : '1';
+const combineOp = { sum: 'add', prod: 'mul', max: 'max', min: 'min' } as const;
+
+export function reduceCode(k: ReduceKernel, access: Access, write: (index: string, value: string) => string): string {
+  const full = [...k.shape, ...k.reduceShape];
+  const s = simplify(full, k.shape.length, [k.expr]);
+  const coords = coordNames(s.shape.length, 'r');
+  const em = new Emitter(access, coords);
+  const v = em.emit(s.exprs[0]);
+  const acc = `acc${uid++}`;
+  const o = `o${uid++}`;
+  // A float32 sum accumulates in float64 and rounds once per output: more accurate than the
+  // oracle's per-step float32 rounding and not latency-bound by it. Tolerance against the
+  // oracle: |cpu - oracle| <= n * 2^-24 * sum(|x|) (the oracle's own error bound).
+  const wide = k.op === 'sum' && k.accDtype === 'float32';
+  const step = wide ? `${acc} += ${v};` : `${acc} = ${binaryLowering[combineOp[k.op]]([acc, v], k.accDtype)};`;
+  const round = wide ? `${acc} = f(${acc});` : '';
+  let result = acc;
+  const prelude = [...em.prelude];
+  const epi: string[] = [];
+  if (k.epilogue) {
+    // The epilogue's domain is the kept axes. Merged into one axis, its coordinate is the
+    // flat output counter; otherwise the counter is unraveled.
+    const ep = simplify(k.shape, k.shape.length, [k.epilogue]);
+    const flat = ep.shape.length <= 1;
+    const eCoords = flat ? [o] : unravelCoords(k.shape, o, epi);
+    const ee = new Emitter(access, eCoords, acc);
+    result = ee.emit(flat ? ep.exprs[0] : k.epilogue);
+    prelude.push(...ee.prelude);
+    epi.push(...ee.body);
+  }
+  const innerShape = s.shape.slice(s.split);
+  const innerBody = `${em.body.join('\n')}\n${step}`;
+  // A short single reduced axis (vmap over small vectors) is unrolled.
+  const unroll = innerShape.length === 1 && innerShape[0] <= 8;
+  const inner = unroll
+    ? Array.from({ length: innerShape[0] }, (_, r) => `{\nconst ${coords[s.split]} = ${r};\n${innerBody}\n}`).join('\n')
+    : loops(innerShape, coords.slice(s.split), innerBody);
+  const perOut = `let ${acc} = ${reduceInit(k.op, k.accDtype)};\n${inner}\n${round}\n${epi.join('\n')}\n${write(`${o}++`, result)}`;
+  return `${prelude.join('\n')}\nlet ${o} = 0;\n${loops(s.shape.slice(0, s.split), coords.slice(0, s.split), perOut)}`;
+}
+
+/** Coordinates of the flat counter `flat` over `shape` (pushes their definitions to `into`). */
+function unravelCoords(shape: Shape, flat: string, into: string[]): string[] {
+  const st = stridesOf(shape);
+  return shape.map((d, k) => {
+    const name = `${flat}_c${k}`;
+    into.push(`const ${name} = Math.floor(${flat} / ${st[k]}) % ${d};`);
+    return name;
+  });
+}
+
+export function argReduceCode(k: ArgReduceKernel, access: Access, write: (index: string, value: string) => string): string {
+  const full = [...k.shape, k.axisSize];
+  const coords = coordNames(full.length, 'a');
+  const em = new Emitter(access, coords);
+  const v = em.emit(k.expr);
+  const better = k.op === 'argmax' ? '>' : '<';
+  const id = uid++;
+  const last = coords[coords.length - 1];
+  const inner = `${em.body.join('\n')}\nif (!seen${id} || (best${id} === best${id} && (${v} !== ${v} || ${v} ${better} best${id}))) { seen${id} = true; best${id} = ${v}; bi${id} = ${last}; }`;
+  const perOut = `let seen${id} = false, best${id} = 0, bi${id} = 0;\n${loops([k.axisSize], [last], inner)}\n${write(`o${id}++`, `bi${id}`)}`;
+  return `${em.prelude.join('\n')}\nlet o${id} = 0;\n${loops(k.shape, coords.slice(0, -1), perOut)}`;
+}
+
+const cumOp = { cumsum: 'add', cumprod: 'mul', cummax: 'max', cummin: 'min' } as const;
+
+export function cumulativeCode(k: CumulativeKernel, access: Access, write: (index: string, value: string) => string, dtype: DType): string {
+  const coords = coordNames(k.shape.length, 'c');
+  const em = new Emitter(access, coords);
+  const v = em.emit(k.expr);
+  const id = uid++;
+  const st = stridesOf(k.shape);
+  const n = k.shape[k.axis];
+  const ax = coords[k.axis];
+  const outIdx = coords.map((c, i) => `${c} * ${st[i]}`).join(' + ') || '0';
+  const inner = `const ${ax} = ${k.reverse ? `${n - 1} - s${id}` : `s${id}`};\n${em.body.join('\n')}\nacc${id} = s${id} === 0 ? ${v} : ${binaryLowering[cumOp[k.op]]([`acc${id}`, v], dtype)};\n${write(outIdx, `acc${id}`)}`;
+  const line = `let acc${id} = 0;\nfor (let s${id} = 0; s${id} < ${n}; s${id}++) {\n${inner}\n}`;
+  const others = k.shape.map((_, i) => i).filter((i) => i !== k.axis);
+  return `${em.prelude.join('\n')}\n${loops(others.map((i) => k.shape[i]), others.map((i) => coords[i]), line)}`;
+}
+
+export function concatCode(k: ConcatKernel, access: Access, write: (index: string, value: string) => string): string {
+  return k.parts
+    .map((p) => {
+      const s = simplify(p.shape, p.shape.length, [p.expr], [p.out]);
+      const coords = coordNames(s.shape.length, 'p');
+      const em = new Emitter(access, coords);
+      const v = em.emit(s.exprs[0]);
+      const out = remap({ op: 'iota', dtype: 'int32', map: p.out }, (m) => ({ offset: m.offset, strides: simplifyMap(p.shape, p.out, s.shape) })) as { map: IndexMap };
+      const idx = out.map.strides.map((st, i) => `${coords[i]} * ${st}`).join(' + ');
+      return `${em.prelude.join('\n')}\n${loops(s.shape, coords, `${em.body.join('\n')}\n${write(`${out.map.offset}${idx ? ` + ${idx}` : ''}`, v)}`)}`;
+    })
+    .join('\n');
+}
+
+/** The output strides of a concat part after `simplify` grouped its axes the same way. */
+function simplifyMap(shape: Shape, m: IndexMap, newShape: readonly number[]): number[] {
+  const groups = axisGroups(shape, [m], 0, shape.length);
+  if (groups.length !== newShape.length) throw new Error('internal error: concat grouping');
+  return groups.map((g) => m.strides[g[g.length - 1]]);
+}
+
+const scatterOp = { add: 'add', mul: 'mul', min: 'min', max: 'max' } as const;
+
+/** Patch kernel; `out` is the output array's name (already holding the base when in place). */
+export function patchCode(k: PatchKernel, access: Access, out: string, size: number): string {
+  const parts: string[] = [];
+  if (k.base) {
+    const b = k.base;
+    const contiguousCopy = b.op === 'read' && b.map.offset === 0 && b.map.strides.every((s, i) => s === stridesOf(k.shape)[i] || k.shape[i] === 1);
+    if (contiguousCopy) parts.push(`${out}.set(${access.name(b.input)}.subarray(0, ${size}));`);
+    else parts.push(elementwiseCode({ kind: 'elementwise', shape: k.shape, expr: b }, access, (i, v) => `${out}[${i}] = ${v};`));
+  }
+  for (const p of k.patches) {
+    const s = simplify(p.shape, p.shape.length, [p.index, p.updates]);
+    const coords = coordNames(s.shape.length, 'q');
+    const em = new Emitter(access, coords);
+    const j = em.emit(s.exprs[0]);
+    const u = em.emit(s.exprs[1]);
+    const update = p.mode === 'set' ? u : binaryLowering[scatterOp[p.mode]]([`${out}[${j}]`, u], k.dtype);
+    const body = `${em.body.join('\n')}\nif (${j} >= 0 && ${j} < ${size}) ${out}[${j}] = ${update};`;
+    parts.push(`${em.prelude.join('\n')}\n${loops(s.shape, coords, body)}`);
+  }
+  return parts.join('\n');
+}
+
+export { wrapTo };

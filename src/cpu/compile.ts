@@ -1,0 +1,85 @@
+// Kernel compilation for the CPU backend: JS source from codegen.ts turned into a function
+// with `new Function`, cached by the kernel's structural key in a bounded LRU. The key is the
+// kernel's description without buffer ids (expressions address inputs by slot) plus the
+// dtypes of its buffers, which is everything the generated code depends on.
+
+import type { DType } from '../graph/dtype.js';
+import type { Kernel } from '../scheduler/kernel.js';
+import { arrayAccess, argReduceCode, concatCode, cumulativeCode, elementwiseCode, patchCode, reduceCode } from './codegen.js';
+import { runDot } from './dot.js';
+import { runtimeHelpers } from './lowering.js';
+import { LRU } from './lru.js';
+import { wasmCompiler, type KernelFn } from './wasm_hook.js';
+
+const helpers = runtimeHelpers();
+const helperNames = Object.keys(helpers);
+const helperValues = helperNames.map((n) => helpers[n]);
+
+/** The structural key: shared sub-expressions are written once and then referenced. */
+export function kernelKey(k: Kernel, dtypes: readonly DType[]): string {
+  const seen = new Map<object, number>();
+  const body = JSON.stringify(k, (key, v) => {
+    if (key === 'inputs' || key === 'outputs' || key === 'label') return undefined;
+    if (v && typeof v === 'object' && 'op' in v) {
+      const id = seen.get(v);
+      if (id !== undefined) return `#${id}`;
+      seen.set(v, seen.size);
+    }
+    return v;
+  });
+  return `${dtypes.join(',')}|${body}`;
+}
+
+/** Turn a code body over `in0..`, `out0..` into a KernelFn. */
+export function makeFunction(code: string, nIn: number, nOut: number): KernelFn {
+  const bind = [
+    ...Array.from({ length: nIn }, (_, i) => `const in${i} = ins[${i}];`),
+    ...Array.from({ length: nOut }, (_, i) => `const out${i} = outs[${i}];`),
+  ].join('\n');
+  const factory = new Function(...helperNames, `"use strict";\nreturn function kernel(ins, outs) {\n${bind}\n${code}\n};`);
+  return factory(...helperValues) as KernelFn;
+}
+
+function generate(k: Kernel, dtypes: readonly DType[]): KernelFn {
+  const access = arrayAccess(k.inputs.map((_, i) => `in${i}`));
+  const write = (i: string, v: string) => `out0[${i}] = ${v};`;
+  const nIn = k.inputs.length;
+  const outDtype = dtypes[dtypes.length - 1];
+  switch (k.kind) {
+    case 'elementwise':
+    case 'reduce': {
+      const wasm = wasmCompiler()?.(k, dtypes.slice(0, nIn), outDtype);
+      if (wasm) return wasm;
+      return makeFunction(k.kind === 'elementwise' ? elementwiseCode(k, access, write) : reduceCode(k, access, write), nIn, 1);
+    }
+    case 'argreduce':
+      return makeFunction(argReduceCode(k, access, write), nIn, 1);
+    case 'cumulative':
+      return makeFunction(cumulativeCode(k, access, write, k.expr.dtype), nIn, 1);
+    case 'concat':
+      return makeFunction(concatCode(k, access, write), nIn, 1);
+    case 'patch': {
+      const size = k.shape.reduce((a, b) => a * b, 1);
+      return makeFunction(patchCode(k, access, 'out0', size), nIn, 1);
+    }
+    case 'dot':
+      return (ins, outs) => runDot(k, ins[0], ins[1], outs[0]);
+    case 'scan':
+      throw new Error('internal error: scan kernels are compiled by scan.ts');
+  }
+}
+
+const cache = new LRU<string, KernelFn>(512);
+export let compileCount = 0;
+
+/** The compiled function of `k` (cached); `dtypes` are its input then output buffer dtypes. */
+export function compileKernel(k: Kernel, dtypes: readonly DType[]): KernelFn {
+  const key = kernelKey(k, dtypes);
+  let fn = cache.get(key);
+  if (!fn) {
+    fn = generate(k, dtypes);
+    compileCount++;
+    cache.set(key, fn);
+  }
+  return fn;
+}

@@ -1,0 +1,52 @@
+// Running a schedule on the CPU: bind leaf buffers, allocate the planned buffers, run each
+// compiled kernel in order, then release storage taken by in-place patches.
+
+import { allocate, type DType, type TypedArray } from '../graph/dtype.js';
+import type { Node } from '../graph/node.js';
+import type { Kernel, Schedule } from '../scheduler/kernel.js';
+import { compileKernel } from './compile.js';
+import { runScan } from './scan.js';
+
+/** The storage of a leaf node: its realized buffer or its constant data. */
+export function leafData(n: Node): TypedArray {
+  if (n.buf !== undefined) return n.buf;
+  if (n.prim === 'const') {
+    if (n.consumed) throw new Error(`internal error: ${n} was updated in place and cannot be read again`);
+    return (n as Node<'const'>).params.data;
+  }
+  throw new Error(`unbound trace parameter ${n}: a traced value escaped its transformation`);
+}
+
+function dtypesOf(s: Schedule, k: Kernel): DType[] {
+  return [...k.inputs, ...k.outputs].map((b) => s.buffers[b].dtype);
+}
+
+/** Bind the buffers of `s`: leaves (params from `params`), then fresh storage for the rest. */
+export function bindBuffers(s: Schedule, params: readonly TypedArray[] = []): TypedArray[] {
+  const bufs = new Array<TypedArray>(s.buffers.length);
+  for (const inp of s.inputs) bufs[inp.buffer] = inp.param !== null ? params[inp.param] : leafData(inp.node);
+  for (const b of s.buffers) if (bufs[b.id] === undefined) bufs[b.id] = allocate(b.dtype, b.size);
+  return bufs;
+}
+
+/** Run the kernels of `s` over bound buffers. */
+export function runKernels(s: Schedule, bufs: TypedArray[]): void {
+  for (const k of s.kernels) {
+    const ins = k.inputs.map((b) => bufs[b]);
+    const outs = k.outputs.map((b) => bufs[b]);
+    if (k.kind === 'scan') runScan(k, ins, outs);
+    else compileKernel(k, dtypesOf(s, k))(ins, outs);
+  }
+}
+
+/** Run `s` and return its output buffers; storage taken in place is released from its node. */
+export function runSchedule(s: Schedule, params: readonly TypedArray[] = []): TypedArray[] {
+  const bufs = bindBuffers(s, params);
+  runKernels(s, bufs);
+  for (const inp of s.inputs) {
+    if (!inp.take) continue;
+    if (inp.node.buf !== undefined) inp.node.buf = undefined;
+    else inp.node.consumed = true;
+  }
+  return s.outputs.map((b) => bufs[b]);
+}

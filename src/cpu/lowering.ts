@@ -1,0 +1,142 @@
+// How each primitive lowers to JavaScript on the CPU backend: a total table. Scalar
+// primitives spell one JS expression over already-evaluated operands (variable names);
+// the semantics are exactly oracle.ts's (float32 rounding with Math.fround, int32/uint32
+// wrapping, integer division by zero, shifts >= 32, round half to even, casts).
+
+import type { DType } from '../graph/dtype.js';
+import type { BinaryPrim, Prim, UnaryPrim } from '../graph/prims.js';
+import type { Kernel } from '../scheduler/kernel.js';
+
+/** Spell a scalar op: operands are variable names; `d` is the operands' dtype. */
+type Emit = (args: readonly string[], d: DType) => string;
+
+export type Lowering =
+  | { readonly scalar: Emit }
+  /** Folded into index maps by the scheduler. */
+  | { readonly view: true }
+  /** A buffer bound from outside. */
+  | { readonly leaf: true }
+  /** Its own kernel kind (codegen.ts / scan.ts). */
+  | { readonly kernel: Kernel['kind'] };
+
+/** Round/wrap a JS number to dtype `d`, as storing it in d's typed array does. */
+export function wrapTo(d: DType, code: string): string {
+  switch (d) {
+    case 'float32':
+      return `f(${code})`;
+    case 'int32':
+      return `((${code}) | 0)`;
+    case 'uint32':
+      return `((${code}) >>> 0)`;
+    case 'bool':
+      return `((${code}) & 255)`;
+  }
+}
+
+const f32 = (fn: string): Emit => ([x]) => `f(${fn}(${x}))`;
+const cmp = (op: string): Emit => ([a, b]) => `(${a} ${op} ${b} ? 1 : 0)`;
+
+export const unaryLowering: { [P in UnaryPrim]: Emit } = {
+  neg: ([x], d) => (d === 'float32' ? `(-${x})` : wrapTo(d, `-${x}`)),
+  abs: ([x], d) => (d === 'int32' ? `(Math.abs(${x}) | 0)` : `Math.abs(${x})`),
+  sign: ([x]) => `Math.sign(${x})`,
+  sqrt: f32('Math.sqrt'),
+  exp: f32('Math.exp'),
+  log: f32('Math.log'),
+  log1p: f32('Math.log1p'),
+  expm1: f32('Math.expm1'),
+  sin: f32('Math.sin'),
+  cos: f32('Math.cos'),
+  tan: f32('Math.tan'),
+  tanh: f32('Math.tanh'),
+  floor: ([x]) => `Math.floor(${x})`,
+  ceil: ([x]) => `Math.ceil(${x})`,
+  round: ([x]) => `rint(${x})`,
+  not: ([x], d) => (d === 'bool' ? `(${x} ? 0 : 1)` : wrapTo(d, `~${x}`)),
+  isfinite: ([x]) => `(isFinite(${x}) ? 1 : 0)`,
+};
+
+export const binaryLowering: { [P in BinaryPrim]: Emit } = {
+  add: ([a, b], d) => (d === 'bool' ? `(${a} | ${b})` : wrapTo(d, `${a} + ${b}`)),
+  sub: ([a, b], d) => wrapTo(d, `${a} - ${b}`),
+  mul: ([a, b], d) =>
+    d === 'float32' ? `f(${a} * ${b})` : d === 'bool' ? `(${a} & ${b})` : d === 'int32' ? `Math.imul(${a}, ${b})` : `(Math.imul(${a}, ${b}) >>> 0)`,
+  div: ([a, b], d) => (d === 'float32' ? `f(${a} / ${b})` : `(${b} === 0 ? ${wrapTo(d, '-1')} : ${wrapTo(d, `${a} / ${b}`)})`),
+  rem: ([a, b], d) => (d === 'float32' ? `f(${a} % ${b})` : `(${b} === 0 ? ${a} : ${wrapTo(d, `${a} % ${b}`)})`),
+  pow: ([a, b]) => `f(Math.pow(${a}, ${b}))`,
+  max: ([a, b]) => `Math.max(${a}, ${b})`,
+  min: ([a, b]) => `Math.min(${a}, ${b})`,
+  atan2: ([a, b]) => `f(Math.atan2(${a}, ${b}))`,
+  eq: cmp('==='),
+  ne: cmp('!=='),
+  lt: cmp('<'),
+  le: cmp('<='),
+  gt: cmp('>'),
+  ge: cmp('>='),
+  and: ([a, b], d) => (d === 'uint32' ? `((${a} & ${b}) >>> 0)` : `(${a} & ${b})`),
+  or: ([a, b], d) => (d === 'uint32' ? `((${a} | ${b}) >>> 0)` : `(${a} | ${b})`),
+  xor: ([a, b], d) => (d === 'uint32' ? `((${a} ^ ${b}) >>> 0)` : `(${a} ^ ${b})`),
+  shl: ([a, b], d) => `(${b} < 0 || ${b} >= 32 ? 0 : ${d === 'uint32' ? `(${a} << ${b}) >>> 0` : `${a} << ${b}`})`,
+  shr: ([a, b], d) => (d === 'uint32' ? `(${b} < 0 || ${b} >= 32 ? 0 : ${a} >>> ${b})` : `(${b} < 0 || ${b} >= 32 ? ${a} >> 31 : ${a} >> ${b})`),
+};
+
+/** lax.convert_element_type, as oracle.ts `castValue`. */
+export function castCode(from: DType, to: DType, x: string): string {
+  if (to === 'bool') return `(${x} !== 0 ? 1 : 0)`;
+  if (to === 'float32') return `f(${x})`;
+  if (from === 'float32') return to === 'int32' ? `castI32(${x})` : `castU32(${x})`;
+  return to === 'int32' ? `(${x} | 0)` : `(${x} >>> 0)`;
+}
+
+export const bitcastCode = (from: DType, to: DType, x: string) => `bitcast_${from}_${to}(${x})`;
+
+const s = <P extends UnaryPrim | BinaryPrim>(p: P): Lowering => ({ scalar: (unaryLowering as Record<string, Emit>)[p] ?? (binaryLowering as Record<string, Emit>)[p] });
+
+export const lowering: { [P in Prim]: Lowering } = {
+  neg: s('neg'), abs: s('abs'), sign: s('sign'), sqrt: s('sqrt'), exp: s('exp'), log: s('log'), log1p: s('log1p'),
+  expm1: s('expm1'), sin: s('sin'), cos: s('cos'), tan: s('tan'), tanh: s('tanh'), floor: s('floor'), ceil: s('ceil'),
+  round: s('round'), not: s('not'), isfinite: s('isfinite'),
+  add: s('add'), sub: s('sub'), mul: s('mul'), div: s('div'), rem: s('rem'), pow: s('pow'), max: s('max'), min: s('min'),
+  atan2: s('atan2'), eq: s('eq'), ne: s('ne'), lt: s('lt'), le: s('le'), gt: s('gt'), ge: s('ge'), and: s('and'),
+  or: s('or'), xor: s('xor'), shl: s('shl'), shr: s('shr'),
+  select: { scalar: ([c, a, b]) => `(${c} ? ${a} : ${b})` },
+  cast: { kernel: 'elementwise' },
+  bitcast: { kernel: 'elementwise' },
+  iota: { kernel: 'elementwise' },
+  const: { leaf: true },
+  param: { leaf: true },
+  broadcast: { view: true }, reshape: { view: true }, transpose: { view: true }, slice: { view: true }, rev: { view: true },
+  concat: { kernel: 'concat' },
+  reduce_sum: { kernel: 'reduce' }, reduce_max: { kernel: 'reduce' }, reduce_min: { kernel: 'reduce' }, reduce_prod: { kernel: 'reduce' },
+  argmax: { kernel: 'argreduce' }, argmin: { kernel: 'argreduce' },
+  cumsum: { kernel: 'cumulative' }, cumprod: { kernel: 'cumulative' }, cummax: { kernel: 'cumulative' }, cummin: { kernel: 'cumulative' },
+  dot: { kernel: 'dot' },
+  gather: { kernel: 'elementwise' },
+  scatter: { kernel: 'patch' },
+  scan: { kernel: 'scan' },
+  proj: { kernel: 'scan' },
+};
+
+/** Helpers the generated code closes over (`f`, `rint`, casts, bitcasts). */
+export function runtimeHelpers(): Record<string, unknown> {
+  const scratch = new ArrayBuffer(4);
+  const views = { float32: new Float32Array(scratch), int32: new Int32Array(scratch), uint32: new Uint32Array(scratch) };
+  const helpers: Record<string, unknown> = {
+    f: Math.fround,
+    rint: (x: number) => {
+      const r = Math.round(x);
+      return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+    },
+    castI32: (x: number) => (Number.isFinite(x) ? Math.trunc(x) | 0 : Number.isNaN(x) ? 0 : x > 0 ? 2147483647 : -2147483648),
+    castU32: (x: number) => (Number.isFinite(x) ? Math.trunc(x) >>> 0 : Number.isNaN(x) || x < 0 ? 0 : 4294967295),
+  };
+  for (const from of ['float32', 'int32', 'uint32'] as const) {
+    for (const to of ['float32', 'int32', 'uint32'] as const) {
+      helpers[`bitcast_${from}_${to}`] = (x: number) => {
+        views[from][0] = x;
+        return views[to][0];
+      };
+    }
+  }
+  return helpers;
+}

@@ -1,0 +1,68 @@
+// Where a kernel must end: every fusion decision of the scheduler, in one place.
+//
+// Each primitive has a fusion class (the total table below). The rules, applied by
+// schedule.ts in this order:
+//
+//  1. Leaves are buffers, never computed: realized nodes (`buf`), `const` (its data) and
+//     traced `param`s (bound by the enclosing scan).
+//  2. Every requested output is a kernel output (a leaf requested as output is copied).
+//  3. 'own' primitives end a kernel: their result is always materialized (reductions,
+//     argmax/argmin, cumulative ops, dot, gather, concat, scatter, scan; `proj` names one
+//     output buffer of its scan). Their operands are fused expressions, except:
+//  4. Operands read at positions only known at run time or by a loop of another shape are
+//     materialized: both dot operands, every scan input, and gather's operand (its index
+//     is still fused).
+//  5. `.at` chains: a scatter whose operand is another scatter that has no other consumer
+//     in the schedule and is not requested merges with it into ONE patch kernel (copy the
+//     base once, then apply the k patches in order). The patch runs IN PLACE, with no copy,
+//     when its base is never read again: a materialized intermediate with no other
+//     consumer, or a realized/const leaf with `handles === 0 && users === 1` whose merged
+//     scatters are all dead too (`handles === 0 && users === 1`).
+//  6. 'elementwise' and 'view' nodes fuse into each consumer's kernel and are recomputed
+//     there per element (views become index maps, see view.ts), unless the node is used by
+//     two or more different kernels AND is expensive (`cost >= EXPENSIVE`, where cost
+//     counts the fused primitives under it, transcendental ones and gathers as 4): then it
+//     is materialized once.
+//  7. A reshape whose fused operand cannot be re-strided (view.ts `reshapeMap` gives null)
+//     materializes that operand.
+//  8. Epilogue: an elementwise kernel that reads a reduction's result only element-for-
+//     element (identity index map), where nothing else reads that result, is merged into
+//     the reduction kernel as its epilogue (e.g. `sqrt(sum(x))` is one kernel).
+//  9. A scan body is scheduled on its own (its params are its inputs) and runs as one
+//     kernel of the enclosing schedule.
+
+import type { Prim } from '../graph/prims.js';
+
+export type FusionClass = 'leaf' | 'elementwise' | 'view' | 'own';
+
+const e = 'elementwise' as const;
+const v = 'view' as const;
+const own = 'own' as const;
+
+export const fusionClass: { [P in Prim]: FusionClass } = {
+  neg: e, abs: e, sign: e, sqrt: e, exp: e, log: e, log1p: e, expm1: e, sin: e, cos: e, tan: e, tanh: e,
+  floor: e, ceil: e, round: e, not: e, isfinite: e,
+  add: e, sub: e, mul: e, div: e, rem: e, pow: e, max: e, min: e, atan2: e,
+  eq: e, ne: e, lt: e, le: e, gt: e, ge: e, and: e, or: e, xor: e, shl: e, shr: e,
+  select: e, cast: e, bitcast: e, iota: e,
+  const: 'leaf', param: 'leaf',
+  broadcast: v, reshape: v, transpose: v, slice: v, rev: v,
+  concat: own, reduce_sum: own, reduce_max: own, reduce_min: own, reduce_prod: own,
+  argmax: own, argmin: own, cumsum: own, cumprod: own, cummax: own, cummin: own,
+  dot: own, gather: own, scatter: own, scan: own, proj: own,
+};
+
+/** Rule 6: the fused cost at which a node shared by several kernels is materialized. */
+export const EXPENSIVE = 4;
+
+const heavy = new Set<Prim>(['exp', 'log', 'log1p', 'expm1', 'sin', 'cos', 'tan', 'tanh', 'pow', 'atan2', 'gather']);
+/** Rule 6: the cost of one primitive when recomputed. */
+export const primCost = (p: Prim): number => (fusionClass[p] === 'view' ? 0 : heavy.has(p) ? 4 : 1);
+
+/** Rule 4: input slots of `p` that must be materialized buffers. */
+export function materializedOperands(p: Prim, arity: number): readonly number[] {
+  if (p === 'dot') return [0, 1];
+  if (p === 'gather') return [0];
+  if (p === 'scan') return Array.from({ length: arity }, (_, i) => i);
+  return [];
+}

@@ -1,0 +1,61 @@
+// @vitest-environment node
+// `.at` updates run in place when the base can never be read again: after garbage
+// collection drops the last handle on the base, its storage is taken instead of copied.
+
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { np } from '../../src/index.js';
+import type { LaxArray } from '../../src/operators/array.js';
+import { schedule } from '../../src/scheduler/schedule.js';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+async function collect(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 0)); // let FinalizationRegistry callbacks run
+  }
+}
+
+/** A realized base whose only trace, once this returns, is the chain built on it. */
+async function chainOnDeadBase(k: number): Promise<{ z: LaxArray; storage: Float32Array }> {
+  const base = np.arange(1000).astype('float32');
+  const storage = (await base.data(), base.node.buf as Float32Array);
+  let z = base.at(0).add(1);
+  for (let i = 1; i < k; i++) z = z.at(i).add(1);
+  return { z, storage };
+}
+
+describe('in-place .at', () => {
+  it('a chain on a dead realized base takes its buffer: no copy', async () => {
+    const { z, storage } = await chainOnDeadBase(20);
+    await collect();
+    let b = z.node;
+    while (b.prim === 'scatter') b = b.inputs[0];
+    expect(b.handles).toBe(0);
+    expect(b.users).toBe(1);
+    const s = schedule([z.node]);
+    expect(s.kernels).toHaveLength(1);
+    expect(s.kernels[0].kind === 'patch' && s.kernels[0].base).toBeNull();
+    const out = (await z.data()) as Float32Array;
+    expect(z.node.buf).toBe(storage); // the result lives in the base's old storage
+    expect(b.buf).toBeUndefined();
+    expect(Array.from(out.slice(0, 22))).toEqual([...Array.from({ length: 20 }, (_, i) => i + 1), 20, 21]);
+  });
+
+  it('a chain on a live base copies it once and leaves it intact', async () => {
+    const base = np.arange(1000).astype('float32');
+    const before = await base.data();
+    let z = base;
+    for (let i = 0; i < 20; i++) z = z.at(i).add(1);
+    await collect();
+    const s = schedule([z.node]);
+    expect(s.kernels.length).toBe(1);
+    expect(s.kernels[0].kind === 'patch' && s.kernels[0].base).not.toBeNull();
+    await z.data();
+    expect(base.node.buf).toBeDefined();
+    expect(await base.data()).toEqual(before);
+  });
+});
