@@ -40,7 +40,16 @@ export class Emitter {
     return terms.join(' + ');
   }
 
+  private readonly invariants = new Map<Expr, boolean>();
+
+  /** Whether `e` is the same at every coordinate (memoized: expressions are DAGs). */
   private invariant(e: Expr): boolean {
+    let r = this.invariants.get(e);
+    if (r === undefined) this.invariants.set(e, (r = this.isInvariant(e)));
+    return r;
+  }
+
+  private isInvariant(e: Expr): boolean {
     switch (e.op) {
       case 'read':
       case 'iota':
@@ -294,22 +303,17 @@ export function cumulativeCode(k: CumulativeKernel, access: Access, write: (inde
 export function concatCode(k: ConcatKernel, access: Access, write: (index: string, value: string) => string): string {
   return k.parts
     .map((p) => {
-      const s = simplify(p.shape, p.shape.length, [p.expr], [p.out]);
+      // The output offsets ride along as an iota leaf, so they are regrouped with the rest.
+      const outIota: Expr = { op: 'iota', dtype: 'int32', map: p.out };
+      const s = simplify(p.shape, p.shape.length, [p.expr, outIota]);
       const coords = coordNames(s.shape.length, 'p');
       const em = new Emitter(access, coords);
       const v = em.emit(s.exprs[0]);
-      const out = remap({ op: 'iota', dtype: 'int32', map: p.out }, (m) => ({ offset: m.offset, strides: simplifyMap(p.shape, p.out, s.shape) })) as { map: IndexMap };
+      const out = s.exprs[1] as { map: IndexMap };
       const idx = out.map.strides.map((st, i) => `${coords[i]} * ${st}`).join(' + ');
       return `${em.prelude.join('\n')}\n${loops(s.shape, coords, `${em.body.join('\n')}\n${write(`${out.map.offset}${idx ? ` + ${idx}` : ''}`, v)}`)}`;
     })
     .join('\n');
-}
-
-/** The output strides of a concat part after `simplify` grouped its axes the same way. */
-function simplifyMap(shape: Shape, m: IndexMap, newShape: readonly number[]): number[] {
-  const groups = axisGroups(shape, [m], 0, shape.length);
-  if (groups.length !== newShape.length) throw new Error('internal error: concat grouping');
-  return groups.map((g) => m.strides[g[g.length - 1]]);
 }
 
 const scatterOp = { add: 'add', mul: 'mul', min: 'min', max: 'max' } as const;

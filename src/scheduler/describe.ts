@@ -2,29 +2,108 @@
 
 import type { Expr, Kernel, Schedule } from './kernel.js';
 
-function exprString(e: Expr): string {
+const children = (e: Expr): Expr[] => {
   switch (e.op) {
     case 'read':
-      return `in${e.input}[${e.map.offset}${e.map.strides.map((s) => `,${s}`).join('')}]`;
     case 'iota':
-      return `iota[${e.map.offset}${e.map.strides.map((s) => `,${s}`).join('')}]`;
-    case 'gather':
-      return `in${e.input}[clamp(${exprString(e.index)})]`;
     case 'acc':
-      return 'acc';
+      return [];
+    case 'gather':
+      return [e.index];
     case 'unary':
-      return `${e.prim}(${exprString(e.a)})`;
-    case 'binary':
-      return `${e.prim}(${exprString(e.a)}, ${exprString(e.b)})`;
-    case 'select':
-      return `select(${exprString(e.cond)}, ${exprString(e.a)}, ${exprString(e.b)})`;
     case 'cast':
     case 'bitcast':
-      return `${e.op}<${e.dtype}>(${exprString(e.a)})`;
+      return [e.a];
+    case 'binary':
+      return [e.a, e.b];
+    case 'select':
+      return [e.cond, e.a, e.b];
+  }
+};
+
+/**
+ * Prints the expressions of one kernel. Expressions are DAGs (threefry's is 2^20 paths deep
+ * as a tree), so a non-leaf sub-expression reached twice is printed once, as `$k = ...` in
+ * `shared`, and referenced by name.
+ */
+class ExprPrinter {
+  readonly shared: string[] = [];
+  private readonly seen = new Set<Expr>();
+  private readonly many = new Set<Expr>();
+  private readonly names = new Map<Expr, string>();
+
+  constructor(roots: readonly Expr[]) {
+    const visit = (e: Expr): void => {
+      if (this.seen.has(e)) {
+        if (children(e).length) this.many.add(e);
+        return;
+      }
+      this.seen.add(e);
+      children(e).forEach(visit);
+    };
+    roots.forEach(visit);
+  }
+
+  print(e: Expr): string {
+    const name = this.names.get(e);
+    if (name) return name;
+    const text = this.spell(e);
+    if (!this.many.has(e)) return text;
+    const n = `$${this.shared.length}`;
+    this.shared.push(`${n} = ${text}`);
+    this.names.set(e, n);
+    return n;
+  }
+
+  private spell(e: Expr): string {
+    const p = (x: Expr) => this.print(x);
+    switch (e.op) {
+      case 'read':
+        return `in${e.input}[${e.map.offset}${e.map.strides.map((s) => `,${s}`).join('')}]`;
+      case 'iota':
+        return `iota[${e.map.offset}${e.map.strides.map((s) => `,${s}`).join('')}]`;
+      case 'gather':
+        return `in${e.input}[clamp(${p(e.index)})]`;
+      case 'acc':
+        return 'acc';
+      case 'unary':
+        return `${e.prim}(${p(e.a)})`;
+      case 'binary':
+        return `${e.prim}(${p(e.a)}, ${p(e.b)})`;
+      case 'select':
+        return `select(${p(e.cond)}, ${p(e.a)}, ${p(e.b)})`;
+      case 'cast':
+      case 'bitcast':
+        return `${e.op}<${e.dtype}>(${p(e.a)})`;
+    }
   }
 }
 
+const kernelExprs = (k: Kernel): Expr[] => {
+  switch (k.kind) {
+    case 'elementwise':
+    case 'argreduce':
+    case 'cumulative':
+      return [k.expr];
+    case 'reduce':
+      return k.epilogue ? [k.expr, k.epilogue] : [k.expr];
+    case 'concat':
+      return k.parts.map((p) => p.expr);
+    case 'patch':
+      return k.base ? [k.base] : [];
+    case 'dot':
+    case 'scan':
+      return [];
+  }
+};
+
 function kernelString(k: Kernel): string {
+  const printer = new ExprPrinter(kernelExprs(k));
+  const text = kernelText(k, (e) => printer.print(e));
+  return printer.shared.length ? `${text}\n    where ${printer.shared.join('\n          ')}` : text;
+}
+
+function kernelText(k: Kernel, exprString: (e: Expr) => string): string {
   const io = `(${k.inputs.map((b) => `b${b}`).join(', ')}) -> ${k.outputs.map((b) => `b${b}`).join(', ')}`;
   switch (k.kind) {
     case 'elementwise':
