@@ -224,6 +224,14 @@ async function findDawnAdapter(): Promise<GpuSource | null> {
   return null;
 }
 
+/**
+ * Dawn instances by creation options, kept for the life of the process: re-acquiring after a
+ * device loss reuses the instance, because a dropped instance that the garbage collector
+ * finalizes while Dawn's and the driver's threads still run crashed the process at exit
+ * (seen with lavapipe: `__pthread_tpp_change_priority` assertions, futex errors).
+ */
+const dawnInstances = new Map<string, GPU>();
+
 async function tryDawn(
   dawn: DawnModule,
   options: string[],
@@ -232,12 +240,16 @@ async function tryDawn(
   attempts: string[],
 ): Promise<GpuSource | null> {
   const what = featureLevel ? `${label}/${featureLevel}` : label;
-  let gpu: GPU;
-  try {
-    gpu = dawn.create(options);
-  } catch (err) {
-    attempts.push(`${what}: create() threw ${errorMessage(err)}`);
-    return null;
+  const instanceKey = options.join(' ');
+  let gpu = dawnInstances.get(instanceKey);
+  if (gpu === undefined) {
+    try {
+      gpu = dawn.create(options);
+    } catch (err) {
+      attempts.push(`${what}: create() threw ${errorMessage(err)}`);
+      return null;
+    }
+    dawnInstances.set(instanceKey, gpu);
   }
   try {
     const adapter = await gpu.requestAdapter(featureLevel ? { featureLevel } : undefined);
