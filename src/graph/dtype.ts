@@ -47,10 +47,12 @@ const strongJoin: { [A in DType]: { [B in DType]: DType } } = {
 export function promote(a: TypeInfo, b: TypeInfo): TypeInfo {
   if (a.weak === b.weak) return { dtype: strongJoin[a.dtype][b.dtype], weak: a.weak };
   const [strong, weak] = a.weak ? [b, a] : [a, b];
-  // A weak int keeps the strong kind unless it is bool; a weak float keeps only floats.
-  if (weak.dtype === 'float32') return { dtype: 'float32', weak: false };
+  // JAX's lattice: b1 < i* < f*, with i* below every integer and f* below every float. The join
+  // is the strong dtype when it is above the weak one, else the weak type itself (still weak):
+  // bool + 1 is i*, int32 + 1.5 is f* (both canonicalize to 32 bits).
   if (weak.dtype === 'bool') return strong;
-  return { dtype: strong.dtype === 'bool' ? 'int32' : strong.dtype, weak: false };
+  if (weak.dtype === 'float32') return strong.dtype === 'float32' ? strong : { dtype: 'float32', weak: true };
+  return strong.dtype === 'bool' ? { dtype: 'int32', weak: true } : strong;
 }
 
 export function promoteAll(types: TypeInfo[]): TypeInfo {

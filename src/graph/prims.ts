@@ -51,7 +51,8 @@ export interface PrimParams extends Elementwise, Reduce, Cumulative {
   /** lax.select(pred, onTrue, onFalse); all three of one shape. */
   select: Record<string, never>;
   /** Value conversion (lax.convert_element_type). */
-  cast: { dtype: DType };
+  /** `weak` marks JAX's weakly typed result (bool + 1 is i*: a weak int32). */
+  cast: { dtype: DType; weak?: boolean };
   /** Reinterpret the 32 bits (lax.bitcast_convert_type). */
   bitcast: { dtype: DType };
   /** lax.broadcast_in_dim: operand axis i becomes output axis dims[i]. */

@@ -110,7 +110,7 @@ export const shapeRules: { [P in Prim]: ShapeRule<P> } = {
     sameDtypes('select', [a, b]);
     return { shape: a.shape, dtype: a.dtype, weak: a.weak && b.weak };
   },
-  cast: ([x], p) => ({ shape: x.shape, dtype: p.dtype }),
+  cast: ([x], p) => ({ shape: x.shape, dtype: p.dtype, weak: p.weak ?? false }),
   bitcast: ([x], p) => {
     if (x.dtype === 'bool' || p.dtype === 'bool') throw new TypeError('bitcast_convert_type does not accept bool');
     return { shape: x.shape, dtype: p.dtype };

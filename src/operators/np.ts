@@ -54,16 +54,16 @@ export function toNode(x: ArrayLike): Node {
 
 const typeOf = (n: Node): TypeInfo => ({ dtype: n.dtype, weak: n.weak });
 
-/** lax.convert_element_type; folds casts of constant scalars. */
-export function castNode(n: Node, dtype: DType): Node {
+/** lax.convert_element_type; folds casts of constant scalars. `weak`: the result is weakly typed. */
+export function castNode(n: Node, dtype: DType, weak = false): Node {
   if (n.dtype === dtype) return n;
   if (n.prim === 'const' && n.size === 1) {
     const p = (n as Node<'const'>).params;
     const data = allocate(dtype, 1);
     data[0] = p.dtype === 'float32' || dtype === 'float32' || dtype === 'bool' ? castScalar(p.data[0], dtype) : dtype === 'int32' ? p.data[0] | 0 : p.data[0] >>> 0;
-    return constant(data, p.shape, dtype, p.weak);
+    return constant(data, p.shape, dtype, p.weak || weak);
   }
-  return node('cast', [n], { dtype });
+  return node('cast', [n], weak ? { dtype, weak } : { dtype });
 }
 
 /** NumPy broadcasting of `n` to `shape` (already checked compatible). */
@@ -187,10 +187,14 @@ export function eye(n: number, m = n, opts: { k?: number; dtype?: DType } = {}):
 function binary(prim: BinaryPrim, a: ArrayLike, b: ArrayLike, opts: { float?: boolean; dtype?: DType } = {}): Node {
   const x = toNode(a);
   const y = toNode(b);
-  let dtype = opts.dtype ?? promoteAll([typeOf(x), typeOf(y)]).dtype;
+  const promoted = promoteAll([typeOf(x), typeOf(y)]);
+  let dtype = opts.dtype ?? promoted.dtype;
   if (opts.float && dtype !== 'float32') dtype = 'float32';
+  // A weak result (bool + 1, int32 + 1.5) comes from a strong operand cast to the weak type.
+  const weak = opts.dtype === undefined && promoted.weak && dtype === promoted.dtype;
+  const operand = (n: Node) => broadcastNode(castNode(n, dtype, weak && !n.weak), shape);
   const shape = broadcastShapes(prim, x.shape, y.shape);
-  return node(prim, [broadcastNode(castNode(x, dtype), shape), broadcastNode(castNode(y, dtype), shape)], {});
+  return node(prim, [operand(x), operand(y)], {});
 }
 
 function unary(prim: UnaryPrim, a: ArrayLike, opts: { float?: boolean } = {}): Node {

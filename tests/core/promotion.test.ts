@@ -78,9 +78,10 @@ describe('JAX promotion table (x64 disabled)', () => {
     expect(np.add(np.add(value('u32'), 1), value('i32')).dtype).toBe('int32');
   });
 
-  // Known gap (reported): bool + weak int is weakly typed int32 in JAX (the join b v i* is
-  // i*), so adding uint32 afterwards gives uint32. laxflow marks the sum strong (int32).
-  it.fails('bool + 1 is weakly typed, so (bool + 1) + uint32 -> uint32', () => {
+  // JAX: bool + weak int is weakly typed int32 (the join b1 v i* is i*), so adding uint32
+  // afterwards gives uint32: jnp.result_type(jnp.bool_(True) + 1, jnp.uint32) -> uint32.
+  it('bool + 1 is weakly typed, so (bool + 1) + uint32 -> uint32', () => {
     expect(np.add(np.add(value('b'), 1), value('u32')).dtype).toBe('uint32');
+    expect(np.add(value('b'), 1).dtype).toBe('int32');
   });
 });
