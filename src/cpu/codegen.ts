@@ -84,7 +84,7 @@ export class Emitter {
         code = e.dtype === 'int32' ? this.index(e.map) : castCode('int32', e.dtype, `(${this.index(e.map)})`);
         break;
       case 'gather':
-        code = this.access.read(e.input, `Math.min(Math.max(${this.emit(e.index)}, 0), ${e.size - 1})`);
+        code = this.access.read(e.input, `Math.min(Math.max(${unsigned(this.emit(e.index), e.index.dtype)}, 0), ${e.size - 1})`);
         break;
       case 'unary':
         code = unaryLowering[e.prim]([this.emit(e.a)], e.inDtype);
@@ -108,6 +108,9 @@ export class Emitter {
     return name;
   }
 }
+
+/** The value of a variable of dtype `d` as a JS number (uint32 may be held in int32 form, see lowering.ts). */
+const unsigned = (x: string, d: DType) => (d === 'uint32' ? `(${x} >>> 0)` : x);
 
 /** Nested loops over `shape` with coordinate variables `coords`. */
 export function loops(shape: Shape, coords: readonly string[], inner: string): string {
@@ -274,7 +277,7 @@ export function argReduceCode(k: ArgReduceKernel, access: Access, write: (index:
   const full = [...k.shape, k.axisSize];
   const coords = coordNames(full.length, 'a');
   const em = new Emitter(access, coords);
-  const v = em.emit(k.expr);
+  const v = unsigned(em.emit(k.expr), k.expr.dtype);
   const better = k.op === 'argmax' ? '>' : '<';
   const id = uid++;
   const last = coords[coords.length - 1];
@@ -300,18 +303,31 @@ export function cumulativeCode(k: CumulativeKernel, access: Access, write: (inde
   return `${em.prelude.join('\n')}\n${loops(others.map((i) => k.shape[i]), others.map((i) => coords[i]), line)}`;
 }
 
+/**
+ * Concat: parts of one shape are written by ONE loop (threefry's two output lanes share all
+ * their rounds, so they are computed once per coordinate); other parts loop on their own.
+ */
 export function concatCode(k: ConcatKernel, access: Access, write: (index: string, value: string) => string): string {
-  return k.parts
-    .map((p) => {
-      // The output offsets ride along as an iota leaf, so they are regrouped with the rest.
-      const outIota: Expr = { op: 'iota', dtype: 'int32', map: p.out };
-      const s = simplify(p.shape, p.shape.length, [p.expr, outIota]);
+  const groups = new Map<string, ConcatKernel['parts'][number][]>();
+  for (const p of k.parts) {
+    const key = p.shape.join(',');
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  return [...groups.values()]
+    .map((parts) => {
+      const shape = parts[0].shape;
+      // The output offsets ride along as iota leaves, so they are regrouped with the rest.
+      const outIotas: Expr[] = parts.map((p) => ({ op: 'iota', dtype: 'int32', map: p.out }));
+      const s = simplify(shape, shape.length, [...parts.map((p) => p.expr), ...outIotas]);
       const coords = coordNames(s.shape.length, 'p');
       const em = new Emitter(access, coords);
-      const v = em.emit(s.exprs[0]);
-      const out = s.exprs[1] as { map: IndexMap };
-      const idx = out.map.strides.map((st, i) => `${coords[i]} * ${st}`).join(' + ');
-      return `${em.prelude.join('\n')}\n${loops(s.shape, coords, `${em.body.join('\n')}\n${write(`${out.map.offset}${idx ? ` + ${idx}` : ''}`, v)}`)}`;
+      const stores = parts.map((_, j) => {
+        const v = em.emit(s.exprs[j]);
+        const out = s.exprs[parts.length + j] as { map: IndexMap };
+        const idx = out.map.strides.map((st, i) => `${coords[i]} * ${st}`).join(' + ');
+        return write(`${out.map.offset}${idx ? ` + ${idx}` : ''}`, v);
+      });
+      return `${em.prelude.join('\n')}\n${loops(s.shape, coords, `${em.body.join('\n')}\n${stores.join('\n')}`)}`;
     })
     .join('\n');
 }
@@ -331,7 +347,7 @@ export function patchCode(k: PatchKernel, access: Access, out: string, size: num
     const s = simplify(p.shape, p.shape.length, [p.index, p.updates]);
     const coords = coordNames(s.shape.length, 'q');
     const em = new Emitter(access, coords);
-    const j = em.emit(s.exprs[0]);
+    const j = unsigned(em.emit(s.exprs[0]), s.exprs[0].dtype);
     const u = em.emit(s.exprs[1]);
     const update = p.mode === 'set' ? u : binaryLowering[scatterOp[p.mode]]([`${out}[${j}]`, u], k.dtype);
     const body = `${em.body.join('\n')}\nif (${j} >= 0 && ${j} < ${size}) ${out}[${j}] = ${update};`;

@@ -1,7 +1,11 @@
 // Kernel compilation for the CPU backend: JS source from codegen.ts turned into a function
 // with `new Function`, cached by the kernel's structural key in a bounded LRU. The key is the
 // kernel's description without buffer ids (expressions address inputs by slot) plus the
-// dtypes of its buffers, which is everything the generated code depends on.
+// dtypes of its buffers, which is everything the generated code depends on, plus the values
+// of the *literal* inputs: strong scalar constants (threefry's rotation amounts, the index
+// arithmetic of `.at`) are written into the code, because V8 folds a constant shift or
+// multiply but not one read from memory (threefry runs ~20x faster). Weakly typed JS numbers
+// stay runtime inputs, so `x * t` for a changing number `t` compiles once.
 
 import type { DType } from '../graph/dtype.js';
 import type { Kernel } from '../scheduler/kernel.js';
@@ -40,15 +44,27 @@ export function makeFunction(code: string, nIn: number, nOut: number): KernelFn 
   return factory(...helperValues) as KernelFn;
 }
 
-function generate(k: Kernel, dtypes: readonly DType[]): KernelFn {
-  const access = arrayAccess(k.inputs.map((_, i) => `in${i}`));
+/** A JS literal for a stored scalar (exact: shortest round-trip digits of the double). */
+function literal(v: number): string {
+  if (Object.is(v, -0)) return '(-0)';
+  return v < 0 ? `(${v})` : String(v);
+}
+
+/** Literal values by input slot (undefined: read the buffer). */
+export type Literals = readonly (number | undefined)[];
+
+function generate(k: Kernel, dtypes: readonly DType[], lits: Literals): KernelFn {
+  const names = arrayAccess(k.inputs.map((_, i) => `in${i}`));
+  const access = lits.some((v) => v !== undefined)
+    ? { read: (slot: number, index: string) => (lits[slot] !== undefined ? literal(lits[slot]) : names.read(slot, index)), name: names.name }
+    : names;
   const write = (i: string, v: string) => `out0[${i}] = ${v};`;
   const nIn = k.inputs.length;
   const outDtype = dtypes[dtypes.length - 1];
   switch (k.kind) {
     case 'elementwise':
     case 'reduce': {
-      const wasm = wasmCompiler()?.(k, dtypes.slice(0, nIn), outDtype);
+      const wasm = lits.some((v) => v !== undefined) ? null : wasmCompiler()?.(k, dtypes.slice(0, nIn), outDtype);
       if (wasm) return wasm;
       return makeFunction(k.kind === 'elementwise' ? elementwiseCode(k, access, write) : reduceCode(k, access, write), nIn, 1);
     }
@@ -72,12 +88,15 @@ function generate(k: Kernel, dtypes: readonly DType[]): KernelFn {
 const cache = new LRU<string, KernelFn>(512);
 export let compileCount = 0;
 
-/** The compiled function of `k` (cached); `dtypes` are its input then output buffer dtypes. */
-export function compileKernel(k: Kernel, dtypes: readonly DType[]): KernelFn {
-  const key = kernelKey(k, dtypes);
+/**
+ * The compiled function of `k` (cached); `dtypes` are its input then output buffer dtypes,
+ * `lits` the values of its literal inputs (see the header).
+ */
+export function compileKernel(k: Kernel, dtypes: readonly DType[], lits: Literals = []): KernelFn {
+  const key = `${kernelKey(k, dtypes)}|${lits.map((v) => (v === undefined ? '' : literal(v))).join(',')}`;
   let fn = cache.get(key);
   if (!fn) {
-    fn = generate(k, dtypes);
+    fn = generate(k, dtypes, lits);
     compileCount++;
     cache.set(key, fn);
   }

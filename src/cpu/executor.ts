@@ -29,13 +29,33 @@ export function bindBuffers(s: Schedule, params: readonly TypedArray[] = []): Ty
   return bufs;
 }
 
+const literalBuffers = new WeakMap<Schedule, Map<number, number>>();
+
+/**
+ * Buffers of `s` bound to strong scalar constants, with their values: compile.ts writes them
+ * into the generated code. (Weak ones are JS numbers from user code; they stay inputs.)
+ */
+function literalsOf(s: Schedule): Map<number, number> {
+  let m = literalBuffers.get(s);
+  if (!m) {
+    m = new Map();
+    for (const inp of s.inputs) {
+      const n = inp.node;
+      if (inp.param === null && !inp.take && n.prim === 'const' && !n.weak && n.size === 1 && n.buf === undefined) m.set(inp.buffer, (n as Node<'const'>).params.data[0]);
+    }
+    literalBuffers.set(s, m);
+  }
+  return m;
+}
+
 /** Run the kernels of `s` over bound buffers. */
 export function runKernels(s: Schedule, bufs: TypedArray[]): void {
+  const lits = literalsOf(s);
   for (const k of s.kernels) {
     const ins = k.inputs.map((b) => bufs[b]);
     const outs = k.outputs.map((b) => bufs[b]);
     if (k.kind === 'scan') runScan(k, ins, outs);
-    else compileKernel(k, dtypesOf(s, k))(ins, outs);
+    else compileKernel(k, dtypesOf(s, k), lits.size ? k.inputs.map((b) => lits.get(b)) : [])(ins, outs);
   }
 }
 

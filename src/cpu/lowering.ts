@@ -2,6 +2,13 @@
 // primitives spell one JS expression over already-evaluated operands (variable names);
 // the semantics are exactly oracle.ts's (float32 rounding with Math.fround, int32/uint32
 // wrapping, integer division by zero, shifts >= 32, round half to even, casts).
+//
+// uint32 in generated code: a value may be held as its true unsigned number or as the int32
+// with the same 32 bits (V8 keeps int32 arithmetic in machine registers; `>>> 0` results above
+// 2^31 become doubles). Wrapping ops produce the int32 form (`| 0`, Math.imul, bitwise ops);
+// every op whose result depends on the unsigned value (comparisons, max/min, division,
+// remainder, conversion to float, abs, sign) first takes it with `>>> 0`. A Uint32Array store
+// accepts either form.
 
 import type { DType } from '../graph/dtype.js';
 import type { BinaryPrim, Prim, UnaryPrim } from '../graph/prims.js';
@@ -27,19 +34,21 @@ export function wrapTo(d: DType, code: string): string {
     case 'int32':
       return `((${code}) | 0)`;
     case 'uint32':
-      return `((${code}) >>> 0)`;
+      return `((${code}) | 0)`;
     case 'bool':
       return `((${code}) & 255)`;
   }
 }
 
 const f32 = (fn: string): Emit => ([x]) => `f(${fn}(${x}))`;
-const cmp = (op: string): Emit => ([a, b]) => `(${a} ${op} ${b} ? 1 : 0)`;
+/** The unsigned value of a uint32 operand (either form), other dtypes as they are. */
+const val = (x: string, d: DType) => (d === 'uint32' ? `(${x} >>> 0)` : x);
+const cmp = (op: string): Emit => ([a, b], d) => `(${val(a, d)} ${op} ${val(b, d)} ? 1 : 0)`;
 
 export const unaryLowering: { [P in UnaryPrim]: Emit } = {
   neg: ([x], d) => (d === 'float32' ? `(-${x})` : wrapTo(d, `-${x}`)),
-  abs: ([x], d) => (d === 'int32' ? `(Math.abs(${x}) | 0)` : `Math.abs(${x})`),
-  sign: ([x]) => `Math.sign(${x})`,
+  abs: ([x], d) => (d === 'int32' ? `(Math.abs(${x}) | 0)` : d === 'uint32' ? x : `Math.abs(${x})`),
+  sign: ([x], d) => (d === 'uint32' ? `(${x} !== 0 ? 1 : 0)` : `Math.sign(${x})`),
   sqrt: f32('Math.sqrt'),
   exp: f32('Math.exp'),
   log: f32('Math.log'),
@@ -60,12 +69,12 @@ export const binaryLowering: { [P in BinaryPrim]: Emit } = {
   add: ([a, b], d) => (d === 'bool' ? `(${a} | ${b})` : wrapTo(d, `${a} + ${b}`)),
   sub: ([a, b], d) => wrapTo(d, `${a} - ${b}`),
   mul: ([a, b], d) =>
-    d === 'float32' ? `f(${a} * ${b})` : d === 'bool' ? `(${a} & ${b})` : d === 'int32' ? `Math.imul(${a}, ${b})` : `(Math.imul(${a}, ${b}) >>> 0)`,
-  div: ([a, b], d) => (d === 'float32' ? `f(${a} / ${b})` : `(${b} === 0 ? ${wrapTo(d, '-1')} : ${wrapTo(d, `${a} / ${b}`)})`),
-  rem: ([a, b], d) => (d === 'float32' ? `f(${a} % ${b})` : `(${b} === 0 ? ${a} : ${wrapTo(d, `${a} % ${b}`)})`),
+    d === 'float32' ? `f(${a} * ${b})` : d === 'bool' ? `(${a} & ${b})` : `Math.imul(${a}, ${b})`,
+  div: ([a, b], d) => (d === 'float32' ? `f(${a} / ${b})` : `(${b} === 0 ? ${wrapTo(d, '-1')} : ${wrapTo(d, `${val(a, d)} / ${val(b, d)}`)})`),
+  rem: ([a, b], d) => (d === 'float32' ? `f(${a} % ${b})` : `(${b} === 0 ? ${a} : ${wrapTo(d, `${val(a, d)} % ${val(b, d)}`)})`),
   pow: ([a, b]) => `f(Math.pow(${a}, ${b}))`,
-  max: ([a, b]) => `Math.max(${a}, ${b})`,
-  min: ([a, b]) => `Math.min(${a}, ${b})`,
+  max: ([a, b], d) => `Math.max(${val(a, d)}, ${val(b, d)})`,
+  min: ([a, b], d) => `Math.min(${val(a, d)}, ${val(b, d)})`,
   atan2: ([a, b]) => `f(Math.atan2(${a}, ${b}))`,
   eq: cmp('==='),
   ne: cmp('!=='),
@@ -73,17 +82,18 @@ export const binaryLowering: { [P in BinaryPrim]: Emit } = {
   le: cmp('<='),
   gt: cmp('>'),
   ge: cmp('>='),
-  and: ([a, b], d) => (d === 'uint32' ? `((${a} & ${b}) >>> 0)` : `(${a} & ${b})`),
-  or: ([a, b], d) => (d === 'uint32' ? `((${a} | ${b}) >>> 0)` : `(${a} | ${b})`),
-  xor: ([a, b], d) => (d === 'uint32' ? `((${a} ^ ${b}) >>> 0)` : `(${a} ^ ${b})`),
-  shl: ([a, b], d) => `(${b} < 0 || ${b} >= 32 ? 0 : ${d === 'uint32' ? `(${a} << ${b}) >>> 0` : `${a} << ${b}`})`,
+  and: ([a, b]) => `(${a} & ${b})`,
+  or: ([a, b]) => `(${a} | ${b})`,
+  xor: ([a, b]) => `(${a} ^ ${b})`,
+  // A uint32 shift amount of 2^31 or more reads as negative in int32 form: also >= 32.
+  shl: ([a, b]) => `(${b} < 0 || ${b} >= 32 ? 0 : ${a} << ${b})`,
   shr: ([a, b], d) => (d === 'uint32' ? `(${b} < 0 || ${b} >= 32 ? 0 : ${a} >>> ${b})` : `(${b} < 0 || ${b} >= 32 ? ${a} >> 31 : ${a} >> ${b})`),
 };
 
 /** lax.convert_element_type, as oracle.ts `castValue`. */
 export function castCode(from: DType, to: DType, x: string): string {
   if (to === 'bool') return `(${x} !== 0 ? 1 : 0)`;
-  if (to === 'float32') return `f(${x})`;
+  if (to === 'float32') return `f(${val(x, from)})`;
   if (from === 'float32') return to === 'int32' ? `castI32(${x})` : `castU32(${x})`;
   return to === 'int32' ? `(${x} | 0)` : `(${x} >>> 0)`;
 }

@@ -116,7 +116,10 @@ export function array(data: ArrayLike | Float64Array, opts: { dtype?: DType } = 
   if (data instanceof LaxArray) return opts.dtype ? astype(data, opts.dtype) : data;
   if (ArrayBuffer.isView(data)) {
     const dtype = opts.dtype ?? typedDtype(data);
-    return wrap(constant(storage[dtype].from(data as unknown as Iterable<number>), [data.length], dtype));
+    // The typed-array constructor copies (and converts) natively; `.from` walks an iterator.
+    const src = data as unknown as globalThis.ArrayLike<number>;
+    const buf = dtype === 'bool' ? Uint8Array.from(src, (v) => (v !== 0 ? 1 : 0)) : new storage[dtype](src);
+    return wrap(constant(buf, [data.length], dtype));
   }
   const shape = inferShape(data);
   const flat: (number | boolean)[] = [];
@@ -252,11 +255,34 @@ export const leftShift = bin('shl');
 export const rightShift = bin('shr');
 
 /**
+ * lax.integer_pow, which jnp.power uses for a concrete integer exponent: binary
+ * exponentiation by multiplication, as JAX's `_integer_pow` (`x ** 2` is `x * x`, exactly),
+ * and a reciprocal for a negative exponent.
+ */
+function integerPow(x: Node, y: number): Node {
+  const one = () => broadcastNode(scalarNode(1, x.dtype), x.shape);
+  if (y === 0) return one();
+  let n = Math.abs(y);
+  let acc: Node | null = null;
+  let base = x;
+  while (n > 0) {
+    if (n % 2 === 1) acc = acc === null ? base : node('mul', [acc, base], {});
+    n = Math.floor(n / 2);
+    if (n > 0) base = node('mul', [base, base], {});
+  }
+  return y < 0 ? node('div', [one(), acc!], {}) : acc!;
+}
+
+/**
  * jnp.power. Integer (and bool) bases with integer exponents use JAX's `_pow_int_int`:
  * six rounds of binary exponentiation on the exponent's low bits (shifted logically), so
  * results wrap like repeated int32 multiplication. Otherwise lax.pow in float32.
  */
 export function power(a: ArrayLike, b: ArrayLike): LaxArray {
+  if (typeof b === 'number' && Number.isInteger(b) && typeof a !== 'number' && typeof a !== 'boolean') {
+    const x = toNode(a);
+    if (x.dtype === 'float32' || ((x.dtype === 'int32' || x.dtype === 'uint32') && b >= 0)) return wrap(integerPow(x, b));
+  }
   const dtype = promoteAll([typeOf(toNode(a)), typeOf(toNode(b))]).dtype;
   if (dtype === 'float32') return wrap(binary('pow', a, b, { float: true }));
   const d = dtype === 'bool' ? 'int32' : dtype;

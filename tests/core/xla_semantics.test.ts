@@ -28,3 +28,22 @@ describe('division by a constant', () => {
     expect(await np.mean(np.array([10, 0, 0], { dtype: 'float32' })).format()).toBe('3.3333335');
   });
 });
+
+describe('power with a concrete integer exponent is lax.integer_pow', () => {
+  // jnp.power(x, 2) with a Python int exponent lowers to lax.integer_pow: multiplications by
+  // binary exponentiation, so x ** 2 == x * x exactly and x ** -2 == 1 / (x * x).
+  const x = np.array([1.1, -3.7, 0.3, 1e-20, 7], { dtype: 'float32' });
+  const xs = [1.1, -3.7, 0.3, 1e-20, 7].map(Math.fround);
+  const f = Math.fround;
+  it('x ** 2, x ** 3, x ** 5, x ** -2, x ** 0', async () => {
+    expect(Array.from(await x.pow(2).data())).toEqual(xs.map((v) => f(v * v)));
+    expect(Array.from(await x.pow(3).data())).toEqual(xs.map((v) => f(f(v * v) * v)));
+    // 5 = 0b101: acc = x, then x2 = x * x, x4 = x2 * x2, acc = x * x4
+    expect(Array.from(await x.pow(5).data())).toEqual(xs.map((v) => f(v * f(f(v * v) * f(v * v)))));
+    expect(Array.from(await x.pow(-2).data())).toEqual(xs.map((v) => f(1 / f(v * v))));
+    expect(Array.from(await x.pow(0).data())).toEqual([1, 1, 1, 1, 1]);
+    // jnp.power(jnp.int32([3, -2]), 3) -> [27 -8]
+    expect(await np.power(np.array([3, -2]), 3).tolist()).toEqual([27, -8]);
+    expect(x.pow(2).dtype).toBe('float32');
+  });
+});
