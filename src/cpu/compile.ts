@@ -86,6 +86,7 @@ function generate(k: Kernel, dtypes: readonly DType[], lits: Literals): KernelFn
 }
 
 const cache = new LRU<string, KernelFn>(512);
+const byKernel = new WeakMap<Kernel, { tag: string; fn: KernelFn }>();
 export let compileCount = 0;
 
 /**
@@ -93,12 +94,19 @@ export let compileCount = 0;
  * `lits` the values of its literal inputs (see the header).
  */
 export function compileKernel(k: Kernel, dtypes: readonly DType[], lits: Literals = []): KernelFn {
-  const key = `${kernelKey(k, dtypes)}|${lits.map((v) => (v === undefined ? '' : literal(v))).join(',')}`;
+  // Kernel objects are immutable and reused (a scan body runs its kernels every step), so the
+  // function found for one is remembered on it: the structural key is built once per kernel.
+  const litKey = lits.map((v) => (v === undefined ? '' : literal(v))).join(',');
+  const tag = `${dtypes.join(',')}|${litKey}`;
+  const known = byKernel.get(k);
+  if (known?.tag === tag) return known.fn;
+  const key = `${kernelKey(k, dtypes)}|${litKey}`;
   let fn = cache.get(key);
   if (!fn) {
     fn = generate(k, dtypes, lits);
     compileCount++;
     cache.set(key, fn);
   }
+  byKernel.set(k, { tag, fn });
   return fn;
 }
