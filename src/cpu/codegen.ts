@@ -6,7 +6,7 @@
 import type { DType } from '../graph/dtype.js';
 import { stridesOf, type Shape } from '../graph/shape.js';
 import type { ArgReduceKernel, ConcatKernel, CumulativeKernel, ElementwiseKernel, Expr, IndexMap, PatchKernel, ReduceKernel } from '../scheduler/kernel.js';
-import { binaryLowering, bitcastCode, castCode, unaryLowering, wrapTo } from './lowering.js';
+import { binaryLowering, bitcastCode, castCode, unaryLowering, unsignedValue as unsigned, wrapTo } from './lowering.js';
 
 /** How generated code reaches a kernel's input buffers: `read(slot, flatIndexCode)`. */
 export interface Access {
@@ -108,9 +108,6 @@ export class Emitter {
     return name;
   }
 }
-
-/** The value of a variable of dtype `d` as a JS number (uint32 may be held in int32 form, see lowering.ts). */
-const unsigned = (x: string, d: DType) => (d === 'uint32' ? `(${x} >>> 0)` : x);
 
 /** Nested loops over `shape` with coordinate variables `coords`. */
 export function loops(shape: Shape, coords: readonly string[], inner: string): string {

@@ -55,7 +55,8 @@ export type Literals = readonly (number | undefined)[];
 
 function generate(k: Kernel, dtypes: readonly DType[], lits: Literals): KernelFn {
   const names = arrayAccess(k.inputs.map((_, i) => `in${i}`));
-  const access = lits.some((v) => v !== undefined)
+  const hasLits = lits.some((v) => v !== undefined);
+  const access = hasLits
     ? { read: (slot: number, index: string) => (lits[slot] !== undefined ? literal(lits[slot]) : names.read(slot, index)), name: names.name }
     : names;
   const write = (i: string, v: string) => `out0[${i}] = ${v};`;
@@ -64,7 +65,7 @@ function generate(k: Kernel, dtypes: readonly DType[], lits: Literals): KernelFn
   switch (k.kind) {
     case 'elementwise':
     case 'reduce': {
-      const wasm = lits.some((v) => v !== undefined) ? null : wasmCompiler()?.(k, dtypes.slice(0, nIn), outDtype);
+      const wasm = hasLits ? null : wasmCompiler()?.(k, dtypes.slice(0, nIn), outDtype);
       if (wasm) return wasm;
       return makeFunction(k.kind === 'elementwise' ? elementwiseCode(k, access, write) : reduceCode(k, access, write), nIn, 1);
     }

@@ -42,8 +42,8 @@ export function wrapTo(d: DType, code: string): string {
 
 const f32 = (fn: string): Emit => ([x]) => `f(${fn}(${x}))`;
 /** The unsigned value of a uint32 operand (either form), other dtypes as they are. */
-const val = (x: string, d: DType) => (d === 'uint32' ? `(${x} >>> 0)` : x);
-const cmp = (op: string): Emit => ([a, b], d) => `(${val(a, d)} ${op} ${val(b, d)} ? 1 : 0)`;
+export const unsignedValue = (x: string, d: DType): string => (d === 'uint32' ? `(${x} >>> 0)` : x);
+const cmp = (op: string): Emit => ([a, b], d) => `(${unsignedValue(a, d)} ${op} ${unsignedValue(b, d)} ? 1 : 0)`;
 
 export const unaryLowering: { [P in UnaryPrim]: Emit } = {
   neg: ([x], d) => (d === 'float32' ? `(-${x})` : wrapTo(d, `-${x}`)),
@@ -70,11 +70,11 @@ export const binaryLowering: { [P in BinaryPrim]: Emit } = {
   sub: ([a, b], d) => wrapTo(d, `${a} - ${b}`),
   mul: ([a, b], d) =>
     d === 'float32' ? `f(${a} * ${b})` : d === 'bool' ? `(${a} & ${b})` : `Math.imul(${a}, ${b})`,
-  div: ([a, b], d) => (d === 'float32' ? `f(${a} / ${b})` : `(${b} === 0 ? ${wrapTo(d, '-1')} : ${wrapTo(d, `${val(a, d)} / ${val(b, d)}`)})`),
-  rem: ([a, b], d) => (d === 'float32' ? `f(${a} % ${b})` : `(${b} === 0 ? ${a} : ${wrapTo(d, `${val(a, d)} % ${val(b, d)}`)})`),
+  div: ([a, b], d) => (d === 'float32' ? `f(${a} / ${b})` : `(${b} === 0 ? ${wrapTo(d, '-1')} : ${wrapTo(d, `${unsignedValue(a, d)} / ${unsignedValue(b, d)}`)})`),
+  rem: ([a, b], d) => (d === 'float32' ? `f(${a} % ${b})` : `(${b} === 0 ? ${a} : ${wrapTo(d, `${unsignedValue(a, d)} % ${unsignedValue(b, d)}`)})`),
   pow: ([a, b]) => `f(Math.pow(${a}, ${b}))`,
-  max: ([a, b], d) => `Math.max(${val(a, d)}, ${val(b, d)})`,
-  min: ([a, b], d) => `Math.min(${val(a, d)}, ${val(b, d)})`,
+  max: ([a, b], d) => `Math.max(${unsignedValue(a, d)}, ${unsignedValue(b, d)})`,
+  min: ([a, b], d) => `Math.min(${unsignedValue(a, d)}, ${unsignedValue(b, d)})`,
   atan2: ([a, b]) => `f(Math.atan2(${a}, ${b}))`,
   eq: cmp('==='),
   ne: cmp('!=='),
@@ -93,7 +93,7 @@ export const binaryLowering: { [P in BinaryPrim]: Emit } = {
 /** lax.convert_element_type, as oracle.ts `castValue`. */
 export function castCode(from: DType, to: DType, x: string): string {
   if (to === 'bool') return `(${x} !== 0 ? 1 : 0)`;
-  if (to === 'float32') return `f(${val(x, from)})`;
+  if (to === 'float32') return `f(${unsignedValue(x, from)})`;
   if (from === 'float32') return to === 'int32' ? `castI32(${x})` : `castU32(${x})`;
   return to === 'int32' ? `(${x} | 0)` : `(${x} >>> 0)`;
 }

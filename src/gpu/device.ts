@@ -37,7 +37,6 @@ interface DawnModule {
 }
 
 interface GpuSource {
-  gpu: GPU;
   adapter: GPUAdapter;
   /** Human-readable note on how the adapter was obtained, e.g. "dawn vulkan". */
   via: string;
@@ -45,11 +44,6 @@ interface GpuSource {
 
 let pending: Promise<GpuInfo | null> | null = null;
 let current: GpuInfo | null = null;
-/**
- * Dawn keeps its instance alive only as long as the object returned by
- * `create()` is referenced, so hold on to it for as long as the device is used.
- */
-let heldGpu: GPU | null = null;
 let unavailableReason: string | null = null;
 
 /**
@@ -92,7 +86,6 @@ export async function releaseGpu(): Promise<void> {
     }
   }
   current = null;
-  heldGpu = null;
   unavailableReason = null;
 }
 
@@ -123,15 +116,13 @@ async function acquire(): Promise<GpuInfo | null> {
   };
 
   current = info;
-  heldGpu = source.gpu;
 
   void device.lost.then(
     (lost) => {
       if (current !== info) return; // a newer device already replaced it
       current = null;
       pending = null;
-      heldGpu = null;
-      if (lost.reason !== 'destroyed') {
+          if (lost.reason !== 'destroyed') {
         unavailableReason = `previous WebGPU device was lost (${lost.reason}): ${lost.message}`;
       }
     },
@@ -169,7 +160,7 @@ async function findAdapter(): Promise<GpuSource | null> {
   const bgpu = browserGpu();
   if (bgpu !== undefined) {
     const adapter = await bgpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (adapter !== null) return { gpu: bgpu, adapter, via: 'navigator.gpu' };
+    if (adapter !== null) return { adapter, via: 'navigator.gpu' };
     unavailableReason = 'navigator.gpu.requestAdapter() returned null (WebGPU disabled or no suitable GPU)';
     return null;
   }
@@ -225,7 +216,8 @@ async function findDawnAdapter(): Promise<GpuSource | null> {
 }
 
 /**
- * Dawn instances by creation options, kept for the life of the process: re-acquiring after a
+ * Dawn instances by creation options, kept for the life of the process (Dawn keeps an instance
+ * alive only while the object `create()` returned is referenced): re-acquiring after a
  * device loss reuses the instance, because a dropped instance that the garbage collector
  * finalizes while Dawn's and the driver's threads still run crashed the process at exit
  * (seen with lavapipe: `__pthread_tpp_change_priority` assertions, futex errors).
@@ -254,7 +246,7 @@ async function tryDawn(
   try {
     const adapter = await gpu.requestAdapter(featureLevel ? { featureLevel } : undefined);
     if (adapter !== null) {
-      return { gpu, adapter, via: featureLevel ? `dawn ${label} ${featureLevel}` : `dawn ${label}` };
+      return { adapter, via: featureLevel ? `dawn ${label} ${featureLevel}` : `dawn ${label}` };
     }
     attempts.push(`${what}: no adapter`);
   } catch (err) {
