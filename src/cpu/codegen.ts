@@ -32,6 +32,13 @@ export class Emitter {
     private readonly coords: readonly string[],
     /** Code for `acc` (reduction epilogues). */
     private readonly acc = 'acc',
+    /**
+     * Value numbering across expressions that are not the same objects (several kernels in
+     * one loop): equal generated code is one variable. A read's key carries the version of
+     * its buffer (bumped by the caller at each store), so a value is never reused across a
+     * write of the buffer it came from.
+     */
+    private readonly numbering?: { readonly codes: Map<string, string>; version(input: number): number; readonly hoist: boolean },
   ) {}
 
   private index(m: IndexMap): string {
@@ -102,9 +109,16 @@ export class Emitter {
         code = bitcastCode(e.from, e.dtype, this.emit(e.a));
         break;
     }
+    const key = this.numbering && (e.op === 'read' || e.op === 'gather' ? `${code}@${this.numbering.version(e.input)}` : code);
+    const same = key === undefined ? undefined : this.numbering!.codes.get(key);
+    if (same !== undefined) {
+      this.names.set(e, same);
+      return same;
+    }
     const name = `${this.prefix}${this.n++}`;
-    (this.invariant(e) ? this.prelude : this.body).push(`const ${name} = ${code};`);
+    (this.invariant(e) && (this.numbering?.hoist ?? true) ? this.prelude : this.body).push(`const ${name} = ${code};`);
     this.names.set(e, name);
+    if (key !== undefined) this.numbering!.codes.set(key, name);
     return name;
   }
 }
@@ -215,6 +229,30 @@ export function elementwiseCode(k: ElementwiseKernel, access: Access, write: (in
   const v = em.emit(s.exprs[0]);
   const o = `o${uid++}`;
   return `${em.prelude.join('\n')}\nlet ${o} = 0;\n${loops(s.shape, coords, `${em.body.join('\n')}\n${write(`${o}++`, v)}`)}`;
+}
+
+/**
+ * Several elementwise kernels over one shape as ONE loop (scan bodies, where a step is
+ * dozens of small kernels). `read.input` is a buffer id here, named by `access`; sub-
+ * expressions the kernels share are computed once, and a kernel reads what an earlier one
+ * stored at the same coordinate. The caller guarantees that a buffer written in the group is
+ * only read at the identity index (the coordinate being written) and never gathered.
+ */
+export function groupedElementwiseCode(shape: Shape, items: readonly { expr: Expr; out: number }[], access: Access, write: (out: number, index: string, value: string) => string): string {
+  const contig = { offset: 0, strides: stridesOf(shape) };
+  const s = simplify(shape, shape.length, items.map((it) => it.expr), [contig]);
+  const coords = coordNames(s.shape.length, 'g');
+  const versions = new Map<number, number>();
+  // Without a loop (one element), code runs in order: hoisting would move reads of what the
+  // group stores before the stores.
+  const em = new Emitter(access, coords, 'acc', { codes: new Map(), version: (b) => versions.get(b) ?? 0, hoist: s.shape.length > 0 });
+  const o = `o${uid++}`;
+  items.forEach((it, j) => {
+    const v = em.emit(s.exprs[j]);
+    em.body.push(write(it.out, o, v));
+    versions.set(it.out, (versions.get(it.out) ?? 0) + 1);
+  });
+  return `${em.prelude.join('\n')}\nlet ${o} = 0;\n${loops(s.shape, coords, `${em.body.join('\n')}\n${o}++;`)}`;
 }
 
 const reduceInit = (op: ReduceKernel['op'], d: DType): string =>

@@ -12,18 +12,22 @@ import type { TypedArray } from '../graph/dtype.js';
 import type { Kernel, Schedule } from '../scheduler/kernel.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
-import { type Access, elementwiseCode } from './codegen.js';
+type ElementwiseOf = Extract<Kernel, { kind: 'elementwise' }>;
+type PatchOf = Extract<Kernel, { kind: 'patch' }>;
+import { sizeOf, stridesOf } from '../graph/shape.js';
+import type { Expr } from '../scheduler/kernel.js';
+import { mapSlots } from '../scheduler/buffers.js';
+import { type Access, groupedElementwiseCode, patchCode } from './codegen.js';
 import { makeFunction } from './compile.js';
 import { bindBuffers, leafData, runKernels } from './executor.js';
 import { LRU } from './lru.js';
 import type { KernelFn } from './wasm_hook.js';
 
-type ScanFn = (ins: readonly TypedArray[], outs: readonly TypedArray[], lits: readonly TypedArray[]) => void;
 
-/** Key of everything the fused code depends on (body wiring included; nodes and labels not). */
+/** Key of everything the compiled scan depends on (body wiring included; not the length, nodes or labels). */
 function scanKey(k: ScanKernel): string {
   const seen = new Map<object, number>();
-  return JSON.stringify({ length: k.length, reverse: k.reverse, numConsts: k.numConsts, numCarry: k.numCarry, body: k.body }, (key, v) => {
+  return JSON.stringify({ reverse: k.reverse, numConsts: k.numConsts, numCarry: k.numCarry, body: k.body }, (key, v) => {
     if (key === 'node' || key === 'label') return undefined;
     if (v && typeof v === 'object' && 'op' in v) {
       const id = seen.get(v);
@@ -34,12 +38,101 @@ function scanKey(k: ScanKernel): string {
   });
 }
 
+/** Buffers an expression reads: `identity` when only at the coordinate being computed. */
+function readsOf(e: Expr, shape: readonly number[], out = new Map<number, boolean>(), seen = new Set<Expr>()): Map<number, boolean> {
+  if (seen.has(e)) return out;
+  seen.add(e);
+  const st = stridesOf(shape);
+  const note = (b: number, identity: boolean) => out.set(b, (out.get(b) ?? true) && identity);
+  switch (e.op) {
+    case 'read':
+      note(e.input, e.map.offset === 0 && e.map.strides.every((s, k) => shape[k] === 1 || s === st[k]));
+      break;
+    case 'gather':
+      note(e.input, false), readsOf(e.index, shape, out, seen);
+      break;
+    case 'unary':
+    case 'cast':
+    case 'bitcast':
+      readsOf(e.a, shape, out, seen);
+      break;
+    case 'binary':
+      readsOf(e.a, shape, out, seen), readsOf(e.b, shape, out, seen);
+      break;
+    case 'select':
+      readsOf(e.cond, shape, out, seen), readsOf(e.a, shape, out, seen), readsOf(e.b, shape, out, seen);
+      break;
+  }
+  return out;
+}
+
+/**
+ * The body's elementwise kernels in groups that can share one loop: each kernel joins the
+ * latest group of its shape it can be moved back to. It can join a group when every buffer
+ * the group writes is read by the kernel only at the coordinate being computed, and no
+ * buffer the kernel writes is read elsewhere by the group; it can move past a later group
+ * when it neither reads what that group writes nor writes what that group reads or writes.
+ */
+export function groupKernels<K extends ElementwiseOf>(kernels: readonly K[]): K[][] {
+  interface Group { shape: string; kernels: K[]; writes: Set<number>; reads: Map<number, boolean> }
+  const groups: Group[] = [];
+  for (const kk of kernels) {
+    const reads = readsOf(mapSlots(kk.expr, (slot) => kk.inputs[slot]), kk.shape);
+    const out = kk.outputs[0];
+    const shape = kk.shape.join(',');
+    let target: Group | null = null;
+    for (let g = groups.length - 1; g >= 0; g--) {
+      const G = groups[g];
+      const joins = G.shape === shape && [...G.writes].every((b) => reads.get(b) !== false) && G.reads.get(out) !== false;
+      if (joins) {
+        target = G;
+        break;
+      }
+      const passes = ![...reads.keys()].some((b) => G.writes.has(b)) && !G.reads.has(out) && !G.writes.has(out);
+      if (!passes) break;
+    }
+    if (!target) groups.push((target = { shape, kernels: [], writes: new Set(), reads: new Map() }));
+    target.kernels.push(kk);
+    target.writes.add(out);
+    for (const [b, id] of reads) target.reads.set(b, (target.reads.get(b) ?? true) && id);
+  }
+  return groups.map((g) => g.kernels);
+}
+
+/**
+ * The carry index when `kk` is a patch (`.at[...]` update) of a carry that can run in place
+ * on the carried array: its base is that carry's value read whole, its result is only that
+ * carry's next value (no other kernel reads it, it is no y), and its indices and updates
+ * do not read the carry (a patch in place must not see its own writes). Else null.
+ */
+function inPlaceCarry(kk: Kernel, k: ScanKernel): number | null {
+  if (kk.kind !== 'patch' || kk.base === null || kk.base.op !== 'read') return null;
+  const { body, numConsts, numCarry } = k;
+  const st = stridesOf(kk.shape);
+  const b = kk.base;
+  if (b.map.offset !== 0 || !b.map.strides.every((s, i) => kk.shape[i] === 1 || s === st[i])) return null;
+  const baseBuf = kk.inputs[b.input];
+  const binding = body.inputs.find((inp) => inp.buffer === baseBuf && inp.param !== null);
+  const c = binding ? binding.param! - numConsts : -1;
+  if (c < 0 || c >= numCarry) return null;
+  const out = kk.outputs[0];
+  if (body.outputs[c] !== out || body.outputs.filter((o) => o === out).length !== 1) return null;
+  if (body.kernels.some((other) => other !== kk && other.inputs.includes(out))) return null;
+  const readsBase = kk.patches.some((p) => [p.index, p.updates].some((e) => readsOf(mapSlots(e, (slot) => kk.inputs[slot]), p.shape).has(baseBuf)));
+  return readsBase ? null : c;
+}
+
 /** Generated code for a scan whose body kernels are all elementwise; null otherwise. */
 export function fusedScanCode(k: ScanKernel): string | null {
   const body: Schedule = k.body;
-  if (!body.kernels.every((kk) => kk.kind === 'elementwise')) return null;
+  const { numConsts, numCarry } = k;
   const scalar = body.buffers.every((b) => b.size === 1);
-  const { numConsts, numCarry, length } = k;
+  const inPlace = new Map<Kernel, number>();
+  for (const kk of body.kernels) {
+    const c = scalar ? null : inPlaceCarry(kk, k);
+    if (c !== null) inPlace.set(kk, c);
+    else if (kk.kind !== 'elementwise') return null;
+  }
   const role = new Map<number, { param: number } | { lit: number }>();
   let nLits = 0;
   body.inputs.forEach((inp) => role.set(inp.buffer, inp.param !== null ? { param: inp.param } : { lit: nLits++ }));
@@ -57,8 +150,8 @@ export function fusedScanCode(k: ScanKernel): string | null {
     const ctor = { float32: 'Float32Array', int32: 'Int32Array', uint32: 'Uint32Array', bool: 'Uint8Array' }[buf.dtype];
     if (r && 'param' in r && isX(r.param)) pre.push(`const ${name(buf.id)} = ${src};`);
     else if (scalar) pre.push(`let ${name(buf.id)} = ${src ? `${src}[0]` : '0'};`);
-    else if (src === null) pre.push(`const ${name(buf.id)} = new ${ctor}(${buf.size});`);
-    else if (r && 'param' in r && isCarry(r.param)) pre.push(`const ${name(buf.id)} = ${src}.slice();`);
+    else if (src === null) pre.push(`let ${name(buf.id)} = new ${ctor}(${buf.size});`);
+    else if (r && 'param' in r && isCarry(r.param)) pre.push(`let ${name(buf.id)} = ${src}.slice();`);
     else pre.push(`const ${name(buf.id)} = ${src};`);
   }
   const xOffset = (b: number) => `xo${b}`;
@@ -67,18 +160,26 @@ export function fusedScanCode(k: ScanKernel): string | null {
     const r = role.get(buf.id);
     if (r && 'param' in r && isX(r.param)) step.push(`const ${xOffset(buf.id)} = t * ${buf.size};`);
   }
-  for (const kk of body.kernels) {
-    const access: Access = {
-      read: (slot, index) => {
-        const b = kk.inputs[slot];
-        const r = role.get(b);
-        if (r && 'param' in r && isX(r.param)) return `${name(b)}[${xOffset(b)} + ${index}]`;
-        return scalar ? name(b) : `${name(b)}[${index}]`;
-      },
-      name: (slot) => name(kk.inputs[slot]),
-    };
-    const out = name(kk.outputs[0]);
-    step.push(`{\n${elementwiseCode(kk as never, access, (i, v) => (scalar ? `${out} = ${v};` : `${out}[${i}] = ${v};`))}\n}`);
+  // The step's kernels, grouped into shared loops (see `groupKernels`); reads name buffers.
+  const access: Access = {
+    read: (b, index) => {
+      const r = role.get(b);
+      if (r && 'param' in r && isX(r.param)) return `${name(b)}[${xOffset(b)} + ${index}]`;
+      return scalar ? name(b) : `${name(b)}[${index}]`;
+    },
+    name,
+  };
+  const elementwise = body.kernels.filter((kk): kk is ElementwiseOf => kk.kind === 'elementwise');
+  for (const group of groupKernels(elementwise)) {
+    const items = group.map((kk) => ({ expr: mapSlots(kk.expr, (slot) => kk.inputs[slot]), out: kk.outputs[0] }));
+    step.push(`{\n${groupedElementwiseCode(group[0].shape, items, access, (b, i, v) => (scalar ? `${name(b)} = ${v};` : `${name(b)}[${i}] = ${v};`))}\n}`);
+  }
+  // In-place carry patches last: every other kernel has read the carry's old value by then.
+  const carryBuf = (c: number) => body.inputs.find((inp) => inp.param === numConsts + c)?.buffer;
+  for (const [kk, c] of inPlace) {
+    const patch = kk as PatchOf;
+    const slotAccess: Access = { read: (slot, index) => access.read(patch.inputs[slot], index), name: (slot) => name(patch.inputs[slot]) };
+    step.push(`{\n${patchCode({ ...patch, base: null }, slotAccess, name(carryBuf(c)!), sizeOf(patch.shape))}\n}`);
   }
   // ys, then carries (the body's outputs are never its input buffers).
   const outputs = body.outputs;
@@ -88,36 +189,47 @@ export function fusedScanCode(k: ScanKernel): string | null {
     const ys = `out${j}`;
     step.push(scalar ? `${ys}[t] = ${name(src)};` : `for (let i = 0; i < ${size}; i++) ${ys}[t * ${size} + i] = ${name(src)}[i];`);
   }
-  const carryBuf = (c: number) => body.inputs.find((inp) => inp.param === numConsts + c)?.buffer;
+  const patched = new Set(inPlace.values());
   for (let c = 0; c < numCarry; c++) {
     const dst = carryBuf(c);
-    if (dst === undefined) continue; // the body ignores this carry
-    step.push(scalar ? `${name(dst)} = ${name(outputs[c])};` : `${name(dst)}.set(${name(outputs[c])});`);
+    if (dst === undefined || patched.has(c)) continue; // ignored by the body, or updated in place
+    const src = outputs[c];
+    // An array carry swaps with the step's output buffer when nothing else holds that buffer
+    // (the next step overwrites it whole), instead of copying it.
+    const swaps = !scalar && body.buffers[src].role === 'output' && outputs.filter((o, j) => o === src && j < numCarry).length === 1;
+    if (scalar) step.push(`${name(dst)} = ${name(src)};`);
+    else if (swaps) step.push(`{ const tmp = ${name(dst)}; ${name(dst)} = ${name(src)}; ${name(src)} = tmp; }`);
+    else step.push(`${name(dst)}.set(${name(src)});`);
   }
   const fin: string[] = [];
   for (let c = 0; c < numCarry; c++) {
     const dst = carryBuf(c);
     const src = dst ?? outputs[c];
+    if (patched.has(c) && dst === undefined) throw new Error('internal error: in-place carry patch without its carry');
     fin.push(scalar ? `out${c}[0] = ${name(src)};` : `out${c}.set(${name(src)});`);
   }
   // A carry the body ignores still comes out as its final value: the last step's output.
-  const loop = `for (let s = 0; s < ${length}; s++) {\nconst t = ${k.reverse ? `${length - 1} - s` : 's'};\n${step.join('\n')}\n}`;
+  // The length is an argument (the last input), so one compiled body serves every length
+  // (stream batches come in many sizes).
+  const loop = `const len = in${nIn + nLits};\nfor (let s = 0; s < len; s++) {\nconst t = ${k.reverse ? 'len - 1 - s' : 's'};\n${step.join('\n')}\n}`;
   return `${pre.join('\n')}\n${loop}\n${fin.join('\n')}`;
 }
 
-const cache = new LRU<string, ScanFn>(128);
+type CompiledScan = (k: ScanKernel, ins: readonly TypedArray[], outs: readonly TypedArray[], lits: readonly TypedArray[]) => void;
 
-function compileScan(k: ScanKernel): ScanFn {
+const cache = new LRU<string, CompiledScan>(128);
+
+function compileScan(k: ScanKernel): CompiledScan {
   const key = scanKey(k);
   let fn = cache.get(key);
   if (fn) return fn;
   const code = fusedScanCode(k);
   if (code !== null) {
     const nLits = k.body.inputs.filter((i) => i.param === null).length;
-    const inner = makeFunction(code, k.inputs.length + nLits, k.body.outputs.length);
-    fn = nLits === 0 ? inner : (ins, outs, lits) => inner([...ins, ...lits], outs);
+    const inner = makeFunction(code, k.inputs.length + nLits + 1, k.body.outputs.length) as unknown as (ins: readonly (TypedArray | number)[], outs: readonly TypedArray[]) => void;
+    fn = (kk, ins, outs, lits) => inner([...ins, ...lits, kk.length], outs);
   } else {
-    fn = (ins, outs) => stepwise(k, ins, outs);
+    fn = (kk, ins, outs) => stepwise(kk, ins, outs);
   }
   cache.set(key, fn);
   return fn;
@@ -160,7 +272,7 @@ export function runScan(k: ScanKernel, ins: readonly TypedArray[], outs: readonl
     for (let c = 0; c < k.numCarry; c++) outs[c].set(ins[k.numConsts + c]);
     return;
   }
-  compileScan(k)(ins, outs, lits);
+  compileScan(k)(k, ins, outs, lits);
 }
 
 export type { KernelFn };

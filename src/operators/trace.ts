@@ -7,6 +7,7 @@ import type { Body } from '../graph/prims.js';
 import { flatten, type TreeDef } from '../graph/pytree.js';
 import type { Shape } from '../graph/shape.js';
 import { substitute, toposort } from '../graph/toposort.js';
+import { fusionClass, primCost } from '../scheduler/boundaries.js';
 import { LaxArray } from './array.js';
 import { toNode, type ArrayLike } from './np.js';
 
@@ -36,7 +37,19 @@ export function closeOver(params: readonly Node[], outputs: readonly Node[]): { 
   for (const n of toposort(outputs)) {
     if (paramSet.has(n) || n.inputs.some((x) => dependent.has(x))) dependent.add(n);
   }
-  const inline = (n: Node) => (n.prim === 'const' && n.size <= 1) || n.prim === 'iota';
+  // Small constants stay inline, and so do cheap elementwise/view expressions of them
+  // (a scalar broadcast to the step's shape, iota arithmetic): lifted, each would be a full
+  // array the step reads instead of a literal.
+  const inlineMemo = new Map<Node, boolean>();
+  const inline = (n: Node): boolean => {
+    let r = inlineMemo.get(n);
+    if (r === undefined) {
+      const cheap = (fusionClass[n.prim] === 'elementwise' || fusionClass[n.prim] === 'view') && primCost(n.prim) <= 1 && n.prim !== 'param';
+      r = (n.prim === 'const' && n.size <= 1) || n.prim === 'iota' || (cheap && n.inputs.length > 0 && n.inputs.every(inline));
+      inlineMemo.set(n, r);
+    }
+    return r;
+  };
   const frontier = new Set<Node>();
   const consider = (x: Node) => {
     if (!dependent.has(x) && !inline(x)) frontier.add(x);

@@ -4,7 +4,7 @@
 // typed JS number takes the dtype the body returns), so every batch sees a strong carry.
 
 import type { DType } from '../../graph/dtype.js';
-import type { Node } from '../../graph/node.js';
+import { node, type Node } from '../../graph/node.js';
 import { flatten, unflatten, type TreeDef } from '../../graph/pytree.js';
 import { castNode, constant, where, wrap, zeros } from '../np.js';
 import { scan as laxScan } from '../scan.js';
@@ -47,6 +47,20 @@ export const leafNode = (l: Leaf): Node => constant(l.data, l.shape, l.dtype);
 
 export const carryTree = (def: TreeDef, leaves: readonly Leaf[]): unknown => unflatten(def, leaves.map((l) => wrap(leafNode(l))));
 
+/**
+ * `.at` updates of `old` with a scalar mask: where(valid, scatter(old, idx, u), old) is
+ * scatter(old, where(valid, idx, -1), u), as out-of-bounds updates are dropped. So a
+ * masked step still updates a carried buffer in place (a ring buffer stays O(1) per step).
+ * Null when `n` is not a chain of scatters over `old`.
+ */
+function maskedScatter(n: Node, old: Node, valid: LaxArray): Node | null {
+  if (n === old) return old;
+  if (n.prim !== 'scatter') return null;
+  const base = maskedScatter(n.inputs[0], old, valid);
+  if (base === null) return null;
+  return node('scatter', [base, where(valid, wrap(n.inputs[1]), -1).node, n.inputs[2]], (n as Node<'scatter'>).params);
+}
+
 /** `where(valid, new, old)` leaf by leaf: a masked step keeps the carry (padding steps). */
 export function maskedStep(f: StepFn): (carry: unknown, xv: [LaxArray, LaxArray]) => [unknown, unknown] {
   return (carry, [x, valid]) => {
@@ -55,6 +69,8 @@ export function maskedStep(f: StepFn): (carry: unknown, xv: [LaxArray, LaxArray]
     const [news] = flattenNodes(c2);
     const kept = news.map((n, i) => {
       const old = olds[i];
+      const patched = valid.ndim === 0 ? maskedScatter(n, old, valid) : null;
+      if (patched) return wrap(patched);
       const v = valid.node.shape.length ? valid.reshape([...valid.shape, ...new Array(old.shape.length - valid.ndim).fill(1)]) : valid;
       return where(v, wrap(n), wrap(old));
     });
