@@ -9,7 +9,10 @@
 // two-pass window variance, ddof=1; z = (x - mean) / std) in float64; the table's last
 // column is the largest difference from laxflow's float32 z-scores where both are finite.
 //
-//   node --import tsx bench/stream.ts [--ticks 300] [--sensors 4096] [--window 32]
+//   node --import tsx bench/stream.ts [--ticks 1000] [--sensors 4096] [--window 32] [--no-warmup]
+//
+// Each implementation first gets one untimed flood run (warm-up: V8 compiles the baselines'
+// loops, laxflow generates and compiles its kernels); --no-warmup measures a cold start.
 
 import { from, groupBy, lastValueFrom, map, mergeMap, Observable, scan as rxScan, Subject, tap, toArray } from 'rxjs';
 import { emaStep, fanout, rollingStep, stepOperator, type BatchInfo } from '../src/rx.js';
@@ -20,6 +23,8 @@ export interface StreamBenchOptions {
   window?: number;
   span?: number;
   hz?: number;
+  /** One untimed flood run per implementation first (default true). */
+  warmup?: boolean;
 }
 
 export interface StreamBenchRow {
@@ -165,11 +170,14 @@ async function runOne(name: string, impl: Impl, rows: Float32Array[], mode: 'flo
 }
 
 export async function streamBench(opts: StreamBenchOptions = {}): Promise<StreamBenchRow[]> {
-  const o: Required<StreamBenchOptions> = { sensors: 4096, ticks: 300, window: 32, span: 20, hz: 1000, ...opts };
+  const o: Required<StreamBenchOptions> = { sensors: 4096, ticks: 1000, window: 32, span: 20, hz: 1000, warmup: true, ...opts };
   const rows = rowsOf(o.sensors, o.ticks);
   const out: StreamBenchRow[] = [];
   let reference: Float32Array[] | null = null;
   for (const [name, impl] of Object.entries(impls(o))) {
+    // Warm-up (untimed): one flood run, so every implementation is measured with its code
+    // compiled by V8 (and laxflow's kernels generated); a long-running stream pays that once.
+    if (o.warmup) await runOne(name, impl, rows, 'flood', o.hz, null);
     for (const mode of ['flood', 'paced'] as const) {
       const { row, z } = await runOne(name, impl, rows, mode, o.hz, reference);
       if (name === 'laxflow' && mode === 'flood') reference = z;
@@ -192,7 +200,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return i > 0 ? Number(process.argv[i + 1]) : undefined;
   };
   const o = { ticks: arg('ticks'), sensors: arg('sensors'), window: arg('window') };
-  const rows = await streamBench(Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)));
-  console.log(`stream: ${o.sensors ?? 4096} sensors, ${o.ticks ?? 300} ticks at 1 kHz, EMA(span 20) + rolling var + z-score (window ${o.window ?? 32})\n`);
+  const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const rows = await streamBench({ ...given, warmup: !process.argv.includes('--no-warmup') });
+  console.log(`stream: ${o.sensors ?? 4096} sensors, ${o.ticks ?? 1000} ticks at 1 kHz, EMA(span 20) + rolling var + z-score (window ${o.window ?? 32})\n`);
   console.log(formatStreamBench(rows));
 }

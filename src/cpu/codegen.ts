@@ -76,6 +76,15 @@ export class Emitter {
     }
   }
 
+  /**
+   * Value numbering: from now on, a read of `input` at the identity map `map` is `name`
+   * (what was just stored there, at the current version of the buffer).
+   */
+  remember(input: number, map: IndexMap, name: string): void {
+    const code = this.access.read(input, this.index(map));
+    this.numbering!.codes.set(`${code}@${this.numbering!.version(input)}`, name);
+  }
+
   /** A variable (or literal) holding `e` at the current coordinates. */
   emit(e: Expr): string {
     const known = this.names.get(e);
@@ -234,13 +243,15 @@ export function elementwiseCode(k: ElementwiseKernel, access: Access, write: (in
 /**
  * Several elementwise kernels over one shape as ONE loop (scan bodies, where a step is
  * dozens of small kernels). `read.input` is a buffer id here, named by `access`; sub-
- * expressions the kernels share are computed once, and a kernel reads what an earlier one
- * stored at the same coordinate. The caller guarantees that a buffer written in the group is
- * only read at the identity index (the coordinate being written) and never gathered.
+ * expressions the kernels share are computed once, and a kernel reading what an earlier one
+ * stored (at the same coordinate) uses the stored value's variable. `store: false` skips the
+ * store of a value nothing outside the group reads. The caller guarantees that a buffer
+ * written in the group is only read at the identity index and never gathered.
  */
-export function groupedElementwiseCode(shape: Shape, items: readonly { expr: Expr; out: number }[], access: Access, write: (out: number, index: string, value: string) => string): string {
+export function groupedElementwiseCode(shape: Shape, items: readonly { expr: Expr; out: number; store: boolean }[], access: Access, write: (out: number, index: string, value: string) => string): string {
   const contig = { offset: 0, strides: stridesOf(shape) };
-  const s = simplify(shape, shape.length, items.map((it) => it.expr), [contig]);
+  const s = simplify(shape, shape.length, [...items.map((it) => it.expr), { op: 'iota', dtype: 'int32', map: contig }]);
+  const identity = (s.exprs[items.length] as { map: IndexMap }).map;
   const coords = coordNames(s.shape.length, 'g');
   const versions = new Map<number, number>();
   // Without a loop (one element), code runs in order: hoisting would move reads of what the
@@ -249,8 +260,9 @@ export function groupedElementwiseCode(shape: Shape, items: readonly { expr: Exp
   const o = `o${uid++}`;
   items.forEach((it, j) => {
     const v = em.emit(s.exprs[j]);
-    em.body.push(write(it.out, o, v));
+    if (it.store) em.body.push(write(it.out, o, v));
     versions.set(it.out, (versions.get(it.out) ?? 0) + 1);
+    em.remember(it.out, identity, v);
   });
   return `${em.prelude.join('\n')}\nlet ${o} = 0;\n${loops(s.shape, coords, `${em.body.join('\n')}\n${o}++;`)}`;
 }

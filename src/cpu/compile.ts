@@ -34,13 +34,16 @@ export function kernelKey(k: Kernel, dtypes: readonly DType[]): string {
   return `${dtypes.join(',')}|${body}`;
 }
 
-/** Turn a code body over `in0..`, `out0..` into a KernelFn. */
-export function makeFunction(code: string, nIn: number, nOut: number): KernelFn {
+/**
+ * Turn a code body over `in0..`, `out0..` into a KernelFn. `setup` runs once, outside the
+ * kernel (scratch arrays a kernel reuses on every call: kernels are synchronous).
+ */
+export function makeFunction(code: string, nIn: number, nOut: number, setup = ''): KernelFn {
   const bind = [
     ...Array.from({ length: nIn }, (_, i) => `const in${i} = ins[${i}];`),
     ...Array.from({ length: nOut }, (_, i) => `const out${i} = outs[${i}];`),
   ].join('\n');
-  const factory = new Function(...helperNames, `"use strict";\nreturn function kernel(ins, outs) {\n${bind}\n${code}\n};`);
+  const factory = new Function(...helperNames, `"use strict";\n${setup}\nreturn function kernel(ins, outs) {\n${bind}\n${code}\n};`);
   return factory(...helperValues) as KernelFn;
 }
 

@@ -24,18 +24,30 @@ import { LRU } from './lru.js';
 import type { KernelFn } from './wasm_hook.js';
 
 
+const bodyKeys = new WeakMap<Schedule, Map<string, string>>();
+
 /** Key of everything the compiled scan depends on (body wiring included; not the length, nodes or labels). */
 function scanKey(k: ScanKernel): string {
-  const seen = new Map<object, number>();
-  return JSON.stringify({ reverse: k.reverse, numConsts: k.numConsts, numCarry: k.numCarry, body: k.body }, (key, v) => {
-    if (key === 'node' || key === 'label') return undefined;
-    if (v && typeof v === 'object' && 'op' in v) {
-      const id = seen.get(v);
-      if (id !== undefined) return `#${id}`;
-      seen.set(v, seen.size);
-    }
-    return v;
-  });
+  // Body schedules are cached per traced body, so a stream's batches share one object and
+  // one key string (whose hash the engine then computes once).
+  let byParams = bodyKeys.get(k.body);
+  if (byParams === undefined) bodyKeys.set(k.body, (byParams = new Map()));
+  const params = `${k.reverse}|${k.numConsts}|${k.numCarry}`;
+  let key = byParams.get(params);
+  if (key === undefined) {
+    const seen = new Map<object, number>();
+    const body = JSON.stringify(k.body, (name, v) => {
+      if (name === 'node' || name === 'label') return undefined;
+      if (v && typeof v === 'object' && 'op' in v) {
+        const id = seen.get(v);
+        if (id !== undefined) return `#${id}`;
+        seen.set(v, seen.size);
+      }
+      return v;
+    });
+    byParams.set(params, (key = `${params}|${body}`));
+  }
+  return key;
 }
 
 /** Buffers an expression reads: `identity` when only at the coordinate being computed. */
@@ -122,8 +134,8 @@ function inPlaceCarry(kk: Kernel, k: ScanKernel): number | null {
   return readsBase ? null : c;
 }
 
-/** Generated code for a scan whose body kernels are all elementwise; null otherwise. */
-export function fusedScanCode(k: ScanKernel): string | null {
+/** Generated code (and its once-only setup) for a scan whose body kernels are all elementwise; null otherwise. */
+export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | null {
   const body: Schedule = k.body;
   const { numConsts, numCarry } = k;
   const scalar = body.buffers.every((b) => b.size === 1);
@@ -139,6 +151,7 @@ export function fusedScanCode(k: ScanKernel): string | null {
   const isX = (p: number) => p >= numConsts + numCarry;
   const isCarry = (p: number) => p >= numConsts && p < numConsts + numCarry;
   const pre: string[] = [];
+  const setup: { id: number; ctor: string; size: number; init: string | null }[] = [];
   const name = (b: number) => `B${b}`;
   // Declarations: every body buffer gets a variable (a local number when scalar, else an
   // array); x params are the xs arrays, read at the step's offset. Leaf constants of the body
@@ -148,10 +161,11 @@ export function fusedScanCode(k: ScanKernel): string | null {
     const r = role.get(buf.id);
     const src = r === undefined ? null : 'param' in r ? `in${r.param}` : `in${nIn + r.lit}`;
     const ctor = { float32: 'Float32Array', int32: 'Int32Array', uint32: 'Uint32Array', bool: 'Uint8Array' }[buf.dtype];
+    // Array carries and the step's own buffers are scratch arrays made once per compiled scan.
     if (r && 'param' in r && isX(r.param)) pre.push(`const ${name(buf.id)} = ${src};`);
     else if (scalar) pre.push(`let ${name(buf.id)} = ${src ? `${src}[0]` : '0'};`);
-    else if (src === null) pre.push(`let ${name(buf.id)} = new ${ctor}(${buf.size});`);
-    else if (r && 'param' in r && isCarry(r.param)) pre.push(`let ${name(buf.id)} = ${src}.slice();`);
+    else if (src === null) setup.push({ id: buf.id, ctor, size: buf.size, init: null });
+    else if (r && 'param' in r && isCarry(r.param)) setup.push({ id: buf.id, ctor, size: buf.size, init: src });
     else pre.push(`const ${name(buf.id)} = ${src};`);
   }
   const xOffset = (b: number) => `xo${b}`;
@@ -170,8 +184,12 @@ export function fusedScanCode(k: ScanKernel): string | null {
     name,
   };
   const elementwise = body.kernels.filter((kk): kk is ElementwiseOf => kk.kind === 'elementwise');
-  for (const group of groupKernels(elementwise)) {
-    const items = group.map((kk) => ({ expr: mapSlots(kk.expr, (slot) => kk.inputs[slot]), out: kk.outputs[0] }));
+  const groups = groupKernels(elementwise);
+  for (const group of groups) {
+    // An intermediate that only this group reads lives in a variable, never in its buffer.
+    const readElsewhere = new Set(body.kernels.filter((kk) => !group.includes(kk as ElementwiseOf)).flatMap((kk) => kk.inputs));
+    const local = (b: number) => body.buffers[b].role === 'intermediate' && !readElsewhere.has(b);
+    const items = group.map((kk) => ({ expr: mapSlots(kk.expr, (slot) => kk.inputs[slot]), out: kk.outputs[0], store: !local(kk.outputs[0]) }));
     step.push(`{\n${groupedElementwiseCode(group[0].shape, items, access, (b, i, v) => (scalar ? `${name(b)} = ${v};` : `${name(b)}[${i}] = ${v};`))}\n}`);
   }
   // In-place carry patches last: every other kernel has read the carry's old value by then.
@@ -212,7 +230,16 @@ export function fusedScanCode(k: ScanKernel): string | null {
   // The length is an argument (the last input), so one compiled body serves every length
   // (stream batches come in many sizes).
   const loop = `const len = in${nIn + nLits};\nfor (let s = 0; s < len; s++) {\nconst t = ${k.reverse ? 'len - 1 - s' : 's'};\n${step.join('\n')}\n}`;
-  return `${pre.join('\n')}\n${loop}\n${fin.join('\n')}`;
+  const main = `${loop}\n${fin.join('\n')}`;
+  // Scratch arrays live in the closure (S*) and in locals while the kernel runs (swaps change
+  // which is which). Buffers that became variables (groupedElementwiseCode) need none.
+  const used = setup.filter((d) => new RegExp(`\\b${name(d.id)}\\b`).test(main));
+  const bindScratch = used.map((d) => `let ${name(d.id)} = S${d.id};${d.init ? ` ${name(d.id)}.set(${d.init});` : ''}`);
+  const keepScratch = used.map((d) => `S${d.id} = ${name(d.id)};`);
+  return {
+    setup: used.map((d) => `let S${d.id} = new ${d.ctor}(${d.size});`).join('\n'),
+    code: `${pre.join('\n')}\n${bindScratch.join('\n')}\n${main}\n${keepScratch.join('\n')}`,
+  };
 }
 
 type CompiledScan = (k: ScanKernel, ins: readonly TypedArray[], outs: readonly TypedArray[], lits: readonly TypedArray[]) => void;
@@ -226,7 +253,7 @@ function compileScan(k: ScanKernel): CompiledScan {
   const code = fusedScanCode(k);
   if (code !== null) {
     const nLits = k.body.inputs.filter((i) => i.param === null).length;
-    const inner = makeFunction(code, k.inputs.length + nLits + 1, k.body.outputs.length) as unknown as (ins: readonly (TypedArray | number)[], outs: readonly TypedArray[]) => void;
+    const inner = makeFunction(code.code, k.inputs.length + nLits + 1, k.body.outputs.length, code.setup) as unknown as (ins: readonly (TypedArray | number)[], outs: readonly TypedArray[]) => void;
     fn = (kk, ins, outs, lits) => inner([...ins, ...lits, kk.length], outs);
   } else {
     fn = (kk, ins, outs) => stepwise(kk, ins, outs);
