@@ -13,9 +13,10 @@
 // - Columns run one after the other in registry order, each loaded just before its first cell
 //   (see `runCases` for why `js` and `laxflow-cpu` must come before the wasm-based peers).
 //
-// Adding a column (e.g. `laxflow-webgpu`): add its context type to `ColumnContexts` and its
-// definition to `columns` in bench/columns.ts, then an `impls['laxflow-webgpu']` entry in the
-// cases that support it (cells without an entry print `n/a (no impl)`).
+// Adding a column: add its context type to `ColumnContexts` and its definition to `columns` in
+// bench/columns.ts, then an `impls[id]` entry in the cases that support it (cells without an
+// entry print `n/a (no impl)`); a column for the same library on another device can reuse
+// another column's entries with `implsOf` (e.g. laxflow-webgpu runs the laxflow-cpu code).
 // Adding a case: write bench/cases/NAME.ts exporting `defineCase({...})` and list it in
 // bench/cases/index.ts.
 
@@ -95,6 +96,12 @@ export interface ColumnDef<K extends ColumnId> {
   load(): Promise<ColumnContexts[K]>;
   /** Called before each cell of this column (e.g. `tf.setBackend`). */
   activate?(ctx: ColumnContexts[K]): Promise<void> | void;
+  /**
+   * Use the cases' implementations for another column with the same context (the library on
+   * another device: `laxflow-webgpu` runs the `laxflow-cpu` code after `activate` picks WebGPU).
+   * A case's own `impls[id]` entry, if any, wins.
+   */
+  implsOf?: ColumnId;
 }
 
 export type AnyColumn = { [K in ColumnId]: ColumnDef<K> }[ColumnId];
@@ -256,7 +263,7 @@ export async function runCases(cases: readonly AnyCase[], columns: readonly AnyC
     opts.log(`${col.id}${loadError === null ? '' : `: n/a (${loadError})`}`);
     for (const r of results) {
       const c = r.case;
-      const entry = c.impls[col.id] as Impl<unknown, unknown> | undefined;
+      const entry = (c.impls[col.id] ?? (col.implsOf === undefined ? undefined : c.impls[col.implsOf])) as Impl<unknown, unknown> | undefined;
       const checked = refs.get(c);
       let cell: Cell;
       if (loadError !== null) cell = { kind: 'na', reason: loadError };

@@ -63,9 +63,9 @@ function tfAtAdd({ x, idx }: Inputs, tf: Tf): Prepared {
   const it = tf.tensor2d(idx, [idx.length, 1], 'int32');
   const ones = tf.ones([idx.length], 'float32');
   return {
-    run: () => {
+    run: async () => {
       const r = tf.tidy(() => tf.add(xt, tf.scatterND(it, ones, [x.length])));
-      const out = r.dataSync();
+      const out = await r.data();
       r.dispose();
       return out as Float32Array;
     },

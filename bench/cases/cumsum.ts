@@ -35,9 +35,9 @@ function jaxCumsum({ x }: Inputs, { numpy: np, jit }: Jax): Prepared {
 function tfCumsum({ x }: Inputs, tf: Tf): Prepared {
   const xt = tf.tensor1d(x, 'float32');
   return {
-    run: () => {
+    run: async () => {
       const y = tf.cumsum(xt);
-      const out = y.dataSync();
+      const out = await y.data();
       y.dispose();
       return out as Float32Array;
     },

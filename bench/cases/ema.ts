@@ -49,7 +49,7 @@ function tfEma({ x, init }: Inputs, tf: Tf): Prepared {
   // The carry enters as an extra a*init on the first element.
   const first = tf.tensor1d(Float32Array.from({ length: n }, (_, i) => (i === 0 ? a * init : 0)), 'float32');
   return {
-    run: () => {
+    run: async () => {
       const y = tf.tidy(() => {
         let y = tf.add(tf.div(xt, 3), first);
         for (let d = 1; d < n; d *= 2) {
@@ -58,7 +58,7 @@ function tfEma({ x, init }: Inputs, tf: Tf): Prepared {
         }
         return y;
       });
-      const out = y.dataSync();
+      const out = await y.data();
       y.dispose();
       return out as Float32Array;
     },

@@ -56,12 +56,12 @@ function tfEuclid({ x, y }: Inputs, tf: Tf): Prepared {
   const xt = tf.tensor2d(x, [N, D], 'float32');
   const yt = tf.tensor2d(y, [N, D], 'float32');
   return {
-    run: () => {
+    run: async () => {
       const r = tf.tidy(() => {
         const d = tf.sub(xt, yt);
         return tf.sqrt(tf.sum(tf.mul(d, d), 1));
       });
-      const out = r.dataSync();
+      const out = await r.data();
       r.dispose();
       return out as Float32Array;
     },

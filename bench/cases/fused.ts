@@ -35,9 +35,9 @@ function jaxFused({ x }: Inputs, { numpy: np, jit }: Jax): Prepared {
 function tfFused({ x }: Inputs, tf: Tf): Prepared {
   const xt = tf.tensor1d(x, 'float32');
   return {
-    run: () => {
+    run: async () => {
       const y = tf.tidy(() => tf.sqrt(tf.mul(tf.add(tf.mul(xt, xt), 1), 0.5)));
-      const out = y.dataSync();
+      const out = await y.data();
       y.dispose();
       return out as Float32Array;
     },

@@ -119,13 +119,13 @@ export const jaxSampler =
     run: () => sample(jax, jax.random.key(0)).data(),
   });
 
-/** tfjs: a seeded op, read back with dataSync. */
+/** tfjs: a seeded op, read back with `await t.data()`. */
 export const tfSampler =
   (sample: (tf: Tf) => ReturnType<Tf['randomUniform']>) =>
   (_: null, tf: Tf): Prepared => ({
-    run: () => {
+    run: async () => {
       const t = sample(tf);
-      const out = t.dataSync();
+      const out = await t.data();
       t.dispose();
       return out as Float32Array;
     },

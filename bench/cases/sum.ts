@@ -35,9 +35,9 @@ function jaxSum({ x }: Inputs, { numpy: np, jit }: Jax): Prepared {
 function tfSum({ x }: Inputs, tf: Tf): Prepared {
   const xt = tf.tensor1d(x, 'float32');
   return {
-    run: () => {
+    run: async () => {
       const y = tf.sum(xt);
-      const out = y.dataSync();
+      const out = await y.data();
       y.dispose();
       return out as Float32Array;
     },

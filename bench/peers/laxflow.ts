@@ -30,6 +30,8 @@ export interface LfRandom {
 }
 
 export interface Laxflow {
+  /** Make this context's backend the current one (columns share one laxflow module). */
+  use(): void;
   np: LfNumpy;
   random: LfRandom;
   lax: { scan(f: (carry: LfArray, x: LfArray) => [LfArray, LfArray], init: LfArray, xs: LfArray): [LfArray, LfArray] };
@@ -38,8 +40,10 @@ export interface Laxflow {
 
 /** The specifier is a variable so that TypeScript does not resolve it (src/index.ts may not exist yet). */
 const SPEC = '../../src/index.js';
+const REALIZE = '../../src/scheduler/realize.js';
 
-export async function loadLaxflow(): Promise<Laxflow> {
+/** laxflow on `backend` (one backend instance per context, made current by `use()`). */
+export async function loadLaxflow(backend: 'cpu' | 'webgpu' = 'cpu'): Promise<Laxflow> {
   let mod: Record<string, unknown>;
   try {
     mod = (await import(SPEC)) as Record<string, unknown>;
@@ -50,5 +54,9 @@ export async function loadLaxflow(): Promise<Laxflow> {
   }
   const np = (mod.np ?? mod.numpy) as LfNumpy | undefined;
   if (np === undefined) throw new Error('src/index.js exports no `np`');
-  return { np, random: mod.random as LfRandom, lax: mod.lax as Laxflow['lax'], vmap: mod.vmap as Laxflow['vmap'] };
+  const init = mod.init as (o: { backend: string; quiet: boolean }) => Promise<string>;
+  await init({ backend, quiet: true });
+  const realize = (await import(REALIZE)) as { currentBackend(): unknown; setBackend(b: unknown): void };
+  const chosen = realize.currentBackend();
+  return { use: () => realize.setBackend(chosen), np, random: mod.random as LfRandom, lax: mod.lax as Laxflow['lax'], vmap: mod.vmap as Laxflow['vmap'] };
 }

@@ -1,4 +1,6 @@
-// TensorFlow.js (tfjs-core + the cpu and wasm backends) in Node.
+// TensorFlow.js (tfjs-core + the cpu, wasm and webgpu backends) in Node.
+// - webgpu: tfjs-backend-webgpu finds the GPU at `navigator.gpu`; in Node that is laxflow's Dawn
+//   instance (peers/webgpu.ts).
 //
 // Gotchas handled here:
 // - Under Node, `import '@tensorflow/tfjs-core'` resolves to the CommonJS node bundle (the package
@@ -16,6 +18,7 @@
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { navigatorGpu } from './webgpu.js';
 
 export type Tf = typeof import('@tensorflow/tfjs-core');
 
@@ -27,11 +30,14 @@ async function loadCore(): Promise<Tf> {
   return tf;
 }
 
-export async function loadTf(backend: 'cpu' | 'wasm'): Promise<Tf> {
+export async function loadTf(backend: 'cpu' | 'wasm' | 'webgpu'): Promise<Tf> {
   tfPromise ??= loadCore();
   const tf = await tfPromise;
   if (backend === 'cpu') {
     await import('@tensorflow/tfjs-backend-cpu');
+  } else if (backend === 'webgpu') {
+    await navigatorGpu();
+    await import('@tensorflow/tfjs-backend-webgpu');
   } else {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     const require = createRequire(import.meta.url);
@@ -43,7 +49,7 @@ export async function loadTf(backend: 'cpu' | 'wasm'): Promise<Tf> {
   return tf;
 }
 
-export async function activateTf(tf: Tf, backend: 'cpu' | 'wasm'): Promise<void> {
+export async function activateTf(tf: Tf, backend: 'cpu' | 'wasm' | 'webgpu'): Promise<void> {
   if (tf.getBackend() !== backend) {
     if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`);
     await tf.ready();

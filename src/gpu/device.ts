@@ -61,6 +61,16 @@ export function acquireGpu(): Promise<GpuInfo | null> {
   return pending;
 }
 
+/**
+ * The \`GPU\` object the device came from (navigator.gpu, or the Dawn instance in Node), or
+ * null before a successful acquisition: for code that must share laxflow's instance (e.g.
+ * giving other WebGPU libraries a \`navigator.gpu\` in Node).
+ */
+export function gpuInstance(): GPU | null {
+  if (current === null) return null;
+  return browserGpu() ?? dawnInstances.get(currentInstanceKey ?? '') ?? null;
+}
+
 /** Why the last `acquireGpu()` resolved to `null`; `null` if it succeeded or has not run. */
 export function gpuUnavailableReason(): string | null {
   return unavailableReason;
@@ -223,6 +233,7 @@ async function findDawnAdapter(): Promise<GpuSource | null> {
  * (seen with lavapipe: `__pthread_tpp_change_priority` assertions, futex errors).
  */
 const dawnInstances = new Map<string, GPU>();
+let currentInstanceKey: string | null = null;
 
 async function tryDawn(
   dawn: DawnModule,
@@ -246,6 +257,7 @@ async function tryDawn(
   try {
     const adapter = await gpu.requestAdapter(featureLevel ? { featureLevel } : undefined);
     if (adapter !== null) {
+      currentInstanceKey = instanceKey;
       return { adapter, via: featureLevel ? `dawn ${label} ${featureLevel}` : `dawn ${label}` };
     }
     attempts.push(`${what}: no adapter`);

@@ -67,13 +67,31 @@ function words(n: Node): Uint32Array {
   return new Uint32Array(data.buffer, data.byteOffset, data.length);
 }
 
-function fromWords(w: Uint32Array, dtype: DType): TypedArray {
-  if (dtype === 'bool') return Uint8Array.from(w, (x) => (x ? 1 : 0));
-  return new (storage[dtype] as Float32ArrayConstructor)(w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength)) as TypedArray;
+/** A host copy of `size` words at word `at` of a mapped range, as `dtype` (bool narrowed to bytes). */
+function fromWords(range: ArrayBuffer, at: number, size: number, dtype: DType): TypedArray {
+  if (dtype === 'bool') return Uint8Array.from(new Uint32Array(range, at * 4, size), (x) => (x ? 1 : 0));
+  return new (storage[dtype] as Float32ArrayConstructor)(range.slice(at * 4, (at + size) * 4)) as TypedArray;
 }
 
-export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKernel[]): Promise<TypedArray[]> {
-  const { device, limits } = ctx.gpu;
+/** Where everything of a lowered schedule lives on the device, and the meta words. */
+export interface ArenaPlan {
+  offsets: Map<number, number>;
+  uploads: { at: number; data: Uint32Array }[];
+  uploadWords: number;
+  arenaBytes: number;
+  /** Every dispatch with its kernel, in encoding order; `metaAt[i]` / `metaBytes[i]` its meta range. */
+  flat: { d: Dispatch; k: LoweredKernel; ki: number }[];
+  meta: Uint32Array;
+  metaAt: number[];
+  metaBytes: number[];
+  outBufs: Schedule['buffers'][number][];
+  outAt: number[];
+  stagingWords: number;
+}
+
+/** The arena layout (uploads first), the dispatches' meta words and the readback layout. */
+export function planArena(gpu: GpuInfo, s: Schedule, kernels: LoweredKernel[]): ArenaPlan {
+  const { limits } = gpu;
   // 1. Arena layout: uploads (schedule inputs, then scan body constants), then the rest.
   const offsets = new Map<number, number>();
   const extraOffsets = new Map<Node, number>();
@@ -116,13 +134,15 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
   }
 
   // 2. Meta words, each dispatch at an aligned offset.
-  const align = Math.max(256, ctx.gpu.device.limits.minStorageBufferOffsetAlignment) / 4;
+  const align = Math.max(256, gpu.device.limits.minStorageBufferOffsetAlignment) / 4;
   const metaAt: number[] = [];
+  const metaBytes: number[] = [];
   let metaWords = 0;
   const flat = kernels.flatMap((k, ki) => k.dispatches.map((d) => ({ d, k, ki })));
   const metaLen = (k: LoweredKernel) => Math.ceil((k.buffers.length + k.extra.length + 1) / align) * align;
   for (const { k } of flat) {
     metaAt.push(metaWords);
+    metaBytes.push(metaLen(k) * 4);
     metaWords += metaLen(k);
   }
   const meta = new Uint32Array(Math.max(metaWords, 1));
@@ -131,12 +151,6 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     k.extra.forEach((n, j) => (meta[metaAt[i] + k.buffers.length + j] = extraOffsets.get(n)!));
     meta[metaAt[i] + k.buffers.length + k.extra.length] = scratchAt[ki];
   });
-
-  const pipelines = await Promise.all(flat.map(({ d }) => ctx.pipelines.get(d.code)));
-
-  // 3. Buffers from the pool; uploads and meta written once each.
-  const arena = ctx.pool.take(arenaBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
-  const metaBuf = ctx.pool.take(meta.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
   const outBufs = s.outputs.map((id) => s.buffers[id]);
   const outAt: number[] = [];
   let stagingWords = 0;
@@ -144,13 +158,21 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     outAt.push(stagingWords);
     stagingWords += b.size;
   }
+  return { offsets, uploads, uploadWords, arenaBytes, flat, meta, metaAt, metaBytes, outBufs, outAt, stagingWords };
+}
+
+export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKernel[]): Promise<TypedArray[]> {
+  const { device, limits } = ctx.gpu;
+  const { offsets, uploads, arenaBytes, flat, meta, metaAt, metaBytes, outBufs, outAt, stagingWords } = planArena(ctx.gpu, s, kernels);
+  const pipelines = await Promise.all(flat.map(({ d }) => ctx.pipelines.get(d.code)));
+
+  // 3. Buffers from the pool; uploads and meta written once each.
+  const arena = ctx.pool.take(arenaBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
+  const metaBuf = ctx.pool.take(meta.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
   const staging = ctx.pool.take(Math.max(4, stagingWords * 4), GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
   try {
-    if (uploadWords > 0) {
-      const image = new Uint32Array(uploadWords);
-      for (const u of uploads) image.set(u.data, u.at);
-      device.queue.writeBuffer(arena, 0, image);
-    }
+    // Each input straight from its host array (no packed copy of them all first).
+    for (const u of uploads) if (u.data.length > 0) device.queue.writeBuffer(arena, u.at * 4, u.data);
     device.queue.writeBuffer(metaBuf, 0, meta);
 
     // 4. One encoder, one pass, one submit.
@@ -158,9 +180,9 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     device.pushErrorScope('validation');
     const encoder = device.createCommandEncoder({ label: 'laxflow realize' });
     const pass = encoder.beginComputePass();
-    flat.forEach(({ d, k }, i) => {
+    flat.forEach(({ d }, i) => {
       if (d.workgroups === 0) return;
-      const metaSize = metaLen(k) * 4;
+      const metaSize = metaBytes[i];
       const key = `${idOf(pipelines[i].layout)}:${idOf(arena)}:${arenaBytes}:${idOf(metaBuf)}:${metaAt[i]}:${metaSize}`;
       const groups = (ctx.bindGroups ??= new Map());
       let bindGroup = groups.get(key);
@@ -186,15 +208,21 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
       if (b.size > 0) encoder.copyBufferToBuffer(arena, offsets.get(b.id)! * 4, staging, outAt[i] * 4, b.size * 4);
     });
     device.queue.submit([encoder.finish()]);
-    const validation = await device.popErrorScope();
-    const oom = await device.popErrorScope();
-    if (validation || oom) throw new Error(`laxflow webgpu: ${(validation ?? oom)!.message}`);
-
-    // 5. All outputs back together.
-    await staging.mapAsync(GPUMapMode.READ);
-    const all = new Uint32Array(staging.getMappedRange(0, Math.max(4, stagingWords * 4)).slice(0));
+    // 5. All outputs back together; the error scopes are awaited with the mapping (not one
+    // round trip after another).
+    const scopes = Promise.all([device.popErrorScope(), device.popErrorScope()]);
+    const mapped = staging.mapAsync(GPUMapMode.READ);
+    const [validation, oom] = await scopes;
+    if (validation || oom) {
+      await mapped.catch(() => undefined);
+      throw new Error(`laxflow webgpu: ${(validation ?? oom)!.message}`);
+    }
+    await mapped;
+    // One copy per output, out of the mapped range.
+    const mappedRange = staging.getMappedRange(0, Math.max(4, stagingWords * 4));
+    const values = outBufs.map((b, i) => fromWords(mappedRange, outAt[i], b.size, b.dtype));
     staging.unmap();
-    return outBufs.map((b, i) => fromWords(all.subarray(outAt[i], outAt[i] + b.size), b.dtype));
+    return values;
   } finally {
     if (!ctx.lost) {
       ctx.pool.give(arena);

@@ -1,0 +1,136 @@
+// Per-realize overhead of the WebGPU backend against raw Dawn running the same kernels.
+//
+// For each program (small sizes, so that fixed costs dominate: on a software adapter such as
+// lavapipe this measures overhead, not GPU speed):
+//   laxflow  build the program on fresh input arrays, `await out.data()` (trace-free graph
+//            building, scheduling, WGSL lookup, upload packing, one submit, readback)
+//   raw      the same WGSL pipelines, dispatch counts and buffer layout (taken once from
+//            laxflow's lowering), driven by hand-written Dawn calls with everything created
+//            up front: per run one writeBuffer per input, one encoder and compute pass with
+//            the same dispatches, one copy per output, one submit, one mapAsync, a copy out.
+// The ratio laxflow / raw is the engine's overhead per realize (target <= 1.5x).
+//
+//   XDG_RUNTIME_DIR=/tmp/xdg-runtime node --import tsx bench/gpu_overhead.ts [--reps 300]
+
+import { WebGpuBackend } from '../src/gpu/backend.js';
+import { acquireGpu, gpuUnavailableReason } from '../src/gpu/device.js';
+import { planArena } from '../src/gpu/runtime.js';
+import { GPUBufferUsage, GPUMapMode } from '../src/gpu/webgpu_types.js';
+import { lax, np, vmap, type LaxArray } from '../src/index.js';
+import { setBackend } from '../src/scheduler/realize.js';
+import { randomIndices, uniform } from './data.js';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const REPS = arg('reps', 300);
+const N = 4096;
+
+interface Program {
+  name: string;
+  build(): LaxArray;
+}
+
+const x = uniform(N, 0, 1, 1);
+const y = uniform(N, 0, 1, 2);
+const idx = randomIndices(64, N, 3);
+const programs: Program[] = [
+  { name: 'fused sqrt((x*x+1)*0.5), 4096', build: () => { const a = np.array(x); return np.sqrt(a.mul(a).add(1).mul(0.5)); } },
+  { name: 'sum, 4096', build: () => np.sum(np.array(x)) },
+  { name: 'cumsum, 4096', build: () => np.cumsum(np.array(x)) },
+  {
+    name: 'vmap euclid, 2048 pairs',
+    build: () => {
+      const d = (p: LaxArray, q: LaxArray) => np.sqrt(np.sum(p.sub(q).mul(p.sub(q))));
+      return vmap(d)(np.array(x).reshape([N / 2, 2]), np.array(y).reshape([N / 2, 2]));
+    },
+  },
+  {
+    name: 'EMA scan, 4096 steps',
+    build: () => {
+      const [, ys] = lax.scan((c: LaxArray, xi: LaxArray) => { const n = c.mul(2).add(xi).div(3); return [n, n]; }, np.array(Float32Array.of(0.25)).reshape([]), np.array(x));
+      return ys;
+    },
+  },
+  { name: '.at add 64 into 4096', build: () => np.array(x).at(np.array(idx)).add(1) },
+];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+async function time(run: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 30; i++) await run();
+  const ts: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    const t0 = performance.now();
+    await run();
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+
+const gpu = await acquireGpu();
+if (!gpu) {
+  console.error(`no WebGPU adapter: ${gpuUnavailableReason()}`);
+  process.exit(1);
+}
+const backend = new WebGpuBackend();
+setBackend(backend);
+const { device } = gpu;
+
+console.log(`device: ${gpu.description}; ${REPS} runs per cell, median\n`);
+const rows: string[][] = [['program', 'kernels', 'dispatches', 'laxflow ms', 'raw Dawn ms', 'ratio']];
+for (const p of programs) {
+  const lax_ = await time(async () => p.build().data());
+  const stats = backend.last!;
+  if (stats.ranOn !== 'webgpu') throw new Error(`${p.name} ran on ${stats.ranOn}`);
+
+  // The raw version: laxflow's lowering, once; then only Dawn calls per run.
+  const out = p.build();
+  const lowered = backend.lower([out.node]);
+  if ('reason' in lowered) throw new Error(`${p.name}: ${lowered.reason}`);
+  const plan = planArena(gpu, lowered.s, lowered.kernels);
+  const ctx = (await backend.context())!;
+  const pipelines = await Promise.all(plan.flat.map(({ d }) => ctx.pipelines.get(d.code)));
+  const arena = device.createBuffer({ size: plan.arenaBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+  const metaBuf = device.createBuffer({ size: plan.meta.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  const stagingBytes = Math.max(4, plan.stagingWords * 4);
+  const staging = device.createBuffer({ size: stagingBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(metaBuf, 0, plan.meta);
+  const groups = plan.flat.map((_, i) =>
+    device.createBindGroup({
+      layout: pipelines[i].layout,
+      entries: [
+        { binding: 0, resource: { buffer: arena, offset: 0, size: plan.arenaBytes } },
+        { binding: 1, resource: { buffer: metaBuf, offset: plan.metaAt[i] * 4, size: plan.metaBytes[i] } },
+      ],
+    }),
+  );
+  let result: Float32Array = new Float32Array(0);
+  const raw = await time(async () => {
+    for (const u of plan.uploads) device.queue.writeBuffer(arena, u.at * 4, u.data);
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    plan.flat.forEach(({ d }, i) => {
+      if (d.workgroups === 0) return;
+      pass.setPipeline(pipelines[i].pipeline);
+      pass.setBindGroup(0, groups[i]);
+      pass.dispatchWorkgroups(d.workgroups);
+    });
+    pass.end();
+    plan.outBufs.forEach((b, i) => encoder.copyBufferToBuffer(arena, plan.offsets.get(b.id)! * 4, staging, plan.outAt[i] * 4, b.size * 4));
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    result = new Float32Array(staging.getMappedRange(0, stagingBytes).slice(0));
+    staging.unmap();
+  });
+  // Same numbers both ways (the raw run is laxflow's kernels, so bit for bit).
+  const want = (await out.data()) as Float32Array;
+  if (want.some((v, i) => !Object.is(v, result[i]))) throw new Error(`${p.name}: the raw run disagrees with laxflow`);
+  arena.destroy(), metaBuf.destroy(), staging.destroy();
+  rows.push([p.name, String(stats.kernels), String(stats.dispatches), lax_.toFixed(3), raw.toFixed(3), `${(lax_ / raw).toFixed(2)}x`]);
+}
+
+const width = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+for (const r of rows) console.log(r.map((v, c) => (c === 0 ? v.padEnd(width[c]) : v.padStart(width[c]))).join('  '));
+process.exit(0);
