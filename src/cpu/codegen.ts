@@ -301,11 +301,25 @@ export function reduceCode(k: ReduceKernel, access: Access, write: (index: strin
   }
   const innerShape = s.shape.slice(s.split);
   const innerBody = `${em.body.join('\n')}\n${step}`;
-  // A short single reduced axis (vmap over small vectors) is unrolled.
+  // A short single reduced axis (vmap over small vectors) is unrolled. A long one in a wide
+  // (float64) sum gets four accumulators, combined at the end: additions no longer wait on
+  // each other, and float64 keeps the result within the stated tolerance of the oracle.
   const unroll = innerShape.length === 1 && innerShape[0] <= 8;
-  const inner = unroll
-    ? Array.from({ length: innerShape[0] }, (_, r) => `{\nconst ${coords[s.split]} = ${r};\n${innerBody}\n}`).join('\n')
-    : loops(innerShape, coords.slice(s.split), innerBody);
+  const split4 = wide && innerShape.length === 1 && innerShape[0] >= 64;
+  let inner: string;
+  if (unroll) inner = Array.from({ length: innerShape[0] }, (_, r) => `{\nconst ${coords[s.split]} = ${r};\n${innerBody}\n}`).join('\n');
+  else if (split4) {
+    const c = coords[s.split];
+    const n = innerShape[0];
+    const lane = (j: number) => `{\nconst ${c} = ${c}4 + ${j};\n${em.body.join('\n')}\n${acc}_${j} += ${v};\n}`;
+    inner = [
+      `let ${acc}_0 = 0, ${acc}_1 = 0, ${acc}_2 = 0, ${acc}_3 = 0;`,
+      `let ${c}4 = 0;`,
+      `for (; ${c}4 + 4 <= ${n}; ${c}4 += 4) {\n${[0, 1, 2, 3].map(lane).join('\n')}\n}`,
+      `for (let ${c} = ${c}4; ${c} < ${n}; ${c}++) {\n${innerBody}\n}`,
+      `${acc} += (${acc}_0 + ${acc}_1) + (${acc}_2 + ${acc}_3);`,
+    ].join('\n');
+  } else inner = loops(innerShape, coords.slice(s.split), innerBody);
   const perOut = `let ${acc} = ${reduceInit(k.op, k.accDtype)};\n${inner}\n${round}\n${epi.join('\n')}\n${write(`${o}++`, result)}`;
   return `${prelude.join('\n')}\nlet ${o} = 0;\n${loops(s.shape.slice(0, s.split), coords.slice(0, s.split), perOut)}`;
 }
@@ -344,7 +358,12 @@ export function cumulativeCode(k: CumulativeKernel, access: Access, write: (inde
   const n = k.shape[k.axis];
   const ax = coords[k.axis];
   const outIdx = coords.map((c, i) => `${c} * ${st[i]}`).join(' + ') || '0';
-  const inner = `const ${ax} = ${k.reverse ? `${n - 1} - s${id}` : `s${id}`};\n${em.body.join('\n')}\nacc${id} = s${id} === 0 ? ${v} : ${binaryLowering[cumOp[k.op]]([`acc${id}`, v], dtype)};\n${write(outIdx, `acc${id}`)}`;
+  // A float32 cumsum accumulates in float64 and rounds each stored prefix once (as a reduction
+  // does, on the store): not latency-bound by a rounding per step, and within
+  // n * 2^-24 * sum(|x|) of the oracle's per-step float32 rounding.
+  const wide = k.op === 'cumsum' && dtype === 'float32';
+  const combine = wide ? `acc${id} + ${v}` : binaryLowering[cumOp[k.op]]([`acc${id}`, v], dtype);
+  const inner = `const ${ax} = ${k.reverse ? `${n - 1} - s${id}` : `s${id}`};\n${em.body.join('\n')}\nacc${id} = s${id} === 0 ? ${v} : ${combine};\n${write(outIdx, `acc${id}`)}`;
   const line = `let acc${id} = 0;\nfor (let s${id} = 0; s${id} < ${n}; s${id}++) {\n${inner}\n}`;
   const others = k.shape.map((_, i) => i).filter((i) => i !== k.axis);
   return `${em.prelude.join('\n')}\n${loops(others.map((i) => k.shape[i]), others.map((i) => coords[i]), line)}`;

@@ -35,6 +35,8 @@ export interface RunStats {
   ranOn: 'webgpu' | 'cpu';
 }
 
+const loweredByKernels = new WeakMap<Schedule['kernels'], LoweredKernel[] | string>();
+
 const yieldToEventLoop = () =>
   new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
 
@@ -72,12 +74,19 @@ export class WebGpuBackend implements Backend {
   /** The schedule of `outputs` and its WGSL, or the reason it has none. */
   lower(outputs: readonly Node[]): { s: Schedule; kernels: LoweredKernel[] } | { s: Schedule; reason: string } {
     const s = schedule(outputs);
-    try {
-      return { s, kernels: lowerInfo(s, s.kernels.map(renderKernel)) };
-    } catch (e) {
-      if (e instanceof NotLowered) return { s, reason: e.message };
-      throw e;
+    // Schedules of one program share their kernels (the scheduler caches by structure), so
+    // their WGSL is rendered once.
+    let lowered = loweredByKernels.get(s.kernels);
+    if (lowered === undefined) {
+      try {
+        lowered = lowerInfo(s, s.kernels.map(renderKernel));
+      } catch (e) {
+        if (!(e instanceof NotLowered)) throw e;
+        lowered = e.message;
+      }
+      loweredByKernels.set(s.kernels, lowered);
     }
+    return typeof lowered === 'string' ? { s, reason: lowered } : { s, kernels: lowered };
   }
 
   private async onCpu(outputs: readonly Node[], s: Schedule | null): Promise<TypedArray[]> {

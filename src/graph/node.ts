@@ -70,7 +70,7 @@ function identity(o: object): number {
   return i;
 }
 
-function paramsKey(params: object): string {
+export function paramsKey(params: object): string {
   return JSON.stringify(params, (_k, v) => {
     if (v instanceof Node) return `#${v.id}`;
     if (ArrayBuffer.isView(v)) return `@${identity(v)}`;

@@ -3,7 +3,7 @@
 // topologically and plan their buffers. Linear in the number of nodes; backend-neutral.
 
 import type { DType } from '../graph/dtype.js';
-import type { Node } from '../graph/node.js';
+import { paramsKey, type Node } from '../graph/node.js';
 import type { Body, CumulativePrim, PrimParams, ReducePrim } from '../graph/prims.js';
 import { stridesOf } from '../graph/shape.js';
 import { toposort } from '../graph/toposort.js';
@@ -340,6 +340,21 @@ export function scheduleBody(body: Body): Schedule {
 
 /** Partition the graph of `outputs` into kernels; see boundaries.ts for the rules. */
 export function schedule(outputs: readonly Node[], opts: ScheduleOptions = {}): Schedule {
+  if (opts.params !== undefined || opts.allowTake === false) return build(outputs, opts);
+  const fp = fingerprint(outputs);
+  const hit = scheduleCache.get(fp.key);
+  if (hit) {
+    scheduleCache.delete(fp.key), scheduleCache.set(fp.key, hit); // most recent last
+    return { ...hit.s, inputs: hit.s.inputs.map((b, i) => ({ ...b, node: fp.leaves[hit.leafAt[i]] })) };
+  }
+  const s = build(outputs, opts);
+  const at = new Map(fp.leaves.map((n, i) => [n, i]));
+  scheduleCache.set(fp.key, { s, leafAt: s.inputs.map((b) => at.get(b.node)!) });
+  if (scheduleCache.size > SCHEDULE_CACHE) scheduleCache.delete(scheduleCache.keys().next().value as string);
+  return s;
+}
+
+function build(outputs: readonly Node[], opts: ScheduleOptions): Schedule {
   const distinct = [...new Set(outputs)];
   const b = new Builder(distinct, opts);
   const vids = b.outputVids();
@@ -350,4 +365,33 @@ export function schedule(outputs: readonly Node[], opts: ScheduleOptions = {}): 
     b.leaves,
     outputs.map((o) => byNode.get(o)!),
   );
+}
+
+// Schedules are cached by the *structure* of the graph, so running the same program on new
+// inputs (a loop, a stream's batches, a benchmark) schedules it once. The fingerprint holds
+// everything the rules above look at: every node's primitive, params, shape, dtype and
+// inputs (by position in the walk), which nodes are leaves (realized, const) and the
+// liveness that in-place updates depend on (`handles === 0 && users === 1`, `consumed`);
+// never the leaves' values. A hit re-binds the cached schedule's inputs to this graph's leaves.
+
+const SCHEDULE_CACHE = 256;
+const scheduleCache = new Map<string, { s: Schedule; leafAt: number[] }>();
+
+function fingerprint(outputs: readonly Node[]): { key: string; leaves: Node[] } {
+  const order = toposort(outputs, isLeaf);
+  const at = new Map<Node, number>();
+  const leaves: Node[] = [];
+  const parts: string[] = [];
+  for (const n of order) {
+    at.set(n, at.size);
+    const live = `${n.handles === 0 ? 0 : 1}${n.users === 1 ? 1 : n.users === 0 ? 0 : 2}${n.consumed ? 'c' : ''}`;
+    if (isLeaf(n)) {
+      leaves.push(n);
+      const kind = n.buf !== undefined ? 'b' : n.prim === 'const' ? `k${(n as Node<'const'>).params.weak ? 'w' : ''}` : 'p';
+      parts.push(`${kind}${n.dtype}[${n.shape.join(',')}]${live}`);
+    } else {
+      parts.push(`${n.prim}(${n.inputs.map((x) => at.get(x)).join(',')})${paramsKey(n.params)}${live}`);
+    }
+  }
+  return { key: `${parts.join(';')}=>${outputs.map((o) => at.get(o)).join(',')}`, leaves };
 }

@@ -1,0 +1,62 @@
+// @vitest-environment node
+// Schedules are cached by graph structure (src/scheduler/schedule.ts, `fingerprint`): the same
+// program on new inputs is scheduled once; what the rules depend on (leaf sharing, liveness
+// for in-place updates) is part of the key, the leaves' values are not.
+
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../src/cpu/oracle.js';
+import { np } from '../../src/index.js';
+import type { LaxArray } from '../../src/operators/array.js';
+import { schedule } from '../../src/scheduler/schedule.js';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const program = (a: LaxArray) => np.sqrt(a.mul(a).add(1).mul(0.5));
+
+describe('schedule cache', () => {
+  it('schedules a program once and re-binds it to new inputs', async () => {
+    const x1 = np.array(Float32Array.of(1, 2, 3));
+    const x2 = np.array(Float32Array.of(4, 5, 6));
+    const s1 = schedule([program(x1).node]);
+    const y2 = program(x2);
+    const s2 = schedule([y2.node]);
+    expect(s2.kernels).toBe(s1.kernels);
+    expect(s2.inputs.map((b) => b.node)).toContain(x2.node);
+    expect(s2.inputs.map((b) => b.node)).not.toContain(x1.node);
+    const [want] = evaluate([y2.node]);
+    expect(Array.from(await y2.data())).toEqual(Array.from(want));
+  });
+
+  it('tells apart graphs that share a leaf from graphs that do not', () => {
+    const a = np.array(Float32Array.of(1, 2));
+    const b = np.array(Float32Array.of(3, 4));
+    const same = schedule([a.mul(a).node]);
+    const two = schedule([a.mul(b).node]);
+    expect(two.kernels).not.toBe(same.kernels);
+    expect(same.kernels[0].inputs).toHaveLength(1);
+    expect(two.kernels[0].inputs).toHaveLength(2);
+  });
+
+  it('keys on liveness: a dead base is updated in place, a live one copied', async () => {
+    const live = np.arange(100).astype('float32');
+    await live.data();
+    const copied = schedule([live.at(3).add(1).node]);
+    expect(copied.kernels[0].kind === 'patch' && copied.kernels[0].base).not.toBeNull();
+    const make = async () => {
+      const base = np.arange(100).astype('float32');
+      await base.data();
+      return base.at(3).add(1);
+    };
+    const z = await make();
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    const inPlace = schedule([z.node]);
+    expect(inPlace.kernels[0].kind === 'patch' && inPlace.kernels[0].base).toBeNull();
+    expect((await z.data())[3]).toBe(4);
+  });
+});
