@@ -10,7 +10,9 @@
 //            the same dispatches, one copy per output, one submit, one mapAsync, a copy out.
 // The ratio laxflow / raw is the engine's overhead per realize (target <= 1.5x).
 //
-//   XDG_RUNTIME_DIR=/tmp/xdg-runtime node --import tsx bench/gpu_overhead.ts [--reps 300]
+// The two are timed in alternating blocks of 50 runs, so that both see the same machine noise.
+//
+//   XDG_RUNTIME_DIR=/tmp/xdg-runtime node --import tsx bench/gpu_overhead.ts [--reps 500]
 
 import { WebGpuBackend } from '../src/gpu/backend.js';
 import { acquireGpu, gpuUnavailableReason } from '../src/gpu/device.js';
@@ -24,7 +26,7 @@ const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const REPS = arg('reps', 300);
+const REPS = arg('reps', 500);
 const N = 4096;
 
 interface Program {
@@ -54,15 +56,23 @@ const programs: Program[] = [
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-async function time(run: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 30; i++) await run();
-  const ts: number[] = [];
-  for (let i = 0; i < REPS; i++) {
-    const t0 = performance.now();
-    await run();
-    ts.push(performance.now() - t0);
-  }
-  return median(ts);
+/**
+ * Medians of `a` and `b`, run in alternating blocks of 50 (both see the same machine noise,
+ * neither disturbs the other run by run).
+ */
+async function timePair(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[number, number]> {
+  const ta: number[] = [];
+  const tb: number[] = [];
+  const block = async (f: () => Promise<unknown>, into: number[] | null) => {
+    for (let i = 0; i < 50; i++) {
+      const t0 = performance.now();
+      await f();
+      into?.push(performance.now() - t0);
+    }
+  };
+  await block(a, null), await block(b, null);
+  for (let r = 0; r < Math.ceil(REPS / 50); r++) await block(a, ta), await block(b, tb);
+  return [median(ta), median(tb)];
 }
 
 const gpu = await acquireGpu();
@@ -77,10 +87,6 @@ const { device } = gpu;
 console.log(`device: ${gpu.description}; ${REPS} runs per cell, median\n`);
 const rows: string[][] = [['program', 'kernels', 'dispatches', 'laxflow ms', 'raw Dawn ms', 'ratio']];
 for (const p of programs) {
-  const lax_ = await time(async () => p.build().data());
-  const stats = backend.last!;
-  if (stats.ranOn !== 'webgpu') throw new Error(`${p.name} ran on ${stats.ranOn}`);
-
   // The raw version: laxflow's lowering, once; then only Dawn calls per run.
   const out = p.build();
   const lowered = backend.lower([out.node]);
@@ -103,7 +109,7 @@ for (const p of programs) {
     }),
   );
   let result: Float32Array = new Float32Array(0);
-  const raw = await time(async () => {
+  const rawRun = async () => {
     for (const u of plan.uploads) device.queue.writeBuffer(arena, u.at * 4, u.data);
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
@@ -119,7 +125,10 @@ for (const p of programs) {
     await staging.mapAsync(GPUMapMode.READ);
     result = new Float32Array(staging.getMappedRange(0, stagingBytes).slice(0));
     staging.unmap();
-  });
+  };
+  const [lax_, raw] = await timePair(async () => p.build().data(), rawRun);
+  const stats = backend.last!;
+  if (stats.ranOn !== 'webgpu') throw new Error(`${p.name} ran on ${stats.ranOn}`);
   // Same numbers both ways (the raw run is laxflow's kernels, so bit for bit).
   const want = (await out.data()) as Float32Array;
   if (want.some((v, i) => !Object.is(v, result[i]))) throw new Error(`${p.name}: the raw run disagrees with laxflow`);

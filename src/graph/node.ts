@@ -70,7 +70,16 @@ function identity(o: object): number {
   return i;
 }
 
+const emptyParams = (params: object): boolean => {
+  for (const _ in params) return false;
+  return true;
+};
+
 export function paramsKey(params: object): string {
+  // Fast paths for the two most frequent cases: elementwise ops (no params) and host data.
+  if (emptyParams(params)) return '{}';
+  const c = params as Partial<PrimParams['const']>;
+  if (ArrayBuffer.isView(c.data) && c.shape !== undefined) return `{@${identity(c.data)};${c.shape.join(',')};${c.dtype};${c.weak}}`;
   return JSON.stringify(params, (_k, v) => {
     if (v instanceof Node) return `#${v.id}`;
     if (ArrayBuffer.isView(v)) return `@${identity(v)}`;
