@@ -1,0 +1,59 @@
+// The fused scan path (src/cpu/scan.ts): one generated loop for a whole scan, body kernels of
+// one shape sharing loops, array carries swapped, `.at` updates of a carry done in place.
+// Every case is bit-compared with the oracle and checked to take the fused path.
+
+import { describe, expect, it } from 'vitest';
+import { fusedScanCode } from '../../src/cpu/scan.js';
+import { lax, np } from '../../src/index.js';
+import type { LaxArray } from '../../src/operators/array.js';
+import { schedule } from '../../src/scheduler/schedule.js';
+import { both, sameBits } from './helpers.js';
+
+function expectFusedAndExact(...arrays: LaxArray[]): void {
+  const s = schedule(arrays.map((a) => a.node));
+  const scans = s.kernels.filter((k) => k.kind === 'scan');
+  expect(scans.length).toBeGreaterThan(0);
+  for (const k of scans) expect(fusedScanCode(k as never), 'fused path').not.toBeNull();
+  const [cpu, oracle] = both(...arrays);
+  cpu.forEach((c, i) => expect(sameBits(c, oracle[i])).toBeNull());
+}
+
+const xs = (t: number, n: number) => np.array(Float32Array.from({ length: t * n }, (_, i) => Math.sin(i * 0.37) * 10 + (i % 7))).reshape([t, n]);
+
+describe('fused scans', () => {
+  it('a ring buffer carried and updated with .at[pos].set, read back with take', () => {
+    const W = 5;
+    const step = ({ buf, pos }: { buf: LaxArray; pos: LaxArray }, x: LaxArray) => {
+      const leaving = np.take(buf, pos, { axis: 0, mode: 'clip' });
+      const next = buf.at(pos).set(x);
+      const p = np.where(np.equal(pos, W - 1), 0, pos.add(1));
+      return [{ buf: next, pos: p }, x.sub(leaving)] as [{ buf: LaxArray; pos: LaxArray }, LaxArray];
+    };
+    const init = { buf: np.zeros([W, 6]), pos: np.zeros([], { dtype: 'int32' }) };
+    const [final, ys] = lax.scan(step, init, xs(23, 6));
+    expectFusedAndExact(ys, final.buf, final.pos);
+  });
+
+  it('many small kernels sharing sub-expressions and intermediates, with array carries', () => {
+    const step = ([a, b]: [LaxArray, LaxArray], x: LaxArray) => {
+      const d = x.sub(a);
+      const m = a.add(d.div(3));
+      const v = b.add(d.mul(x.sub(m)));
+      const z = np.where(np.greater(v, 0), d.div(np.sqrt(v)), 0);
+      return [[m, v], [z, m.mul(2), np.isnan(z)]] as [[LaxArray, LaxArray], LaxArray[]];
+    };
+    const [[m, v], [z, m2, nan]] = lax.scan(step, [np.zeros([9]), np.zeros([9])], xs(40, 9)) as unknown as [[LaxArray, LaxArray], LaxArray[]];
+    expectFusedAndExact(m, v, z, m2, nan);
+  });
+
+  it('gives the same answer for every length (the compiled loop takes the length as an argument)', () => {
+    const step = (c: LaxArray, x: LaxArray) => {
+      const n = c.mul(0.5).add(x);
+      return [n, n.mul(n)] as [LaxArray, LaxArray];
+    };
+    for (const t of [1, 2, 7, 30]) {
+      const [c, ys] = lax.scan(step, np.zeros([4]), xs(t, 4));
+      expectFusedAndExact(c, ys);
+    }
+  });
+});
