@@ -6,7 +6,7 @@
 import type { DType } from '../../graph/dtype.js';
 import { node, type Node } from '../../graph/node.js';
 import { flatten, unflatten, type TreeDef } from '../../graph/pytree.js';
-import { castNode, constant, where, wrap, zeros } from '../np.js';
+import { castNode, constant, floorDivide, take, where, wrap, zeros } from '../np.js';
 import { scan as laxScan } from '../scan.js';
 import { flattenNodes, isLeaf } from '../trace.js';
 import type { LaxArray } from '../array.js';
@@ -48,9 +48,11 @@ export const leafNode = (l: Leaf): Node => constant(l.data, l.shape, l.dtype);
 export const carryTree = (def: TreeDef, leaves: readonly Leaf[]): unknown => unflatten(def, leaves.map((l) => wrap(leafNode(l))));
 
 /**
- * `.at` updates of `old` with a scalar mask: where(valid, scatter(old, idx, u), old) is
- * scatter(old, where(valid, idx, -1), u), as out-of-bounds updates are dropped. So a
- * masked step still updates a carried buffer in place (a ring buffer stays O(1) per step).
+ * `.at` updates of `old` under a mask: where(valid, scatter(old, idx, u), old) is
+ * scatter(old, where(valid', idx, -1), u), as out-of-bounds updates are dropped; valid' is
+ * `valid` for a scalar mask, and for a mask over old's leading axis (keyed streams: one
+ * flag per key row) the flag of the row each flat index falls in. So a masked step still
+ * updates a carried buffer in place (a ring buffer stays O(1) per step).
  * Null when `n` is not a chain of scatters over `old`.
  */
 function maskedScatter(n: Node, old: Node, valid: LaxArray): Node | null {
@@ -58,7 +60,10 @@ function maskedScatter(n: Node, old: Node, valid: LaxArray): Node | null {
   if (n.prim !== 'scatter') return null;
   const base = maskedScatter(n.inputs[0], old, valid);
   if (base === null) return null;
-  return node('scatter', [base, where(valid, wrap(n.inputs[1]), -1).node, n.inputs[2]], (n as Node<'scatter'>).params);
+  const idx = wrap(n.inputs[1]);
+  const rowSize = old.size / Math.max(old.shape[0] ?? 1, 1);
+  const keep = valid.ndim === 0 ? valid : take(valid, floorDivide(idx, rowSize), { mode: 'clip' });
+  return node('scatter', [base, where(keep, idx, -1).node, n.inputs[2]], (n as Node<'scatter'>).params);
 }
 
 /** `where(valid, new, old)` leaf by leaf: a masked step keeps the carry (padding steps). */
@@ -69,7 +74,8 @@ export function maskedStep(f: StepFn): (carry: unknown, xv: [LaxArray, LaxArray]
     const [news] = flattenNodes(c2);
     const kept = news.map((n, i) => {
       const old = olds[i];
-      const patched = valid.ndim === 0 ? maskedScatter(n, old, valid) : null;
+      const perRow = valid.ndim === 1 && old.shape.length > 0 && old.shape[0] === valid.shape[0] && old.size > 0;
+      const patched = valid.ndim === 0 || perRow ? maskedScatter(n, old, valid) : null;
       if (patched) return wrap(patched);
       const v = valid.node.shape.length ? valid.reshape([...valid.shape, ...new Array(old.shape.length - valid.ndim).fill(1)]) : valid;
       return where(v, wrap(n), wrap(old));
