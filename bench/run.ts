@@ -111,7 +111,7 @@ Each cell is one implementation of the same computation on the same input data. 
 
 Columns run one after the other, \`js\` and \`laxflow-cpu\` before any peer library is loaded: in V8, once a process has detached an ArrayBuffer (growing a \`WebAssembly.Memory\` does; so does importing \`@tensorflow/tfjs-core\`), plain typed-array loops run about 2x slower for the rest of the process. \`--detached\` runs everything in that slower regime.
 
-Options: \`npm run bench -- --only=fused,sum --columns=laxflow-cpu,jax-js --quick\` (a partial, quick or \`--detached\` run prints only; add \`--write\` to update this file anyway). To add a column (say \`laxflow-webgpu\`) or a case (say random uniform/normal, stream throughput), see the header of \`bench/harness.ts\`.`;
+Options: \`npm run bench -- --only=fused,sum --columns=laxflow-cpu,jax-js --quick\` (a partial, quick or \`--detached\` run prints only; add \`--write\` to update this file anyway). To add a column or a case, see the header of \`bench/harness.ts\`.`;
 
 const t0 = performance.now();
 if (flag('detached')) detachArrayBuffer();
