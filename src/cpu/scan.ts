@@ -130,6 +130,11 @@ function inPlaceCarry(kk: Kernel, k: ScanKernel): number | null {
   const out = kk.outputs[0];
   if (body.outputs[c] !== out || body.outputs.filter((o) => o === out).length !== 1) return null;
   if (body.kernels.some((other) => other !== kk && other.inputs.includes(out))) return null;
+  // Every other reader of the carry's old value must run before the patch overwrites it:
+  // the patch may move after the last of them if nothing it passes writes what it reads.
+  const at = body.kernels.indexOf(kk);
+  const lastReader = body.kernels.reduce((last, other, i) => (other !== kk && other.inputs.includes(baseBuf) ? i : last), -1);
+  if (body.kernels.slice(at + 1, lastReader + 1).some((other) => other.outputs.some((o) => kk.inputs.includes(o)))) return null;
   const readsBase = kk.patches.some((p) => [p.index, p.updates].some((e) => readsOf(mapSlots(e, (slot) => kk.inputs[slot]), p.shape).has(baseBuf)));
   return readsBase ? null : c;
 }
@@ -144,6 +149,15 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
     const c = scalar ? null : inPlaceCarry(kk, k);
     if (c !== null) inPlace.set(kk, c);
     else if (kk.kind !== 'elementwise') return null;
+  }
+  // In-place patches run after the last reader of the carry they overwrite (inPlaceCarry
+  // checked that moving them there is safe).
+  const order = body.kernels.filter((kk) => !inPlace.has(kk));
+  for (const [kk] of inPlace) {
+    const base = kk.inputs[((kk as PatchOf).base as { input: number }).input];
+    const last = order.reduce((l, other, i) => (other.inputs.includes(base) ? i : l), -1);
+    const origin = order.findIndex((other) => body.kernels.indexOf(other) > body.kernels.indexOf(kk));
+    order.splice(Math.max(last + 1, origin < 0 ? order.length : origin), 0, kk);
   }
   const role = new Map<number, { param: number } | { lit: number }>();
   let nLits = 0;
@@ -183,22 +197,33 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
     },
     name,
   };
-  const elementwise = body.kernels.filter((kk): kk is ElementwiseOf => kk.kind === 'elementwise');
-  const groups = groupKernels(elementwise);
-  for (const group of groups) {
-    // An intermediate that only this group reads lives in a variable, never in its buffer.
-    const readElsewhere = new Set(body.kernels.filter((kk) => !group.includes(kk as ElementwiseOf)).flatMap((kk) => kk.inputs));
-    const local = (b: number) => body.buffers[b].role === 'intermediate' && !readElsewhere.has(b);
-    const items = group.map((kk) => ({ expr: mapSlots(kk.expr, (slot) => kk.inputs[slot]), out: kk.outputs[0], store: !local(kk.outputs[0]) }));
-    step.push(`{\n${groupedElementwiseCode(group[0].shape, items, access, (b, i, v) => (scalar ? `${name(b)} = ${v};` : `${name(b)}[${i}] = ${v};`))}\n}`);
-  }
-  // In-place carry patches last: every other kernel has read the carry's old value by then.
+  // Elementwise kernels in shared loops (`groupKernels`), in segments between the in-place
+  // carry patches, which run where the schedule put them: the buffers a patch reads may be
+  // reused by later kernels, so nothing moves across it.
   const carryBuf = (c: number) => body.inputs.find((inp) => inp.param === numConsts + c)?.buffer;
-  for (const [kk, c] of inPlace) {
+  const emitGroups = (segment: ElementwiseOf[]) => {
+    for (const group of groupKernels(segment)) {
+      // An intermediate that only this group reads lives in a variable, never in its buffer.
+      const readElsewhere = new Set(body.kernels.filter((kk) => !group.includes(kk as ElementwiseOf)).flatMap((kk) => kk.inputs));
+      const local = (b: number) => body.buffers[b].role === 'intermediate' && !readElsewhere.has(b);
+      const items = group.map((kk) => ({ expr: mapSlots(kk.expr, (slot) => kk.inputs[slot]), out: kk.outputs[0], store: !local(kk.outputs[0]) }));
+      step.push(`{\n${groupedElementwiseCode(group[0].shape, items, access, (b, i, v) => (scalar ? `${name(b)} = ${v};` : `${name(b)}[${i}] = ${v};`))}\n}`);
+    }
+  };
+  let segment: ElementwiseOf[] = [];
+  for (const kk of order) {
+    const c = inPlace.get(kk);
+    if (c === undefined) {
+      segment.push(kk as ElementwiseOf);
+      continue;
+    }
+    emitGroups(segment);
+    segment = [];
     const patch = kk as PatchOf;
     const slotAccess: Access = { read: (slot, index) => access.read(patch.inputs[slot], index), name: (slot) => name(patch.inputs[slot]) };
     step.push(`{\n${patchCode({ ...patch, base: null }, slotAccess, name(carryBuf(c)!), sizeOf(patch.shape))}\n}`);
   }
+  emitGroups(segment);
   // ys, then carries (the body's outputs are never its input buffers).
   const outputs = body.outputs;
   for (let j = numCarry; j < outputs.length; j++) {

@@ -16,6 +16,17 @@ async function offline(values: number[]): Promise<number[][]> {
 }
 
 describe('keyed streams', () => {
+  it('a key whose window empties and refills (found by the property below: the in-place ring update ran after a buffer it read was reused)', async () => {
+    const values = [0, NaN, 0, NaN, NaN, 0, 0];
+    for (const maxBatch of [1, 100]) {
+      const outs = (await collect([values.map((value) => ({ key: 'a', value }))], stepOperator(step, { maxBatch }))).flat() as any[];
+      const [e, m, v] = await offline(values);
+      expectSame(outs.map((o) => o.value.ema), e);
+      expectSame(outs.map((o) => o.value.roll.mean), m);
+      expectSame(outs.map((o) => o.value.roll.var), v);
+    }
+  });
+
   it('equal per-key offline scans, for any interleaving and batching (records of one key repeat within a batch)', async () => {
     await fc.assert(
       fc.asyncProperty(
