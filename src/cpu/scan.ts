@@ -24,14 +24,14 @@ import { LRU } from './lru.js';
 import type { KernelFn } from './wasm_hook.js';
 
 
-const bodyKeys = new WeakMap<Schedule, Map<string, string>>();
+const bodyKeys = new WeakMap<Schedule['kernels'], Map<string, string>>();
 
 /** Key of everything the compiled scan depends on (body wiring included; not the length, nodes or labels). */
 function scanKey(k: ScanKernel): string {
-  // Body schedules are cached per traced body, so a stream's batches share one object and
-  // one key string (whose hash the engine then computes once).
-  let byParams = bodyKeys.get(k.body);
-  if (byParams === undefined) bodyKeys.set(k.body, (byParams = new Map()));
+  // Body schedules are cached by structure (schedule.ts), so every trace of one step shares
+  // one kernels list and one key string (whose hash the engine then computes once).
+  let byParams = bodyKeys.get(k.body.kernels);
+  if (byParams === undefined) bodyKeys.set(k.body.kernels, (byParams = new Map()));
   const params = `${k.reverse}|${k.numConsts}|${k.numCarry}`;
   let key = byParams.get(params);
   if (key === undefined) {

@@ -326,13 +326,89 @@ class Builder {
 
 const newCtx = (): Ctx => ({ inputs: [], slots: new Map(), memo: new Map() });
 
+// ---- caching by structure ----------------------------------------------------------------
+//
+// Schedules are cached by the *structure* of the graph, so running the same program on new
+// inputs (a loop, `jit`, stream batches, an eager `lax.scan` traced again) schedules it once.
+// The key holds everything the rules above look at: every node's primitive, params, shape,
+// dtype and inputs (by position in the walk), which nodes are leaves and the liveness that
+// in-place updates depend on (`handles === 0 && users === 1`, `consumed`). Leaf values are
+// not in a top-level key (a hit re-binds the cached schedule's inputs to this graph's
+// leaves); a scan body's key includes the values of its small constants, because a body's
+// constants are compiled into its code.
+
+const CACHE = 256;
+const scheduleCache = new Map<string, { s: Schedule; leafAt: number[] }>();
+const bodyCache = new Map<string, { s: Schedule; leafAt: number[] }>();
+const bodyKeys = new WeakMap<Body, string>();
+
+/** The structure of the graph of `outputs`: its key and its leaves in walk order. */
+function fingerprint(outputs: readonly Node[], params: readonly Node[] | null): { key: string; leaves: Node[] } {
+  const order = toposort(outputs, isLeaf);
+  const at = new Map<Node, number>();
+  const leaves: Node[] = [];
+  const parts: string[] = [];
+  for (const n of order) {
+    at.set(n, at.size);
+    const live = `${n.handles === 0 ? 0 : 1}${n.users === 1 ? 1 : n.users === 0 ? 0 : 2}${n.consumed ? 'c' : ''}`;
+    if (isLeaf(n)) {
+      leaves.push(n);
+      const aval = `${n.dtype}[${n.shape.join(',')}]${live}`;
+      const p = params && n.prim === 'param' && n.buf === undefined ? params.indexOf(n) : -1;
+      if (p >= 0) parts.push(`p${p}:${aval}`);
+      else if (n.buf === undefined && n.prim !== 'const') parts.push(`?${n.id}`); // unbound: let the builder say so
+      else {
+        const weak = n.prim === 'const' && (n as Node<'const'>).params.weak ? 'w' : '';
+        const data = params === null ? '' : `=${leafValues(n)}`;
+        parts.push(`${n.buf !== undefined ? 'b' : 'k'}${weak}${aval}${data}`);
+      }
+    } else {
+      const pk = n.prim === 'scan' ? scanParamsKey(n as Node<'scan'>) : paramsKey(n.params);
+      parts.push(`${n.prim}(${n.inputs.map((x) => at.get(x)).join(',')})${pk}${live}`);
+    }
+  }
+  return { key: `${parts.join(';')}=>${outputs.map((o) => at.get(o)).join(',')}`, leaves };
+}
+
+/** A body leaf's values (small ones spelled out; large ones by identity). */
+function leafValues(n: Node): string {
+  const data = n.buf ?? (n as Node<'const'>).params.data;
+  return data.length <= 16 ? Array.from(data, (v) => (Object.is(v, -0) ? '-0' : String(v))).join(',') : `@${paramsKey({ data, shape: n.shape, dtype: n.dtype, weak: false })}`;
+}
+
+function scanParamsKey(n: Node<'scan'>): string {
+  const { body, length, reverse, numConsts, numCarry } = n.params;
+  return `{${bodyKey(body)}|${length}|${reverse}|${numConsts}|${numCarry}}`;
+}
+
+/** The structural key of a scan body (cached per body object). */
+function bodyKey(body: Body): string {
+  let key = bodyKeys.get(body);
+  if (key === undefined) bodyKeys.set(body, (key = fingerprint(body.outputs, body.params).key));
+  return key;
+}
+
+function cached(cache: Map<string, { s: Schedule; leafAt: number[] }>, fp: { key: string; leaves: Node[] }, make: () => Schedule): Schedule {
+  const hit = cache.get(fp.key);
+  if (hit) {
+    cache.delete(fp.key), cache.set(fp.key, hit); // most recent last
+    return { ...hit.s, inputs: hit.s.inputs.map((b, i) => ({ ...b, node: fp.leaves[hit.leafAt[i]] })) };
+  }
+  const s = make();
+  const at = new Map(fp.leaves.map((n, i) => [n, i]));
+  cache.set(fp.key, { s, leafAt: s.inputs.map((b) => at.get(b.node)!) });
+  if (cache.size > CACHE) cache.delete(cache.keys().next().value as string);
+  return s;
+}
+
 const bodySchedules = new WeakMap<Body, Schedule>();
 
-/** The schedule of a scan body (cached: bodies are immutable). */
+/** The schedule of a scan body (cached per body, and by structure across bodies). */
 export function scheduleBody(body: Body): Schedule {
   let s = bodySchedules.get(body);
   if (!s) {
-    s = schedule(body.outputs, { params: body.params, allowTake: false });
+    const fp = fingerprint(body.outputs, body.params);
+    s = cached(bodyCache, fp, () => build(body.outputs, { params: body.params, allowTake: false }));
     bodySchedules.set(body, s);
   }
   return s;
@@ -341,17 +417,7 @@ export function scheduleBody(body: Body): Schedule {
 /** Partition the graph of `outputs` into kernels; see boundaries.ts for the rules. */
 export function schedule(outputs: readonly Node[], opts: ScheduleOptions = {}): Schedule {
   if (opts.params !== undefined || opts.allowTake === false) return build(outputs, opts);
-  const fp = fingerprint(outputs);
-  const hit = scheduleCache.get(fp.key);
-  if (hit) {
-    scheduleCache.delete(fp.key), scheduleCache.set(fp.key, hit); // most recent last
-    return { ...hit.s, inputs: hit.s.inputs.map((b, i) => ({ ...b, node: fp.leaves[hit.leafAt[i]] })) };
-  }
-  const s = build(outputs, opts);
-  const at = new Map(fp.leaves.map((n, i) => [n, i]));
-  scheduleCache.set(fp.key, { s, leafAt: s.inputs.map((b) => at.get(b.node)!) });
-  if (scheduleCache.size > SCHEDULE_CACHE) scheduleCache.delete(scheduleCache.keys().next().value as string);
-  return s;
+  return cached(scheduleCache, fingerprint(outputs, null), () => build(outputs, opts));
 }
 
 function build(outputs: readonly Node[], opts: ScheduleOptions): Schedule {
@@ -365,33 +431,4 @@ function build(outputs: readonly Node[], opts: ScheduleOptions): Schedule {
     b.leaves,
     outputs.map((o) => byNode.get(o)!),
   );
-}
-
-// Schedules are cached by the *structure* of the graph, so running the same program on new
-// inputs (a loop, a stream's batches, a benchmark) schedules it once. The fingerprint holds
-// everything the rules above look at: every node's primitive, params, shape, dtype and
-// inputs (by position in the walk), which nodes are leaves (realized, const) and the
-// liveness that in-place updates depend on (`handles === 0 && users === 1`, `consumed`);
-// never the leaves' values. A hit re-binds the cached schedule's inputs to this graph's leaves.
-
-const SCHEDULE_CACHE = 256;
-const scheduleCache = new Map<string, { s: Schedule; leafAt: number[] }>();
-
-function fingerprint(outputs: readonly Node[]): { key: string; leaves: Node[] } {
-  const order = toposort(outputs, isLeaf);
-  const at = new Map<Node, number>();
-  const leaves: Node[] = [];
-  const parts: string[] = [];
-  for (const n of order) {
-    at.set(n, at.size);
-    const live = `${n.handles === 0 ? 0 : 1}${n.users === 1 ? 1 : n.users === 0 ? 0 : 2}${n.consumed ? 'c' : ''}`;
-    if (isLeaf(n)) {
-      leaves.push(n);
-      const kind = n.buf !== undefined ? 'b' : n.prim === 'const' ? `k${(n as Node<'const'>).params.weak ? 'w' : ''}` : 'p';
-      parts.push(`${kind}${n.dtype}[${n.shape.join(',')}]${live}`);
-    } else {
-      parts.push(`${n.prim}(${n.inputs.map((x) => at.get(x)).join(',')})${paramsKey(n.params)}${live}`);
-    }
-  }
-  return { key: `${parts.join(';')}=>${outputs.map((o) => at.get(o)).join(',')}`, leaves };
 }

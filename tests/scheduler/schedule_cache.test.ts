@@ -7,7 +7,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/cpu/oracle.js';
-import { np } from '../../src/index.js';
+import { lax, np } from '../../src/index.js';
 import type { LaxArray } from '../../src/operators/array.js';
 import { schedule } from '../../src/scheduler/schedule.js';
 
@@ -58,5 +58,24 @@ describe('schedule cache', () => {
     const inPlace = schedule([z.node]);
     expect(inPlace.kernels[0].kind === 'patch' && inPlace.kernels[0].base).toBeNull();
     expect((await z.data())[3]).toBe(4);
+  });
+
+  it('schedules a scan body once across traces, but keys on the values of its constants', async () => {
+    const run = (a: number) => {
+      const [, ys] = lax.scan((c: LaxArray, x: LaxArray) => {
+        const n = c.mul(a).add(x);
+        return [n, n];
+      }, np.zeros([3]), np.array(Float32Array.from({ length: 12 }, (_, i) => i)).reshape([4, 3]));
+      return ys;
+    };
+    const scanOf = (y: LaxArray) => schedule([y.node]).kernels.find((k) => k.kind === 'scan') as Extract<ReturnType<typeof schedule>['kernels'][number], { kind: 'scan' }>;
+    const [h1, h2, q] = [run(0.5), run(0.5), run(0.25)];
+    expect(h2.node).not.toBe(h1.node); // two traces, two scan nodes
+    expect(scanOf(h2).body.kernels).toBe(scanOf(h1).body.kernels);
+    expect(scanOf(q).body.kernels).not.toBe(scanOf(h1).body.kernels);
+    for (const y of [h1, h2, q]) {
+      const [want] = evaluate([y.node]);
+      expect(Array.from(await y.data())).toEqual(Array.from(want));
+    }
   });
 });
