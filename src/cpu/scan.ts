@@ -1,10 +1,15 @@
 // lax.scan on the CPU: the body's schedule is compiled once and the whole scan runs as one
 // loop, with no graph building per step and the carry in preallocated buffers.
 //
-// - Fused: when every body kernel is elementwise, ONE generated function holds the time
-//   loop; the body kernels are inlined in it (time outside, lanes inside, for a batched
-//   carry). When every body buffer is a single element (an EMA, a running sum), body
-//   buffers become JS locals, so a step costs about what a hand-written loop costs.
+// - Fused: when every body kernel is elementwise (or an `.at` update of a carry that can be
+//   done in place, scan_plan.ts), ONE generated function holds the time loop; the body
+//   kernels are inlined in it (time outside, lanes inside, for a batched carry). Kernels
+//   of one shape share a loop, with shared sub-expressions computed once (value numbering)
+//   and intermediates only that loop reads kept in variables; array carries swap with their
+//   output buffers; scratch arrays are made once per compiled scan, and the length is an
+//   argument, so one compiled body serves every length. When every body buffer is a single
+//   element (an EMA, a running sum), body buffers become JS locals, so a step costs about
+//   what a hand-written loop costs.
 // - Otherwise: each step runs the body's compiled kernels over buffers bound once, with
 //   the x slices as subarray views.
 
@@ -12,11 +17,9 @@ import type { TypedArray } from '../graph/dtype.js';
 import type { Kernel, Schedule } from '../scheduler/kernel.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
-type ElementwiseOf = Extract<Kernel, { kind: 'elementwise' }>;
-type PatchOf = Extract<Kernel, { kind: 'patch' }>;
-import { sizeOf, stridesOf } from '../graph/shape.js';
-import type { Expr } from '../scheduler/kernel.js';
+import { sizeOf } from '../graph/shape.js';
 import { mapSlots } from '../scheduler/buffers.js';
+import { groupKernels, inPlaceCarry, type ElementwiseOf, type PatchOf } from './scan_plan.js';
 import { type Access, groupedElementwiseCode, patchCode } from './codegen.js';
 import { makeFunction } from './compile.js';
 import { bindBuffers, leafData, runKernels } from './executor.js';
@@ -48,95 +51,6 @@ function scanKey(k: ScanKernel): string {
     byParams.set(params, (key = `${params}|${body}`));
   }
   return key;
-}
-
-/** Buffers an expression reads: `identity` when only at the coordinate being computed. */
-function readsOf(e: Expr, shape: readonly number[], out = new Map<number, boolean>(), seen = new Set<Expr>()): Map<number, boolean> {
-  if (seen.has(e)) return out;
-  seen.add(e);
-  const st = stridesOf(shape);
-  const note = (b: number, identity: boolean) => out.set(b, (out.get(b) ?? true) && identity);
-  switch (e.op) {
-    case 'read':
-      note(e.input, e.map.offset === 0 && e.map.strides.every((s, k) => shape[k] === 1 || s === st[k]));
-      break;
-    case 'gather':
-      note(e.input, false), readsOf(e.index, shape, out, seen);
-      break;
-    case 'unary':
-    case 'cast':
-    case 'bitcast':
-      readsOf(e.a, shape, out, seen);
-      break;
-    case 'binary':
-      readsOf(e.a, shape, out, seen), readsOf(e.b, shape, out, seen);
-      break;
-    case 'select':
-      readsOf(e.cond, shape, out, seen), readsOf(e.a, shape, out, seen), readsOf(e.b, shape, out, seen);
-      break;
-  }
-  return out;
-}
-
-/**
- * The body's elementwise kernels in groups that can share one loop: each kernel joins the
- * latest group of its shape it can be moved back to. It can join a group when every buffer
- * the group writes is read by the kernel only at the coordinate being computed, and no
- * buffer the kernel writes is read elsewhere by the group; it can move past a later group
- * when it neither reads what that group writes nor writes what that group reads or writes.
- */
-export function groupKernels<K extends ElementwiseOf>(kernels: readonly K[]): K[][] {
-  interface Group { shape: string; kernels: K[]; writes: Set<number>; reads: Map<number, boolean> }
-  const groups: Group[] = [];
-  for (const kk of kernels) {
-    const reads = readsOf(mapSlots(kk.expr, (slot) => kk.inputs[slot]), kk.shape);
-    const out = kk.outputs[0];
-    const shape = kk.shape.join(',');
-    let target: Group | null = null;
-    for (let g = groups.length - 1; g >= 0; g--) {
-      const G = groups[g];
-      const joins = G.shape === shape && [...G.writes].every((b) => reads.get(b) !== false) && G.reads.get(out) !== false;
-      if (joins) {
-        target = G;
-        break;
-      }
-      const passes = ![...reads.keys()].some((b) => G.writes.has(b)) && !G.reads.has(out) && !G.writes.has(out);
-      if (!passes) break;
-    }
-    if (!target) groups.push((target = { shape, kernels: [], writes: new Set(), reads: new Map() }));
-    target.kernels.push(kk);
-    target.writes.add(out);
-    for (const [b, id] of reads) target.reads.set(b, (target.reads.get(b) ?? true) && id);
-  }
-  return groups.map((g) => g.kernels);
-}
-
-/**
- * The carry index when `kk` is a patch (`.at[...]` update) of a carry that can run in place
- * on the carried array: its base is that carry's value read whole, its result is only that
- * carry's next value (no other kernel reads it, it is no y), and its indices and updates
- * do not read the carry (a patch in place must not see its own writes). Else null.
- */
-function inPlaceCarry(kk: Kernel, k: ScanKernel): number | null {
-  if (kk.kind !== 'patch' || kk.base === null || kk.base.op !== 'read') return null;
-  const { body, numConsts, numCarry } = k;
-  const st = stridesOf(kk.shape);
-  const b = kk.base;
-  if (b.map.offset !== 0 || !b.map.strides.every((s, i) => kk.shape[i] === 1 || s === st[i])) return null;
-  const baseBuf = kk.inputs[b.input];
-  const binding = body.inputs.find((inp) => inp.buffer === baseBuf && inp.param !== null);
-  const c = binding ? binding.param! - numConsts : -1;
-  if (c < 0 || c >= numCarry) return null;
-  const out = kk.outputs[0];
-  if (body.outputs[c] !== out || body.outputs.filter((o) => o === out).length !== 1) return null;
-  if (body.kernels.some((other) => other !== kk && other.inputs.includes(out))) return null;
-  // Every other reader of the carry's old value must run before the patch overwrites it:
-  // the patch may move after the last of them if nothing it passes writes what it reads.
-  const at = body.kernels.indexOf(kk);
-  const lastReader = body.kernels.reduce((last, other, i) => (other !== kk && other.inputs.includes(baseBuf) ? i : last), -1);
-  if (body.kernels.slice(at + 1, lastReader + 1).some((other) => other.outputs.some((o) => kk.inputs.includes(o)))) return null;
-  const readsBase = kk.patches.some((p) => [p.index, p.updates].some((e) => readsOf(mapSlots(e, (slot) => kk.inputs[slot]), p.shape).has(baseBuf)));
-  return readsBase ? null : c;
 }
 
 /** Generated code (and its once-only setup) for a scan whose body kernels are all elementwise; null otherwise. */

@@ -1,0 +1,102 @@
+// The plan of a fused scan step (src/cpu/scan.ts): which body kernels share one loop, and
+// which `.at` updates of a carried array can be done in place on it. Both are about hazards
+// between kernels that the schedule orders one after another: a loop shared by several
+// kernels interleaves them element by element, and an in-place update overwrites the
+// carry's old value, so each rule below says what must not be read or written across them.
+
+import { stridesOf } from '../graph/shape.js';
+import { mapSlots } from '../scheduler/buffers.js';
+import type { Expr, Kernel } from '../scheduler/kernel.js';
+
+type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
+export type ElementwiseOf = Extract<Kernel, { kind: 'elementwise' }>;
+export type PatchOf = Extract<Kernel, { kind: 'patch' }>;
+
+/** Buffers an expression reads: `identity` when only at the coordinate being computed. */
+function readsOf(e: Expr, shape: readonly number[], out = new Map<number, boolean>(), seen = new Set<Expr>()): Map<number, boolean> {
+  if (seen.has(e)) return out;
+  seen.add(e);
+  const st = stridesOf(shape);
+  const note = (b: number, identity: boolean) => out.set(b, (out.get(b) ?? true) && identity);
+  switch (e.op) {
+    case 'read':
+      note(e.input, e.map.offset === 0 && e.map.strides.every((s, k) => shape[k] === 1 || s === st[k]));
+      break;
+    case 'gather':
+      note(e.input, false), readsOf(e.index, shape, out, seen);
+      break;
+    case 'unary':
+    case 'cast':
+    case 'bitcast':
+      readsOf(e.a, shape, out, seen);
+      break;
+    case 'binary':
+      readsOf(e.a, shape, out, seen), readsOf(e.b, shape, out, seen);
+      break;
+    case 'select':
+      readsOf(e.cond, shape, out, seen), readsOf(e.a, shape, out, seen), readsOf(e.b, shape, out, seen);
+      break;
+  }
+  return out;
+}
+
+/**
+ * The body's elementwise kernels in groups that can share one loop: each kernel joins the
+ * latest group of its shape it can be moved back to. It can join a group when every buffer
+ * the group writes is read by the kernel only at the coordinate being computed, and no
+ * buffer the kernel writes is read elsewhere by the group; it can move past a later group
+ * when it neither reads what that group writes nor writes what that group reads or writes.
+ */
+export function groupKernels<K extends ElementwiseOf>(kernels: readonly K[]): K[][] {
+  interface Group { shape: string; kernels: K[]; writes: Set<number>; reads: Map<number, boolean> }
+  const groups: Group[] = [];
+  for (const kk of kernels) {
+    const reads = readsOf(mapSlots(kk.expr, (slot) => kk.inputs[slot]), kk.shape);
+    const out = kk.outputs[0];
+    const shape = kk.shape.join(',');
+    let target: Group | null = null;
+    for (let g = groups.length - 1; g >= 0; g--) {
+      const G = groups[g];
+      const joins = G.shape === shape && [...G.writes].every((b) => reads.get(b) !== false) && G.reads.get(out) !== false;
+      if (joins) {
+        target = G;
+        break;
+      }
+      const passes = ![...reads.keys()].some((b) => G.writes.has(b)) && !G.reads.has(out) && !G.writes.has(out);
+      if (!passes) break;
+    }
+    if (!target) groups.push((target = { shape, kernels: [], writes: new Set(), reads: new Map() }));
+    target.kernels.push(kk);
+    target.writes.add(out);
+    for (const [b, id] of reads) target.reads.set(b, (target.reads.get(b) ?? true) && id);
+  }
+  return groups.map((g) => g.kernels);
+}
+
+/**
+ * The carry index when `kk` is a patch (`.at[...]` update) of a carry that can run in place
+ * on the carried array: its base is that carry's value read whole, its result is only that
+ * carry's next value (no other kernel reads it, it is no y), and its indices and updates
+ * do not read the carry (a patch in place must not see its own writes). Else null.
+ */
+export function inPlaceCarry(kk: Kernel, k: ScanKernel): number | null {
+  if (kk.kind !== 'patch' || kk.base === null || kk.base.op !== 'read') return null;
+  const { body, numConsts, numCarry } = k;
+  const st = stridesOf(kk.shape);
+  const b = kk.base;
+  if (b.map.offset !== 0 || !b.map.strides.every((s, i) => kk.shape[i] === 1 || s === st[i])) return null;
+  const baseBuf = kk.inputs[b.input];
+  const binding = body.inputs.find((inp) => inp.buffer === baseBuf && inp.param !== null);
+  const c = binding ? binding.param! - numConsts : -1;
+  if (c < 0 || c >= numCarry) return null;
+  const out = kk.outputs[0];
+  if (body.outputs[c] !== out || body.outputs.filter((o) => o === out).length !== 1) return null;
+  if (body.kernels.some((other) => other !== kk && other.inputs.includes(out))) return null;
+  // Every other reader of the carry's old value must run before the patch overwrites it:
+  // the patch may move after the last of them if nothing it passes writes what it reads.
+  const at = body.kernels.indexOf(kk);
+  const lastReader = body.kernels.reduce((last, other, i) => (other !== kk && other.inputs.includes(baseBuf) ? i : last), -1);
+  if (body.kernels.slice(at + 1, lastReader + 1).some((other) => other.outputs.some((o) => kk.inputs.includes(o)))) return null;
+  const readsBase = kk.patches.some((p) => [p.index, p.updates].some((e) => readsOf(mapSlots(e, (slot) => kk.inputs[slot]), p.shape).has(baseBuf)));
+  return readsBase ? null : c;
+}
