@@ -142,19 +142,39 @@ describe('WebGPU backend: random programs == oracle', () => {
   // allowed ulp difference into a jump; transcendental tolerances are tested in ops.test.ts.
   const unary = [(a: LaxArray) => a.neg(), (a: LaxArray) => np.abs(a), (a: LaxArray) => a.mul(0.5), (a: LaxArray) => np.maximum(a, 0.5), (a: LaxArray) => np.floor(a)];
   const binary = [(a: LaxArray, b: LaxArray) => a.add(b), (a: LaxArray, b: LaxArray) => a.mul(b), (a: LaxArray, b: LaxArray) => a.sub(b), (a: LaxArray, b: LaxArray) => np.where(np.less(a, b), a, b)];
-  const shapeOps = [(a: LaxArray) => a, (a: LaxArray) => np.flip(a, 0), (a: LaxArray) => a.T.T, (a: LaxArray) => np.cumsum(a, { axis: 1 }), (a: LaxArray) => np.broadcastTo(np.sum(a, { axis: 0 }), [4, 6])];
-  it('chains of elementwise, view, reduction and cumulative ops', async (ctx) => {
+  // Shape-keeping steps on [4, 6]: views, a cumulative op, a reduction, an `.at` chain with a
+  // repeated index, a vmap over rows and a scan over rows (3, 4 and 7 sum).
+  const rowIdx = Int32Array.of(1, 3, 1);
+  const shapeOps = [
+    (a: LaxArray) => a,
+    (a: LaxArray) => np.flip(a, 0),
+    (a: LaxArray) => a.T.T,
+    (a: LaxArray) => np.cumsum(a, { axis: 1 }),
+    (a: LaxArray) => np.broadcastTo(np.sum(a, { axis: 0 }), [4, 6]),
+    (a: LaxArray) => a.at(np.array(rowIdx)).add(1).at(0, 2).set(-1),
+    (a: LaxArray) => vmap((r: LaxArray) => r.mul(0.5).add(np.max(r)))(a),
+    (a: LaxArray) => lax.scan((c: LaxArray, r: LaxArray): [LaxArray, LaxArray] => [c.add(r), c.add(r).mul(0.5)], np.zeros([6]), a)[1],
+  ];
+  // Magnitude bounds of the same steps (see below).
+  const magShapeOps = [
+    ...[0, 1, 2, 3, 4].map((i) => shapeOps[i]),
+    (a: LaxArray) => a.at(np.array(rowIdx)).add(1).at(0, 2).set(1),
+    shapeOps[6],
+    shapeOps[7],
+  ];
+  const sums = new Set([3, 4, 7]);
+  it('chains of elementwise, view, reduction, cumulative, .at, vmap and scan steps', async (ctx) => {
     if (!gpu.need(ctx)) return;
-    const program = fc.array(fc.tuple(fc.nat(4), fc.nat(3), fc.nat(4), fc.nat(2)), { minLength: 1, maxLength: 6 });
+    const program = fc.array(fc.tuple(fc.nat(4), fc.nat(3), fc.nat(7), fc.nat(2)), { minLength: 1, maxLength: 6 });
     const data = fc.array(fc.float({ min: -4, max: 4, noNaN: true }).filter((x) => x === 0 || Math.abs(x) >= 2 ** -100), { minLength: 24, maxLength: 24 });
-    // Sums (shape ops 3 and 4) on the GPU may contract a product into the accumulation (an
+    // Sums (shape ops 3, 4 and 7) on the GPU may contract a product into the accumulation (an
     // FMA: seen on lavapipe). That is within the classic bound of a float32 sum, relative to
     // the magnitudes summed, not to the result (which may cancel): programs with a sum are
     // checked to |gpu - oracle| <= 2^-20 * mag, where mag is the same program run on |x0|
     // with every op replaced by one that bounds magnitudes. floor after a sum (a jump) is
     // left out. Programs without a sum must agree exactly.
-    const summed = (steps: number[][]) => steps.some(([, , s]) => s >= 3);
-    const floorAfterSum = (steps: number[][]) => steps.some(([u], i) => u === 4 && steps.slice(0, i).some(([, , s]) => s >= 3));
+    const summed = (steps: number[][]) => steps.some(([, , s]) => sums.has(s));
+    const floorAfterSum = (steps: number[][]) => steps.some(([u], i) => u === 4 && steps.slice(0, i).some(([, , s]) => sums.has(s)));
     const magUnary = [(a: LaxArray) => a, (a: LaxArray) => a, (a: LaxArray) => a.mul(0.5), (a: LaxArray) => np.maximum(a, 0.5), (a: LaxArray) => a.add(1)];
     const magBinary = [(a: LaxArray, b: LaxArray) => a.add(b), (a: LaxArray, b: LaxArray) => a.mul(b), (a: LaxArray, b: LaxArray) => a.add(b), (a: LaxArray, b: LaxArray) => np.maximum(a, b)];
     await fc.assert(
@@ -168,7 +188,7 @@ describe('WebGPU backend: random programs == oracle', () => {
         if (!summed(steps)) return agree([x], 0);
         const m0 = np.abs(x0);
         let m = m0;
-        for (const [u, b, s, pick] of steps) m = shapeOps[s](magBinary[b](magUnary[u](m), pick ? m0 : m));
+        for (const [u, b, s, pick] of steps) m = magShapeOps[s](magBinary[b](magUnary[u](m), pick ? m0 : m));
         const [got] = await gpu.backend().run(nodes(x));
         const [want, mag] = oracle(nodes(x, m));
         for (let i = 0; i < want.length; i++) {
