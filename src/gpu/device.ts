@@ -144,13 +144,13 @@ async function acquire(): Promise<GpuInfo | null> {
 }
 
 async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice | null> {
-  const al = adapter.limits;
-  // Ask for everything the adapter can do for buffer sizes; the defaults
-  // (128 MiB binding / 256 MiB buffer) are far below most hardware.
-  const requiredLimits: Record<string, number> = {
-    maxStorageBufferBindingSize: al.maxStorageBufferBindingSize,
-    maxBufferSize: al.maxBufferSize,
-  };
+  const al = adapter.limits as unknown as Record<string, number>;
+  // Ask for everything the adapter can do for buffer sizes (the defaults, 128 MiB binding /
+  // 256 MiB buffer, are far below most hardware) and for workgroups: the kernels use up to
+  // 256 invocations per workgroup, the core default, which compatibility-mode devices (the
+  // OpenGL ES fallback) lower to 128 unless asked.
+  const wanted = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY', 'maxComputeWorkgroupSizeZ', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupStorageSize'];
+  const requiredLimits: Record<string, number> = Object.fromEntries(wanted.filter((k) => typeof al[k] === 'number').map((k) => [k, al[k]]));
   try {
     return await adapter.requestDevice({ label: 'laxflow', requiredLimits });
   } catch (err) {
