@@ -14,18 +14,17 @@
 //   the x slices as subarray views.
 
 import type { TypedArray } from '../graph/dtype.js';
-import type { Kernel, Schedule } from '../scheduler/kernel.js';
-
-type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 import { sizeOf } from '../graph/shape.js';
 import { mapSlots } from '../scheduler/buffers.js';
-import { groupKernels, inPlaceCarry, type ElementwiseOf, type PatchOf } from './scan_plan.js';
+import type { Kernel, Schedule } from '../scheduler/kernel.js';
 import { type Access, groupedElementwiseCode, patchCode } from './codegen.js';
 import { makeFunction } from './compile.js';
 import { bindBuffers, leafData, runKernels } from './executor.js';
 import { LRU } from './lru.js';
+import { groupKernels, inPlaceCarry, type ElementwiseOf, type PatchOf } from './scan_plan.js';
 import type { KernelFn } from './wasm_hook.js';
 
+type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 
 const bodyKeys = new WeakMap<Schedule['kernels'], Map<string, string>>();
 
@@ -58,21 +57,16 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
   const body: Schedule = k.body;
   const { numConsts, numCarry } = k;
   const scalar = body.buffers.every((b) => b.size === 1);
+  // In-place carry patches run after the last reader of the carry they overwrite (see
+  // inPlaceCarry); everything else keeps the schedule's order.
   const inPlace = new Map<Kernel, number>();
+  const after = new Map<number, Kernel[]>();
   for (const kk of body.kernels) {
-    const c = scalar ? null : inPlaceCarry(kk, k);
-    if (c !== null) inPlace.set(kk, c);
+    const p = scalar ? null : inPlaceCarry(kk, k);
+    if (p !== null) inPlace.set(kk, p.carry), after.set(p.after, [...(after.get(p.after) ?? []), kk]);
     else if (kk.kind !== 'elementwise') return null;
   }
-  // In-place patches run after the last reader of the carry they overwrite (inPlaceCarry
-  // checked that moving them there is safe).
-  const order = body.kernels.filter((kk) => !inPlace.has(kk));
-  for (const [kk] of inPlace) {
-    const base = kk.inputs[((kk as PatchOf).base as { input: number }).input];
-    const last = order.reduce((l, other, i) => (other.inputs.includes(base) ? i : l), -1);
-    const origin = order.findIndex((other) => body.kernels.indexOf(other) > body.kernels.indexOf(kk));
-    order.splice(Math.max(last + 1, origin < 0 ? order.length : origin), 0, kk);
-  }
+  const order = body.kernels.flatMap((kk, i) => [...(inPlace.has(kk) ? [] : [kk]), ...(after.get(i) ?? [])]);
   const role = new Map<number, { param: number } | { lit: number }>();
   let nLits = 0;
   body.inputs.forEach((inp) => role.set(inp.buffer, inp.param !== null ? { param: inp.param } : { lit: nLits++ }));
@@ -102,7 +96,7 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
     const r = role.get(buf.id);
     if (r && 'param' in r && isX(r.param)) step.push(`const ${xOffset(buf.id)} = t * ${buf.size};`);
   }
-  // The step's kernels, grouped into shared loops (see `groupKernels`); reads name buffers.
+  // Reads name buffers (kernels' slots are mapped to buffers before emitting).
   const access: Access = {
     read: (b, index) => {
       const r = role.get(b);
@@ -112,8 +106,8 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
     name,
   };
   // Elementwise kernels in shared loops (`groupKernels`), in segments between the in-place
-  // carry patches, which run where the schedule put them: the buffers a patch reads may be
-  // reused by later kernels, so nothing moves across it.
+  // carry patches: the buffers a patch reads may be reused by later kernels, so no kernel
+  // moves across one.
   const carryBuf = (c: number) => body.inputs.find((inp) => inp.param === numConsts + c)?.buffer;
   const emitGroups = (segment: ElementwiseOf[]) => {
     for (const group of groupKernels(segment)) {
@@ -162,7 +156,6 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
   for (let c = 0; c < numCarry; c++) {
     const dst = carryBuf(c);
     const src = dst ?? outputs[c];
-    if (patched.has(c) && dst === undefined) throw new Error('internal error: in-place carry patch without its carry');
     fin.push(scalar ? `out${c}[0] = ${name(src)};` : `out${c}.set(${name(src)});`);
   }
   // A carry the body ignores still comes out as its final value: the last step's output.

@@ -74,12 +74,15 @@ export function groupKernels<K extends ElementwiseOf>(kernels: readonly K[]): K[
 }
 
 /**
- * The carry index when `kk` is a patch (`.at[...]` update) of a carry that can run in place
- * on the carried array: its base is that carry's value read whole, its result is only that
- * carry's next value (no other kernel reads it, it is no y), and its indices and updates
- * do not read the carry (a patch in place must not see its own writes). Else null.
+ * When `kk` is a patch (`.at[...]` update) of a carry that can run in place on the carried
+ * array: the carry's index, and the position in the body's kernels after which the patch
+ * runs (the last reader of the carry's old value, or the patch's own place). That needs its
+ * base to be that carry's value read whole, its result to be only that carry's next value
+ * (no other kernel reads it, it is no y), its indices and updates not to read the carry (a
+ * patch in place must not see its own writes), and no kernel it moves past to write what it
+ * reads. Else null.
  */
-export function inPlaceCarry(kk: Kernel, k: ScanKernel): number | null {
+export function inPlaceCarry(kk: Kernel, k: ScanKernel): { carry: number; after: number } | null {
   if (kk.kind !== 'patch' || kk.base === null || kk.base.op !== 'read') return null;
   const { body, numConsts, numCarry } = k;
   const st = stridesOf(kk.shape);
@@ -87,16 +90,14 @@ export function inPlaceCarry(kk: Kernel, k: ScanKernel): number | null {
   if (b.map.offset !== 0 || !b.map.strides.every((s, i) => kk.shape[i] === 1 || s === st[i])) return null;
   const baseBuf = kk.inputs[b.input];
   const binding = body.inputs.find((inp) => inp.buffer === baseBuf && inp.param !== null);
-  const c = binding ? binding.param! - numConsts : -1;
-  if (c < 0 || c >= numCarry) return null;
+  const carry = binding ? binding.param! - numConsts : -1;
+  if (carry < 0 || carry >= numCarry) return null;
   const out = kk.outputs[0];
-  if (body.outputs[c] !== out || body.outputs.filter((o) => o === out).length !== 1) return null;
+  if (body.outputs[carry] !== out || body.outputs.filter((o) => o === out).length !== 1) return null;
   if (body.kernels.some((other) => other !== kk && other.inputs.includes(out))) return null;
-  // Every other reader of the carry's old value must run before the patch overwrites it:
-  // the patch may move after the last of them if nothing it passes writes what it reads.
   const at = body.kernels.indexOf(kk);
-  const lastReader = body.kernels.reduce((last, other, i) => (other !== kk && other.inputs.includes(baseBuf) ? i : last), -1);
-  if (body.kernels.slice(at + 1, lastReader + 1).some((other) => other.outputs.some((o) => kk.inputs.includes(o)))) return null;
+  const after = body.kernels.reduce((last, other, i) => (other !== kk && other.inputs.includes(baseBuf) ? Math.max(i, last) : last), at);
+  if (body.kernels.slice(at + 1, after + 1).some((other) => other.outputs.some((o) => kk.inputs.includes(o)))) return null;
   const readsBase = kk.patches.some((p) => [p.index, p.updates].some((e) => readsOf(mapSlots(e, (slot) => kk.inputs[slot]), p.shape).has(baseBuf)));
-  return readsBase ? null : c;
+  return readsBase ? null : { carry, after };
 }

@@ -132,7 +132,7 @@ async function acquire(): Promise<GpuInfo | null> {
       if (current !== info) return; // a newer device already replaced it
       current = null;
       pending = null;
-          if (lost.reason !== 'destroyed') {
+      if (lost.reason !== 'destroyed') {
         unavailableReason = `previous WebGPU device was lost (${lost.reason}): ${lost.message}`;
       }
     },

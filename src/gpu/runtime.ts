@@ -80,7 +80,6 @@ function fromWords(range: ArrayBuffer, at: number, size: number, dtype: DType): 
 export interface ArenaPlan {
   offsets: Map<number, number>;
   uploads: { at: number; data: Uint32Array }[];
-  uploadWords: number;
   arenaBytes: number;
   /** Every dispatch with its kernel, in encoding order; `metaAt[i]` / `metaBytes[i]` its meta range. */
   flat: { d: Dispatch; k: LoweredKernel; ki: number }[];
@@ -115,7 +114,6 @@ export function planArena(gpu: GpuInfo, s: Schedule, kernels: LoweredKernel[]): 
       top += data.length;
     }
   }
-  const uploadWords = top;
   for (const b of s.buffers) {
     if (offsets.has(b.id)) continue;
     offsets.set(b.id, top);
@@ -161,7 +159,7 @@ export function planArena(gpu: GpuInfo, s: Schedule, kernels: LoweredKernel[]): 
     outAt.push(stagingWords);
     stagingWords += b.size;
   }
-  return { offsets, uploads, uploadWords, arenaBytes, flat, meta, metaAt, metaBytes, outBufs, outAt, stagingWords };
+  return { offsets, uploads, arenaBytes, flat, meta, metaAt, metaBytes, outBufs, outAt, stagingWords };
 }
 
 /**
@@ -224,15 +222,8 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     const pass = encoder.beginComputePass();
     const sameBuffers = program.arena === arena && program.metaBuf === metaBuf && program.groups !== undefined;
     const groupsNow: (GPUBindGroup | null)[] = sameBuffers ? program.groups! : [];
-    flat.forEach(({ d }, i) => {
-      if (d.workgroups === 0) return void (groupsNow[i] = null);
-      if (sameBuffers) {
-        pass.setPipeline(pipelines[i].pipeline);
-        pass.setBindGroup(0, groupsNow[i]!);
-        const x = Math.min(d.workgroups, limits.maxComputeWorkgroupsPerDimension);
-        pass.dispatchWorkgroups(x, Math.ceil(d.workgroups / x));
-        return;
-      }
+    /** The bind group of dispatch i over this run's arena and meta buffers (cached by key). */
+    const bindGroupOf = (i: number): GPUBindGroup => {
       const metaSize = metaBytes[i];
       const key = `${idOf(pipelines[i].layout)}:${idOf(arena)}:${arenaBytes}:${idOf(metaBuf)}:${metaAt[i]}:${metaSize}`;
       const groups = (ctx.bindGroups ??= new Map());
@@ -248,7 +239,11 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
         if (groups.size >= BIND_GROUP_CACHE) groups.delete(groups.keys().next().value as string);
         groups.set(key, bindGroup);
       }
-      groupsNow[i] = bindGroup;
+      return bindGroup;
+    };
+    flat.forEach(({ d }, i) => {
+      if (d.workgroups === 0) return void (groupsNow[i] = null);
+      const bindGroup = sameBuffers ? groupsNow[i]! : (groupsNow[i] = bindGroupOf(i));
       pass.setPipeline(pipelines[i].pipeline);
       pass.setBindGroup(0, bindGroup);
       const maxX = limits.maxComputeWorkgroupsPerDimension;

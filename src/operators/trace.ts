@@ -44,7 +44,7 @@ export function closeOver(params: readonly Node[], outputs: readonly Node[]): { 
   const inline = (n: Node): boolean => {
     let r = inlineMemo.get(n);
     if (r === undefined) {
-      const cheap = (fusionClass[n.prim] === 'elementwise' || fusionClass[n.prim] === 'view') && primCost(n.prim) <= 1 && n.prim !== 'param';
+      const cheap = (fusionClass[n.prim] === 'elementwise' || fusionClass[n.prim] === 'view') && primCost(n.prim) <= 1;
       r = (n.prim === 'const' && n.size <= 1) || n.prim === 'iota' || (cheap && n.inputs.length > 0 && n.inputs.every(inline));
       inlineMemo.set(n, r);
     }

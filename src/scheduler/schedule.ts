@@ -340,7 +340,7 @@ const newCtx = (): Ctx => ({ inputs: [], slots: new Map(), memo: new Map() });
 const CACHE = 256;
 const scheduleCache = new Map<string, { s: Schedule; leafAt: number[] }>();
 const bodyCache = new Map<string, { s: Schedule; leafAt: number[] }>();
-const bodyKeys = new WeakMap<Body, string>();
+const bodyFingerprints = new WeakMap<Body, { key: string; leaves: Node[] }>();
 
 /** The structure of the graph of `outputs`: its key and its leaves in walk order. */
 function fingerprint(outputs: readonly Node[], params: readonly Node[] | null): { key: string; leaves: Node[] } {
@@ -378,14 +378,14 @@ function leafValues(n: Node): string {
 
 function scanParamsKey(n: Node<'scan'>): string {
   const { body, length, reverse, numConsts, numCarry } = n.params;
-  return `{${bodyKey(body)}|${length}|${reverse}|${numConsts}|${numCarry}}`;
+  return `{${bodyFingerprint(body).key}|${length}|${reverse}|${numConsts}|${numCarry}}`;
 }
 
-/** The structural key of a scan body (cached per body object). */
-function bodyKey(body: Body): string {
-  let key = bodyKeys.get(body);
-  if (key === undefined) bodyKeys.set(body, (key = fingerprint(body.outputs, body.params).key));
-  return key;
+/** The structure of a scan body (cached per body object: outer keys and scheduleBody share it). */
+function bodyFingerprint(body: Body): { key: string; leaves: Node[] } {
+  let fp = bodyFingerprints.get(body);
+  if (fp === undefined) bodyFingerprints.set(body, (fp = fingerprint(body.outputs, body.params)));
+  return fp;
 }
 
 function cached(cache: Map<string, { s: Schedule; leafAt: number[] }>, fp: { key: string; leaves: Node[] }, make: () => Schedule): Schedule {
@@ -407,8 +407,7 @@ const bodySchedules = new WeakMap<Body, Schedule>();
 export function scheduleBody(body: Body): Schedule {
   let s = bodySchedules.get(body);
   if (!s) {
-    const fp = fingerprint(body.outputs, body.params);
-    s = cached(bodyCache, fp, () => build(body.outputs, { params: body.params, allowTake: false }));
+    s = cached(bodyCache, bodyFingerprint(body), () => build(body.outputs, { params: body.params, allowTake: false }));
     bodySchedules.set(body, s);
   }
   return s;

@@ -61,8 +61,7 @@ function maskedScatter(n: Node, old: Node, valid: LaxArray): Node | null {
   const base = maskedScatter(n.inputs[0], old, valid);
   if (base === null) return null;
   const idx = wrap(n.inputs[1]);
-  const rowSize = old.size / Math.max(old.shape[0] ?? 1, 1);
-  const keep = valid.ndim === 0 ? valid : take(valid, floorDivide(idx, rowSize), { mode: 'clip' });
+  const keep = valid.ndim === 0 ? valid : take(valid, floorDivide(idx, old.size / old.shape[0]), { mode: 'clip' });
   return node('scatter', [base, where(keep, idx, -1).node, n.inputs[2]], (n as Node<'scatter'>).params);
 }
 

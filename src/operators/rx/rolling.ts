@@ -130,8 +130,7 @@ export function rollingStep<S extends RollingStat | RollingStat[]>(o: RollingOpt
       const pick = (a: LaxArray, b: LaxArray) => np.where(wraps, a, b);
       const k2 = pick(k1.add(blockAdded.mean), k1);
       const nextRun = { n: pick(blockAdded.n, added.n), mean: pick(blockAdded.mean.sub(k2.sub(k1)), added.mean), m2: pick(blockAdded.m2, added.m2) };
-      const fresh = zeros(x.shape);
-      const nextBlock = { n: pick(fresh.n, blockAdded.n), mean: pick(fresh.mean, blockAdded.mean), m2: pick(fresh.m2, blockAdded.m2) };
+      const nextBlock = { n: np.where(wraps, 0, blockAdded.n), mean: np.where(wraps, 0, blockAdded.mean), m2: np.where(wraps, 0, blockAdded.m2) };
       const nextSame = np.where(obs, np.where(np.equal(x, prev), same.add(1), 1), same);
       const nextPrev = np.where(obs, x, prev);
       // pandas calc_mean / calc_var (the outputs use this step's statistics before the move
