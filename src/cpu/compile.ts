@@ -16,6 +16,8 @@ import { LRU } from './lru.js';
 import { wasmCompiler, type KernelFn } from './wasm_hook.js';
 
 const helpers = runtimeHelpers();
+/** LAXFLOW_DUMP_KERNELS=1 prints every generated kernel's source to stderr (for debugging). */
+const dump = typeof process !== 'undefined' && !!process.env?.LAXFLOW_DUMP_KERNELS;
 const helperNames = Object.keys(helpers);
 const helperValues = helperNames.map((n) => helpers[n]);
 
@@ -43,6 +45,7 @@ export function makeFunction(code: string, nIn: number, nOut: number, setup = ''
     ...Array.from({ length: nIn }, (_, i) => `const in${i} = ins[${i}];`),
     ...Array.from({ length: nOut }, (_, i) => `const out${i} = outs[${i}];`),
   ].join('\n');
+  if (dump) console.error(`--- kernel (${nIn} in, ${nOut} out)\n${setup}\n${code}`);
   const factory = new Function(...helperNames, `"use strict";\n${setup}\nreturn function kernel(ins, outs) {\n${bind}\n${code}\n};`);
   return factory(...helperValues) as KernelFn;
 }

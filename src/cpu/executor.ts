@@ -1,9 +1,10 @@
 // Running a schedule on the CPU: bind leaf buffers, allocate the planned buffers, run each
 // compiled kernel in order, then release storage taken by in-place patches.
 
-import { allocate, type DType, type TypedArray } from '../graph/dtype.js';
+import type { DType, TypedArray } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
 import type { Kernel, Schedule } from '../scheduler/kernel.js';
+import { disown, give, take } from '../scheduler/pool.js';
 import { compileKernel } from './compile.js';
 import { runScan } from './scan.js';
 
@@ -21,11 +22,30 @@ function dtypesOf(s: Schedule, k: Kernel): DType[] {
   return [...k.inputs, ...k.outputs].map((b) => s.buffers[b].dtype);
 }
 
-/** Bind the buffers of `s`: leaves (params from `params`), then fresh storage for the rest. */
+const needsZeros = new WeakMap<Schedule, boolean[]>();
+
+/**
+ * Per buffer: must its storage start zeroed? Every kernel but a scan writes each element of
+ * its output before anything reads it (patches copy their base first), so a recycled buffer
+ * only needs clearing when a scan writes it first (its padded steps may leave rows alone).
+ */
+function zeroedBuffers(s: Schedule): boolean[] {
+  let z = needsZeros.get(s);
+  if (!z) {
+    const first = new Map<number, Kernel['kind']>();
+    for (const k of s.kernels) for (const b of k.outputs) if (!first.has(b)) first.set(b, k.kind);
+    z = s.buffers.map((b) => first.get(b.id) === 'scan' || !first.has(b.id));
+    needsZeros.set(s, z);
+  }
+  return z;
+}
+
+/** Bind the buffers of `s`: leaves (params from `params`), then storage for the rest (from the pool). */
 export function bindBuffers(s: Schedule, params: readonly TypedArray[] = []): TypedArray[] {
   const bufs = new Array<TypedArray>(s.buffers.length);
   for (const inp of s.inputs) bufs[inp.buffer] = inp.param !== null ? params[inp.param] : leafData(inp.node);
-  for (const b of s.buffers) if (bufs[b.id] === undefined) bufs[b.id] = allocate(b.dtype, b.size);
+  const zeroed = zeroedBuffers(s);
+  for (const b of s.buffers) if (bufs[b.id] === undefined) bufs[b.id] = take(b.dtype, b.size, zeroed[b.id]);
   return bufs;
 }
 
@@ -65,8 +85,11 @@ export function runSchedule(s: Schedule, params: readonly TypedArray[] = []): Ty
   runKernels(s, bufs);
   for (const inp of s.inputs) {
     if (!inp.take) continue;
-    if (inp.node.buf !== undefined) inp.node.buf = undefined;
-    else inp.node.consumed = true;
+    if (inp.node.buf !== undefined) {
+      disown(inp.node, inp.node.buf);
+      inp.node.buf = undefined;
+    } else inp.node.consumed = true;
   }
+  for (const b of s.buffers) if (b.role === 'intermediate') give(bufs[b.id]);
   return s.outputs.map((b) => bufs[b]);
 }

@@ -3,6 +3,7 @@
 
 import type { TypedArray } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
+import { adopt } from './pool.js';
 
 export interface Backend {
   readonly name: string;
@@ -26,7 +27,10 @@ function distinctPending(nodes: readonly Node[]): Node[] {
 }
 
 function keep(todo: readonly Node[], bufs: readonly TypedArray[]): void {
-  todo.forEach((n, i) => (n.buf = bufs[i]));
+  todo.forEach((n, i) => {
+    n.buf = bufs[i];
+    adopt(n, bufs[i]);
+  });
 }
 
 /** Compute (once) and return the host values of `nodes`, in one schedule. */

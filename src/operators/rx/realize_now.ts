@@ -6,11 +6,17 @@
 
 import type { TypedArray } from '../../graph/dtype.js';
 import type { Node } from '../../graph/node.js';
+import { handOut } from '../../scheduler/pool.js';
 import { currentBackend } from '../../scheduler/realize.js';
 
+/** The callers keep the buffers (stream state), so they are handed out of the buffer pool. */
 export function realizeNow(nodes: readonly Node[]): TypedArray[] | Promise<TypedArray[]> {
   const todo = [...new Set(nodes.filter((n) => n.buf === undefined))];
-  const done = () => nodes.map((n) => n.buf!);
+  const done = () =>
+    nodes.map((n) => {
+      handOut(n, n.buf!);
+      return n.buf!;
+    });
   if (todo.length === 0) return done();
   const keep = (bufs: TypedArray[]) => {
     todo.forEach((n, i) => (n.buf = bufs[i]));

@@ -1,0 +1,159 @@
+// The host buffer pool (src/scheduler/pool.ts): what comes back, what never does, and that no
+// kernel depends on the contents of a recycled buffer. The pool here recycles every size and
+// poisons each buffer it hands out without zeroing (all bytes 0xff: NaN, -1, 2^32-1, true),
+// so a kernel that read an output element before writing it would fail against the oracle.
+
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { init, lax, np, vmap } from '../../src/index.js';
+import { evaluate } from '../../src/cpu/oracle.js';
+import type { LaxArray } from '../../src/operators/array.js';
+import { realizeNow } from '../../src/operators/rx/realize_now.js';
+import { clear, configurePool, give, pooledBytes, poolStats, take } from '../../src/scheduler/pool.js';
+import { close } from '../cpu/helpers.js';
+
+const gc = (globalThis as { gc?: () => void }).gc!;
+
+async function collect(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 0)); // let FinalizationRegistry callbacks run
+  }
+}
+
+/** An empty pool, after earlier tests' garbage has come back. */
+async function fresh(): Promise<void> {
+  await collect();
+  clear();
+}
+
+let saved: ReturnType<typeof configurePool>;
+beforeAll(async () => {
+  await init({ backend: 'cpu' });
+  saved = configurePool({ minBytes: 0, poison: true });
+  clear();
+});
+afterAll(() => {
+  configurePool(saved);
+  clear();
+});
+
+describe('buffer pool', () => {
+  it('hands a given buffer out again: zeroed when asked, poisoned (stale) otherwise', () => {
+    const a = take('float32', 1000);
+    a.fill(3);
+    give(a);
+    const b = take('float32', 1000, false);
+    expect(b).toBe(a);
+    expect(Number.isNaN(b[0])).toBe(true); // poisoned, not the old 3s
+    give(b);
+    const c = take('float32', 1000);
+    expect(c).toBe(a);
+    expect(c.every((v) => v === 0)).toBe(true);
+    expect(take('float32', 1000)).not.toBe(a); // taken: not listed any more
+  });
+
+  it('ignores buffers it did not issue and lists none twice', () => {
+    const before = pooledBytes();
+    give(new Float32Array(500));
+    expect(pooledBytes()).toBe(before);
+    const a = take('int32', 77);
+    give(a);
+    give(a);
+    expect(pooledBytes()).toBe(before + a.byteLength);
+    expect(take('int32', 77)).toBe(a);
+    expect(take('int32', 77)).not.toBe(a);
+  });
+
+  it('takes back the buffer of a dead realized array, once', async () => {
+    await fresh();
+    let x: LaxArray | undefined = np.arange(4096).astype('float32').mul(2);
+    await x.data();
+    const buf = x.node.buf!;
+    x = undefined;
+    await collect();
+    expect(pooledBytes()).toBe(buf.byteLength);
+    const hits = poolStats.hits;
+    const y = np.arange(4096).astype('float32').add(1);
+    expect((await y.data())[4095]).toBe(4096);
+    expect(poolStats.hits).toBe(hits + 1);
+    expect(y.node.buf).toBe(buf);
+  });
+
+  it('an in-place patch moves the buffer to the new node: the dead donor does not give it back', async () => {
+    await fresh();
+    const chain = async () => {
+      const base = np.arange(2048).astype('float32');
+      await base.data();
+      const storage = base.node.buf!;
+      return { z: base.at(0).set(-1), storage };
+    };
+    const { z, storage } = await chain();
+    await collect(); // the base handle is dead: the patch may take its storage
+    const out = await z.data();
+    expect(out[0]).toBe(-1);
+    expect(out[1]).toBe(1);
+    expect(z.node.buf).toBe(storage); // updated in place
+    await collect();
+    expect(pooledBytes()).toBe(0); // z lives and holds it; the donor gave nothing back
+    expect(Array.from((await z.data()).slice(0, 3))).toEqual([-1, 1, 2]);
+  });
+
+  it('never takes back a buffer handed out of the engine (stream carries)', async () => {
+    await fresh();
+    let x: LaxArray | undefined = np.arange(3000).astype('float32').mul(3);
+    const [kept] = realizeNow([x.node]) as Float32Array[];
+    x = undefined;
+    await collect();
+    expect(pooledBytes()).toBe(0);
+    np.arange(3000).astype('float32').add(7); // would get `kept` if it had been pooled
+    await np.arange(3000).astype('float32').add(7).data();
+    expect(kept[2999]).toBe(8997);
+  });
+});
+
+// Random programs with every kernel kind, realized one after another with collections in
+// between, so outputs and intermediates land in recycled, poisoned buffers.
+type Op = (a: LaxArray, b: LaxArray, k: number) => LaxArray;
+const ops: Op[] = [
+  (a, b) => a.add(b),
+  (a, b) => a.mul(b).sub(1),
+  (a) => np.sqrt(np.abs(a)),
+  (a, _b, k) => np.sum(a, { axis: k % 2, keepdims: true }).add(a),
+  (a, _b, k) => np.max(a, { axis: k % 2 }).reshape([-1, 1]).add(a.slice(0).reshape([1, -1]).sum()),
+  (a, _b, k) => np.argmax(a, { axis: k % 2, keepdims: true }).astype('float32').add(a),
+  (a, _b, k) => np.cumsum(a, { axis: k % 2 }),
+  (a, b, k) => a.at(k % a.shape[0]).add(b.slice(0)),
+  (a, b) => np.concatenate([a, b]).slice(np.slice(1, null)).sub(b.slice(0)),
+  (a, b) => np.matmul(a, b.T).slice(np.slice(0, 1)).sum().add(a),
+  (a, b) => vmap((r: LaxArray, s: LaxArray) => np.sqrt(np.sum(r.sub(s).mul(r.sub(s)))))(a, b).reshape([-1, 1]).add(a),
+  (a) => lax.scan((c: LaxArray, x: LaxArray) => [c.mul(0.5).add(x), c.add(x)] as [LaxArray, LaxArray], np.zeros([a.shape[1]]), a)[1],
+  (a) => np.greater(a, 0).astype('float32').mul(a),
+];
+
+describe('recycled buffers give the oracle results', () => {
+  it('random programs over [m, n] float32', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.array(fc.tuple(fc.nat(ops.length - 1), fc.nat(3), fc.nat(7)), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.float({ min: -4, max: 4, noNaN: true, noDefaultInfinity: true }), { minLength: 84, maxLength: 84 }),
+        async (m, n, prog, data) => {
+          const vals = [np.array(Float32Array.from(data.slice(0, m * n))).reshape([m, n]), np.array(Float32Array.from(data.slice(42, 42 + m * n))).reshape([m, n])];
+          for (const [op, pick, k] of prog) {
+            const v = ops[op](vals[pick % vals.length], vals[(pick + 1) % vals.length], k);
+            const want = evaluate([v.node])[0];
+            const got = await v.data(); // realized: later steps read it as a leaf
+            if (close(got, want) !== null) return false;
+            vals.push(v.shape.length === 2 && v.shape[0] === m && v.shape[1] === n ? v : vals[0]);
+          }
+          await collect();
+          return true;
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect(poolStats.hits).toBeGreaterThan(0);
+  });
+});
