@@ -1,5 +1,5 @@
 // The CPU backend: schedule the graph into fused kernels (src/scheduler) and run them as
-// generated JavaScript (or WebAssembly, through wasm_hook.ts), synchronously.
+// generated JavaScript or wasm SIMD (cpu/wasm/kernels.ts, on heap-resident buffers), synchronously.
 
 import type { Backend } from '../scheduler/realize.js';
 import { schedule } from '../scheduler/schedule.js';

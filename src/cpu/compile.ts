@@ -7,13 +7,16 @@
 // multiply but not one read from memory (threefry runs ~20x faster). Weakly typed JS numbers
 // stay runtime inputs, so `x * t` for a changing number `t` compiles once.
 
-import type { DType } from '../graph/dtype.js';
+import type { DType, TypedArray } from '../graph/dtype.js';
 import type { Kernel } from '../scheduler/kernel.js';
 import { arrayAccess, argReduceCode, concatCode, cumulativeCode, elementwiseCode, patchCode, reduceCode } from './codegen.js';
 import { runDot } from './dot.js';
 import { runtimeHelpers } from './lowering.js';
 import { LRU } from './lru.js';
-import { wasmCompiler, type KernelFn } from './wasm_hook.js';
+import { wasmKernel } from './wasm/kernels.js';
+
+/** A compiled kernel: reads `ins` (the kernel's input buffers, in order) and writes `outs`. */
+export type KernelFn = (ins: readonly TypedArray[], outs: readonly TypedArray[]) => void;
 
 const helpers = runtimeHelpers();
 /** LAXFLOW_DUMP_KERNELS=1 prints every generated kernel's source to stderr (for debugging). */
@@ -71,9 +74,8 @@ function generate(k: Kernel, dtypes: readonly DType[], lits: Literals): KernelFn
   switch (k.kind) {
     case 'elementwise':
     case 'reduce': {
-      const wasm = hasLits ? null : wasmCompiler()?.(k, dtypes.slice(0, nIn), outDtype);
-      if (wasm) return wasm;
-      return makeFunction(k.kind === 'elementwise' ? elementwiseCode(k, access, write) : reduceCode(k, access, write), nIn, 1);
+      const js = makeFunction(k.kind === 'elementwise' ? elementwiseCode(k, access, write) : reduceCode(k, access, write), nIn, 1);
+      return wasmKernel(k, outDtype, lits, js) ?? js;
     }
     case 'argreduce':
       return makeFunction(argReduceCode(k, access, write), nIn, 1);

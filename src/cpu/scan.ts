@@ -22,7 +22,7 @@ import { makeFunction } from './compile.js';
 import { bindBuffers, leafData, runKernels } from './executor.js';
 import { LRU } from './lru.js';
 import { groupKernels, inPlaceCarry, type ElementwiseOf, type PatchOf } from './scan_plan.js';
-import type { KernelFn } from './wasm_hook.js';
+import type { KernelFn } from './compile.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 

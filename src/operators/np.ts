@@ -6,6 +6,7 @@ import { allocate, castScalar, isDType, promoteAll, scalarType, storage, type DT
 import { node, type Node } from '../graph/node.js';
 import type { BinaryPrim, CumulativePrim, ReducePrim, UnaryPrim } from '../graph/prims.js';
 import { broadcastShapes, fmtShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../graph/shape.js';
+import { adopt, copyIn } from '../scheduler/pool.js';
 import { LaxArray, type Nested } from './array.js';
 import { isCompiling } from './compiling.js';
 
@@ -35,7 +36,9 @@ export type Index = SliceIndex | LaxArray | number[] | Int32Array;
 export const wrap = (n: Node) => new LaxArray(n);
 
 export function constant(data: TypedArray, shape: Shape, dtype: DType, weak = false): Node {
-  return node('const', [], { data, shape, dtype, weak });
+  const n = node('const', [], { data, shape, dtype, weak });
+  adopt(n, data); // a heap-resident copy goes back to the heap with its node
+  return n;
 }
 
 function scalarNode(x: number | boolean, dtype?: DType): Node {
@@ -118,7 +121,7 @@ export function array(data: ArrayLike | Float64Array, opts: { dtype?: DType } = 
     const dtype = opts.dtype ?? typedDtype(data);
     // The typed-array constructor copies (and converts) natively; `.from` walks an iterator.
     const src = data as unknown as globalThis.ArrayLike<number>;
-    const buf = dtype === 'bool' ? Uint8Array.from(src, (v) => (v !== 0 ? 1 : 0)) : new storage[dtype](src);
+    const buf = dtype === 'bool' ? Uint8Array.from(src, (v) => (v !== 0 ? 1 : 0)) : copyIn(data as TypedArray, dtype);
     return wrap(constant(buf, [data.length], dtype));
   }
   const shape = inferShape(data);

@@ -1,96 +1,99 @@
-// A pool of large host buffers for the CPU backend. Fresh big typed arrays cost more than a
-// loop shows: the allocator maps new pages and the OS faults each one in on first touch (on
-// this project's VMs about 3 ms for 4 MiB, more than the kernel that fills it). Buffers that
-// die are kept here and handed out again, so kernels write warm memory.
+// Host storage for large buffers. Fresh big typed arrays cost more than a loop shows: the
+// allocator maps new pages and the OS faults each one in on first touch (on this project's
+// VMs about 3 ms for 4 MiB, more than the kernel that fills it). Large float32/int32/uint32
+// buffers therefore live in the shared wasm heap (src/cpu/wasm/memory.ts: one reserved
+// memory that never grows, whose pages stay resident once used), as typed-array views of
+// it. That also lets the wasm SIMD kernels run on them in place.
 //
-// Where buffers come back from:
-// - intermediates, when the schedule that used them has run (cpu/executor.ts);
-// - the buffer a realized node keeps (`node.buf`), when the node is garbage collected
-//   (`adopt`, through a FinalizationRegistry, so only once the program returns to the event
-//   loop). Only buffers this pool issued are adopted, once: a buffer whose storage moves to
-//   another node (an in-place patch) is `disown`ed by the donor first, and a buffer handed
-//   out of the engine (`handOut`: the streams keep their carries' buffers) is never pooled
-//   again, so nothing outside the engine can see a pooled buffer change.
-// A recycled buffer is zero-filled unless its first writer sets every element (the executor
-// says which). Buffers under `minBytes` are not pooled (the allocator reuses those well); the
-// pool holds at most `maxHeldBytes` and drops what does not fit.
+// A heap block comes back (for the next `take`):
+// - for intermediates, when the schedule that used them has run (cpu/executor.ts);
+// - for the buffer a realized node keeps (`node.buf`) or a constant's data, when the node is
+//   garbage collected (`adopt`, through a FinalizationRegistry, so only once the program
+//   returns to the event loop). A block is adopted by one node at a time: one whose storage
+//   moves to another node (an in-place patch) is `disown`ed by the donor first.
+// Nothing outside the engine ever sees a heap view: `data()` and `realize()` copy, and
+// buffers that leave the engine otherwise (the streams keep their carries) are copied out
+// to ordinary arrays first (`handOut`). Buffers under `minBytes`, bool buffers, and
+// everything once the heap is full are ordinary typed arrays, never recycled.
+// A recycled block is zero-filled unless its first writer sets every element (the executor
+// says which).
 
-import { allocate, type DType, type TypedArray } from '../graph/dtype.js';
+import { allocate, copyOf, type DType, type TypedArray } from '../graph/dtype.js';
+import { isWasmDType, sharedHeapOrNull, type WasmBuffer } from '../cpu/wasm/memory.js';
 
-const free = new Map<string, TypedArray[]>();
-let held = 0;
-/** Buffers in `free` (so none is listed twice). */
-const listed = new WeakSet<TypedArray>();
-/** Buffers this pool handed out (only these may come back). */
-const issued = new WeakSet<TypedArray>();
-/** Buffers currently adopted by a node (so a buffer is adopted at most once). */
-const adopted = new WeakSet<TypedArray>();
-
-const limits = { minBytes: 1 << 16, maxHeldBytes: 128 << 20, poison: false };
+const limits = { minBytes: 1 << 16, poison: false };
 
 /**
- * For tests: pool from `minBytes` on, hold at most `maxHeldBytes`, and with `poison` fill a
- * recycled buffer taken without zeroing with NaN bits, so a kernel that reads an output element
- * before writing it fails loudly. Returns the previous settings.
+ * For tests: make buffers from `minBytes` on heap-resident, and with `poison` fill a recycled
+ * block taken without zeroing with 0xff bytes, so a kernel that reads an output element before
+ * writing it fails loudly. Returns the previous settings.
  */
 export function configurePool(next: Partial<typeof limits>): typeof limits {
   const prev = { ...limits };
   Object.assign(limits, next);
-  if (held > limits.maxHeldBytes) clear();
   return prev;
 }
 
-/** Drop every held buffer. */
-export function clear(): void {
-  for (const list of free.values()) for (const b of list) listed.delete(b);
-  free.clear();
-  held = 0;
-}
+/** The heap block behind each heap-resident view. */
+const blocks = new WeakMap<TypedArray, WasmBuffer>();
+/**
+ * An untouched ArrayBuffer of each block's size, alive exactly as long as its view. V8 paces
+ * garbage collection by the memory it sees allocated; the heap's blocks are invisible to it,
+ * so without this the nodes holding dead blocks would be collected (and the blocks come back)
+ * far too late, and the heap would fill. Never written, so it costs address space, not pages.
+ */
+const pressure = new WeakMap<TypedArray, ArrayBuffer>();
+/** Views currently adopted by a node (a block is adopted by one node at a time). */
+const adopted = new WeakSet<TypedArray>();
 
-/** Counters: buffers taken from the pool, taken fresh, and given back (tests, benchmarks). */
+/** Counters: blocks taken that were used before, fresh blocks, and blocks given back. */
 export const poolStats = { hits: 0, misses: 0, given: 0 };
 
-const keyOf = (dtype: DType, size: number) => `${dtype}:${size}`;
+const ctor = { float32: Float32Array, int32: Int32Array, uint32: Uint32Array } as const;
+
+/** Is `b` a view of the shared wasm heap (so a wasm kernel can use it in place)? */
+export const heapResident = (b: TypedArray): boolean => blocks.has(b);
 
 /**
- * A buffer for `size` elements of `dtype`, warm if the pool has one: zero-filled as `allocate`
- * gives it, or with `zeroed` false, holding stale values (for a writer that sets every element).
+ * A buffer for `size` elements of `dtype`: zero-filled as `allocate` gives it, or with `zeroed`
+ * false, holding stale values (for a writer that sets every element).
  */
 export function take(dtype: DType, size: number, zeroed = true): TypedArray {
-  const bytes = size * (dtype === 'bool' ? 1 : 4);
-  if (bytes < limits.minBytes) return allocate(dtype, size);
-  const b = free.get(keyOf(dtype, size))?.pop();
-  if (b) {
-    listed.delete(b);
+  if (size * 4 < limits.minBytes || !isWasmDType(dtype)) return allocate(dtype, size);
+  const heap = sharedHeapOrNull();
+  if (!heap) return allocate(dtype, size);
+  const top = heap.stats().heldBytes;
+  const block = heap.tryAlloc(dtype, size);
+  if (!block) return allocate(dtype, size);
+  const view = new ctor[dtype](heap.memory.buffer, block.offset, size);
+  blocks.set(view, block);
+  pressure.set(view, new ArrayBuffer(block.capacity));
+  if (block.offset < top) {
+    // a freed block, written before
     poolStats.hits++;
-    held -= b.byteLength;
-    if (zeroed) return b.fill(0);
-    if (limits.poison) new Uint8Array(b.buffer, b.byteOffset, b.byteLength).fill(0xff);
-    return b;
-  }
-  poolStats.misses++;
-  const fresh = allocate(dtype, size);
-  issued.add(fresh);
-  return fresh;
+    if (zeroed) view.fill(0);
+    else if (limits.poison) new Uint8Array(view.buffer, view.byteOffset, view.byteLength).fill(0xff);
+  } else poolStats.misses++; // past the old top: never written, so zero
+  return view;
 }
 
-/** Give back a buffer nothing reads any more (ignored unless this pool issued it). */
+/** A heap-resident copy of `src` (np.array's storage), or a plain copy. */
+export function copyIn<T extends TypedArray>(src: T, dtype: DType): TypedArray {
+  if (src.length * 4 < limits.minBytes || !isWasmDType(dtype)) return new (ctorOf(dtype))(src as never);
+  const b = take(dtype, src.length, false);
+  b.set(src as never);
+  return b;
+}
+
+const ctorOf = (d: DType) => (d === 'bool' ? Uint8Array : ctor[d]);
+
+/** Give back a heap buffer nothing reads any more (others are left to the GC). */
 export function give(b: TypedArray): void {
-  if (!issued.has(b) || adopted.has(b) || listed.has(b) || held + b.byteLength > limits.maxHeldBytes) return;
-  const key = keyOf(dtypeOfArray(b), b.length);
-  let list = free.get(key);
-  if (!list) free.set(key, (list = []));
+  const block = blocks.get(b);
+  if (!block || adopted.has(b)) return;
+  blocks.delete(b);
   poolStats.given++;
-  listed.add(b);
-  list.push(b);
-  held += b.byteLength;
-}
-
-function dtypeOfArray(b: TypedArray): DType {
-  if (b instanceof Float32Array) return 'float32';
-  if (b instanceof Int32Array) return 'int32';
-  if (b instanceof Uint32Array) return 'uint32';
-  return 'bool';
+  block.heap.release(block);
 }
 
 const registry = new FinalizationRegistry<TypedArray>((b) => {
@@ -98,25 +101,32 @@ const registry = new FinalizationRegistry<TypedArray>((b) => {
   give(b);
 });
 
-/** `node` now keeps `buf` (its realized value): pool the buffer when the node dies. */
+/** `node` now keeps `buf` (its value or constant data): give the block back when the node dies. */
 export function adopt(node: object, buf: TypedArray): void {
-  if (!issued.has(buf) || adopted.has(buf)) return;
+  if (!blocks.has(buf) || adopted.has(buf)) return;
   adopted.add(buf);
   registry.register(node, buf, node);
 }
 
-/** `node` no longer keeps `buf` (moved to another node, or handed out): never pool it for this node. */
+/** `node` no longer keeps `buf` (its storage moved to another node). */
 export function disown(node: object, buf: TypedArray | undefined): void {
   if (buf === undefined || !adopted.has(buf)) return;
   registry.unregister(node);
   adopted.delete(buf);
 }
 
-/** `node`'s buffer leaves the engine's ownership (someone outside keeps it): never pool it. */
-export function handOut(node: object, buf: TypedArray): void {
+/**
+ * The buffer to hand out of the engine for `node` (someone outside keeps it): a heap view is
+ * replaced by an ordinary copy, which becomes the node's value, and its block goes back.
+ */
+export function handOut(node: { buf?: TypedArray }, buf: TypedArray): TypedArray {
+  if (!blocks.has(buf)) return buf;
+  const copy = copyOf(buf);
   disown(node, buf);
-  issued.delete(buf);
+  if (node.buf === buf) node.buf = copy;
+  give(buf);
+  return copy;
 }
 
-/** Bytes held for reuse (tests, leak checks). */
-export const pooledBytes = () => held;
+/** Bytes of the shared heap in live blocks (tests, leak checks). */
+export const heapLiveBytes = (): number => sharedHeapOrNull()?.stats().liveBytes ?? 0;

@@ -396,7 +396,9 @@ function cached(cache: Map<string, { s: Schedule; leafAt: number[] }>, fp: { key
   }
   const s = make();
   const at = new Map(fp.leaves.map((n, i) => [n, i]));
-  cache.set(fp.key, { s, leafAt: s.inputs.map((b) => at.get(b.node)!) });
+  // The cached copy holds no leaf node: a cache entry must not keep a program's inputs alive.
+  const bare: Schedule = { ...s, inputs: s.inputs.map((b) => ({ ...b, node: undefined as unknown as Node })) };
+  cache.set(fp.key, { s: bare, leafAt: s.inputs.map((b) => at.get(b.node)!) });
   if (cache.size > CACHE) cache.delete(cache.keys().next().value as string);
   return s;
 }

@@ -56,6 +56,13 @@ export interface WasmKernel {
   readonly outDtype: WasmDType;
   /** Elementwise: every input has out.length elements. Reduce: rows*cols, with out.length = rows. */
   run(inputs: readonly WasmBuffer[], out: WasmBuffer): void;
+  /**
+   * The same on raw byte addresses in the heap, unchecked: `length` output elements, and the
+   * constants' values in `constants` order (`constantsOf`) instead of those compiled in.
+   */
+  call(inputs: readonly number[], out: number, length: number, constants: readonly number[]): void;
+  /** The expression's constants, in the order `call` takes their values. */
+  readonly constants: readonly Expr[];
 }
 
 export type Compiled = { kernel: WasmKernel } | { unsupported: string };
@@ -74,6 +81,7 @@ function unsupportedReason(roots: readonly Expr[], allowAcc: boolean): string | 
   for (const e of exprOrder(roots)) {
     if (e.kind === 'acc' && !allowAcc) return 'acc() appears outside a reduction epilogue';
     if (e.kind === 'input' && !isWasmDType(e.dtype)) return `${e.dtype} arrays are evaluated in JS`;
+    if (e.kind === 'iota' && e.dtype !== 'int32' && e.dtype !== 'uint32') return `${e.dtype} iota is evaluated in JS`;
     if (e.kind === 'op') {
       const l = lowerings[e.prim](e);
       if (typeof l === 'string') return l;
@@ -146,6 +154,16 @@ class Emitter {
           if (accLocal === undefined) throw new Error('wasm compile: acc() outside an epilogue');
           value.set(e, accLocal);
           break;
+        case 'iota': {
+          // lanes: index/4 + offset + site + [0, 1, 2, 3] (the element index of each lane)
+          const l = local(e);
+          f.op('local.get', this.index).op('i32.const', 2).op('i32.shr_u');
+          f.op('i32.const', (e.offset + site.offset / 4) | 0).op('i32.add').simd('i32x4.splat');
+          f.simd('v128.const', ...new Uint8Array(new Int32Array([0, 1, 2, 3]).buffer)).simd('i32x4.add');
+          f.op('local.set', l);
+          value.set(e, l);
+          break;
+        }
         case 'input': {
           let l = seenInputs.get(e.index);
           if (l === undefined) {
@@ -272,6 +290,8 @@ export function compileElementwise(expr: Expr, heap: WasmHeap = sharedHeap()): C
         checkInputs(inputs, dtypes, out.length, heap);
         fn(...inputs.map((b) => b.offset), out.offset, out.length, ...args);
       },
+      call: (inputs, out, length, values) => fn(...inputs, out, length, ...values),
+      constants,
     },
   };
 }
@@ -449,6 +469,8 @@ export function compileReduce(spec: ReduceSpec, cols: number, heap: WasmHeap = s
         if (small) fn(...ptrs, out.offset, out.length, ...args);
         else fn(...ptrs, out.offset, out.length, cols, ...args);
       },
+      call: small ? (inputs, out, rows, values) => fn(...inputs, out, rows, ...values) : (inputs, out, rows, values) => fn(...inputs, out, rows, cols, ...values),
+      constants,
     },
   };
 }

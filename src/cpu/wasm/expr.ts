@@ -25,6 +25,8 @@ export type Expr =
   | { readonly kind: 'const'; readonly value: number; readonly dtype: DType }
   /** In a reduction's epilogue: the reduced value of the row. */
   | { readonly kind: 'acc'; readonly dtype: DType }
+  /** The element's flat index plus `offset` (lax.iota over a contiguous domain), int32 or uint32. */
+  | { readonly kind: 'iota'; readonly offset: number; readonly dtype: DType }
   /** `prim(args)` with result dtype `dtype` (for cast/bitcast, the target). */
   | { readonly kind: 'op'; readonly prim: ExprPrim; readonly dtype: DType; readonly args: readonly Expr[] };
 
@@ -35,6 +37,7 @@ const boolResult = new Set<ExprPrim>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'isfin
 export const input = (index: number, dtype: DType = 'float32'): Expr => ({ kind: 'input', index, dtype });
 export const constant = (value: number, dtype: DType = 'float32'): Expr => ({ kind: 'const', value, dtype });
 export const acc = (dtype: DType = 'float32'): Expr => ({ kind: 'acc', dtype });
+export const iota = (offset: number, dtype: DType = 'int32'): Expr => ({ kind: 'iota', offset, dtype });
 
 /** `prim(...args)`; the result dtype follows the shape rules unless given (cast/bitcast need it). */
 export function apply(prim: ExprPrim, args: readonly Expr[], dtype?: DType): Expr {
@@ -70,6 +73,8 @@ export function exprKey(roots: readonly Expr[]): { key: string; constants: Expr[
         return `c:${e.dtype}`;
       case 'acc':
         return `acc:${e.dtype}`;
+      case 'iota':
+        return `iota:${e.dtype}:${e.offset}`;
       case 'op':
         return `${e.prim}:${e.dtype}(${e.args.map((a) => id.get(a)).join(',')})`;
     }

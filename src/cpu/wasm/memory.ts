@@ -2,9 +2,16 @@
 // allocator of typed buffers inside it, so kernels read and write buffers in place
 // instead of copying typed arrays in and out around each call.
 //
-// Allocations are kept as byte offsets (`WasmBuffer.offset`), never as views: growing the
-// memory detaches every ArrayBuffer view made before, so `buf.view()` re-creates the view
-// whenever the memory's buffer has changed. Hold offsets, ask for views when you read.
+// The process-wide heap (`sharedHeap`) is reserved once at its full size and never grows:
+// growing a memory detaches its ArrayBuffer, and once any ArrayBuffer has been detached V8
+// runs every typed-array loop in the process about 2x slower (a protector is invalidated).
+// A reserved page costs address space only until it is first written, so the heap's
+// resident size is what its buffers have used at peak. When it is full, `alloc` returns
+// undefined and callers use ordinary typed arrays. Growable heaps (`new WasmHeap(pages)`)
+// remain for tests of the code generator.
+//
+// Allocations are kept as byte offsets (`WasmBuffer.offset`); `buf.view()` re-creates the
+// view whenever the memory's buffer has changed (only a growable heap's does).
 //
 // Freed blocks go to free lists keyed by size class (sizes rounded up to 1, 1.25, 1.5 or
 // 1.75 times a power of two, so at most 25% is wasted and similar sizes share blocks).
@@ -69,17 +76,29 @@ export class WasmHeap {
   private readonly free = new Map<number, number[]>();
   private live = 0;
 
-  constructor(initialPages = 16) {
-    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: 65536 });
+  constructor(
+    initialPages = 16,
+    /** False: the memory keeps its initial size, and `tryAlloc` fails when it is full. */
+    readonly growable = true,
+  ) {
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: growable ? 65536 : initialPages });
   }
 
   alloc(dtype: WasmDType, length: number): WasmBuffer {
+    const b = this.tryAlloc(dtype, length);
+    if (!b) throw new RangeError(`wasm heap: out of memory allocating ${length * 4} bytes`);
+    return b;
+  }
+
+  /** A buffer, or undefined when a fixed-size heap is full. */
+  tryAlloc(dtype: WasmDType, length: number): WasmBuffer | undefined {
     const cap = sizeClass(Math.max(1, length) * 4);
     let offset = this.free.get(cap)?.pop();
     if (offset === undefined) {
       offset = this.top;
-      this.top += cap;
       const have = this.memory.buffer.byteLength;
+      if (offset + cap > have && !this.growable) return undefined;
+      this.top += cap;
       if (this.top > have) {
         // grow at least geometrically so a sequence of allocations grows O(log) times
         const need = Math.ceil((this.top - have) / PAGE);
@@ -113,9 +132,29 @@ export class WasmHeap {
   }
 }
 
-let shared: WasmHeap | undefined;
+/** The shared heap's reservation: 1 GiB of address space (resident only where written). */
+export const SHARED_HEAP_PAGES = 16384;
 
-/** The process-wide heap every kernel from compile.ts is instantiated against. */
+let shared: WasmHeap | null | undefined;
+
+/**
+ * The process-wide heap every kernel from compile.ts is instantiated against, or null where
+ * the reservation fails (a 32-bit host, a tight address-space limit): then nothing is
+ * heap-resident and every kernel runs in JS.
+ */
+export function sharedHeapOrNull(): WasmHeap | null {
+  if (shared === undefined) {
+    try {
+      shared = new WasmHeap(SHARED_HEAP_PAGES, false);
+    } catch {
+      shared = null;
+    }
+  }
+  return shared;
+}
+
 export function sharedHeap(): WasmHeap {
-  return (shared ??= new WasmHeap());
+  const h = sharedHeapOrNull();
+  if (!h) throw new Error('wasm heap: the shared heap could not be reserved');
+  return h;
 }

@@ -12,11 +12,7 @@ import { currentBackend } from '../../scheduler/realize.js';
 /** The callers keep the buffers (stream state), so they are handed out of the buffer pool. */
 export function realizeNow(nodes: readonly Node[]): TypedArray[] | Promise<TypedArray[]> {
   const todo = [...new Set(nodes.filter((n) => n.buf === undefined))];
-  const done = () =>
-    nodes.map((n) => {
-      handOut(n, n.buf!);
-      return n.buf!;
-    });
+  const done = () => nodes.map((n) => handOut(n, n.buf!));
   if (todo.length === 0) return done();
   const keep = (bufs: TypedArray[]) => {
     todo.forEach((n, i) => (n.buf = bufs[i]));

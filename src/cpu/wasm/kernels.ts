@@ -1,0 +1,149 @@
+// The scheduler's fused kernels as wasm SIMD functions, for the CPU backend (cpu/compile.ts).
+//
+// A kernel qualifies when its expression is one the code generator takes (lower.ts says why
+// not: transcendentals, integer division, float->int casts, bool arrays stay in JS) and every
+// read is either contiguous over the kernel's domain (element i of the buffer) or a scalar
+// (one element broadcast: its value is passed at call time, so a changing JS number does not
+// recompile), and every iota counts the flat index (threefry's counters). Reductions qualify over short rows (<= SMALL_ROW columns: a sequential fold per
+// row, the oracle's order, bit-exact), and max/min or integer folds over rows of any length
+// (order-independent, exact). Long float sums and products stay in JS, which accumulates
+// them in float64.
+//
+// The compiled function runs in place on heap-resident buffers (scheduler/pool.ts puts large
+// buffers in the shared heap); a call with any buffer outside the heap (a small or user
+// array, a full heap) runs the kernel's JS instead. Both compute the same values (see
+// tests/cpu/wasm_kernels.test.ts and the recycled-buffer programs of tests/scheduler).
+
+import type { DType, TypedArray } from '../../graph/dtype.js';
+import type { ElementwiseKernel, Expr as KExpr, ReduceKernel } from '../../scheduler/kernel.js';
+import { heapResident } from '../../scheduler/pool.js';
+import { compileElementwise, compileReduce, SMALL_ROW, type WasmKernel } from './compile.js';
+import { acc, apply, constant, input, iota, type Expr, type ExprPrim } from './expr.js';
+import { isWasmDType, sharedHeapOrNull } from './memory.js';
+
+type KernelFn = (ins: readonly TypedArray[], outs: readonly TypedArray[]) => void;
+
+/** Where a wasm constant's value comes from at call time: a literal, or one element of an input. */
+type ConstSource = { literal: number; dtype: DType } | { slot: number; offset: number; dtype: DType };
+
+interface Translation {
+  expr: Expr;
+  epilogue: Expr | null;
+  /** Kernel input slot of each wasm input, in wasm input order. */
+  slots: number[];
+  sources: Map<Expr, ConstSource>;
+}
+
+const rowMajor = (shape: readonly number[]): number[] => {
+  const s = new Array<number>(shape.length);
+  let k = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = shape[i] === 1 ? 0 : k;
+    k *= shape[i];
+  }
+  return s;
+};
+
+/** Translate a kernel expression over `domain`; null when some node is not expressible. */
+function translate(roots: readonly (KExpr | null)[], domain: readonly number[], lits: readonly (number | undefined)[]): Translation | null {
+  const contiguous = rowMajor(domain);
+  const slots: number[] = [];
+  const sources = new Map<Expr, ConstSource>();
+  const memo = new Map<KExpr, Expr | null>(); // nulls too: a DAG must not be walked as a tree
+  const visit = (e: KExpr): Expr | null => {
+    const hit = memo.get(e);
+    if (hit !== undefined) return hit;
+    let out: Expr | null;
+    switch (e.op) {
+      case 'read': {
+        const lit = lits[e.input];
+        if (e.map.strides.every((s) => s === 0)) {
+          out = constant(0, e.dtype);
+          sources.set(out, lit !== undefined ? { literal: lit, dtype: e.dtype } : { slot: e.input, offset: e.map.offset, dtype: e.dtype });
+        } else if (lit === undefined && e.map.offset === 0 && e.map.strides.every((s, k) => s === contiguous[k] || domain[k] === 1) && isWasmDType(e.dtype)) {
+          let k = slots.indexOf(e.input);
+          if (k < 0) k = slots.push(e.input) - 1;
+          out = input(k, e.dtype);
+        } else out = null;
+        break;
+      }
+      case 'unary':
+      case 'binary': {
+        const args = (e.op === 'unary' ? [e.a] : [e.a, e.b]).map(visit);
+        out = args.every((a) => a) ? apply(e.prim as ExprPrim, args as Expr[], e.dtype) : null;
+        break;
+      }
+      case 'select': {
+        const args = [e.cond, e.a, e.b].map(visit);
+        out = args.every((a) => a) ? apply('select', args as Expr[], e.dtype) : null;
+        break;
+      }
+      case 'cast':
+      case 'bitcast': {
+        const a = visit(e.a);
+        out = a ? apply(e.op, [a], e.dtype) : null;
+        break;
+      }
+      case 'iota':
+        out = e.map.strides.every((s, k) => s === contiguous[k] || domain[k] === 1) && (e.dtype === 'int32' || e.dtype === 'uint32') ? iota(e.map.offset, e.dtype) : null;
+        break;
+      case 'acc':
+        out = acc(e.dtype);
+        break;
+      default:
+        out = null; // gather
+    }
+    memo.set(e, out);
+    return out;
+  };
+  const [expr, epilogue] = roots.map((r) => (r ? visit(r) : null));
+  if (!expr || (roots[1] && !epilogue)) return null;
+  return { expr, epilogue: epilogue ?? null, slots, sources };
+}
+
+const constValue = (v: number, dtype: DType) => (dtype === 'bool' ? (v ? -1 : 0) : v);
+
+/** A KernelFn that runs `w` where every buffer is heap-resident and `js` otherwise. */
+function dispatch(w: WasmKernel, t: Translation, length: (out: TypedArray) => number, js: KernelFn): KernelFn {
+  const { slots } = t;
+  const sources = w.constants.map((c) => t.sources.get(c)!);
+  const ptrs = new Array<number>(slots.length);
+  const values = new Array<number>(sources.length);
+  return (ins, outs) => {
+    const out = outs[0];
+    if (!heapResident(out)) return js(ins, outs);
+    for (let k = 0; k < slots.length; k++) {
+      const b = ins[slots[k]];
+      if (!heapResident(b)) return js(ins, outs);
+      ptrs[k] = b.byteOffset;
+    }
+    for (let k = 0; k < sources.length; k++) {
+      const s = sources[k];
+      values[k] = constValue('literal' in s ? s.literal : ins[s.slot][s.offset], s.dtype);
+    }
+    w.call(ptrs, out.byteOffset, length(out), values);
+  };
+}
+
+/**
+ * The wasm form of an elementwise or reduce kernel, falling back to `js` per call; null when
+ * the kernel does not qualify (then the backend uses `js` alone).
+ */
+export function wasmKernel(k: ElementwiseKernel | ReduceKernel, outDtype: DType, lits: readonly (number | undefined)[], js: KernelFn): KernelFn | null {
+  const heap = sharedHeapOrNull();
+  if (!heap || !isWasmDType(outDtype)) return null;
+  if (k.kind === 'elementwise') {
+    const t = translate([k.expr], k.shape, lits);
+    if (!t) return null;
+    const c = compileElementwise(t.expr, heap);
+    return 'kernel' in c ? dispatch(c.kernel, t, (out) => out.length, js) : null;
+  }
+  const cols = k.reduceShape.reduce((a, b) => a * b, 1);
+  const rows = k.shape.reduce((a, b) => a * b, 1);
+  const exact = k.op === 'max' || k.op === 'min' || k.accDtype !== 'float32';
+  if (cols === 0 || rows === 0 || (cols > SMALL_ROW && !exact) || k.expr.dtype !== k.accDtype) return null;
+  const t = translate([k.expr, k.epilogue], [...k.shape, ...k.reduceShape], lits);
+  if (!t) return null;
+  const c = compileReduce({ op: k.op, body: t.expr, ...(t.epilogue ? { epilogue: t.epilogue } : {}) }, cols, heap);
+  return 'kernel' in c ? dispatch(c.kernel, t, () => rows, js) : null;
+}
