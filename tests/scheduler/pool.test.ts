@@ -12,7 +12,8 @@ import { evaluate } from '../../src/cpu/oracle.js';
 import type { LaxArray } from '../../src/operators/array.js';
 import { realizeNow } from '../../src/operators/rx/realize_now.js';
 import { configurePool, give, heapLiveBytes, heapResident, poolStats, take } from '../../src/scheduler/pool.js';
-import { close } from '../cpu/helpers.js';
+import { wasmStats } from '../../src/cpu/wasm/kernels.js';
+import { close, sameBits } from '../cpu/helpers.js';
 
 const gc = (globalThis as { gc?: () => void }).gc!;
 
@@ -99,6 +100,36 @@ describe('heap-resident buffers', () => {
     expect(heapLiveBytes()).toBe(before);
     await np.arange(3000).astype('float32').add(7).data();
     expect(kept[2999]).toBe(8997);
+  });
+});
+
+describe('wasm kernels on heap-resident buffers', () => {
+  it('iota, scalar constants (weak and strong), bool selects, casts and reductions equal the oracle', async () => {
+    const n = 4099; // not a multiple of 8: the 4-lane and scalar tails run too
+    const x = np.array(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3));
+    const m = np.array(Int32Array.from({ length: n }, (_, i) => (i * 7919) % 1000 - 500));
+    const rows = np.array(Float32Array.from({ length: 2 * 3 * 700 }, (_, i) => Math.cos(i))).reshape([2, 700, 3]);
+    const t = 0.37; // a changing JS number: a call-time constant
+    const programs: [LaxArray, boolean][] = [
+      [np.sqrt(x.mul(x).add(1).mul(0.5)), true],
+      [lax.iota('int32', n).mul(3).add(m), true],
+      [lax.iota('uint32', n).add(np.array(7, { dtype: 'uint32' })), true],
+      [lax.broadcastedIota('int32', [n - 3, 3], 1).add(m.slice(np.slice(3, null)).reshape([-1, 1])), true], // not a flat index: JS
+      [np.where(np.greater(x, 0), x, x.mul(t)), true],
+      [np.maximum(m, 0).astype('float32').sub(x), true],
+      [np.max(rows, { axis: 1 }), true], // not the last axis: JS
+      [np.max(rows.reshape([2, -1]), { axis: 1 }), true], // long rows, exact
+      [np.sum(rows.mul(rows), { axis: 2 }), true], // rows of 3: sequential, bit-exact
+      [vmap((p: LaxArray) => np.sqrt(np.sum(p.mul(p))))(rows.reshape([-1, 3])), true],
+      [np.min(m.reshape([-1, 1]).add(m.slice(np.slice(0, 1)).reshape([1, 1])), { axis: 1 }), true],
+    ];
+    const before = wasmStats.calls;
+    for (const [p, exact] of programs) {
+      const want = evaluate([p.node])[0];
+      const got = await p.data();
+      expect(exact ? sameBits(got, want) : close(got, want), `${p.node.prim} ${p.shape}`).toBeNull();
+    }
+    expect(wasmStats.calls - before).toBe(programs.length - 2);
   });
 });
 

@@ -97,11 +97,32 @@ function translate(roots: readonly (KExpr | null)[], domain: readonly number[], 
     return out;
   };
   const [expr, epilogue] = roots.map((r) => (r ? visit(r) : null));
-  if (!expr || (roots[1] && !epilogue)) return null;
+  if (!expr || (roots[1] && !epilogue) || opCount([expr, epilogue]) > MAX_WASM_OPS) return null;
   return { expr, epilogue: epilogue ?? null, slots, sources };
 }
 
+/**
+ * Expressions with more operations stay in JS. Measured on threefry (random.uniform: ~200
+ * integer ops per element), V8's optimized wasm SIMD code ran 5x slower than the JS kernel
+ * (scalar ops, constant shift counts folded); short fused chains gain 3-5x.
+ */
+export const MAX_WASM_OPS = 48;
+
+const opCount = (roots: readonly (Expr | null)[]): number => {
+  const seen = new Set<Expr>();
+  const walk = (e: Expr): void => {
+    if (seen.has(e)) return;
+    seen.add(e);
+    if (e.kind === 'op') e.args.forEach(walk);
+  };
+  roots.forEach((r) => r && walk(r));
+  return [...seen].filter((e) => e.kind === 'op').length;
+};
+
 const constValue = (v: number, dtype: DType) => (dtype === 'bool' ? (v ? -1 : 0) : v);
+
+/** Calls that ran as wasm (tests, benchmarks). */
+export const wasmStats = { calls: 0 };
 
 /** A KernelFn that runs `w` where every buffer is heap-resident and `js` otherwise. */
 function dispatch(w: WasmKernel, t: Translation, length: (out: TypedArray) => number, js: KernelFn): KernelFn {
@@ -121,6 +142,7 @@ function dispatch(w: WasmKernel, t: Translation, length: (out: TypedArray) => nu
       const s = sources[k];
       values[k] = constValue('literal' in s ? s.literal : ins[s.slot][s.offset], s.dtype);
     }
+    wasmStats.calls++;
     w.call(ptrs, out.byteOffset, length(out), values);
   };
 }
