@@ -120,6 +120,8 @@ describe('wasm kernels on heap-resident buffers', () => {
       [np.max(rows, { axis: 1 }), true], // not the last axis: JS
       [np.max(rows.reshape([2, -1]), { axis: 1 }), true], // long rows, exact
       [np.sum(rows.mul(rows), { axis: 2 }), true], // rows of 3: sequential, bit-exact
+      [np.sum(x.mul(x)), false], // one long row, float64 lanes (output outside the heap: scratch)
+      [np.sum(rows.reshape([2, -1]), { axis: 1 }), false],
       [vmap((p: LaxArray) => np.sqrt(np.sum(p.mul(p))))(rows.reshape([-1, 3])), true],
       [np.min(m.reshape([-1, 1]).add(m.slice(np.slice(0, 1)).reshape([1, 1])), { axis: 1 }), true],
     ];

@@ -28,10 +28,11 @@
 //
 // Exactness against the oracle: elementwise kernels are bit-exact (NaN payload/sign aside).
 // A reduction over a row of at most SMALL_ROW elements is unrolled into a sequential
-// `((init op v0) op v1) ...` per row, exactly the oracle's order: bit-exact. Longer rows
-// use 16 lane-parallel accumulators (4 x f32x4), so float sums and products are
-// reassociated: |ours - oracle| <= (n + n/16 + 4) * 2^-24 * sum(|v|) for a sum of n terms
-// (each order's error is at most γ_depth * sum|v|). Integer reductions, max and min are
+// `((init op v0) op v1) ...` per row, exactly the oracle's order: bit-exact. Longer float32
+// sums widen to float64 (four f64x2 accumulators) and round once per row: within 2^-24 of
+// the exact sum plus n * 2^-53 * sum(|v|), inside the oracle's own bound. Longer float
+// products use 16 lane-parallel float32 accumulators (reassociated: |ours - oracle| <=
+// (n + n/16 + 4) * 2^-24 * |prod| in the first order). Integer reductions, max and min are
 // order-independent and exact.
 
 import { FunctionBuilder, ModuleBuilder, type SimdOp, type ValType } from './encoder.js';
@@ -439,6 +440,63 @@ function buildLongRows(m: ModuleBuilder, p: ReducePlan): void {
   });
 }
 
+/**
+ * Long float32 sums: each f32x4 of body values is widened to two f64x2 and added into four
+ * float64 accumulators, combined and rounded to float32 once per row (as the JS kernels sum
+ * float32: more accurate than a float32 fold, within the oracle's bound of it).
+ */
+function buildLongSumF64(m: ModuleBuilder, p: ReducePlan): void {
+  const n = p.numInputs;
+  const f = m.function('kernel', [...Array<ValType>(n + 3).fill('i32'), ...p.constants.map(constType)]);
+  const [out, rows, cols] = [n, n + 1, n + 2];
+  const i = f.local('i32');
+  const rowEnd = f.local('i32');
+  const o = f.local('i32');
+  const oEnd = f.local('i32');
+  const em = new Emitter(f, p.constants, n + 3, [...Array(n).keys()], i);
+  const zero = f.local('v128');
+  const accs = [0, 1, 2, 3].map(() => f.local('v128'));
+  const v = f.local('v128');
+  const total = f.local('v128');
+  const widenInto = (lo: number, hi: number) => {
+    f.op('local.get', lo).op('local.get', v).simd('f64x2.promote_low_f32x4').simd('f64x2.add').op('local.set', lo);
+    f.op('local.get', hi);
+    shuffle(f, v, v, [[0, 2], [0, 3], [0, 0], [0, 1]]);
+    f.simd('f64x2.promote_low_f32x4').simd('f64x2.add').op('local.set', hi);
+  };
+  const body = (offset: number, lane0: boolean) => {
+    f.op('local.get', em.emit(p.spec.body, { offset, lane0 }));
+    if (lane0) {
+      // only lane 0 is a value (the other lanes of the expression of zeros are not zero)
+      f.op('local.get', zero).simd('v128.const', ...new Uint8Array(new Int32Array(LANE0).buffer)).simd('v128.bitselect');
+    }
+    f.op('local.set', v);
+  };
+  em.prologue();
+  splatBits(f, 0);
+  f.op('local.set', zero);
+  f.op('local.get', rows).op('i32.const', 2).op('i32.shl').op('local.set', oEnd);
+  loopWhile(f, o, 4, oEnd, () => {
+    for (const a of accs) f.op('local.get', zero).op('local.set', a);
+    f.op('local.get', i).op('local.get', cols).op('i32.const', 2).op('i32.shl').op('i32.add').op('local.set', rowEnd);
+    loopWhile(f, i, 32, rowEnd, () => {
+      body(0, false);
+      widenInto(accs[0], accs[1]);
+      body(16, false);
+      widenInto(accs[2], accs[3]);
+    });
+    loopWhile(f, i, 16, rowEnd, () => (body(0, false), widenInto(accs[0], accs[1])));
+    loopWhile(f, i, 4, rowEnd, () => (body(0, true), widenInto(accs[2], accs[3])));
+    f.op('local.get', accs[0]).op('local.get', accs[1]).simd('f64x2.add');
+    f.op('local.get', accs[2]).op('local.get', accs[3]).simd('f64x2.add').simd('f64x2.add').op('local.set', total);
+    f.op('local.get', total);
+    f.op('local.get', total).op('local.get', total).simd('i8x16.shuffle', 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+    f.simd('f64x2.add').simd('f32x4.demote_f64x2_zero').op('local.set', total);
+    const r = p.spec.epilogue ? em.emit(p.spec.epilogue, { offset: 0, lane0: true }, total) : total;
+    f.op('local.get', out).op('local.get', o).op('i32.add').op('local.get', r).simd('v128.store32_lane', 0, 0, 0);
+  });
+}
+
 /** Compile `out[r] = epilogue(op over c < cols of body(inputs at r*cols + c))`. */
 export function compileReduce(spec: ReduceSpec, cols: number, heap: WasmHeap = sharedHeap()): Compiled {
   const roots = spec.epilogue ? [spec.body, spec.epilogue] : [spec.body];
@@ -452,11 +510,12 @@ export function compileReduce(spec: ReduceSpec, cols: number, heap: WasmHeap = s
   if (!Number.isInteger(cols) || cols < 0) throw new Error(`wasm compile: bad row length ${cols}`);
   const { key: exprK, constants } = exprKey(roots);
   const small = cols <= SMALL_ROW;
-  const key = `reduce:${spec.op}:${small ? cols : 'n'}|${exprK}`;
+  const wide = !small && spec.op === 'sum' && spec.body.dtype === 'float32';
+  const key = `reduce:${spec.op}:${small ? cols : wide ? 'f64' : 'n'}|${exprK}`;
   const dtypes = inputDtypes([spec.body]);
   const [combine, identityBits] = reduceOps[spec.op][kindOf[spec.body.dtype as WasmDType]];
   const plan: ReducePlan = { spec, numInputs: dtypes.length, constants, combine, identityBits };
-  const fn = cached(heap, key, (m) => (small ? buildSmallRows(m, plan, cols) : buildLongRows(m, plan)));
+  const fn = cached(heap, key, (m) => (small ? buildSmallRows(m, plan, cols) : wide ? buildLongSumF64(m, plan) : buildLongRows(m, plan)));
   const args = constants.map(constArg);
   return {
     kernel: {

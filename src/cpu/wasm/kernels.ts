@@ -5,9 +5,9 @@
 // read is either contiguous over the kernel's domain (element i of the buffer) or a scalar
 // (one element broadcast: its value is passed at call time, so a changing JS number does not
 // recompile), and every iota counts the flat index (threefry's counters). Reductions qualify over short rows (<= SMALL_ROW columns: a sequential fold per
-// row, the oracle's order, bit-exact), and max/min or integer folds over rows of any length
-// (order-independent, exact). Long float sums and products stay in JS, which accumulates
-// them in float64.
+// row, the oracle's order, bit-exact), max/min or integer folds over rows of any length
+// (order-independent, exact), and float sums over long rows in float64 lanes (rounded once
+// per row, as the JS kernels do). Long float products stay in JS.
 //
 // The compiled function runs in place on heap-resident buffers (scheduler/pool.ts puts large
 // buffers in the shared heap); a call with any buffer outside the heap (a small or user
@@ -19,7 +19,10 @@ import type { ElementwiseKernel, Expr as KExpr, ReduceKernel } from '../../sched
 import { heapResident } from '../../scheduler/pool.js';
 import { compileElementwise, compileReduce, SMALL_ROW, type WasmKernel } from './compile.js';
 import { acc, apply, constant, input, iota, type Expr, type ExprPrim } from './expr.js';
-import { isWasmDType, sharedHeapOrNull } from './memory.js';
+import { isWasmDType, sharedHeapOrNull, type WasmBuffer, type WasmHeap } from './memory.js';
+
+/** Outputs up to this many elements may live outside the heap (written via a scratch block). */
+const SCRATCH_ELEMENTS = 1 << 14;
 
 type KernelFn = (ins: readonly TypedArray[], outs: readonly TypedArray[]) => void;
 
@@ -125,17 +128,22 @@ const constValue = (v: number, dtype: DType) => (dtype === 'bool' ? (v ? -1 : 0)
 export const wasmStats = { calls: 0 };
 
 /** A KernelFn that runs `w` where every buffer is heap-resident and `js` otherwise. */
-function dispatch(w: WasmKernel, t: Translation, length: (out: TypedArray) => number, js: KernelFn): KernelFn {
+function dispatch(heap: WasmHeap, w: WasmKernel, t: Translation, length: (out: TypedArray) => number, js: KernelFn): KernelFn {
   const { slots } = t;
   const sources = w.constants.map((c) => t.sources.get(c)!);
   const ptrs = new Array<number>(slots.length);
   const values = new Array<number>(sources.length);
   return (ins, outs) => {
     const out = outs[0];
-    if (!heapResident(out)) return js(ins, outs);
+    // a small output outside the heap (a reduction's) is written to a scratch block, then copied
+    let scratch: WasmBuffer | undefined;
+    if (!heapResident(out)) {
+      if (out.length > SCRATCH_ELEMENTS || !(scratch = heap.tryAlloc(w.outDtype, out.length))) return js(ins, outs);
+    }
+    const release = () => scratch && heap.release(scratch);
     for (let k = 0; k < slots.length; k++) {
       const b = ins[slots[k]];
-      if (!heapResident(b)) return js(ins, outs);
+      if (!heapResident(b)) return release(), js(ins, outs);
       ptrs[k] = b.byteOffset;
     }
     for (let k = 0; k < sources.length; k++) {
@@ -143,7 +151,11 @@ function dispatch(w: WasmKernel, t: Translation, length: (out: TypedArray) => nu
       values[k] = constValue('literal' in s ? s.literal : ins[s.slot][s.offset], s.dtype);
     }
     wasmStats.calls++;
-    w.call(ptrs, out.byteOffset, length(out), values);
+    w.call(ptrs, scratch ? scratch.offset : out.byteOffset, length(out), values);
+    if (scratch) {
+      out.set(scratch.view());
+      release();
+    }
   };
 }
 
@@ -158,14 +170,16 @@ export function wasmKernel(k: ElementwiseKernel | ReduceKernel, outDtype: DType,
     const t = translate([k.expr], k.shape, lits);
     if (!t) return null;
     const c = compileElementwise(t.expr, heap);
-    return 'kernel' in c ? dispatch(c.kernel, t, (out) => out.length, js) : null;
+    return 'kernel' in c ? dispatch(heap, c.kernel, t, (out) => out.length, js) : null;
   }
   const cols = k.reduceShape.reduce((a, b) => a * b, 1);
   const rows = k.shape.reduce((a, b) => a * b, 1);
-  const exact = k.op === 'max' || k.op === 'min' || k.accDtype !== 'float32';
-  if (cols === 0 || rows === 0 || (cols > SMALL_ROW && !exact) || k.expr.dtype !== k.accDtype) return null;
+  // long float products stay in JS (a float32 fold there would reassociate); long float sums
+  // accumulate in float64 lanes, like the JS kernels
+  const longOk = k.op !== 'prod' || k.accDtype !== 'float32';
+  if (cols === 0 || rows === 0 || (cols > SMALL_ROW && !longOk) || k.expr.dtype !== k.accDtype) return null;
   const t = translate([k.expr, k.epilogue], [...k.shape, ...k.reduceShape], lits);
   if (!t) return null;
   const c = compileReduce({ op: k.op, body: t.expr, ...(t.epilogue ? { epilogue: t.epilogue } : {}) }, cols, heap);
-  return 'kernel' in c ? dispatch(c.kernel, t, () => rows, js) : null;
+  return 'kernel' in c ? dispatch(heap, c.kernel, t, () => rows, js) : null;
 }
