@@ -37,11 +37,14 @@ export function configurePool(next: Partial<typeof limits>): typeof limits {
 /** The heap block behind each heap-resident view. */
 const blocks = new WeakMap<TypedArray, WasmBuffer>();
 /**
- * An untouched ArrayBuffer of each block's size, alive exactly as long as its view. V8 paces
- * garbage collection by the memory it sees allocated; the heap's blocks are invisible to it,
- * so without this the nodes holding dead blocks would be collected (and the blocks come back)
- * far too late, and the heap would fill. Never written, so it costs address space, not pages.
+ * Past PRESSURE_FROM_BYTES of live blocks, an untouched ArrayBuffer of each new block's size,
+ * alive exactly as long as its view. V8 paces garbage collection by the memory it sees
+ * allocated; the heap's blocks are invisible to it, so without this the nodes holding dead
+ * blocks would be collected (and the blocks come back) late, and the heap would fill. Never
+ * written, so it costs address space, not pages. Below the threshold it is left out: the
+ * extra collections it causes cost a stream of 4 MiB batches 1.7x its throughput.
  */
+const PRESSURE_FROM_BYTES = 128 << 20;
 const pressure = new WeakMap<TypedArray, ArrayBuffer>();
 /** Views currently adopted by a node (a block is adopted by one node at a time). */
 const adopted = new WeakSet<TypedArray>();
@@ -67,7 +70,7 @@ export function take(dtype: DType, size: number, zeroed = true): TypedArray {
   if (!block) return allocate(dtype, size);
   const view = new ctor[dtype](heap.memory.buffer, block.offset, size);
   blocks.set(view, block);
-  pressure.set(view, new ArrayBuffer(block.capacity));
+  if (heap.stats().liveBytes > PRESSURE_FROM_BYTES) pressure.set(view, new ArrayBuffer(block.capacity));
   if (block.offset < top) {
     // a freed block, written before
     poolStats.hits++;
