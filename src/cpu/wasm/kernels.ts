@@ -17,9 +17,9 @@
 import type { DType, TypedArray } from '../../graph/dtype.js';
 import type { ElementwiseKernel, Expr as KExpr, ReduceKernel } from '../../scheduler/kernel.js';
 import { heapResident } from '../../scheduler/pool.js';
-import { compileElementwise, compileReduce, SMALL_ROW, type WasmKernel } from './compile.js';
+import { compileElementwise, compileReduce, SMALL_ROW, type Compiled, type WasmKernel } from './compile.js';
 import { acc, apply, constant, input, iota, type Expr, type ExprPrim } from './expr.js';
-import { isWasmDType, sharedHeapOrNull, type WasmBuffer, type WasmHeap } from './memory.js';
+import { isWasmDType, sharedHeapOrNull, type WasmDType, type WasmHeap } from './memory.js';
 
 /** Outputs up to this many elements may live outside the heap (written via a scratch block). */
 const SCRATCH_ELEMENTS = 1 << 14;
@@ -128,24 +128,33 @@ const constValue = (v: number, dtype: DType) => (dtype === 'bool' ? (v ? -1 : 0)
 export const wasmStats = { calls: 0 };
 
 /** A KernelFn that runs `w` where every buffer is heap-resident and `js` otherwise. */
-function dispatch(heap: WasmHeap, w: WasmKernel, t: Translation, length: (out: TypedArray) => number, js: KernelFn): KernelFn {
+function dispatch(heap: WasmHeap, outDtype: WasmDType, compile: () => WasmKernel | null, t: Translation, length: (out: TypedArray) => number, js: KernelFn): KernelFn {
   const { slots } = t;
-  const sources = w.constants.map((c) => t.sources.get(c)!);
   const ptrs = new Array<number>(slots.length);
-  const values = new Array<number>(sources.length);
+  // compiled on the first call whose buffers are in the heap (most small kernels never are);
+  // null: the generator refused it
+  let w: WasmKernel | null | undefined;
+  let sources: ConstSource[] = [];
+  let values: number[] = [];
   return (ins, outs) => {
+    if (w === null) return js(ins, outs);
     const out = outs[0];
-    // a small output outside the heap (a reduction's) is written to a scratch block, then copied
-    let scratch: WasmBuffer | undefined;
-    if (!heapResident(out)) {
-      if (out.length > SCRATCH_ELEMENTS || !(scratch = heap.tryAlloc(w.outDtype, out.length))) return js(ins, outs);
-    }
-    const release = () => scratch && heap.release(scratch);
+    const outInHeap = heapResident(out);
+    if (!outInHeap && out.length > SCRATCH_ELEMENTS) return js(ins, outs);
     for (let k = 0; k < slots.length; k++) {
       const b = ins[slots[k]];
-      if (!heapResident(b)) return release(), js(ins, outs);
+      if (!heapResident(b)) return js(ins, outs);
       ptrs[k] = b.byteOffset;
     }
+    if (w === undefined) {
+      w = compile();
+      if (!w) return js(ins, outs);
+      sources = w.constants.map((c) => t.sources.get(c)!);
+      values = new Array<number>(sources.length);
+    }
+    // a small output outside the heap (a reduction's) is written to a scratch block, then copied
+    const scratch = outInHeap ? undefined : heap.tryAlloc(outDtype, out.length);
+    if (!outInHeap && !scratch) return js(ins, outs);
     for (let k = 0; k < sources.length; k++) {
       const s = sources[k];
       values[k] = constValue('literal' in s ? s.literal : ins[s.slot][s.offset], s.dtype);
@@ -154,14 +163,16 @@ function dispatch(heap: WasmHeap, w: WasmKernel, t: Translation, length: (out: T
     w.call(ptrs, scratch ? scratch.offset : out.byteOffset, length(out), values);
     if (scratch) {
       out.set(scratch.view());
-      release();
+      heap.release(scratch);
     }
   };
 }
 
+const kernelOf = (c: Compiled): WasmKernel | null => ('kernel' in c ? c.kernel : null);
+
 /**
  * The wasm form of an elementwise or reduce kernel, falling back to `js` per call; null when
- * the kernel does not qualify (then the backend uses `js` alone).
+ * the kernel cannot qualify (then the backend uses `js` alone).
  */
 export function wasmKernel(k: ElementwiseKernel | ReduceKernel, outDtype: DType, lits: readonly (number | undefined)[], js: KernelFn): KernelFn | null {
   const heap = sharedHeapOrNull();
@@ -169,8 +180,7 @@ export function wasmKernel(k: ElementwiseKernel | ReduceKernel, outDtype: DType,
   if (k.kind === 'elementwise') {
     const t = translate([k.expr], k.shape, lits);
     if (!t) return null;
-    const c = compileElementwise(t.expr, heap);
-    return 'kernel' in c ? dispatch(heap, c.kernel, t, (out) => out.length, js) : null;
+    return dispatch(heap, outDtype, () => kernelOf(compileElementwise(t.expr, heap)), t, (out) => out.length, js);
   }
   const cols = k.reduceShape.reduce((a, b) => a * b, 1);
   const rows = k.shape.reduce((a, b) => a * b, 1);
@@ -180,6 +190,6 @@ export function wasmKernel(k: ElementwiseKernel | ReduceKernel, outDtype: DType,
   if (cols === 0 || rows === 0 || (cols > SMALL_ROW && !longOk) || k.expr.dtype !== k.accDtype) return null;
   const t = translate([k.expr, k.epilogue], [...k.shape, ...k.reduceShape], lits);
   if (!t) return null;
-  const c = compileReduce({ op: k.op, body: t.expr, ...(t.epilogue ? { epilogue: t.epilogue } : {}) }, cols, heap);
-  return 'kernel' in c ? dispatch(heap, c.kernel, t, () => rows, js) : null;
+  const spec = { op: k.op, body: t.expr, ...(t.epilogue ? { epilogue: t.epilogue } : {}) };
+  return dispatch(heap, outDtype, () => kernelOf(compileReduce(spec, cols, heap)), t, () => rows, js);
 }
