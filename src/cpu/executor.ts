@@ -88,10 +88,8 @@ export function runSchedule(s: Schedule, params: readonly TypedArray[] = []): Ty
     if (inp.node.buf !== undefined) {
       disown(inp.node, inp.node.buf);
       inp.node.buf = undefined;
-    } else {
-      disown(inp.node, (inp.node as Node<'const'>).params.data);
-      inp.node.consumed = true;
-    }
+    } else disown(inp.node, (inp.node as Node<'const'>).params.data);
+    if (inp.node.prim === 'const') inp.node.consumed = true; // its data is someone else's now
   }
   for (const b of s.buffers) if (b.role === 'intermediate') give(bufs[b.id]);
   return s.outputs.map((b) => bufs[b]);

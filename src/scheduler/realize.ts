@@ -22,8 +22,15 @@ export function currentBackend(): Backend {
   return backend;
 }
 
+/** The nodes that need computing. A constant needs none: its data is its value (no copy kernel). */
 function distinctPending(nodes: readonly Node[]): Node[] {
-  return [...new Set(nodes.filter((n) => n.buf === undefined))];
+  const todo = new Set<Node>();
+  for (const n of nodes) {
+    if (n.buf !== undefined) continue;
+    if (n.prim === 'const' && !n.consumed) n.buf = (n as Node<'const'>).params.data;
+    else todo.add(n);
+  }
+  return [...todo];
 }
 
 function keep(todo: readonly Node[], bufs: readonly TypedArray[]): void {

@@ -90,6 +90,16 @@ describe('heap-resident buffers', () => {
     expect(Array.from((await z.data()).slice(0, 3))).toEqual([-1, 1, 2]);
   });
 
+  it('reading a constant runs no kernel: its data is its value', async () => {
+    const a = np.array(Float32Array.from({ length: 5000 }, (_, i) => i / 7));
+    const before = wasmStats.calls;
+    const got = await a.data();
+    expect(a.node.buf).toBe((a.node as unknown as { params: { data: Float32Array } }).params.data);
+    expect(got).not.toBe(a.node.buf); // data() still hands out a copy
+    expect(got[4999]).toBe(Math.fround(4999 / 7));
+    expect(wasmStats.calls).toBe(before);
+  });
+
   it('a buffer handed out of the engine (stream carries) is an ordinary copy', async () => {
     await collect();
     const before = heapLiveBytes();
