@@ -7,7 +7,7 @@
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { init, lax, np, vmap } from '../../src/index.js';
+import { config, init, lax, np, random, vmap } from '../../src/index.js';
 import { evaluate } from '../../src/cpu/oracle.js';
 import type { LaxArray } from '../../src/operators/array.js';
 import { realizeNow } from '../../src/operators/rx/realize_now.js';
@@ -114,6 +114,24 @@ describe('heap-resident buffers', () => {
 });
 
 describe('wasm kernels on heap-resident buffers', () => {
+  it.each([true, false])('threefry (bits, uniform, split; partitionable=%s) is bit-exact with the oracle', async (partitionable) => {
+    config.update('jax_threefry_partitionable', partitionable);
+    try {
+      const key = random.key(1234);
+      const programs = [random.bits(key, [4099]), random.uniform(key, [4099], { minval: -2, maxval: 3 }), random.split(key, 2051), random.randint(key, [4099], 0, 1000)];
+      const before = wasmStats.calls;
+      for (const p of programs) {
+        const want = evaluate([p.node])[0];
+        expect(sameBits(await p.data(), want)).toBeNull();
+      }
+      // bits and uniform always run as wasm; split and randint only in the legacy layout (the
+      // partitionable ones read their counters through index maps wasm does not take)
+      expect(wasmStats.calls - before).toBe(partitionable ? 2 : 4);
+    } finally {
+      config.reset();
+    }
+  });
+
   it('iota, scalar constants (weak and strong), bool selects, casts and reductions equal the oracle', async () => {
     const n = 4099; // not a multiple of 8: the 4-lane and scalar tails run too
     const x = np.array(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3));

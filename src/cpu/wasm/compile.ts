@@ -148,9 +148,17 @@ class Emitter {
     const value = new Map<Expr, number>();
     for (const e of exprOrder([root])) {
       switch (e.kind) {
-        case 'const':
-          value.set(e, this.splat.get(e)!);
+        case 'const': {
+          if (!e.baked) {
+            value.set(e, this.splat.get(e)!);
+            break;
+          }
+          const l = local(e);
+          splatBits(f, constBits(e));
+          f.op('local.set', l);
+          value.set(e, l);
           break;
+        }
         case 'acc':
           if (accLocal === undefined) throw new Error('wasm compile: acc() outside an epilogue');
           value.set(e, accLocal);
@@ -200,6 +208,14 @@ function loopWhile(f: FunctionBuilder, local: number, step: number, end: number,
   body();
   f.op('local.get', local).op('i32.const', step).op('i32.add').op('local.set', local);
   f.op('br', 0).op('end').op('end');
+}
+
+/** The 32-bit lane pattern of a constant's value in its dtype. */
+function constBits(c: Expr): number {
+  if (c.kind !== 'const') throw new Error('not a constant');
+  if (c.dtype === 'float32') return new Int32Array(new Float32Array([c.value]).buffer)[0];
+  if (c.dtype === 'bool') return c.value ? -1 : 0;
+  return c.value | 0;
 }
 
 const constType = (c: Expr): ValType => (c.dtype === 'float32' ? 'f32' : 'i32');

@@ -21,8 +21,11 @@ export type ExprPrim = UnaryPrim | BinaryPrim | 'select' | 'cast' | 'bitcast';
 export type Expr =
   /** Element i of kernel input `index`. */
   | { readonly kind: 'input'; readonly index: number; readonly dtype: DType }
-  /** A scalar, broadcast; stored as `dtype` (float32 rounding, integer wrap). */
-  | { readonly kind: 'const'; readonly value: number; readonly dtype: DType }
+  /**
+   * A scalar, broadcast; stored as `dtype` (float32 rounding, integer wrap). Its value is a
+   * kernel argument, unless `baked`: then it is compiled in (and part of the cache key).
+   */
+  | { readonly kind: 'const'; readonly value: number; readonly dtype: DType; readonly baked?: boolean }
   /** In a reduction's epilogue: the reduced value of the row. */
   | { readonly kind: 'acc'; readonly dtype: DType }
   /** The element's flat index plus `offset` (lax.iota over a contiguous domain), int32 or uint32. */
@@ -36,6 +39,7 @@ const boolResult = new Set<ExprPrim>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'isfin
 
 export const input = (index: number, dtype: DType = 'float32'): Expr => ({ kind: 'input', index, dtype });
 export const constant = (value: number, dtype: DType = 'float32'): Expr => ({ kind: 'const', value, dtype });
+export const bakedConstant = (value: number, dtype: DType = 'float32'): Expr => ({ kind: 'const', value, dtype, baked: true });
 export const acc = (dtype: DType = 'float32'): Expr => ({ kind: 'acc', dtype });
 export const iota = (offset: number, dtype: DType = 'int32'): Expr => ({ kind: 'iota', offset, dtype });
 
@@ -69,6 +73,7 @@ export function exprKey(roots: readonly Expr[]): { key: string; constants: Expr[
       case 'input':
         return `in${e.index}:${e.dtype}`;
       case 'const':
+        if (e.baked) return `k:${e.dtype}:${Object.is(e.value, -0) ? '-0' : e.value}`;
         constants.push(e);
         return `c:${e.dtype}`;
       case 'acc':

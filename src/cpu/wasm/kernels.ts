@@ -18,7 +18,7 @@ import type { DType, TypedArray } from '../../graph/dtype.js';
 import type { ElementwiseKernel, Expr as KExpr, ReduceKernel } from '../../scheduler/kernel.js';
 import { heapResident } from '../../scheduler/pool.js';
 import { compileElementwise, compileReduce, SMALL_ROW, type Compiled, type WasmKernel } from './compile.js';
-import { acc, apply, constant, input, iota, type Expr, type ExprPrim } from './expr.js';
+import { acc, apply, bakedConstant, constant, input, iota, type Expr, type ExprPrim } from './expr.js';
 import { isWasmDType, sharedHeapOrNull, type WasmDType, type WasmHeap } from './memory.js';
 
 /** Outputs up to this many elements may live outside the heap (written via a scratch block). */
@@ -27,7 +27,7 @@ const SCRATCH_ELEMENTS = 1 << 14;
 type KernelFn = (ins: readonly TypedArray[], outs: readonly TypedArray[]) => void;
 
 /** Where a wasm constant's value comes from at call time: a literal, or one element of an input. */
-type ConstSource = { literal: number; dtype: DType } | { slot: number; offset: number; dtype: DType };
+type ConstSource = { slot: number; offset: number; dtype: DType };
 
 interface Translation {
   expr: Expr;
@@ -60,9 +60,10 @@ function translate(roots: readonly (KExpr | null)[], domain: readonly number[], 
     switch (e.op) {
       case 'read': {
         const lit = lits[e.input];
-        if (e.map.strides.every((s) => s === 0)) {
+        if (lit !== undefined) out = bakedConstant(lit, e.dtype); // a strong scalar: compiled in
+        else if (e.map.strides.every((s) => s === 0)) {
           out = constant(0, e.dtype);
-          sources.set(out, lit !== undefined ? { literal: lit, dtype: e.dtype } : { slot: e.input, offset: e.map.offset, dtype: e.dtype });
+          sources.set(out, { slot: e.input, offset: e.map.offset, dtype: e.dtype });
         } else if (lit === undefined && e.map.offset === 0 && e.map.strides.every((s, k) => s === contiguous[k] || domain[k] === 1) && isWasmDType(e.dtype)) {
           let k = slots.indexOf(e.input);
           if (k < 0) k = slots.push(e.input) - 1;
@@ -105,11 +106,13 @@ function translate(roots: readonly (KExpr | null)[], domain: readonly number[], 
 }
 
 /**
- * Expressions with more operations stay in JS. Measured on threefry (random.uniform: ~200
- * integer ops per element), V8's optimized wasm SIMD code ran 5x slower than the JS kernel
- * (scalar ops, constant shift counts folded); short fused chains gain 3-5x.
+ * Expressions with more operations stay in JS (a bound on compile time). Strong scalar
+ * constants are compiled in (`bakedConstant`), as in the JS kernels: threefry's rotations
+ * then are immediate shifts, and random.uniform over 2^22 takes ~50 ms as wasm against
+ * ~130 ms as JS; with the counts passed as arguments (a guarded variable shift) V8's wasm
+ * code was 5x slower than the JS.
  */
-export const MAX_WASM_OPS = 48;
+export const MAX_WASM_OPS = 1024;
 
 const opCount = (roots: readonly (Expr | null)[]): number => {
   const seen = new Set<Expr>();
@@ -157,7 +160,7 @@ function dispatch(heap: WasmHeap, outDtype: WasmDType, compile: () => WasmKernel
     if (!outInHeap && !scratch) return js(ins, outs);
     for (let k = 0; k < sources.length; k++) {
       const s = sources[k];
-      values[k] = constValue('literal' in s ? s.literal : ins[s.slot][s.offset], s.dtype);
+      values[k] = constValue(ins[s.slot][s.offset], s.dtype);
     }
     wasmStats.calls++;
     w.call(ptrs, scratch ? scratch.offset : out.byteOffset, length(out), values);

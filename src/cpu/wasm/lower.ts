@@ -69,6 +69,12 @@ function shift(kind: 'shl' | 'shr'): Lowering {
     if (count.kind !== 'const') return 'shifts by an array are evaluated in JS (wasm SIMD shifts take one scalar count)';
     const signedShr = kind === 'shr' && e.dtype === 'int32';
     const name: SimdOp = kind === 'shl' ? 'i32x4.shl' : signedShr ? 'i32x4.shr_s' : 'i32x4.shr_u';
+    if (count.baked) {
+      // a count known at compile time: the shift itself, no range guard
+      const n = count.value >>> 0;
+      if (n < 32) return (c) => (get(c, 0), c.f.op('i32.const', n).simd(name));
+      return signedShr ? (c) => (get(c, 0), c.f.op('i32.const', 31).simd(name)) : (c) => splatBits(c.f, 0);
+    }
     return (c) => {
       const p = c.scalarParam(count);
       const f = c.f;
