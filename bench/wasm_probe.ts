@@ -1,6 +1,6 @@
 // A quick measurement, not a test: the three wasm targets against a plain JS loop over
 // Float32Array in the same run (ratio = wasm time / JS time; lower is better).
-//   node --import tsx src/cpu/wasm/probe.ts
+//   node --import tsx bench/wasm_probe.ts
 // For each target it times the kernel alone, kernel + read back into a fresh typed array
 // (what `data()` returns), and copy-in + kernel + read back (a fresh user constant).
 
