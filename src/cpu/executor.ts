@@ -22,7 +22,8 @@ function dtypesOf(s: Schedule, k: Kernel): DType[] {
   return [...k.inputs, ...k.outputs].map((b) => s.buffers[b].dtype);
 }
 
-const needsZeros = new WeakMap<Schedule, boolean[]>();
+// Keyed by the kernel list, which every re-binding of a cached schedule shares.
+const needsZeros = new WeakMap<readonly Kernel[], boolean[]>();
 
 /**
  * Per buffer: must its storage start zeroed? Every kernel but a scan writes each element of
@@ -30,12 +31,12 @@ const needsZeros = new WeakMap<Schedule, boolean[]>();
  * only needs clearing when a scan writes it first (its padded steps may leave rows alone).
  */
 function zeroedBuffers(s: Schedule): boolean[] {
-  let z = needsZeros.get(s);
+  let z = needsZeros.get(s.kernels);
   if (!z) {
     const first = new Map<number, Kernel['kind']>();
     for (const k of s.kernels) for (const b of k.outputs) if (!first.has(b)) first.set(b, k.kind);
     z = s.buffers.map((b) => first.get(b.id) === 'scan' || !first.has(b.id));
-    needsZeros.set(s, z);
+    needsZeros.set(s.kernels, z);
   }
   return z;
 }
