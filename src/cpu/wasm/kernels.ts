@@ -1,22 +1,26 @@
 // The scheduler's fused kernels as wasm SIMD functions, for the CPU backend (cpu/compile.ts).
 //
 // A kernel qualifies when its expression is one the code generator takes (lower.ts says why
-// not: transcendentals, integer division, float->int casts, bool arrays stay in JS) and every
-// read is either contiguous over the kernel's domain (element i of the buffer) or a scalar
-// (one element broadcast: its value is passed at call time, so a changing JS number does not
-// recompile), and every iota counts the flat index (threefry's counters). Reductions qualify over short rows (<= SMALL_ROW columns: a sequential fold per
-// row, the oracle's order, bit-exact), max/min or integer folds over rows of any length
-// (order-independent, exact), and float sums over long rows in float64 lanes (rounded once
-// per row, as the JS kernels do). Long float products stay in JS.
+// not: transcendentals, integer division, float->int casts, bool arrays stay in JS), has at
+// most MAX_WASM_OPS operations, and every read is contiguous over the kernel's domain
+// (element i of the buffer) or a scalar. A strong scalar constant is compiled in, as in the
+// JS kernels (threefry's rotations become immediate shifts); a weak one (a JS number) is
+// passed at call time, so a changing number does not recompile. An iota must count the flat
+// index (threefry's counters). Reductions qualify over short rows (<= SMALL_ROW columns: a
+// sequential fold per row, the oracle's order, bit-exact), as max/min or integer folds over
+// rows of any length (order-independent, exact), and as float sums over long rows in
+// float64 lanes (rounded once per row, as the JS kernels do). Long float products stay in JS.
 //
 // The compiled function runs in place on heap-resident buffers (scheduler/pool.ts puts large
-// buffers in the shared heap); a call with any buffer outside the heap (a small or user
-// array, a full heap) runs the kernel's JS instead. Both compute the same values (see
-// tests/cpu/wasm_kernels.test.ts and the recycled-buffer programs of tests/scheduler).
+// buffers in the shared heap); a call with an input outside the heap (a small or user array,
+// a full heap) runs the kernel's JS instead. A module is compiled on the first call that can
+// use it. Both compute the same values (tests/cpu/wasm_kernels.test.ts, and the programs on
+// recycled, poisoned heap buffers of tests/scheduler/pool.test.ts).
 
 import type { DType, TypedArray } from '../../graph/dtype.js';
 import type { ElementwiseKernel, Expr as KExpr, ReduceKernel } from '../../scheduler/kernel.js';
 import { heapResident } from '../../scheduler/pool.js';
+import type { KernelFn } from '../compile.js';
 import { compileElementwise, compileReduce, SMALL_ROW, type Compiled, type WasmKernel } from './compile.js';
 import { acc, apply, bakedConstant, constant, input, iota, type Expr, type ExprPrim } from './expr.js';
 import { isWasmDType, sharedHeapOrNull, type WasmDType, type WasmHeap } from './memory.js';
@@ -24,9 +28,7 @@ import { isWasmDType, sharedHeapOrNull, type WasmDType, type WasmHeap } from './
 /** Outputs up to this many elements may live outside the heap (written via a scratch block). */
 const SCRATCH_ELEMENTS = 1 << 14;
 
-type KernelFn = (ins: readonly TypedArray[], outs: readonly TypedArray[]) => void;
-
-/** Where a wasm constant's value comes from at call time: a literal, or one element of an input. */
+/** Where a call-time constant's value comes from: one element of an input. */
 type ConstSource = { slot: number; offset: number; dtype: DType };
 
 interface Translation {
@@ -143,7 +145,9 @@ function dispatch(heap: WasmHeap, outDtype: WasmDType, compile: () => WasmKernel
     if (w === null) return js(ins, outs);
     const out = outs[0];
     const outInHeap = heapResident(out);
-    if (!outInHeap && out.length > SCRATCH_ELEMENTS) return js(ins, outs);
+    // small work stays in JS: an output outside the heap only goes through a scratch block
+    // when it is small and the inputs are heap arrays (a reduction of large ones)
+    if (!outInHeap && (out.length > SCRATCH_ELEMENTS || slots.length === 0)) return js(ins, outs);
     for (let k = 0; k < slots.length; k++) {
       const b = ins[slots[k]];
       if (!heapResident(b)) return js(ins, outs);
