@@ -411,8 +411,19 @@ function buildSmallRows(m: ModuleBuilder, p: ReducePlan, cols: number): void {
   });
 }
 
-/** Long rows: 4 vector accumulators over the row, a lane-0 tail, then a horizontal combine. */
-function buildLongRows(m: ModuleBuilder, p: ReducePlan): void {
+/** Pushes `v` with lanes 1-3 replaced by those of local `fill` (a lane-0 tail's value). */
+function keepLane0(f: FunctionBuilder, fill: number): void {
+  f.op('local.get', fill).simd('v128.const', ...new Uint8Array(new Int32Array(LANE0).buffer)).simd('v128.bitselect');
+}
+
+/**
+ * The frame of a long-row reduction: parameters (inputs, out, rows, cols, constants), a loop
+ * over rows with `i` at the row's first byte and `rowEnd` past its last, and the lane-0
+ * store of each row's result after the epilogue. `setup` runs once after the constants are
+ * splatted; the function it returns emits one row's fold and gives the local holding the
+ * row's value in lane 0.
+ */
+function buildLongRowKernel(m: ModuleBuilder, p: ReducePlan, setup: (f: FunctionBuilder, em: Emitter, i: number, rowEnd: number) => () => number): void {
   const n = p.numInputs;
   const f = m.function('kernel', [...Array<ValType>(n + 3).fill('i32'), ...p.constants.map(constType)]);
   const [out, rows, cols] = [n, n + 1, n + 2];
@@ -421,38 +432,42 @@ function buildLongRows(m: ModuleBuilder, p: ReducePlan): void {
   const o = f.local('i32');
   const oEnd = f.local('i32');
   const em = new Emitter(f, p.constants, n + 3, [...Array(n).keys()], i);
-  const ident = f.local('v128');
-  const accs = [0, 1, 2, 3].map(() => f.local('v128'));
-  const fold = (a: number, value: () => void) => {
-    f.op('local.get', a);
-    value();
-    f.simd(p.combine).op('local.set', a);
-  };
-  const body = (offset: number, lane0: boolean) => () => f.op('local.get', em.emit(p.spec.body, { offset, lane0 }));
   em.prologue();
-  splatBits(f, p.identityBits);
-  f.op('local.set', ident);
+  const row = setup(f, em, i, rowEnd);
   f.op('local.get', rows).op('i32.const', 2).op('i32.shl').op('local.set', oEnd);
   loopWhile(f, o, 4, oEnd, () => {
-    for (const a of accs) f.op('local.get', ident).op('local.set', a);
     f.op('local.get', i).op('local.get', cols).op('i32.const', 2).op('i32.shl').op('i32.add').op('local.set', rowEnd);
-    loopWhile(f, i, 64, rowEnd, () => accs.forEach((a, k) => fold(a, body(16 * k, false))));
-    loopWhile(f, i, 16, rowEnd, () => fold(accs[0], body(0, false)));
-    loopWhile(f, i, 4, rowEnd, () =>
-      fold(accs[1], () => {
-        body(0, true)();
-        f.op('local.get', ident);
-        f.simd('v128.const', ...new Uint8Array(new Int32Array(LANE0).buffer));
-        f.simd('v128.bitselect');
-      }),
-    );
-    fold(accs[0], () => f.op('local.get', accs[1]));
-    fold(accs[2], () => f.op('local.get', accs[3]));
-    fold(accs[0], () => f.op('local.get', accs[2]));
-    fold(accs[0], () => shuffle(f, accs[0], accs[0], [[0, 2], [0, 3], [0, 0], [0, 1]]));
-    fold(accs[0], () => shuffle(f, accs[0], accs[0], [[0, 1], [0, 0], [0, 3], [0, 2]]));
-    const r = p.spec.epilogue ? em.emit(p.spec.epilogue, { offset: 0, lane0: true }, accs[0]) : accs[0];
+    const value = row();
+    const r = p.spec.epilogue ? em.emit(p.spec.epilogue, { offset: 0, lane0: true }, value) : value;
     f.op('local.get', out).op('local.get', o).op('i32.add').op('local.get', r).simd('v128.store32_lane', 0, 0, 0);
+  });
+}
+
+/** Long rows: 4 vector accumulators over the row, a lane-0 tail, then a horizontal combine. */
+function buildLongRows(m: ModuleBuilder, p: ReducePlan): void {
+  buildLongRowKernel(m, p, (f, em, i, rowEnd) => {
+    const ident = f.local('v128');
+    const accs = [0, 1, 2, 3].map(() => f.local('v128'));
+    const fold = (a: number, value: () => void) => {
+      f.op('local.get', a);
+      value();
+      f.simd(p.combine).op('local.set', a);
+    };
+    const body = (offset: number, lane0: boolean) => () => f.op('local.get', em.emit(p.spec.body, { offset, lane0 }));
+    splatBits(f, p.identityBits);
+    f.op('local.set', ident);
+    return () => {
+      for (const a of accs) f.op('local.get', ident).op('local.set', a);
+      loopWhile(f, i, 64, rowEnd, () => accs.forEach((a, k) => fold(a, body(16 * k, false))));
+      loopWhile(f, i, 16, rowEnd, () => fold(accs[0], body(0, false)));
+      loopWhile(f, i, 4, rowEnd, () => fold(accs[1], () => (body(0, true)(), keepLane0(f, ident))));
+      fold(accs[0], () => f.op('local.get', accs[1]));
+      fold(accs[2], () => f.op('local.get', accs[3]));
+      fold(accs[0], () => f.op('local.get', accs[2]));
+      fold(accs[0], () => shuffle(f, accs[0], accs[0], [[0, 2], [0, 3], [0, 0], [0, 1]]));
+      fold(accs[0], () => shuffle(f, accs[0], accs[0], [[0, 1], [0, 0], [0, 3], [0, 2]]));
+      return accs[0];
+    };
   });
 }
 
@@ -462,54 +477,42 @@ function buildLongRows(m: ModuleBuilder, p: ReducePlan): void {
  * float32: more accurate than a float32 fold, within the oracle's bound of it).
  */
 function buildLongSumF64(m: ModuleBuilder, p: ReducePlan): void {
-  const n = p.numInputs;
-  const f = m.function('kernel', [...Array<ValType>(n + 3).fill('i32'), ...p.constants.map(constType)]);
-  const [out, rows, cols] = [n, n + 1, n + 2];
-  const i = f.local('i32');
-  const rowEnd = f.local('i32');
-  const o = f.local('i32');
-  const oEnd = f.local('i32');
-  const em = new Emitter(f, p.constants, n + 3, [...Array(n).keys()], i);
-  const zero = f.local('v128');
-  const accs = [0, 1, 2, 3].map(() => f.local('v128'));
-  const v = f.local('v128');
-  const total = f.local('v128');
-  const widenInto = (lo: number, hi: number) => {
-    f.op('local.get', lo).op('local.get', v).simd('f64x2.promote_low_f32x4').simd('f64x2.add').op('local.set', lo);
-    f.op('local.get', hi);
-    shuffle(f, v, v, [[0, 2], [0, 3], [0, 0], [0, 1]]);
-    f.simd('f64x2.promote_low_f32x4').simd('f64x2.add').op('local.set', hi);
-  };
-  const body = (offset: number, lane0: boolean) => {
-    f.op('local.get', em.emit(p.spec.body, { offset, lane0 }));
-    if (lane0) {
-      // only lane 0 is a value (the other lanes of the expression of zeros are not zero)
-      f.op('local.get', zero).simd('v128.const', ...new Uint8Array(new Int32Array(LANE0).buffer)).simd('v128.bitselect');
-    }
-    f.op('local.set', v);
-  };
-  em.prologue();
-  splatBits(f, 0);
-  f.op('local.set', zero);
-  f.op('local.get', rows).op('i32.const', 2).op('i32.shl').op('local.set', oEnd);
-  loopWhile(f, o, 4, oEnd, () => {
-    for (const a of accs) f.op('local.get', zero).op('local.set', a);
-    f.op('local.get', i).op('local.get', cols).op('i32.const', 2).op('i32.shl').op('i32.add').op('local.set', rowEnd);
-    loopWhile(f, i, 32, rowEnd, () => {
-      body(0, false);
-      widenInto(accs[0], accs[1]);
-      body(16, false);
-      widenInto(accs[2], accs[3]);
-    });
-    loopWhile(f, i, 16, rowEnd, () => (body(0, false), widenInto(accs[0], accs[1])));
-    loopWhile(f, i, 4, rowEnd, () => (body(0, true), widenInto(accs[2], accs[3])));
-    f.op('local.get', accs[0]).op('local.get', accs[1]).simd('f64x2.add');
-    f.op('local.get', accs[2]).op('local.get', accs[3]).simd('f64x2.add').simd('f64x2.add').op('local.set', total);
-    f.op('local.get', total);
-    f.op('local.get', total).op('local.get', total).simd('i8x16.shuffle', 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
-    f.simd('f64x2.add').simd('f32x4.demote_f64x2_zero').op('local.set', total);
-    const r = p.spec.epilogue ? em.emit(p.spec.epilogue, { offset: 0, lane0: true }, total) : total;
-    f.op('local.get', out).op('local.get', o).op('i32.add').op('local.get', r).simd('v128.store32_lane', 0, 0, 0);
+  buildLongRowKernel(m, p, (f, em, i, rowEnd) => {
+    const zero = f.local('v128');
+    const accs = [0, 1, 2, 3].map(() => f.local('v128'));
+    const v = f.local('v128');
+    const total = f.local('v128');
+    const widenInto = (lo: number, hi: number) => {
+      f.op('local.get', lo).op('local.get', v).simd('f64x2.promote_low_f32x4').simd('f64x2.add').op('local.set', lo);
+      f.op('local.get', hi);
+      shuffle(f, v, v, [[0, 2], [0, 3], [0, 0], [0, 1]]);
+      f.simd('f64x2.promote_low_f32x4').simd('f64x2.add').op('local.set', hi);
+    };
+    const body = (offset: number, lane0: boolean) => {
+      f.op('local.get', em.emit(p.spec.body, { offset, lane0 }));
+      // only lane 0 of a tail is a value (the expression of zero lanes need not be zero)
+      if (lane0) keepLane0(f, zero);
+      f.op('local.set', v);
+    };
+    splatBits(f, 0);
+    f.op('local.set', zero);
+    return () => {
+      for (const a of accs) f.op('local.get', zero).op('local.set', a);
+      loopWhile(f, i, 32, rowEnd, () => {
+        body(0, false);
+        widenInto(accs[0], accs[1]);
+        body(16, false);
+        widenInto(accs[2], accs[3]);
+      });
+      loopWhile(f, i, 16, rowEnd, () => (body(0, false), widenInto(accs[0], accs[1])));
+      loopWhile(f, i, 4, rowEnd, () => (body(0, true), widenInto(accs[2], accs[3])));
+      f.op('local.get', accs[0]).op('local.get', accs[1]).simd('f64x2.add');
+      f.op('local.get', accs[2]).op('local.get', accs[3]).simd('f64x2.add').simd('f64x2.add').op('local.set', total);
+      f.op('local.get', total);
+      f.op('local.get', total).op('local.get', total).simd('i8x16.shuffle', 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+      f.simd('f64x2.add').simd('f32x4.demote_f64x2_zero').op('local.set', total);
+      return total;
+    };
   });
 }
 

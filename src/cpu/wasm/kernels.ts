@@ -52,6 +52,8 @@ const rowMajor = (shape: readonly number[]): number[] => {
 /** Translate a kernel expression over `domain`; null when some node is not expressible. */
 function translate(roots: readonly (KExpr | null)[], domain: readonly number[], lits: readonly (number | undefined)[]): Translation | null {
   const contiguous = rowMajor(domain);
+  /** Does `strides` count the flat index of the domain (size-1 axes aside)? */
+  const flat = (strides: readonly number[]) => strides.every((s, k) => s === contiguous[k] || domain[k] === 1);
   const slots: number[] = [];
   const sources = new Map<Expr, ConstSource>();
   const memo = new Map<KExpr, Expr | null>(); // nulls too: a DAG must not be walked as a tree
@@ -66,7 +68,7 @@ function translate(roots: readonly (KExpr | null)[], domain: readonly number[], 
         else if (e.map.strides.every((s) => s === 0)) {
           out = constant(0, e.dtype);
           sources.set(out, { slot: e.input, offset: e.map.offset, dtype: e.dtype });
-        } else if (lit === undefined && e.map.offset === 0 && e.map.strides.every((s, k) => s === contiguous[k] || domain[k] === 1) && isWasmDType(e.dtype)) {
+        } else if (lit === undefined && e.map.offset === 0 && flat(e.map.strides) && isWasmDType(e.dtype)) {
           let k = slots.indexOf(e.input);
           if (k < 0) k = slots.push(e.input) - 1;
           out = input(k, e.dtype);
@@ -91,7 +93,7 @@ function translate(roots: readonly (KExpr | null)[], domain: readonly number[], 
         break;
       }
       case 'iota':
-        out = e.map.strides.every((s, k) => s === contiguous[k] || domain[k] === 1) && (e.dtype === 'int32' || e.dtype === 'uint32') ? iota(e.map.offset, e.dtype) : null;
+        out = flat(e.map.strides) && (e.dtype === 'int32' || e.dtype === 'uint32') ? iota(e.map.offset, e.dtype) : null;
         break;
       case 'acc':
         out = acc(e.dtype);
