@@ -18,7 +18,7 @@
 // A recycled block is zero-filled unless its first writer sets every element (the executor
 // says which).
 
-import { allocate, copyOf, type DType, type TypedArray } from '../graph/dtype.js';
+import { allocate, copyOf, storage, type DType, type TypedArray } from '../graph/dtype.js';
 import { isWasmDType, sharedHeapOrNull, type WasmBuffer } from '../cpu/wasm/memory.js';
 
 const limits = { minBytes: 1 << 16, poison: false };
@@ -52,8 +52,6 @@ const adopted = new WeakSet<TypedArray>();
 /** Counters: blocks taken that were used before, fresh blocks, and blocks given back. */
 export const poolStats = { hits: 0, misses: 0, given: 0 };
 
-const ctor = { float32: Float32Array, int32: Int32Array, uint32: Uint32Array } as const;
-
 /** Is `b` a view of the shared wasm heap (so a wasm kernel can use it in place)? */
 export const heapResident = (b: TypedArray): boolean => blocks.has(b);
 
@@ -68,7 +66,7 @@ export function take(dtype: DType, size: number, zeroed = true): TypedArray {
   const top = heap.stats().heldBytes;
   const block = heap.tryAlloc(dtype, size);
   if (!block) return allocate(dtype, size);
-  const view = new ctor[dtype](heap.memory.buffer, block.offset, size);
+  const view = new storage[dtype](heap.memory.buffer, block.offset, size);
   blocks.set(view, block);
   if (heap.stats().liveBytes > PRESSURE_FROM_BYTES) pressure.set(view, new ArrayBuffer(block.capacity));
   if (block.offset < top) {
@@ -82,13 +80,11 @@ export function take(dtype: DType, size: number, zeroed = true): TypedArray {
 
 /** A heap-resident copy of `src` (np.array's storage), or a plain copy. */
 export function copyIn<T extends TypedArray>(src: T, dtype: DType): TypedArray {
-  if (src.length * 4 < limits.minBytes || !isWasmDType(dtype)) return new (ctorOf(dtype))(src as never);
+  if (src.length * 4 < limits.minBytes || !isWasmDType(dtype)) return new storage[dtype](src as never);
   const b = take(dtype, src.length, false);
   b.set(src as never);
   return b;
 }
-
-const ctorOf = (d: DType) => (d === 'bool' ? Uint8Array : ctor[d]);
 
 /** Give back a heap buffer nothing reads any more (others are left to the GC). */
 export function give(b: TypedArray): void {
@@ -120,11 +116,13 @@ export function disown(node: object, buf: TypedArray | undefined): void {
 
 /**
  * The buffer to hand out of the engine for `node` (someone outside keeps it): a heap view is
- * replaced by an ordinary copy, which becomes the node's value, and its block goes back.
+ * replaced by an ordinary copy, which becomes the node's value, and its block goes back. A
+ * constant's data stays its storage (the node's params hold it): it gets a copy only.
  */
-export function handOut(node: { buf?: TypedArray }, buf: TypedArray): TypedArray {
+export function handOut(node: { prim: string; buf?: TypedArray }, buf: TypedArray): TypedArray {
   if (!blocks.has(buf)) return buf;
   const copy = copyOf(buf);
+  if (node.prim === 'const') return copy;
   disown(node, buf);
   if (node.buf === buf) node.buf = copy;
   give(buf);

@@ -100,6 +100,18 @@ describe('heap-resident buffers', () => {
     expect(wasmStats.calls).toBe(before);
   });
 
+  it('a constant handed out of the engine keeps its heap data (the copy goes out)', async () => {
+    const a = np.array(Float32Array.from({ length: 3000 }, (_, i) => i));
+    await a.data(); // realized: its value is its data
+    const data = a.node.buf!;
+    const [kept] = realizeNow([a.node]) as Float32Array[];
+    expect(heapResident(kept)).toBe(false);
+    expect(a.node.buf).toBe(data);
+    for (let k = 0; k < 4; k++) await np.arange(3000).astype('float32').mul(-1).data(); // heap churn
+    expect((await a.data())[2999]).toBe(2999);
+    expect(kept[2999]).toBe(2999);
+  });
+
   it('a buffer handed out of the engine (stream carries) is an ordinary copy', async () => {
     await collect();
     const before = heapLiveBytes();
