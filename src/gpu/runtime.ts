@@ -203,8 +203,9 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
   const metaBuf = ctx.pool.take(meta.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
   const staging = ctx.pool.take(Math.max(4, stagingWords * 4), GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
   try {
-    // Each input straight from its host array (no packed copy of them all first).
-    for (const u of uploads) if (u.data.length > 0) device.queue.writeBuffer(arena, u.at * 4, u.data);
+    // Each input straight from its host array (no packed copy of them all first), except
+    // views of the CPU backend's shared heap: Dawn for Node crashes on a SharedArrayBuffer.
+    for (const u of uploads) if (u.data.length > 0) device.queue.writeBuffer(arena, u.at * 4, isShared(u.data) ? u.data.slice() : u.data);
     if (metaHolder.get(metaBuf) !== program) {
       device.queue.writeBuffer(metaBuf, 0, meta);
       metaHolder.set(metaBuf, program);
@@ -285,3 +286,5 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     }
   }
 }
+
+const isShared = (a: ArrayBufferView): boolean => typeof SharedArrayBuffer === 'function' && a.buffer instanceof SharedArrayBuffer;

@@ -64,6 +64,27 @@ export interface WasmKernel {
   call(inputs: readonly number[], out: number, length: number, constants: readonly number[]): void;
   /** The expression's constants, in the order `call` takes their values. */
   readonly constants: readonly Expr[];
+  /** How the kernel runs in parts (on several threads, threads.ts). */
+  readonly parts: KernelParts;
+}
+
+/**
+ * A kernel's function runs over `units` (output elements, or rows of a reduction) as
+ * `fn(...inputs, out, units, ...fixed, base, ...constants)`: byte addresses, then i32s, where
+ * `base` is the element index of the first element (an iota counts from it). Units [b, e)
+ * of a run are the call with every input address moved by `b * inStride[k]` bytes, the
+ * output's by `b * outStride`, `e - b` units and base `b * perUnit`: parts of one run
+ * write disjoint outputs and compute exactly what the whole call computes.
+ */
+export interface KernelParts {
+  readonly fn: Fn;
+  /** The compiled module (worker threads instantiate it on the same memory) and its id. */
+  readonly module: WebAssembly.Module;
+  readonly id: number;
+  readonly inStride: readonly number[];
+  readonly outStride: number;
+  readonly fixed: readonly number[];
+  readonly perUnit: number;
 }
 
 export type Compiled = { kernel: WasmKernel } | { unsupported: string };
@@ -120,7 +141,12 @@ class Emitter {
     private readonly index: number,
   ) {
     constants.forEach((c, k) => this.param.set(c, firstConstParam + k));
+    // the i32 param just before the constants: the element index of the first element, which
+    // an iota counts from (a part of a kernel run by a thread starts past 0)
+    this.base = firstConstParam - 1;
   }
+
+  private readonly base: number;
 
   /** Splat the constants (call once, before the loops). */
   prologue(): void {
@@ -166,7 +192,7 @@ class Emitter {
         case 'iota': {
           // lanes: index/4 + offset + site + [0, 1, 2, 3] (the element index of each lane)
           const l = local(e);
-          f.op('local.get', this.index).op('i32.const', 2).op('i32.shr_u');
+          f.op('local.get', this.index).op('i32.const', 2).op('i32.shr_u').op('local.get', this.base).op('i32.add');
           f.op('i32.const', (e.offset + site.offset / 4) | 0).op('i32.add').simd('i32x4.splat');
           f.simd('v128.const', ...new Uint8Array(new Int32Array([0, 1, 2, 3]).buffer)).simd('i32x4.add');
           f.op('local.set', l);
@@ -228,23 +254,40 @@ const constArg = (c: Expr): number => {
 // The module cache.
 
 type Fn = (...args: number[]) => void;
-const caches = new WeakMap<WasmHeap, Map<string, Fn>>();
+interface Entry {
+  fn: Fn;
+  module: WebAssembly.Module;
+  id: number;
+}
+const caches = new WeakMap<WasmHeap, Map<string, Entry>>();
+let nextId = 1;
+const evicted: ((id: number) => void)[] = [];
 
-function cached(heap: WasmHeap, key: string, build: (m: ModuleBuilder) => void): Fn {
+/** Calls `f` with the id of each module dropped from a cache (threads.ts drops its instances too). */
+export function onEvict(f: (id: number) => void): void {
+  evicted.push(f);
+}
+
+function cached(heap: WasmHeap, key: string, build: (m: ModuleBuilder) => void): Entry {
   let cache = caches.get(heap);
   if (!cache) caches.set(heap, (cache = new Map()));
-  let fn = cache.get(key);
-  if (fn) {
+  let entry = cache.get(key);
+  if (entry) {
     cache.delete(key); // most recently used goes last
   } else {
-    const m = new ModuleBuilder();
+    const m = new ModuleBuilder(heap.shared);
     build(m);
-    const mod = new WebAssembly.Module(m.finish() as Uint8Array<ArrayBuffer>);
-    fn = new WebAssembly.Instance(mod, { env: { memory: heap.memory } }).exports.kernel as Fn;
-    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    const module = new WebAssembly.Module(m.finish() as Uint8Array<ArrayBuffer>);
+    const fn = new WebAssembly.Instance(module, { env: { memory: heap.memory } }).exports.kernel as Fn;
+    entry = { fn, module, id: nextId++ };
+    if (cache.size >= CACHE_SIZE) {
+      const [oldKey, old] = cache.entries().next().value!;
+      cache.delete(oldKey);
+      for (const f of evicted) f(old.id);
+    }
   }
-  cache.set(key, fn);
-  return fn;
+  cache.set(key, entry);
+  return entry;
 }
 
 /** Number of cached modules for `heap` (for tests). */
@@ -264,13 +307,13 @@ function checkInputs(inputs: readonly WasmBuffer[], dtypes: readonly WasmDType[]
 
 /** A SIMD loop (8 elements per step), one 4-element step, then a scalar tail through lane 0. */
 function buildElementwise(m: ModuleBuilder, expr: Expr, numInputs: number, constants: readonly Expr[]): void {
-  const params: ValType[] = [...Array<ValType>(numInputs + 2).fill('i32'), ...constants.map(constType)];
+  const params: ValType[] = [...Array<ValType>(numInputs + 3).fill('i32'), ...constants.map(constType)];
   const f = m.function('kernel', params);
   const ptrs = [...Array(numInputs).keys()];
   const [out, n] = [numInputs, numInputs + 1];
   const i = f.local('i32');
   const end = f.local('i32');
-  const em = new Emitter(f, constants, numInputs + 2, ptrs, i);
+  const em = new Emitter(f, constants, numInputs + 3, ptrs, i);
   f.op('local.get', n).op('i32.const', 2).op('i32.shl').op('local.set', end);
   em.prologue();
   const step = (offset: number, lane0: boolean) => {
@@ -297,7 +340,7 @@ export function compileElementwise(expr: Expr, heap: WasmHeap = sharedHeap()): C
   const key = `map|${exprK}`;
   const dtypes = inputDtypes([expr]);
   const args = constants.map(constArg);
-  const fn = cached(heap, key, (m) => buildElementwise(m, expr, dtypes.length, constants));
+  const { fn, module, id } = cached(heap, key, (m) => buildElementwise(m, expr, dtypes.length, constants));
   return {
     kernel: {
       key,
@@ -305,10 +348,11 @@ export function compileElementwise(expr: Expr, heap: WasmHeap = sharedHeap()): C
       outDtype: expr.dtype as WasmDType,
       run(inputs, out) {
         checkInputs(inputs, dtypes, out.length, heap);
-        fn(...inputs.map((b) => b.offset), out.offset, out.length, ...args);
+        fn(...inputs.map((b) => b.offset), out.offset, out.length, 0, ...args);
       },
-      call: (inputs, out, length, values) => fn(...inputs, out, length, ...values),
+      call: (inputs, out, length, values) => fn(...inputs, out, length, 0, ...values),
       constants,
+      parts: { fn, module, id, inStride: dtypes.map(() => 4), outStride: 4, fixed: [], perUnit: 1 },
     },
   };
 }
@@ -366,12 +410,12 @@ function gatherColumn(f: FunctionBuilder, vs: readonly number[], cols: number, c
 /** Rows of at most SMALL_ROW elements: 4 rows per step, each a sequential fold over its columns. */
 function buildSmallRows(m: ModuleBuilder, p: ReducePlan, cols: number): void {
   const n = p.numInputs;
-  const f = m.function('kernel', [...Array<ValType>(n + 2).fill('i32'), ...p.constants.map(constType)]);
+  const f = m.function('kernel', [...Array<ValType>(n + 3).fill('i32'), ...p.constants.map(constType)]);
   const [out, rows] = [n, n + 1];
   const i = f.local('i32');
   const o = f.local('i32');
   const oEnd = f.local('i32');
-  const em = new Emitter(f, p.constants, n + 2, [...Array(n).keys()], i);
+  const em = new Emitter(f, p.constants, n + 3, [...Array(n).keys()], i);
   const ident = f.local('v128');
   const accL = f.local('v128');
   const vs = Array.from({ length: cols }, () => f.local('v128'));
@@ -417,7 +461,7 @@ function keepLane0(f: FunctionBuilder, fill: number): void {
 }
 
 /**
- * The frame of a long-row reduction: parameters (inputs, out, rows, cols, constants), a loop
+ * The frame of a long-row reduction: parameters (inputs, out, rows, cols, base, constants), a loop
  * over rows with `i` at the row's first byte and `rowEnd` past its last, and the lane-0
  * store of each row's result after the epilogue. `setup` runs once after the constants are
  * splatted; the function it returns emits one row's fold and gives the local holding the
@@ -425,13 +469,13 @@ function keepLane0(f: FunctionBuilder, fill: number): void {
  */
 function buildLongRowKernel(m: ModuleBuilder, p: ReducePlan, setup: (f: FunctionBuilder, em: Emitter, i: number, rowEnd: number) => () => number): void {
   const n = p.numInputs;
-  const f = m.function('kernel', [...Array<ValType>(n + 3).fill('i32'), ...p.constants.map(constType)]);
+  const f = m.function('kernel', [...Array<ValType>(n + 4).fill('i32'), ...p.constants.map(constType)]);
   const [out, rows, cols] = [n, n + 1, n + 2];
   const i = f.local('i32');
   const rowEnd = f.local('i32');
   const o = f.local('i32');
   const oEnd = f.local('i32');
-  const em = new Emitter(f, p.constants, n + 3, [...Array(n).keys()], i);
+  const em = new Emitter(f, p.constants, n + 4, [...Array(n).keys()], i);
   em.prologue();
   const row = setup(f, em, i, rowEnd);
   f.op('local.get', rows).op('i32.const', 2).op('i32.shl').op('local.set', oEnd);
@@ -534,8 +578,9 @@ export function compileReduce(spec: ReduceSpec, cols: number, heap: WasmHeap = s
   const dtypes = inputDtypes([spec.body]);
   const [combine, identityBits] = reduceOps[spec.op][kindOf[spec.body.dtype as WasmDType]];
   const plan: ReducePlan = { spec, numInputs: dtypes.length, constants, combine, identityBits };
-  const fn = cached(heap, key, (m) => (small ? buildSmallRows(m, plan, cols) : wide ? buildLongSumF64(m, plan) : buildLongRows(m, plan)));
+  const { fn, module, id } = cached(heap, key, (m) => (small ? buildSmallRows(m, plan, cols) : wide ? buildLongSumF64(m, plan) : buildLongRows(m, plan)));
   const args = constants.map(constArg);
+  const fixed = small ? [] : [cols];
   return {
     kernel: {
       key,
@@ -543,12 +588,11 @@ export function compileReduce(spec: ReduceSpec, cols: number, heap: WasmHeap = s
       outDtype: outDtype as WasmDType,
       run(inputs, out) {
         checkInputs(inputs, dtypes, out.length * cols, heap);
-        const ptrs = inputs.map((b) => b.offset);
-        if (small) fn(...ptrs, out.offset, out.length, ...args);
-        else fn(...ptrs, out.offset, out.length, cols, ...args);
+        fn(...inputs.map((b) => b.offset), out.offset, out.length, ...fixed, 0, ...args);
       },
-      call: small ? (inputs, out, rows, values) => fn(...inputs, out, rows, ...values) : (inputs, out, rows, values) => fn(...inputs, out, rows, cols, ...values),
+      call: (inputs, out, rows, values) => fn(...inputs, out, rows, ...fixed, 0, ...values),
       constants,
+      parts: { fn, module, id, inStride: dtypes.map(() => 4 * cols), outStride: 4, fixed, perUnit: cols },
     },
   };
 }

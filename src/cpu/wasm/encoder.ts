@@ -319,6 +319,9 @@ export class FunctionBuilder {
 export class ModuleBuilder {
   private readonly functions: FunctionBuilder[] = [];
 
+  /** `shared`: the memory imported is a shared one (threads: its limits must say so). */
+  constructor(readonly shared = false) {}
+
   function(name: string, params: readonly ValType[], results: readonly ValType[] = []): FunctionBuilder {
     const f = new FunctionBuilder(name, params, results);
     this.functions.push(f);
@@ -339,8 +342,9 @@ export class ModuleBuilder {
     }
     section(1, types);
 
-    // import "env" "memory" (memory, min 1 page, no max)
-    section(2, new Bytes().u32(1).name('env').name('memory').byte(0x02).byte(0x00).u32(1));
+    // import "env" "memory": min 1 page, no max; a shared memory needs a max (the wasm32 limit)
+    const limits = this.shared ? new Bytes().byte(0x03).u32(1).u32(65536) : new Bytes().byte(0x00).u32(1);
+    section(2, new Bytes().u32(1).name('env').name('memory').byte(0x02).bytes(limits.finish()));
 
     const funcs = new Bytes().u32(fs.length);
     fs.forEach((_, i) => funcs.u32(i));

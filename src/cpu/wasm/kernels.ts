@@ -24,6 +24,7 @@ import type { KernelFn } from '../compile.js';
 import { compileElementwise, compileReduce, SMALL_ROW, type Compiled, type WasmKernel } from './compile.js';
 import { acc, apply, bakedConstant, constant, input, iota, type Expr, type ExprPrim } from './expr.js';
 import { isWasmDType, sharedHeapOrNull, type WasmDType, type WasmHeap } from './memory.js';
+import { runParts } from './threads.js';
 
 /** Outputs up to this many elements may live outside the heap (written via a scratch block). */
 const SCRATCH_ELEMENTS = 1 << 14;
@@ -169,7 +170,9 @@ function dispatch(heap: WasmHeap, outDtype: WasmDType, compile: () => WasmKernel
       values[k] = constValue(ins[s.slot][s.offset], s.dtype);
     }
     wasmStats.calls++;
-    w.call(ptrs, scratch ? scratch.offset : out.byteOffset, length(out), values);
+    const at = scratch ? scratch.offset : out.byteOffset;
+    const units = length(out);
+    if (!runParts(heap, w.parts, ptrs, at, units, values)) w.call(ptrs, at, units, values);
     if (scratch) {
       out.set(scratch.view());
       heap.release(scratch);

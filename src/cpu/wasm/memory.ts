@@ -18,6 +18,7 @@
 // WebAssembly memory cannot shrink; `stats()` reports what is held.
 
 import type { DType } from '../../graph/dtype.js';
+import { threadCount } from './thread_count.js';
 
 export type WasmDType = 'float32' | 'int32' | 'uint32';
 export type WasmView = Float32Array | Int32Array | Uint32Array;
@@ -80,8 +81,11 @@ export class WasmHeap {
     initialPages = 16,
     /** False: the memory keeps its initial size, and `tryAlloc` fails when it is full. */
     readonly growable = true,
+    /** A shared memory (its buffer a SharedArrayBuffer), which worker threads can run kernels on. */
+    readonly shared = false,
   ) {
-    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: growable ? 65536 : initialPages });
+    if (shared && growable) throw new Error('wasm heap: a shared heap has a fixed size');
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: growable ? 65536 : initialPages, ...(shared ? { shared: true } : {}) });
   }
 
   alloc(dtype: WasmDType, length: number): WasmBuffer {
@@ -140,14 +144,20 @@ let shared: WasmHeap | null | undefined;
 /**
  * The process-wide heap every kernel from compile.ts is instantiated against, or null where
  * the reservation fails (a 32-bit host, a tight address-space limit): then nothing is
- * heap-resident and every kernel runs in JS.
+ * heap-resident and every kernel runs in JS. Its memory is a shared one where kernels can
+ * run on worker threads too (threads.ts), else an ordinary one.
  */
 export function sharedHeapOrNull(): WasmHeap | null {
   if (shared === undefined) {
+    const threads = threadCount() > 1;
     try {
-      shared = new WasmHeap(SHARED_HEAP_PAGES, false);
+      shared = new WasmHeap(SHARED_HEAP_PAGES, false, threads);
     } catch {
-      shared = null;
+      try {
+        shared = threads ? new WasmHeap(SHARED_HEAP_PAGES, false) : null;
+      } catch {
+        shared = null;
+      }
     }
   }
   return shared;

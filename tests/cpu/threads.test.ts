@@ -1,0 +1,105 @@
+// wasm kernels run in parts on worker threads (src/cpu/wasm/threads.ts): the parts of a
+// call compute exactly what the whole call computes, whatever thread takes which part.
+// This file asks for 3 threads (2 workers) whatever the machine has, so it tests the
+// protocol with more than one worker on a 2-core machine too.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+
+process.env.LAXFLOW_CPU_THREADS = '3'; // read when the shared heap is first made (below)
+
+import { init, np, random } from '../../src/index.js';
+import { sharedHeap } from '../../src/cpu/wasm/memory.js';
+import { threadCount } from '../../src/cpu/wasm/thread_count.js';
+import { configureThreads, PARALLEL_MIN, threadsReady, threadStats } from '../../src/cpu/wasm/threads.js';
+import { wasmStats } from '../../src/cpu/wasm/kernels.js';
+import type { LaxArray } from '../../src/operators/array.js';
+import { both, sameBits } from './helpers.js';
+
+const N = PARALLEL_MIN * 4 + 5; // parts, and a tail that is not a multiple of 8
+
+const input = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * 3 + (i % 7) - 3);
+
+beforeAll(async () => {
+  await init({ backend: 'cpu' });
+});
+
+/** The values of `make()` run in parts (with the count of parts workers ran) and on one thread. */
+async function inPartsAndWhole(make: () => LaxArray): Promise<{ parts: Float32Array | Int32Array | Uint32Array; whole: Float32Array | Int32Array | Uint32Array; workerParts: number; runs: number }> {
+  const [w0, r0, c0] = [threadStats.workerParts, threadStats.runs, wasmStats.calls];
+  const parts = (await make().data()) as Float32Array;
+  const [workerParts, runs] = [threadStats.workerParts - w0, threadStats.runs - r0];
+  expect(wasmStats.calls).toBeGreaterThan(c0);
+  configureThreads(false);
+  try {
+    const whole = (await make().data()) as Float32Array;
+    return { parts, whole, workerParts, runs };
+  } finally {
+    configureThreads(true);
+  }
+}
+
+describe('wasm kernels on worker threads', () => {
+  it('uses a shared heap and starts the workers asked for', async () => {
+    expect(threadCount()).toBe(3);
+    expect(sharedHeap().shared).toBe(true);
+    expect(sharedHeap().memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(await threadsReady(sharedHeap())).toBe(2);
+  });
+
+  it('elementwise kernels: the same bits as one thread and as the oracle', async () => {
+    const xs = input(N, 1);
+    let workerParts = 0;
+    for (let rep = 0; rep < 4; rep++) {
+      const r = await inPartsAndWhole(() => {
+        const x = np.array(xs);
+        return np.sqrt(x.mul(x).add(1).mul(0.5)).sub(np.maximum(x, 0.25));
+      });
+      expect(r.runs).toBe(1);
+      expect(sameBits(r.parts, r.whole)).toBeNull();
+      workerParts += r.workerParts;
+    }
+    expect(workerParts).toBeGreaterThan(0); // the workers did take parts
+    const x = np.array(xs);
+    const [cpu, oracle] = both(x.mul(3).add(x.mul(x)));
+    expect(sameBits(cpu[0], oracle[0])).toBeNull();
+  });
+
+  it('an iota counts from each part\'s first element (threefry counters): bit-exact', async () => {
+    for (const seed of [0, 42, 2 ** 31 + 7]) {
+      const r = await inPartsAndWhole(() => random.bits(random.key(seed), [N]));
+      expect(r.runs).toBeGreaterThan(0);
+      expect(sameBits(r.parts, r.whole)).toBeNull();
+      const u = await inPartsAndWhole(() => random.uniform(random.key(seed), [N], { minval: -2, maxval: 5 }));
+      expect(sameBits(u.parts, u.whole)).toBeNull();
+    }
+    const [cpu, oracle] = both(random.uniform(random.key(3), [N]));
+    expect(sameBits(cpu[0], oracle[0])).toBeNull();
+  });
+
+  it('reductions split by rows: short rows, long rows and float64-lane sums', async () => {
+    const rows = PARALLEL_MIN / 2 + 3;
+    const pairs = input(rows * 2, 2);
+    const short = await inPartsAndWhole(() => {
+      const p = np.array(pairs).reshape([rows, 2]);
+      return np.sqrt(np.sum(p.mul(p), { axis: 1 }));
+    });
+    expect(short.runs).toBe(1);
+    expect(sameBits(short.parts, short.whole)).toBeNull();
+    const long = input(96 * 4099, 3);
+    for (const op of ['sum', 'max'] as const) {
+      const r = await inPartsAndWhole(() => {
+        const m = np.array(long).reshape([96, 4099]);
+        return op === 'sum' ? np.sum(m.mul(2), { axis: 1 }) : np.max(m.add(1), { axis: 1 });
+      });
+      expect(r.runs).toBe(1);
+      expect(sameBits(r.parts, r.whole)).toBeNull();
+    }
+  });
+
+  it('small calls stay on the calling thread', async () => {
+    const r0 = threadStats.runs;
+    const x = np.array(input(PARALLEL_MIN - 8, 4));
+    await x.mul(2).add(1).data();
+    expect(threadStats.runs).toBe(r0);
+  });
+});
