@@ -41,10 +41,14 @@ function zeroedBuffers(s: Schedule): boolean[] {
   return z;
 }
 
-/** Bind the buffers of `s`: leaves (params from `params`), then storage for the rest (from the pool). */
-export function bindBuffers(s: Schedule, params: readonly TypedArray[] = []): TypedArray[] {
+/**
+ * Bind the buffers of `s`: leaves (params from `params`), the storage given in `preset`, then
+ * storage for the rest (from the pool).
+ */
+export function bindBuffers(s: Schedule, params: readonly TypedArray[] = [], preset?: ReadonlyMap<number, TypedArray>): TypedArray[] {
   const bufs = new Array<TypedArray>(s.buffers.length);
   for (const inp of s.inputs) bufs[inp.buffer] = inp.param !== null ? params[inp.param] : leafData(inp.node);
+  preset?.forEach((b, id) => (bufs[id] = b));
   const zeroed = zeroedBuffers(s);
   for (const b of s.buffers) if (bufs[b.id] === undefined) bufs[b.id] = take(b.dtype, b.size, zeroed[b.id]);
   return bufs;
@@ -81,8 +85,8 @@ export function runKernels(s: Schedule, bufs: TypedArray[]): void {
 }
 
 /** Run `s` and return its output buffers; storage taken in place is released from its node. */
-export function runSchedule(s: Schedule, params: readonly TypedArray[] = []): TypedArray[] {
-  const bufs = bindBuffers(s, params);
+export function runSchedule(s: Schedule, params: readonly TypedArray[] = [], preset?: ReadonlyMap<number, TypedArray>): TypedArray[] {
+  const bufs = bindBuffers(s, params, preset);
   runKernels(s, bufs);
   for (const inp of s.inputs) {
     if (!inp.take) continue;

@@ -4,7 +4,7 @@
 import { copyOf, type DType, type TypedArray } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
 import type { Shape } from '../graph/shape.js';
-import { realizeNodes } from '../scheduler/realize.js';
+import { readFresh, realizeNodes } from '../scheduler/realize.js';
 import { formatArray } from './format.js';
 import * as np from './np.js';
 import type { ArrayLike, AxisOptions, Index, SliceIndex } from './np.js';
@@ -39,10 +39,13 @@ export class LaxArray {
   }
 
   // ---- reading: this is when work runs --------------------------------------------------
-  /** The values, row-major, as a typed array (a copy: the array stays immutable). */
+  /**
+   * The values, row-major, as a new typed array you own (the array stays immutable). An
+   * unrealized array of elementwise work may be computed straight into it on the CPU
+   * backend and stay unrealized; `realize()` keeps a value.
+   */
   async data(): Promise<TypedArray> {
-    const [buf] = await realizeNodes([this.node]);
-    return copyOf(buf);
+    return readFresh(this.node);
   }
   /** Nested JS arrays of numbers or booleans (a number or boolean for 0-d). */
   async tolist(): Promise<Nested> {

@@ -1,7 +1,7 @@
 // Realization: the moment work runs. A backend turns the graph reachable from some nodes
 // into their values; realized nodes keep their buffer and act as leaves afterwards.
 
-import type { TypedArray } from '../graph/dtype.js';
+import { copyOf, type TypedArray } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
 import { adopt } from './pool.js';
 
@@ -9,6 +9,12 @@ export interface Backend {
   readonly name: string;
   /** Values of `outputs` (distinct, unrealized nodes). Realized inputs are read from `node.buf`. */
   run(outputs: readonly Node[]): Promise<TypedArray[]> | TypedArray[];
+  /**
+   * Optionally, the value of the unrealized `node` computed straight into a new array that
+   * the caller owns, the node staying unrealized; null where the backend would rather
+   * realize the node (then the caller gets a copy of its value).
+   */
+  runFresh?(node: Node): TypedArray | null;
 }
 
 let backend: Backend | undefined;
@@ -38,6 +44,20 @@ function keep(todo: readonly Node[], bufs: readonly TypedArray[]): void {
     n.buf = bufs[i];
     adopt(n, bufs[i]);
   });
+}
+
+/**
+ * The value of `node` in a new array the caller owns (`data()`): computed straight into it
+ * where the backend can (the node then stays unrealized, a recipe that a later read runs
+ * again), else a copy of the node's realized value.
+ */
+export async function readFresh(node: Node): Promise<TypedArray> {
+  if (node.buf === undefined && !(node.prim === 'const' && !node.consumed)) {
+    const out = currentBackend().runFresh?.(node);
+    if (out) return out;
+  }
+  const [buf] = await realizeNodes([node]);
+  return copyOf(buf);
 }
 
 /** Compute (once) and return the host values of `nodes`, in one schedule. */

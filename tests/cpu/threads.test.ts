@@ -1,13 +1,16 @@
 // wasm kernels run in parts on worker threads (src/cpu/wasm/threads.ts): the parts of a
 // call compute exactly what the whole call computes, whatever thread takes which part.
 // This file asks for 3 threads (2 workers) whatever the machine has, so it tests the
-// protocol with more than one worker on a 2-core machine too.
+// protocol with more than one worker on a 2-core machine too. Every program is read both
+// ways a result can be produced: `realize` (the output is a heap block, computed in parts)
+// and `data()` (elementwise programs write the array handed out: heavy kernels in parts
+// into a heap block, then copied; light ones in pieces copied out as soon as they are done).
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
 process.env.LAXFLOW_CPU_THREADS = '3'; // read when the shared heap is first made (below)
 
-import { init, np, random } from '../../src/index.js';
+import { init, np, random, realize } from '../../src/index.js';
 import { sharedHeap } from '../../src/cpu/wasm/memory.js';
 import { threadCount } from '../../src/cpu/wasm/thread_count.js';
 import { configureThreads, PARALLEL_MIN, threadsReady, threadStats } from '../../src/cpu/wasm/threads.js';
@@ -23,19 +26,34 @@ beforeAll(async () => {
   await init({ backend: 'cpu' });
 });
 
-/** The values of `make()` run in parts (with the count of parts workers ran) and on one thread. */
-async function inPartsAndWhole(make: () => LaxArray): Promise<{ parts: Float32Array | Int32Array | Uint32Array; whole: Float32Array | Int32Array | Uint32Array; workerParts: number; runs: number }> {
-  const [w0, r0, c0] = [threadStats.workerParts, threadStats.runs, wasmStats.calls];
-  const parts = (await make().data()) as Float32Array;
-  const [workerParts, runs] = [threadStats.workerParts - w0, threadStats.runs - r0];
-  expect(wasmStats.calls).toBeGreaterThan(c0);
-  configureThreads(false);
-  try {
-    const whole = (await make().data()) as Float32Array;
-    return { parts, whole, workerParts, runs };
-  } finally {
-    configureThreads(true);
+type Values = Float32Array | Int32Array | Uint32Array;
+const reads = {
+  realize: async (a: LaxArray) => (await realize(a))[0] as Values,
+  data: async (a: LaxArray) => (await a.data()) as Values,
+};
+
+/**
+ * The values of `make()`, read each way, run in parts (with the parts workers ran and the
+ * runs in parts) and on the calling thread alone; all must have the same bits.
+ */
+async function inPartsAndWhole(make: () => LaxArray): Promise<{ parts: Values; whole: Values; workerParts: number; runs: number }> {
+  let out: { parts: Values; whole: Values; workerParts: number; runs: number } | undefined;
+  for (const read of [reads.realize, reads.data]) {
+    const [w0, r0, c0] = [threadStats.workerParts, threadStats.runs, wasmStats.calls];
+    const parts = await read(make());
+    const [workerParts, runs] = [threadStats.workerParts - w0, threadStats.runs - r0];
+    expect(wasmStats.calls).toBeGreaterThan(c0);
+    configureThreads(false);
+    try {
+      const whole = await read(make());
+      expect(sameBits(parts, whole)).toBeNull();
+      if (out) expect(sameBits(parts, out.parts)).toBeNull();
+      out = { parts, whole, workerParts: workerParts + (out?.workerParts ?? 0), runs: Math.min(runs, out?.runs ?? runs) };
+    } finally {
+      configureThreads(true);
+    }
   }
+  return out!;
 }
 
 describe('wasm kernels on worker threads', () => {
@@ -94,6 +112,28 @@ describe('wasm kernels on worker threads', () => {
       expect(r.runs).toBe(1);
       expect(sameBits(r.parts, r.whole)).toBeNull();
     }
+  });
+
+  it('data() of an elementwise program: a new ordinary array, the array staying a recipe', async () => {
+    const xs = input(N, 5);
+    const x = np.array(xs);
+    const y = x.mul(x).sub(1);
+    const a = (await y.data()) as Float32Array;
+    expect(y.node.buf).toBeUndefined(); // computed straight into `a`, not kept
+    expect(a.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    const [oracle] = both(y)[1];
+    expect(sameBits(a, oracle as Float32Array)).toBeNull();
+    a.fill(7); // the caller's to change
+    const b = (await y.data()) as Float32Array;
+    expect(b).not.toBe(a);
+    expect(sameBits(b, oracle as Float32Array)).toBeNull();
+    // a realized array gives a copy of its value; a reduction or scan is realized as before
+    await realize(y);
+    expect(y.node.buf).toBeDefined();
+    expect(sameBits((await y.data()) as Float32Array, oracle as Float32Array)).toBeNull();
+    const s = np.sum(x.reshape([N, 1]), { axis: 1 });
+    await s.data();
+    expect(s.node.buf).toBeDefined();
   });
 
   it('small calls stay on the calling thread', async () => {

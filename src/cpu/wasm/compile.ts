@@ -87,6 +87,18 @@ export interface KernelParts {
   readonly perUnit: number;
 }
 
+/** Run units [b, b + n) of a call over `inputs` (byte addresses) into `out` (the whole call's output address). */
+export function runPart(p: KernelParts, inputs: readonly number[], out: number, b: number, n: number, values: readonly number[], args: number[] = []): void {
+  const nPtr = inputs.length;
+  for (let i = 0; i < nPtr; i++) args[i] = inputs[i] + b * p.inStride[i];
+  args[nPtr] = out + b * p.outStride;
+  args[nPtr + 1] = n;
+  for (let i = 0; i < p.fixed.length; i++) args[nPtr + 2 + i] = p.fixed[i];
+  args[nPtr + 2 + p.fixed.length] = b * p.perUnit;
+  for (let i = 0; i < values.length; i++) args[nPtr + 3 + p.fixed.length + i] = values[i];
+  p.fn(...args);
+}
+
 export type Compiled = { kernel: WasmKernel } | { unsupported: string };
 
 /** Rows up to this length are unrolled into the per-row expression (bit-exact reductions). */

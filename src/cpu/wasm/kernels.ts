@@ -21,13 +21,19 @@ import type { DType, TypedArray } from '../../graph/dtype.js';
 import type { ElementwiseKernel, Expr as KExpr, ReduceKernel } from '../../scheduler/kernel.js';
 import { heapResident } from '../../scheduler/pool.js';
 import type { KernelFn } from '../compile.js';
-import { compileElementwise, compileReduce, SMALL_ROW, type Compiled, type WasmKernel } from './compile.js';
+import { compileElementwise, compileReduce, runPart, SMALL_ROW, type Compiled, type WasmKernel } from './compile.js';
 import { acc, apply, bakedConstant, constant, input, iota, type Expr, type ExprPrim } from './expr.js';
 import { isWasmDType, sharedHeapOrNull, type WasmDType, type WasmHeap } from './memory.js';
-import { runParts } from './threads.js';
+import { runParts, runPartsPiped } from './threads.js';
 
-/** Outputs up to this many elements may live outside the heap (written via a scratch block). */
+/** Elements of an output outside the heap written per piece (64 KiB: the piece stays in cache until copied). */
 const SCRATCH_ELEMENTS = 1 << 14;
+/**
+ * Kernels with more operations per element than this are compute-bound: an output outside
+ * the heap is then computed whole, on every thread, into a heap block and copied, instead of
+ * in pieces on the calling thread.
+ */
+const HEAVY_OPS = 32;
 
 /** Where a call-time constant's value comes from: one element of an input. */
 type ConstSource = { slot: number; offset: number; dtype: DType };
@@ -38,6 +44,8 @@ interface Translation {
   /** Kernel input slot of each wasm input, in wasm input order. */
   slots: number[];
   sources: Map<Expr, ConstSource>;
+  /** Operations in the expressions (a measure of the work per element). */
+  ops: number;
 }
 
 const rowMajor = (shape: readonly number[]): number[] => {
@@ -106,8 +114,10 @@ function translate(roots: readonly (KExpr | null)[], domain: readonly number[], 
     return out;
   };
   const [expr, epilogue] = roots.map((r) => (r ? visit(r) : null));
-  if (!expr || (roots[1] && !epilogue) || opCount([expr, epilogue]) > MAX_WASM_OPS) return null;
-  return { expr, epilogue: epilogue ?? null, slots, sources };
+  if (!expr || (roots[1] && !epilogue)) return null;
+  const ops = opCount([expr, epilogue]);
+  if (ops > MAX_WASM_OPS) return null;
+  return { expr, epilogue: epilogue ?? null, slots, sources, ops };
 }
 
 /**
@@ -144,13 +154,15 @@ function dispatch(heap: WasmHeap, outDtype: WasmDType, compile: () => WasmKernel
   let w: WasmKernel | null | undefined;
   let sources: ConstSource[] = [];
   let values: number[] = [];
+  const args: number[] = [];
   return (ins, outs) => {
     if (w === null) return js(ins, outs);
     const out = outs[0];
     const outInHeap = heapResident(out);
-    // small work stays in JS: an output outside the heap only goes through a scratch block
-    // when it is small and the inputs are heap arrays (a reduction of large ones)
-    if (!outInHeap && (out.length > SCRATCH_ELEMENTS || slots.length === 0)) return js(ins, outs);
+    // an output outside the heap goes through heap scratch, when its inputs are heap arrays
+    // (below: all of them) and a small one only from some input (small constant and iota
+    // kernels stay in JS: no module to compile)
+    if (!outInHeap && slots.length === 0 && out.length <= SCRATCH_ELEMENTS) return js(ins, outs);
     for (let k = 0; k < slots.length; k++) {
       const b = ins[slots[k]];
       if (!heapResident(b)) return js(ins, outs);
@@ -162,19 +174,54 @@ function dispatch(heap: WasmHeap, outDtype: WasmDType, compile: () => WasmKernel
       sources = w.constants.map((c) => t.sources.get(c)!);
       values = new Array<number>(sources.length);
     }
-    // a small output outside the heap (a reduction's) is written to a scratch block, then copied
-    const scratch = outInHeap ? undefined : heap.tryAlloc(outDtype, out.length);
-    if (!outInHeap && !scratch) return js(ins, outs);
     for (let k = 0; k < sources.length; k++) {
       const s = sources[k];
       values[k] = constValue(ins[s.slot][s.offset], s.dtype);
     }
-    wasmStats.calls++;
-    const at = scratch ? scratch.offset : out.byteOffset;
     const units = length(out);
-    if (!runParts(heap, w.parts, ptrs, at, units, values)) w.call(ptrs, at, units, values);
-    if (scratch) {
-      out.set(scratch.view());
+    if (outInHeap) {
+      wasmStats.calls++;
+      if (!runParts(heap, w.parts, ptrs, out.byteOffset, units, values)) w.call(ptrs, out.byteOffset, units, values);
+      return;
+    }
+    // An output outside the heap (a reduction's small one, or an array `data()` hands out)
+    // is computed into heap scratch and copied out (one output element per unit):
+    // - heavy work whole, in parts on every thread, then copied;
+    // - light (memory-bound) work in cache-sized pieces, each copied out as soon as it is
+    //   done: while the other threads compute the next pieces, or, alone, through one
+    //   piece-sized block.
+    const piece = Math.max(1, Math.floor(SCRATCH_ELEMENTS / w.parts.perUnit));
+    const light = t.ops <= HEAVY_OPS && units > piece;
+    wasmStats.calls++;
+    if (light) {
+      const whole = heap.tryAlloc(outDtype, units);
+      if (whole) {
+        const view = whole.view();
+        try {
+          if (runPartsPiped(heap, w.parts, ptrs, whole.offset, units, values, piece, (b, n) => out.set(view.subarray(b, b + n), b))) return;
+        } finally {
+          heap.release(whole);
+        }
+      }
+    }
+    const scratch = heap.tryAlloc(outDtype, light ? piece : units);
+    if (!scratch) {
+      wasmStats.calls--;
+      return js(ins, outs);
+    }
+    try {
+      const view = scratch.view();
+      if (!light) {
+        if (!runParts(heap, w.parts, ptrs, scratch.offset, units, values)) w.call(ptrs, scratch.offset, units, values);
+        out.set(view);
+      } else {
+        for (let b = 0; b < units; b += piece) {
+          const n = Math.min(piece, units - b);
+          runPart(w.parts, ptrs, scratch.offset - b * w.parts.outStride, b, n, values, args);
+          out.set(n === piece ? view : view.subarray(0, n), b);
+        }
+      }
+    } finally {
       heap.release(scratch);
     }
   };

@@ -20,8 +20,7 @@
 // process alive. Only calls with enough work run in parts (PARALLEL_MIN elements): waking a
 // thread costs tens of microseconds.
 
-import type { KernelParts } from './compile.js';
-import { onEvict } from './compile.js';
+import { onEvict, runPart, type KernelParts } from './compile.js';
 import type { WasmHeap } from './memory.js';
 import { threadCount, workerThreads } from './thread_count.js';
 
@@ -45,13 +44,17 @@ const NFIXED = 6;
 const NVAL = 7;
 const FAILED = 8;
 const WORKER_PARTS = 9;
-const SLOTS = 16; // per worker: [seq, ack, ready, unused]
-const ARGS_BYTE = 1024;
+const SLOTS = 16; // per worker (at most 63): [seq, ack, ready, unused]
+const ARGS_BYTE = 2048;
 const MAX_ARGS = 480;
-const CTRL_BYTES = ARGS_BYTE + MAX_ARGS * 8;
+const DONE_BYTE = 6144; // per part: the sequence number of the run that finished it
+const MAX_PARTS = 8192;
+const CTRL_BYTES = DONE_BYTE + MAX_PARTS * 4;
+const DONE = DONE_BYTE / 4;
 
 /**
- * The worker (plain JS, run with `eval`): the argument layout below must match `run`.
+ * The worker (plain JS, run with `eval`): the argument layout below must match `run`, and
+ * a part's call `runPart` (compile.ts).
  * a = [ptrs..., out, fixed..., values..., inStride..., outStride, perUnit]
  */
 const WORKER_SOURCE = `
@@ -99,6 +102,8 @@ function work() {
     for (let i = 0; i < nVal; i++) args[nPtr + 3 + nFixed + i] = a[nPtr + 1 + nFixed + i];
     fn(...args);
     Atomics.add(c, ${WORKER_PARTS}, 1);
+    Atomics.store(c, ${DONE_BYTE / 4} + k, seq);
+    Atomics.notify(c, ${DONE_BYTE / 4} + k);
   }
 }
 Atomics.store(c, me + 2, 1);
@@ -153,17 +158,22 @@ class Pool {
     return out;
   }
 
-  run(p: KernelParts, inputs: readonly number[], out: number, units: number, values: readonly number[]): boolean {
+  /**
+   * Run the call in parts; with `consume`, parts of `pieceUnits` units, and `consume(b, n)`
+   * is called on this thread for each part in order as soon as it is done (while the others
+   * compute the next ones). False when it did not run.
+   */
+  run(p: KernelParts, inputs: readonly number[], out: number, units: number, values: readonly number[], consume?: (b: number, n: number) => void, pieceUnits = 0): boolean {
     const nPtr = inputs.length;
     const nArgs = nPtr + 1 + p.fixed.length + values.length + nPtr + 2;
     const woken = this.ready();
     if (woken.length === 0 || nArgs > MAX_ARGS) return false;
     const threads = woken.length + 1;
     const align = p.perUnit === 1 ? 8 : 1; // elementwise parts keep the 8-wide SIMD loop
-    const minPart = Math.ceil(MIN_PART / p.perUnit);
-    const part = Math.ceil(Math.max(minPart, Math.ceil(units / (threads * PARTS_PER_THREAD))) / align) * align;
+    const minPart = consume ? Math.max(pieceUnits, Math.ceil(units / MAX_PARTS)) : Math.ceil(MIN_PART / p.perUnit);
+    const part = Math.ceil(Math.max(minPart, consume ? 1 : Math.ceil(units / (threads * PARTS_PER_THREAD))) / align) * align;
     const parts = Math.ceil(units / part);
-    if (parts < 2) return false;
+    if (parts < 2 || parts > MAX_PARTS) return false;
     const c = this.ctrl;
     const a = this.args;
     // arguments: [ptrs..., out, fixed..., values..., inStride..., outStride, perUnit]
@@ -190,19 +200,33 @@ class Pool {
       Atomics.store(c, SLOTS + 4 * w, seq);
       Atomics.notify(c, SLOTS + 4 * w);
     }
-    const args = new Array<number>(nPtr + 3 + p.fixed.length + values.length);
+    const args: number[] = [];
+    const size = (k: number) => Math.min(part, units - k * part);
     try {
-      for (;;) {
-        const k = Atomics.add(c, NEXT, 1);
-        if (k >= parts) break;
-        const b = k * part;
-        for (let i = 0; i < nPtr; i++) args[i] = inputs[i] + b * p.inStride[i];
-        args[nPtr] = out + b * p.outStride;
-        args[nPtr + 1] = Math.min(part, units - b);
-        for (let i = 0; i < p.fixed.length; i++) args[nPtr + 2 + i] = p.fixed[i];
-        args[nPtr + 2 + p.fixed.length] = b * p.perUnit;
-        for (let i = 0; i < values.length; i++) args[nPtr + 3 + p.fixed.length + i] = values[i];
-        p.fn(...args);
+      if (!consume) {
+        for (;;) {
+          const k = Atomics.add(c, NEXT, 1);
+          if (k >= parts) break;
+          runPart(p, inputs, out, k * part, size(k), values, args);
+        }
+      } else {
+        // hand each part over in order once done; meanwhile compute parts not yet taken
+        const t0 = Date.now();
+        for (let next = 0, spin = 0; next < parts; ) {
+          if (Atomics.load(c, DONE + next) === seq) {
+            consume(next * part, size(next));
+            next++;
+            continue;
+          }
+          const k = Atomics.load(c, NEXT) < parts ? Atomics.add(c, NEXT, 1) : parts;
+          if (k < parts) {
+            runPart(p, inputs, out, k * part, size(k), values, args);
+            Atomics.store(c, DONE + k, seq);
+          } else if (++spin > 200) {
+            if (Date.now() - t0 > TIMEOUT_MS) throw this.unresponsive();
+            Atomics.wait(c, DONE + next, Atomics.load(c, DONE + next), 1);
+          }
+        }
       }
     } finally {
       this.join(woken, seq);
@@ -214,6 +238,11 @@ class Pool {
     return true;
   }
 
+  private unresponsive(): Error {
+    this.broken = true;
+    return new Error('laxflow: a CPU worker thread stopped responding; kernels run on one thread from now on');
+  }
+
   /** Wait until every woken worker has acknowledged `seq`. */
   private join(woken: readonly number[], seq: number): void {
     const c = this.ctrl;
@@ -223,10 +252,7 @@ class Pool {
       for (let spin = 0; Atomics.load(c, ack) !== seq; spin++) {
         if (spin < 200) continue;
         const left = TIMEOUT_MS - (Date.now() - t0);
-        if (left <= 0) {
-          this.broken = true;
-          throw new Error('laxflow: a CPU worker thread stopped responding; kernels run on one thread from now on');
-        }
+        if (left <= 0) throw this.unresponsive();
         Atomics.wait(c, ack, Atomics.load(c, ack), Math.min(left, 100));
       }
     }
@@ -262,6 +288,19 @@ export function runParts(heap: WasmHeap, p: KernelParts, inputs: readonly number
   if (units * p.perUnit < PARALLEL_MIN || !heap.shared || !enabled) return false;
   const pl = poolFor(heap);
   if (!pl || !pl.run(p, inputs, out, units, values)) return false;
+  threadStats.runs++;
+  return true;
+}
+
+/**
+ * `runParts` into `out` in parts of about `pieceUnits` units, calling `consume(b, n)` on the
+ * calling thread for each part in order once it is done (the caller copies a part out while
+ * the threads compute the next). False when it did not run (too little work, no workers).
+ */
+export function runPartsPiped(heap: WasmHeap, p: KernelParts, inputs: readonly number[], out: number, units: number, values: readonly number[], pieceUnits: number, consume: (b: number, n: number) => void): boolean {
+  if (units * p.perUnit < PARALLEL_MIN || !heap.shared || !enabled) return false;
+  const pl = poolFor(heap);
+  if (!pl || !pl.run(p, inputs, out, units, values, consume, pieceUnits)) return false;
   threadStats.runs++;
   return true;
 }
