@@ -12,16 +12,17 @@ const FRESH_FROM = 1 << 14;
 export const cpuBackend: Backend = {
   name: 'cpu',
   run: (outputs) => runSchedule(schedule(outputs)),
-  // A program of elementwise kernels writes its result straight into the array handed out
-  // (a wasm kernel in cache-sized pieces through the heap) instead of into a heap block that
-  // is then copied: one pass over memory less. Not for programs that update a dead input in
-  // place (the node would then have nothing to be recomputed from), nor for scans and
-  // reductions, whose recomputation on a second read could cost more than a copy.
+  // A program of elementwise kernels and `.at` patches writes its result straight into the
+  // array handed out (a wasm kernel in cache-sized pieces through the heap; a patch copies its
+  // base there) instead of into a heap block that is then copied: one pass over memory less.
+  // Not for programs that update a dead input in place (the node would then have nothing to
+  // be recomputed from), nor for scans and reductions, whose recomputation on a second read
+  // could cost more than a copy.
   runFresh: (node) => {
     if (node.size < FRESH_FROM) return null;
     const s = schedule([node]);
     const out = s.outputs[0];
-    if (!s.kernels.every((k) => k.kind === 'elementwise') || s.inputs.some((i) => i.take || i.buffer === out)) return null;
+    if (!s.kernels.every((k) => k.kind === 'elementwise' || k.kind === 'patch') || s.inputs.some((i) => i.take || i.buffer === out)) return null;
     return runSchedule(s, [], new Map([[out, allocate(node.dtype, node.size)]]))[0];
   },
 };
