@@ -14,14 +14,25 @@ import { shapeRules, type Aval } from './shape_rules.js';
 
 let nextId = 0;
 
+/**
+ * A node's liveness counters, in an object of their own: finalizers of its users and of its
+ * Arrays hold this (tiny) object, not the node, so they update the counts without keeping
+ * the node alive and without a WeakRef each (a realize of a small program makes a dozen
+ * nodes and Arrays; a WeakRef and a registration apiece cost the WebGPU backend a third of
+ * its per-realize time).
+ */
+export interface Liveness {
+  /** Live Arrays wrapping the node. */
+  handles: number;
+  /** Live nodes that take the node as an input. */
+  users: number;
+}
+
 export class Node<P extends Prim = Prim> {
   readonly id = nextId++;
   /** Realized value on the host, when computed and kept. */
   buf: TypedArray | undefined = undefined;
-  /** Live Arrays wrapping this node. */
-  handles = 0;
-  /** Live nodes that take this node as an input. */
-  users = 0;
+  readonly live: Liveness = { handles: 0, users: 0 };
   /** Set when an in-place update took this node's buffer and it can no longer be read. */
   consumed = false;
 
@@ -36,6 +47,21 @@ export class Node<P extends Prim = Prim> {
     readonly tuple: readonly Aval[],
   ) {}
 
+  /** Live Arrays wrapping this node. */
+  get handles(): number {
+    return this.live.handles;
+  }
+  set handles(n: number) {
+    this.live.handles = n;
+  }
+  /** Live nodes that take this node as an input. */
+  get users(): number {
+    return this.live.users;
+  }
+  set users(n: number) {
+    this.live.users = n;
+  }
+
   get size(): number {
     let n = 1;
     for (const d of this.shape) n *= d;
@@ -48,17 +74,14 @@ export class Node<P extends Prim = Prim> {
 }
 
 const table = new Map<string, WeakRef<Node>>();
-const forgetKey = new FinalizationRegistry<string>((key) => {
+// When a node dies: its table entry goes (unless a new node took the key) and its inputs
+// lose a user. The held value holds the inputs' counters, never the inputs: a strong
+// reference to them would keep them alive until the callback ran, so a chain of d nodes
+// would need d garbage collections to go away.
+const finalized = new FinalizationRegistry<{ key: string; inputs: Liveness[] }>(({ key, inputs }) => {
   const ref = table.get(key);
   if (ref && ref.deref() === undefined) table.delete(key);
-});
-// Held values are weak: a strong one would keep the inputs alive until the callback ran,
-// so a chain of d nodes would need d garbage collections to go away.
-const releaseInputs = new FinalizationRegistry<readonly WeakRef<Node>[]>((inputs) => {
-  for (const ref of inputs) {
-    const x = ref.deref();
-    if (x) x.users--;
-  }
+  for (const l of inputs) l.users--;
 });
 
 // Objects without structure (host data, bodies) get a stable identity number for keys.
@@ -96,10 +119,10 @@ export function node<P extends Prim>(prim: P, inputs: readonly Node[], params: P
   const tuple = Array.isArray(out) ? out : [];
   const aval: Aval = Array.isArray(out) ? { shape: [], dtype: 'float32' } : out;
   const n = new Node(prim, inputs, params, aval.shape, aval.dtype, aval.weak ?? false, tuple);
-  for (const x of inputs) x.users++;
-  if (inputs.length) releaseInputs.register(n, inputs.map((x) => new WeakRef(x)));
+  const lives = inputs.map((x) => x.live);
+  for (const l of lives) l.users++;
   table.set(key, new WeakRef(n));
-  forgetKey.register(n, key);
+  finalized.register(n, { key, inputs: lives });
   return n;
 }
 

@@ -2,7 +2,7 @@
 // until a value is read (`data`, `tolist`, `item`, `format`, `realize`).
 
 import { copyOf, type DType, type TypedArray } from '../graph/dtype.js';
-import type { Node } from '../graph/node.js';
+import type { Liveness, Node } from '../graph/node.js';
 import type { Shape } from '../graph/shape.js';
 import { readFresh, realizeNodes } from '../scheduler/realize.js';
 import { formatArray } from './format.js';
@@ -10,19 +10,19 @@ import * as np from './np.js';
 import type { ArrayLike, AxisOptions, Index, SliceIndex } from './np.js';
 import { IndexRef } from './at.js';
 
-// Live handles per node, for deciding when an in-place update may take a buffer.
-// The held value is weak so that a dead Array does not keep its node alive until the callback runs.
-const handleRegistry = new FinalizationRegistry<WeakRef<Node>>((ref) => {
-  const node = ref.deref();
-  if (node) node.handles--;
+// Live handles per node, for deciding when an in-place update may take a buffer. The held
+// value is the node's counters, not the node: a dead Array must not keep its node alive
+// until the callback runs.
+const handleRegistry = new FinalizationRegistry<Liveness>((live) => {
+  live.handles--;
 });
 
 export type Nested = number | boolean | Nested[];
 
 export class LaxArray {
   constructor(readonly node: Node) {
-    node.handles++;
-    handleRegistry.register(this, new WeakRef(node));
+    node.live.handles++;
+    handleRegistry.register(this, node.live);
   }
 
   get shape(): number[] {
