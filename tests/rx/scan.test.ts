@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lax, np, type LaxArray } from '../../src/index.js';
 import { scan } from '../../src/rx.js';
+import { heapLiveBytes, heapResident } from '../../src/scheduler/pool.js';
 import { collect, expectSame } from './helpers.js';
 
 // A body with a pytree carry and output, float and int leaves, and a nonlinearity.
@@ -72,6 +73,38 @@ describe('rx.scan', () => {
     expect(outs[2]).toEqual([10, 15]);
     expect(await (outs[3] as LaxArray).tolist()).toEqual([21]);
     expect(outs[4]).toBe(28);
+  });
+
+  it('large batch outputs are read from the heap where they are computed, then given back', async () => {
+    // rows of 8192 floats in chunks of 48 steps: each batch's ys (1.5 MiB per leaf) live in
+    // the wasm heap; the records get their own copies and the blocks go back at once
+    const W = 8192;
+    const rows = Array.from({ length: 200 }, (_, t) => Float32Array.from({ length: W }, (_, i) => Math.sin(t * 0.3 + i)));
+    const chunks: Float32Array[] = [];
+    for (let t = 0; t < rows.length; t += 48) {
+      const part = rows.slice(t, t + 48);
+      const flat = new Float32Array(part.length * W);
+      part.forEach((r, k) => flat.set(r, k * W));
+      chunks.push(flat);
+    }
+    const step = (c: LaxArray, x: LaxArray): [LaxArray, [LaxArray, LaxArray]] => {
+      const n = c.mul(0.5).add(x);
+      return [n, [n.mul(n), np.greater(n, 0)]];
+    };
+    const live = heapLiveBytes();
+    const outs = (await collect(chunks, scan(step, np.zeros([W]), { xShape: [W], maxBatch: 48 }))) as [Float32Array, Uint8Array][];
+    expect(heapLiveBytes() - live).toBeLessThan(1 << 20); // the batches' blocks are back (no GC needed)
+    expect(outs.some(([a]) => heapResident(a))).toBe(false);
+    const all = new Float32Array(rows.length * W);
+    rows.forEach((r, k) => all.set(r, k * W));
+    const [, [sq, pos]] = lax.scan(step, np.zeros([W]), np.array(all).reshape([rows.length, W]));
+    const got = new Float32Array(rows.length * W);
+    const gotPos = new Uint8Array(rows.length * W);
+    let at = 0;
+    for (const [a, b] of outs) got.set(a, at), gotPos.set(b, at), (at += a.length);
+    const [want, wantPos] = [await sq.data(), await pos.data()];
+    expect(got.every((v, i) => Object.is(v, want[i]))).toBe(true);
+    expect(gotPos.every((v, i) => v === wantPos[i])).toBe(true);
   });
 
   it('sends errors thrown by f and malformed emissions to the error channel', async () => {

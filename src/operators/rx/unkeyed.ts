@@ -16,7 +16,7 @@ import type { Engine } from './batcher.js';
 import { bucket } from './buckets.js';
 import { carryTree, maskedStep, type CarrySpec } from './carry.js';
 import { mirrorLeaf, readEmission, type Emission } from './emission.js';
-import { realizeNow, thenMaybe } from './realize_now.js';
+import { giveBack, realizeNow, thenMaybe } from './realize_now.js';
 import { commit } from './state.js';
 import type { EngineContext } from './context.js';
 
@@ -61,7 +61,7 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
       const [carry, ys] = run(carryTree(spec.def, state.carry), wrap(stepsNode(batch, xShape, dtype, length)), wrap(constant(valid, [length], 'bool'))) as [unknown, unknown];
       const [carryNodes] = flattenNodes(carry);
       const [yNodes] = flattenNodes(ys);
-      return thenMaybe(realizeNow([...carryNodes, ...yNodes]), (bufs) => {
+      return thenMaybe(realizeNow([...carryNodes, ...yNodes], carryNodes.length), (bufs) => {
         const carryBufs = bufs.slice(0, carryNodes.length);
         const yBufs = bufs.slice(carryNodes.length);
         const [next, patches] = commit(state, (d) => {
@@ -70,11 +70,13 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
         });
         ctx.setState(next, patches);
         let from = 0;
-        return batch.map((e) => {
+        const out = batch.map((e) => {
           const leaves = yBufs.map((buf, k) => mirrorLeaf(buf, spec.yAvals[k].shape, spec.yAvals[k].dtype, e.kind, e.chunk, from, e.steps));
           from += e.steps;
           return unflatten(spec.yDef, leaves);
         });
+        giveBack(yNodes); // every record has its copy
+        return out;
       });
     },
   };
