@@ -24,7 +24,10 @@
 // Inputs are contiguous float32/int32/uint32 buffers of the output's length (elementwise) or
 // rows*cols (reduce); bool arrays, transcendentals, integer division and float→int casts
 // are refused with a reason (see lower.ts), and the backend runs those kernels in JS.
-// An elementwise kernel may write in place (out may be one of its inputs).
+// An elementwise kernel may write in place (out may be one of its inputs). Every function
+// also takes the element index its first element has (`base`, for iota), so a range of a
+// call is the same function on moved addresses (`KernelParts`, `runPart`): threads.ts runs
+// parts of one call on several threads, kernels.ts pieces of one into cache-sized scratch.
 //
 // Exactness against the oracle: elementwise kernels are bit-exact (NaN payload/sign aside).
 // A reduction over a row of at most SMALL_ROW elements is unrolled into a sequential
