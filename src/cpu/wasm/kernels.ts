@@ -13,7 +13,9 @@
 //
 // The compiled function runs in place on heap-resident buffers (scheduler/pool.ts puts large
 // buffers in the shared heap); a call with an input outside the heap (a small or user array,
-// a full heap) runs the kernel's JS instead. A module is compiled on the first call that can
+// a full heap) runs the kernel's JS instead. An output outside the heap (the array `data()`
+// returns, a reduction's small result) is written through heap scratch and copied out.
+// Calls over enough elements run in parts on worker threads (threads.ts). A module is compiled on the first call that can
 // use it. Both compute the same values (tests/cpu/wasm_kernels.test.ts, and the programs on
 // recycled, poisoned heap buffers of tests/scheduler/pool.test.ts).
 
@@ -30,8 +32,8 @@ import { runParts, runPartsPiped } from './threads.js';
 const SCRATCH_ELEMENTS = 1 << 14;
 /**
  * Kernels with more operations per element than this are compute-bound: an output outside
- * the heap is then computed whole, on every thread, into a heap block and copied, instead of
- * in pieces on the calling thread.
+ * the heap is then computed whole (in parts on every thread) into a heap block and copied,
+ * instead of in cache-sized pieces copied out as each is done.
  */
 const HEAVY_OPS = 32;
 
