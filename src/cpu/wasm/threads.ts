@@ -13,7 +13,10 @@
 //   thread would;
 // - a worker acknowledges the sequence number when it finds no part left, and the caller
 //   waits for every worker it woke before it returns (so the next run's arguments never
-//   change under a part still running).
+//   change under a part still running);
+// - every finished part gets the run's sequence number in its DONE slot, so a piped run
+//   (`runPartsPiped`) hands parts to the caller's `consume` in order as they finish, the
+//   caller computing parts not yet taken meanwhile.
 // Modules go to a worker by message before the first run that needs them (it reads them with
 // receiveMessageOnPort, never returning to its event loop); modules dropped from the
 // compile cache are dropped by the workers too. Workers are unref'd: they never keep a
