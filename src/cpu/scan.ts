@@ -14,6 +14,7 @@
 //   the x slices as subarray views.
 
 import type { TypedArray } from '../graph/dtype.js';
+import type { Node } from '../graph/node.js';
 import { sizeOf } from '../graph/shape.js';
 import { mapSlots } from '../scheduler/buffers.js';
 import type { Kernel, Schedule } from '../scheduler/kernel.js';
@@ -28,7 +29,25 @@ type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 
 const bodyKeys = new WeakMap<Schedule['kernels'], Map<string, string>>();
 
-/** Key of everything the compiled scan depends on (body wiring included; not the length, nodes or labels). */
+/**
+ * The body's leaf constants written into the code: strong scalars (as cpu/compile.ts does for
+ * plain kernels; the index arithmetic of a ring buffer's `.at` and `take` then folds), by
+ * body buffer. Weak JS numbers stay inputs, and so does a constant the body outputs.
+ */
+function bakedOf(body: Schedule): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const inp of body.inputs) {
+    const n = inp.node;
+    const literal = inp.param === null && !inp.take && n.prim === 'const' && !n.weak && n.size === 1 && n.buf === undefined;
+    if (literal && !body.outputs.includes(inp.buffer)) m.set(inp.buffer, (n as Node<'const'>).params.data[0]);
+  }
+  return m;
+}
+
+/** A JS literal for a stored scalar (exact: shortest round-trip digits of the double). */
+const literal = (v: number): string => (Object.is(v, -0) ? '(-0)' : v < 0 ? `(${v})` : String(v));
+
+/** Key of everything the compiled scan depends on (body wiring and baked constants; not the length, nodes or labels). */
 function scanKey(k: ScanKernel): string {
   // Body schedules are cached by structure (schedule.ts), so every trace of one step shares
   // one kernels list and one key string (whose hash the engine then computes once).
@@ -49,7 +68,8 @@ function scanKey(k: ScanKernel): string {
     });
     byParams.set(params, (key = `${params}|${body}`));
   }
-  return key;
+  const baked = [...bakedOf(k.body)].map(([b, v]) => `${b}=${literal(v)}`).join(',');
+  return baked ? `${key}|${baked}` : key;
 }
 
 /** Generated code (and its once-only setup) for a scan whose body kernels are all elementwise; null otherwise. */
@@ -79,7 +99,9 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
   // array); x params are the xs arrays, read at the step's offset. Leaf constants of the body
   // come after the scan's inputs.
   const nIn = k.inputs.length;
+  const baked = bakedOf(body);
   for (const buf of body.buffers) {
+    if (baked.has(buf.id)) continue; // read as a literal
     const r = role.get(buf.id);
     const src = r === undefined ? null : 'param' in r ? `in${r.param}` : `in${nIn + r.lit}`;
     const ctor = { float32: 'Float32Array', int32: 'Int32Array', uint32: 'Uint32Array', bool: 'Uint8Array' }[buf.dtype];
@@ -99,6 +121,8 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
   // Reads name buffers (kernels' slots are mapped to buffers before emitting).
   const access: Access = {
     read: (b, index) => {
+      const v = baked.get(b);
+      if (v !== undefined) return literal(v);
       const r = role.get(b);
       if (r && 'param' in r && isX(r.param)) return `${name(b)}[${xOffset(b)} + ${index}]`;
       return scalar ? name(b) : `${name(b)}[${index}]`;
