@@ -48,9 +48,6 @@ function stepsNode(batch: Emission[], xShape: readonly number[], dtype: DType, l
 export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unknown> {
   const { name, f, spec, xShape, dtype } = ctx;
   const run = jit((carry: unknown, xs: LaxArray, valid: LaxArray) => laxScan(maskedStep(f), carry, [xs, valid]));
-  // A batch that fills its bucket has no padding: the plain scan, without a masked select
-  // per carry element and step (a flooded stream's batches are all full).
-  const runFull = jit((carry: unknown, xs: LaxArray) => laxScan(f, carry, xs));
   return {
     admit(input) {
       const e = readEmission(input, xShape, dtype, name);
@@ -59,10 +56,9 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
     run(batch) {
       const n = batch.reduce((s, e) => s + e.steps, 0);
       const length = bucket(n);
+      const valid = allocate('bool', length).fill(1, 0, n);
       const state = ctx.getState();
-      const carry0 = carryTree(spec.def, state.carry);
-      const xs = wrap(stepsNode(batch, xShape, dtype, length));
-      const [carry, ys] = (n === length ? runFull(carry0, xs) : run(carry0, xs, wrap(constant(allocate('bool', length).fill(1, 0, n), [length], 'bool')))) as [unknown, unknown];
+      const [carry, ys] = run(carryTree(spec.def, state.carry), wrap(stepsNode(batch, xShape, dtype, length)), wrap(constant(valid, [length], 'bool'))) as [unknown, unknown];
       const [carryNodes] = flattenNodes(carry);
       const [yNodes] = flattenNodes(ys);
       return thenMaybe(realizeNow([...carryNodes, ...yNodes], carryNodes.length), (bufs) => {
