@@ -21,6 +21,23 @@ function expectFusedAndExact(...arrays: LaxArray[]): void {
 const xs = (t: number, n: number) => np.array(Float32Array.from({ length: t * n }, (_, i) => Math.sin(i * 0.37) * 10 + (i % 7))).reshape([t, n]);
 
 describe('fused scans', () => {
+  it('strong scalar constants of the body are compiled in: the same structure with other values is another kernel', () => {
+    // a ring of window w: the window enters the body as strong int32 scalars (np.array(w)),
+    // which the generated code holds as literals; w = 3 and w = 4 must not share code
+    const ring = (w: number) => (c: { buf: LaxArray; pos: LaxArray }, x: LaxArray): [{ buf: LaxArray; pos: LaxArray }, LaxArray] => {
+      const leaving = np.take(c.buf, c.pos, { axis: 0, mode: 'clip' });
+      const next = c.buf.at(c.pos).set(x);
+      const last = np.array(w - 1, { dtype: 'int32' });
+      const p = np.where(np.equal(c.pos, last), np.array(0, { dtype: 'int32' }), c.pos.add(np.array(1, { dtype: 'int32' })));
+      return [{ buf: next, pos: p }, x.sub(leaving).mul(np.array(w, { dtype: 'float32' }))];
+    };
+    for (const w of [3, 4, 3]) {
+      const init = { buf: np.zeros([4, 6]), pos: np.array(0, { dtype: 'int32' }) };
+      const [c, ys] = lax.scan(ring(w), init, xs(11, 6));
+      expectFusedAndExact(ys, c.buf, c.pos);
+    }
+  });
+
   it('a ring buffer carried and updated with .at[pos].set, read back with take', () => {
     const W = 5;
     const step = ({ buf, pos }: { buf: LaxArray; pos: LaxArray }, x: LaxArray) => {
