@@ -2,27 +2,31 @@
 // generated JavaScript or wasm SIMD (cpu/wasm/kernels.ts, on heap-resident buffers), synchronously.
 
 import { allocate } from '../graph/dtype.js';
+import type { Kernel } from '../scheduler/kernel.js';
 import type { Backend } from '../scheduler/realize.js';
 import { schedule } from '../scheduler/schedule.js';
 import { runSchedule } from './executor.js';
 
 /** Smaller results are realized and copied as usual (the copy is cheap). */
 const FRESH_FROM = 1 << 14;
+/** Kernels that cost about one pass over their output (recomputing them costs about a copy). */
+const SINGLE_PASS = new Set<Kernel['kind']>(['elementwise', 'patch', 'cumulative', 'concat']);
 
 export const cpuBackend: Backend = {
   name: 'cpu',
   run: (outputs) => runSchedule(schedule(outputs)),
-  // A program of elementwise kernels and `.at` patches writes its result straight into the
-  // array handed out (a wasm kernel in cache-sized pieces through the heap; a patch copies its
-  // base there) instead of into a heap block that is then copied: one pass over memory less.
-  // Not for programs that update a dead input in place (the node would then have nothing to
-  // be recomputed from), nor for scans and reductions, whose recomputation on a second read
-  // could cost more than a copy.
+  // A program of single-pass kernels (elementwise, `.at` patches, cumulative sums and
+  // products, concatenations) writes its result straight into the array handed out (a wasm
+  // kernel in cache-sized pieces through the heap; a patch copies its base there) instead of
+  // into a heap block that is then copied: one pass over memory less. Not for programs that
+  // update a dead input in place (the node would then have nothing to be recomputed from),
+  // nor for scans, reductions and dots, whose recomputation on a second read could cost more
+  // than a copy.
   runFresh: (node) => {
     if (node.size < FRESH_FROM) return null;
     const s = schedule([node]);
     const out = s.outputs[0];
-    if (!s.kernels.every((k) => k.kind === 'elementwise' || k.kind === 'patch') || s.inputs.some((i) => i.take || i.buffer === out)) return null;
+    if (!s.kernels.every((k) => SINGLE_PASS.has(k.kind)) || s.inputs.some((i) => i.take || i.buffer === out)) return null;
     return runSchedule(s, [], new Map([[out, allocate(node.dtype, node.size)]]))[0];
   },
 };
