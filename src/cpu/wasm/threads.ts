@@ -271,7 +271,13 @@ export function configureThreads(on: boolean): void {
 }
 
 function poolFor(heap: WasmHeap): Pool | null {
-  if (pool === undefined) pool = heap.shared && threadCount() > 1 ? new Pool(heap, threadCount() - 1) : null;
+  if (pool === undefined) {
+    try {
+      pool = heap.shared && threadCount() > 1 ? new Pool(heap, threadCount() - 1) : null;
+    } catch {
+      pool = null; // a runtime whose workers cannot start: one thread
+    }
+  }
   return pool && !pool.broken ? pool : null;
 }
 
