@@ -11,9 +11,10 @@
 //   garbage collected (`adopt`, through a FinalizationRegistry, so only once the program
 //   returns to the event loop). A block is adopted by one node at a time: one whose storage
 //   moves to another node (an in-place patch) is `disown`ed by the donor first.
-// Nothing outside the engine ever sees a heap view: `data()` and `realize()` copy, and
-// buffers that leave the engine otherwise (the streams keep their carries) are copied out
-// to ordinary arrays first (`handOut`). Buffers under `minBytes`, bool buffers, and
+// Nothing outside the engine ever sees a heap view: `data()` and `realize()` return
+// ordinary arrays, and buffers that leave the engine otherwise (the streams keep their
+// carries) are copied out to ordinary arrays first (`handOut`); a stream reads a batch's
+// outputs in place and gives them back (`giveBack`). Buffers under `minBytes`, bool buffers, and
 // everything once the heap is full are ordinary typed arrays, never recycled.
 // A recycled block is zero-filled unless its first writer sets every element (the executor
 // says which).
