@@ -16,7 +16,8 @@ import { threadCount } from '../../src/cpu/wasm/thread_count.js';
 import { configureThreads, PARALLEL_MIN, threadsReady, threadStats } from '../../src/cpu/wasm/threads.js';
 import { wasmStats } from '../../src/cpu/wasm/kernels.js';
 import type { LaxArray } from '../../src/operators/array.js';
-import { both, sameBits } from './helpers.js';
+import fc from 'fast-check';
+import { both, close, sameBits } from './helpers.js';
 
 const N = PARALLEL_MIN * 4 + 5; // parts, and a tail that is not a multiple of 8
 
@@ -134,6 +135,44 @@ describe('wasm kernels on worker threads', () => {
     const s = np.sum(x.reshape([N, 1]), { axis: 1 });
     await s.data();
     expect(s.node.buf).toBeDefined();
+  });
+
+  it('random programs over large arrays, read with data() and realize, equal the oracle', async () => {
+    // [rows, cols] float32 with rows * cols >= PARALLEL_MIN: every wasm kernel runs in parts or
+    // pieces; data() takes the fresh path for single-pass programs, the realized one otherwise
+    type Op = (a: LaxArray, b: LaxArray) => LaxArray;
+    const ops: Op[] = [
+      (a, b) => a.add(b).mul(0.5),
+      (a, b) => np.where(np.greater(a, b), a.sub(b), b.mul(b)),
+      (a) => np.sqrt(np.abs(a)).add(1),
+      (a, b) => np.maximum(a, b).mul(-2).add(np.minimum(a, 1)),
+      (a) => np.cumsum(a, { axis: 1 }),
+      (a, b) => np.sum(a.mul(b), { axis: 1, keepdims: true }).add(a),
+      (a, b) => a.at(0).add(b.slice(0)),
+      (a) => random.uniform(random.key(5), a.shape).mul(a),
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 40 }),
+        fc.array(fc.tuple(fc.nat(ops.length - 1), fc.boolean()), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 1000 }),
+        async (extra, prog, seed) => {
+          const cols = 256;
+          const rows = PARALLEL_MIN / cols + extra;
+          let a = np.array(input(rows * cols, seed)).reshape([rows, cols]);
+          const b = np.array(input(rows * cols, seed + 1)).reshape([rows, cols]);
+          for (const [op, fresh] of prog) {
+            const v = ops[op](a, b);
+            const [want] = both(v)[1];
+            const got = fresh ? await v.data() : (await realize(v))[0];
+            if (close(got, want) !== null) return false;
+            a = v;
+          }
+          return true;
+        },
+      ),
+      { numRuns: 10 },
+    );
   });
 
   it('small calls stay on the calling thread', async () => {
