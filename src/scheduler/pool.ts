@@ -132,3 +132,14 @@ export function handOut(node: { prim: string; buf?: TypedArray }, buf: TypedArra
 
 /** Bytes of the shared heap in live blocks (tests, leak checks). */
 export const heapLiveBytes = (): number => sharedHeapOrNull()?.stats().liveBytes ?? 0;
+
+/**
+ * Past this many live bytes an async read first yields one event-loop turn (realize.ts):
+ * the blocks of dead arrays come back only through FinalizationRegistry callbacks, which
+ * never run in a loop of awaits on the synchronous CPU backend (`for (...) await
+ * f(x).data()`), so without the turn such a loop fills the heap and then allocates outside it.
+ */
+const YIELD_FROM_BYTES = 256 << 20;
+
+/** Should an async read let the event loop turn first (many live heap bytes, maybe dead)? */
+export const heapCrowded = (): boolean => (sharedHeapOrNull()?.stats().liveBytes ?? 0) > YIELD_FROM_BYTES;

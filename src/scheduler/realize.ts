@@ -3,7 +3,7 @@
 
 import { copyOf, type TypedArray } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
-import { adopt } from './pool.js';
+import { adopt, heapCrowded } from './pool.js';
 
 export interface Backend {
   readonly name: string;
@@ -52,6 +52,7 @@ function keep(todo: readonly Node[], bufs: readonly TypedArray[]): void {
  * again), else a copy of the node's realized value.
  */
 export async function readFresh(node: Node): Promise<TypedArray> {
+  if (heapCrowded()) await turn();
   if (node.buf === undefined && !(node.prim === 'const' && !node.consumed)) {
     const out = currentBackend().runFresh?.(node);
     if (out) return out;
@@ -60,8 +61,12 @@ export async function readFresh(node: Node): Promise<TypedArray> {
   return copyOf(buf);
 }
 
+/** One event-loop turn, so that finalizers give dead arrays' heap blocks back (pool.ts). */
+const turn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
 /** Compute (once) and return the host values of `nodes`, in one schedule. */
 export async function realizeNodes(nodes: readonly Node[]): Promise<TypedArray[]> {
+  if (heapCrowded()) await turn();
   const todo = distinctPending(nodes);
   if (todo.length) keep(todo, await currentBackend().run(todo));
   return nodes.map((n) => n.buf!);

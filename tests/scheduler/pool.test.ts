@@ -77,6 +77,20 @@ describe('heap-resident buffers', () => {
     expect(heapLiveBytes()).toBe(before);
   });
 
+  it('a loop of awaited reads gives dead arrays\' blocks back (reads yield a turn when the heap is crowded)', async () => {
+    // `await a.data()` on the synchronous CPU backend never returns to the event loop by
+    // itself, and the blocks of dead arrays come back only through finalizers
+    await collect();
+    const x = new Float32Array(1 << 20).fill(1.5); // 4 MiB
+    let peak = 0;
+    for (let i = 0; i < 200; i++) {
+      const a = np.array(x);
+      await np.sum(a.mul(i)).data();
+      peak = Math.max(peak, heapLiveBytes());
+    }
+    expect(peak).toBeLessThan(600 << 20); // 200 live 4 MiB blocks would be 800 MiB
+  });
+
   it('an in-place patch moves the block to the new node: the dead donor does not give it back', async () => {
     const chain = async () => {
       const base = np.arange(2048).astype('float32');
