@@ -64,12 +64,12 @@ export function take(dtype: DType, size: number, zeroed = true): TypedArray {
   if (size * 4 < limits.minBytes || !isWasmDType(dtype)) return allocate(dtype, size);
   const heap = sharedHeapOrNull();
   if (!heap) return allocate(dtype, size);
-  const top = heap.stats().heldBytes;
+  const top = heap.heldBytes;
   const block = heap.tryAlloc(dtype, size);
   if (!block) return allocate(dtype, size);
   const view = new storage[dtype](heap.memory.buffer, block.offset, size);
   blocks.set(view, block);
-  if (heap.stats().liveBytes > PRESSURE_FROM_BYTES) pressure.set(view, new ArrayBuffer(block.capacity));
+  if (heap.liveBytes > PRESSURE_FROM_BYTES) pressure.set(view, new ArrayBuffer(block.capacity));
   if (block.offset < top) {
     // a freed block, written before
     poolStats.hits++;
@@ -131,7 +131,7 @@ export function handOut(node: { prim: string; buf?: TypedArray }, buf: TypedArra
 }
 
 /** Bytes of the shared heap in live blocks (tests, leak checks). */
-export const heapLiveBytes = (): number => sharedHeapOrNull()?.stats().liveBytes ?? 0;
+export const heapLiveBytes = (): number => sharedHeapOrNull()?.liveBytes ?? 0;
 
 /**
  * Past this many live bytes an async read first yields one event-loop turn (realize.ts):
@@ -142,4 +142,4 @@ export const heapLiveBytes = (): number => sharedHeapOrNull()?.stats().liveBytes
 const YIELD_FROM_BYTES = 256 << 20;
 
 /** Should an async read let the event loop turn first (many live heap bytes, maybe dead)? */
-export const heapCrowded = (): boolean => (sharedHeapOrNull()?.stats().liveBytes ?? 0) > YIELD_FROM_BYTES;
+export const heapCrowded = (): boolean => heapLiveBytes() > YIELD_FROM_BYTES;

@@ -131,6 +131,16 @@ export class WasmHeap {
     list.push(buf.offset);
   }
 
+  /** Bytes in live blocks. */
+  get liveBytes(): number {
+    return this.live;
+  }
+
+  /** Bytes ever handed out (the top of the heap): a block below it was written before. */
+  get heldBytes(): number {
+    return this.top;
+  }
+
   stats(): { liveBytes: number; heldBytes: number; memoryBytes: number } {
     return { liveBytes: this.live, heldBytes: this.top, memoryBytes: this.memory.buffer.byteLength };
   }
