@@ -15,7 +15,7 @@
 import type { TypedArray } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
 import { cpuBackend } from '../cpu/backend.js';
-import type { Backend } from '../scheduler/realize.js';
+import { yieldToEventLoop, type Backend } from '../scheduler/realize.js';
 import { schedule } from '../scheduler/schedule.js';
 import type { Schedule } from '../scheduler/kernel.js';
 import { BufferPool } from './buffer_pool.js';
@@ -36,9 +36,6 @@ export interface RunStats {
 }
 
 const loweredByKernels = new WeakMap<Schedule['kernels'], LoweredKernel[] | string>();
-
-const yieldToEventLoop = () =>
-  new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
 
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';

@@ -52,21 +52,29 @@ function keep(todo: readonly Node[], bufs: readonly TypedArray[]): void {
  * again), else a copy of the node's realized value.
  */
 export async function readFresh(node: Node): Promise<TypedArray> {
-  if (heapCrowded()) await turn();
+  if (heapCrowded()) await yieldToEventLoop();
   if (node.buf === undefined && !(node.prim === 'const' && !node.consumed)) {
     const out = currentBackend().runFresh?.(node);
     if (out) return out;
   }
-  const [buf] = await realizeNodes([node]);
+  const [buf] = await realizePending([node]);
   return copyOf(buf);
 }
 
-/** One event-loop turn, so that finalizers give dead arrays' heap blocks back (pool.ts). */
-const turn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+/**
+ * One event-loop turn: finalizers run (they give dead arrays' heap blocks back, pool.ts) and
+ * so does Dawn's own work (gpu/backend.ts).
+ */
+export const yieldToEventLoop = (): Promise<void> => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /** Compute (once) and return the host values of `nodes`, in one schedule. */
 export async function realizeNodes(nodes: readonly Node[]): Promise<TypedArray[]> {
-  if (heapCrowded()) await turn();
+  if (heapCrowded()) await yieldToEventLoop();
+  return realizePending(nodes);
+}
+
+/** `realizeNodes` without the turn for a crowded heap (the caller has taken it). */
+async function realizePending(nodes: readonly Node[]): Promise<TypedArray[]> {
   const todo = distinctPending(nodes);
   if (todo.length) keep(todo, await currentBackend().run(todo));
   return nodes.map((n) => n.buf!);
