@@ -26,7 +26,7 @@ import type { KernelFn } from '../compile.js';
 import { compileElementwise, compileReduce, runPart, SMALL_ROW, type Compiled, type WasmKernel } from './compile.js';
 import { acc, apply, bakedConstant, constant, input, iota, type Expr, type ExprPrim } from './expr.js';
 import { isWasmDType, sharedHeapOrNull, type WasmDType, type WasmHeap } from './memory.js';
-import { runParts, runPartsPiped } from './threads.js';
+import { runParts } from './threads.js';
 
 /** Elements of an output outside the heap written per piece (64 KiB: the piece stays in cache until copied). */
 const SCRATCH_ELEMENTS = 1 << 14;
@@ -194,23 +194,20 @@ function dispatch(heap: WasmHeap, outDtype: WasmDType, compile: () => WasmKernel
     //   piece-sized block.
     const piece = Math.max(1, Math.floor(SCRATCH_ELEMENTS / w.parts.perUnit));
     const light = t.ops <= HEAVY_OPS && units > piece;
-    wasmStats.calls++;
     if (light) {
       const whole = heap.tryAlloc(outDtype, units);
       if (whole) {
         const view = whole.view();
         try {
-          if (runPartsPiped(heap, w.parts, ptrs, whole.offset, units, values, piece, (b, n) => out.set(view.subarray(b, b + n), b))) return;
+          if (runParts(heap, w.parts, ptrs, whole.offset, units, values, { pieceUnits: piece, consume: (b, n) => out.set(view.subarray(b, b + n), b) })) return void wasmStats.calls++;
         } finally {
           heap.release(whole);
         }
       }
     }
     const scratch = heap.tryAlloc(outDtype, light ? piece : units);
-    if (!scratch) {
-      wasmStats.calls--;
-      return js(ins, outs);
-    }
+    if (!scratch) return js(ins, outs);
+    wasmStats.calls++;
     try {
       const view = scratch.view();
       if (!light) {

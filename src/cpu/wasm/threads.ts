@@ -15,7 +15,7 @@
 //   waits for every worker it woke before it returns (so the next run's arguments never
 //   change under a part still running);
 // - every finished part gets the run's sequence number in its DONE slot, so a piped run
-//   (`runPartsPiped`) hands parts to the caller's `consume` in order as they finish, the
+//   (`runParts` with `piped`) hands parts to the caller's `consume` in order as they finish, the
 //   caller computing parts not yet taken meanwhile.
 // Modules go to a worker by message before the first run that needs them (it reads them with
 // receiveMessageOnPort, never returning to its event loop); modules dropped from the
@@ -291,25 +291,14 @@ export const threadStats = {
 
 /**
  * Run a kernel call over `units` on the threads there are, when it is large enough; false
- * when it did not run (the caller runs it whole).
+ * when it did not run (the caller runs it whole). With `piped`, in parts of about
+ * `pieceUnits` units, calling `consume(b, n)` on the calling thread for each part in order
+ * once it is done (the caller copies a part out while the threads compute the next).
  */
-export function runParts(heap: WasmHeap, p: KernelParts, inputs: readonly number[], out: number, units: number, values: readonly number[]): boolean {
+export function runParts(heap: WasmHeap, p: KernelParts, inputs: readonly number[], out: number, units: number, values: readonly number[], piped?: { pieceUnits: number; consume: (b: number, n: number) => void }): boolean {
   if (units * p.perUnit < PARALLEL_MIN || !heap.shared || !enabled) return false;
   const pl = poolFor(heap);
-  if (!pl || !pl.run(p, inputs, out, units, values)) return false;
-  threadStats.runs++;
-  return true;
-}
-
-/**
- * `runParts` into `out` in parts of about `pieceUnits` units, calling `consume(b, n)` on the
- * calling thread for each part in order once it is done (the caller copies a part out while
- * the threads compute the next). False when it did not run (too little work, no workers).
- */
-export function runPartsPiped(heap: WasmHeap, p: KernelParts, inputs: readonly number[], out: number, units: number, values: readonly number[], pieceUnits: number, consume: (b: number, n: number) => void): boolean {
-  if (units * p.perUnit < PARALLEL_MIN || !heap.shared || !enabled) return false;
-  const pl = poolFor(heap);
-  if (!pl || !pl.run(p, inputs, out, units, values, consume, pieceUnits)) return false;
+  if (!pl || !pl.run(p, inputs, out, units, values, piped?.consume, piped?.pieceUnits)) return false;
   threadStats.runs++;
   return true;
 }
