@@ -54,7 +54,7 @@ export function makeFunction(code: string, nIn: number, nOut: number, setup = ''
 }
 
 /** A JS literal for a stored scalar (exact: shortest round-trip digits of the double). */
-function literal(v: number): string {
+export function literal(v: number): string {
   if (Object.is(v, -0)) return '(-0)';
   return v < 0 ? `(${v})` : String(v);
 }

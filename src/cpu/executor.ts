@@ -65,12 +65,18 @@ function literalsOf(s: Schedule): Map<number, number> {
   if (!m) {
     m = new Map();
     for (const inp of s.inputs) {
-      const n = inp.node;
-      if (inp.param === null && !inp.take && n.prim === 'const' && !n.weak && n.size === 1 && n.buf === undefined) m.set(inp.buffer, (n as Node<'const'>).params.data[0]);
+      const v = literalValue(inp);
+      if (v !== undefined) m.set(inp.buffer, v);
     }
     literalBuffers.set(s, m);
   }
   return m;
+}
+
+/** The value of a schedule input written into generated code: a strong scalar constant's; else undefined. */
+export function literalValue(inp: Schedule['inputs'][number]): number | undefined {
+  const n = inp.node;
+  return inp.param === null && !inp.take && n.prim === 'const' && !n.weak && n.size === 1 && n.buf === undefined ? (n as Node<'const'>).params.data[0] : undefined;
 }
 
 /** Run the kernels of `s` over bound buffers. */

@@ -14,13 +14,12 @@
 //   the x slices as subarray views.
 
 import type { TypedArray } from '../graph/dtype.js';
-import type { Node } from '../graph/node.js';
 import { sizeOf } from '../graph/shape.js';
 import { mapSlots } from '../scheduler/buffers.js';
 import type { Kernel, Schedule } from '../scheduler/kernel.js';
 import { type Access, groupedElementwiseCode, patchCode } from './codegen.js';
-import { makeFunction } from './compile.js';
-import { bindBuffers, leafData, runKernels } from './executor.js';
+import { literal, makeFunction } from './compile.js';
+import { bindBuffers, leafData, literalValue, runKernels } from './executor.js';
 import { LRU } from './lru.js';
 import { groupKernels, inPlaceCarry, type ElementwiseOf, type PatchOf } from './scan_plan.js';
 import type { KernelFn } from './compile.js';
@@ -37,15 +36,11 @@ const bodyKeys = new WeakMap<Schedule['kernels'], Map<string, string>>();
 function bakedOf(body: Schedule): Map<number, number> {
   const m = new Map<number, number>();
   for (const inp of body.inputs) {
-    const n = inp.node;
-    const literal = inp.param === null && !inp.take && n.prim === 'const' && !n.weak && n.size === 1 && n.buf === undefined;
-    if (literal && !body.outputs.includes(inp.buffer)) m.set(inp.buffer, (n as Node<'const'>).params.data[0]);
+    const v = literalValue(inp);
+    if (v !== undefined && !body.outputs.includes(inp.buffer)) m.set(inp.buffer, v);
   }
   return m;
 }
-
-/** A JS literal for a stored scalar (exact: shortest round-trip digits of the double). */
-const literal = (v: number): string => (Object.is(v, -0) ? '(-0)' : v < 0 ? `(${v})` : String(v));
 
 /** Key of everything the compiled scan depends on (body wiring and baked constants; not the length, nodes or labels). */
 function scanKey(k: ScanKernel): string {
