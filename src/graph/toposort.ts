@@ -33,10 +33,14 @@ export function toposort(outputs: readonly Node[], stop: (n: Node) => boolean = 
   return order;
 }
 
-/** Rebuild the graph of `outputs` with some nodes replaced, via `rebuild` for the rest. */
-export function substitute(outputs: readonly Node[], replace: Map<Node, Node>, rebuild: (n: Node, inputs: Node[]) => Node): Node[] {
+/**
+ * Rebuild the graph of `outputs` with some nodes replaced, via `rebuild` for the rest.
+ * `order`: the topological order of that graph stopping at the replaced nodes, when the
+ * caller keeps it (jit replays one trace many times).
+ */
+export function substitute(outputs: readonly Node[], replace: Map<Node, Node>, rebuild: (n: Node, inputs: Node[]) => Node, order?: readonly Node[]): Node[] {
   const env = new Map(replace);
-  for (const n of toposort(outputs, (x) => env.has(x))) {
+  for (const n of order ?? toposort(outputs, (x) => env.has(x))) {
     if (env.has(n)) continue;
     const inputs = n.inputs.map((x) => env.get(x)!);
     env.set(n, inputs.every((x, i) => x === n.inputs[i]) ? n : rebuild(n, inputs));

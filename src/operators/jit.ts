@@ -4,7 +4,7 @@
 
 import { withInputs, type Node } from '../graph/node.js';
 import { unflatten, type TreeDef } from '../graph/pytree.js';
-import { toposort } from '../graph/toposort.js';
+import { substitute, toposort } from '../graph/toposort.js';
 import { compiling } from './compiling.js';
 import { wrap } from './np.js';
 import { flattenNodes, paramNode } from './trace.js';
@@ -13,24 +13,8 @@ interface Trace {
   params: Node[];
   outputs: Node[];
   outDef: TreeDef;
-  /** The traced nodes between the params and the outputs, inputs first (sorted once). */
+  /** The trace's graph from the params to the outputs, inputs first (sorted once). */
   order: Node[];
-}
-
-/** The trace's outputs over `args` in place of its params (what `substitute` does, on the stored order). */
-function replay(t: Trace, args: readonly Node[]): Node[] {
-  const env = new Map<Node, Node>();
-  t.params.forEach((p, i) => env.set(p, args[i]));
-  for (const n of t.order) {
-    let changed = false;
-    const inputs = n.inputs.map((x) => {
-      const y = env.get(x) ?? x;
-      if (y !== x) changed = true;
-      return y;
-    });
-    env.set(n, changed ? withInputs(n, inputs) : n);
-  }
-  return t.outputs.map((o) => env.get(o) ?? o);
 }
 
 export interface JitOptions {
@@ -63,11 +47,11 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       const out = compiling(() => f(...(unflatten(def, params.map(wrap)) as unknown[])));
       const [outputs, outDef] = flattenNodes(out);
       const isParam = new Set(params);
-      t = { params, outputs, outDef, order: toposort(outputs, (x) => isParam.has(x)).filter((n) => !isParam.has(n)) };
+      t = { params, outputs, outDef, order: toposort(outputs, (x) => isParam.has(x)) };
       if (cache.size >= limit) cache.delete(cache.keys().next().value!);
     }
     cache.set(key, t);
-    const outs = replay(t, nodes);
+    const outs = substitute(t.outputs, new Map(t.params.map((p, i) => [p, nodes[i]])), withInputs, t.order);
     return unflatten(t.outDef, outs.map(wrap));
   };
   Object.defineProperty(call, 'cacheSize', { get: () => cache.size });
