@@ -258,6 +258,10 @@ const errMessage = (e: unknown) => {
   return m.split('\n')[0]!.slice(0, 200);
 };
 
+/** A case's implementation for a column (its own, or the one it borrows with `implsOf`). */
+const implOf = (c: AnyCase, col: AnyColumn): Impl<unknown, unknown> | undefined =>
+  (c.impls[col.id] ?? (col.implsOf === undefined ? undefined : c.impls[col.implsOf])) as Impl<unknown, unknown> | undefined;
+
 /**
  * Runs column by column, in registry order (`js` first), loading each column's library only right
  * before its first cell. Order matters in V8: once a process has detached an ArrayBuffer (a
@@ -282,7 +286,7 @@ export async function runCases(cases: readonly AnyCase[], columns: readonly AnyC
     opts.log(`${col.id}${loadError === null ? '' : `: n/a (${loadError})`}`);
     for (const r of results) {
       const c = r.case;
-      const entry = (c.impls[col.id] ?? (col.implsOf === undefined ? undefined : c.impls[col.implsOf])) as Impl<unknown, unknown> | undefined;
+      const entry = implOf(c, col);
       const checked = refs.get(c);
       let cell: Cell;
       if (loadError !== null) cell = { kind: 'na', reason: loadError };
@@ -359,7 +363,8 @@ async function pairedTiming(c: AnyCase, inputs: unknown, a: [AnyColumn, unknown]
   const prepared: Prepared[] = [];
   try {
     for (const [col, ctx] of [a, b]) {
-      const entry = (c.impls[col.id] ?? (col.implsOf === undefined ? undefined : c.impls[col.implsOf])) as Impl<unknown, unknown>;
+      const entry = implOf(c, col);
+      if (entry === undefined) throw new Error('no impl');
       if ('na' in entry) throw new Error(entry.na);
       await (col.activate as ((ctx: unknown) => Promise<void> | void) | undefined)?.(ctx);
       const p = await entry.prepare(inputs, ctx);
