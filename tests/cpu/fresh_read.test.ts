@@ -5,16 +5,11 @@
 // in-place update of a dead base, small arrays) is realized and copied. Either way the
 // caller owns what it gets.
 
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, lax, np, realize } from '../../src/index.js';
 import type { LaxArray } from '../../src/operators/array.js';
 import { heapResident } from '../../src/scheduler/pool.js';
-import { both, close, sameBits } from './helpers.js';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
+import { both, close, collectGarbage, sameBits } from './helpers.js';
 
 const N = 1 << 16;
 const input = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.1) * 5);
@@ -22,13 +17,6 @@ const input = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.cos
 beforeAll(async () => {
   await init({ backend: 'cpu' });
 });
-
-async function collect(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 50 && (i < 3 || !done()); i++) {
-    gc();
-    await new Promise((r) => setTimeout(r, i < 3 ? 0 : 5));
-  }
-}
 
 /**
  * data() twice, each an ordinary array equal to the oracle (bit for bit, or `close` for float
@@ -61,7 +49,7 @@ describe('data() on the CPU backend', () => {
     const [storage] = (await realize(base)) as Float32Array[]; // realized: a leaf with storage
     const z = base.at(5).set(-1);
     base = undefined;
-    await collect(() => z.node.inputs[0].handles === 0);
+    await collectGarbage(() => z.node.inputs[0].handles === 0);
     expect(z.node.inputs[0].handles).toBe(0);
     const got = (await z.data()) as Float32Array;
     storage[5] = -1;

@@ -1,5 +1,7 @@
 // Shared test helpers: run the same graph on the CPU backend and on the oracle.
 
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { TypedArray } from '../../src/graph/dtype.js';
 import type { Node } from '../../src/graph/node.js';
 import { cpuBackend } from '../../src/cpu/backend.js';
@@ -33,4 +35,19 @@ export function close(a: TypedArray, b: TypedArray, tol = 1e-4): string | null {
     if (!(Math.abs(a[i] - b[i]) <= tol * (1 + Math.abs(b[i])))) return `at ${i}: ${a[i]} vs ${b[i]}`;
   }
   return null;
+}
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+/**
+ * Collect garbage and let FinalizationRegistry callbacks run: three rounds, then more (up to
+ * 50, a few ms apart) until `done` holds, since on a busy machine the callbacks of one
+ * collection may come a few turns later.
+ */
+export async function collectGarbage(done: () => boolean = () => true): Promise<void> {
+  for (let i = 0; i < 50 && (i < 3 || !done()); i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, i < 3 ? 0 : 5));
+  }
 }

@@ -2,22 +2,13 @@
 // `.at` updates run in place when the base can never be read again: after garbage
 // collection drops the last handle on the base, its storage is taken instead of copied.
 
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { np } from '../../src/index.js';
 import type { LaxArray } from '../../src/operators/array.js';
 import { schedule } from '../../src/scheduler/schedule.js';
+import { collectGarbage } from './helpers.js';
 
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-
-async function collect(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 0)); // let FinalizationRegistry callbacks run
-  }
-}
+const collect = (): Promise<void> => collectGarbage();
 
 /** A realized base whose only trace, once this returns, is the chain built on it. */
 async function chainOnDeadBase(k: number): Promise<{ z: LaxArray; storage: Float32Array }> {

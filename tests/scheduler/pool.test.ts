@@ -13,21 +13,9 @@ import type { LaxArray } from '../../src/operators/array.js';
 import { realizeNow } from '../../src/operators/rx/realize_now.js';
 import { configurePool, give, heapLiveBytes, heapResident, poolStats, take } from '../../src/scheduler/pool.js';
 import { wasmStats } from '../../src/cpu/wasm/kernels.js';
-import { close, sameBits } from '../cpu/helpers.js';
+import { close, collectGarbage, sameBits } from '../cpu/helpers.js';
 
-const gc = (globalThis as { gc?: () => void }).gc!;
-
-/**
- * Collect garbage and let FinalizationRegistry callbacks run: three rounds, then more (up to
- * 50, a few ms apart) until `done` holds, since on a busy machine the callbacks of one
- * collection may come a few turns later.
- */
-async function collect(done: () => boolean = () => true): Promise<void> {
-  for (let i = 0; i < 50 && (i < 3 || !done()); i++) {
-    gc();
-    await new Promise((r) => setTimeout(r, i < 3 ? 0 : 5));
-  }
-}
+const collect = collectGarbage;
 
 let saved: ReturnType<typeof configurePool>;
 beforeAll(async () => {
