@@ -84,10 +84,12 @@ describe('heap-resident buffers', () => {
       const base = np.arange(2048).astype('float32');
       await base.data();
       const storage = base.node.buf!;
-      return { z: base.at(0).set(-1), storage };
+      return { z: base.at(0).set(-1), storage, donor: base.node };
     };
-    const { z, storage } = await chain();
-    await collect(); // the base handle is dead: the patch may take its storage
+    const { z, storage, donor } = await chain();
+    // the base handle is dead (its finalizer may come a few turns after the collection)
+    await collect(() => donor.handles === 0); // the patch may take its storage
+    expect(donor.handles).toBe(0);
     const out = await z.data();
     expect(Array.from(out.slice(0, 3))).toEqual([-1, 1, 2]);
     expect(z.node.buf).toBe(storage); // updated in place
