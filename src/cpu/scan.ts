@@ -21,7 +21,8 @@ import { type Access, groupedElementwiseCode, patchCode } from './codegen.js';
 import { literal, makeFunction } from './compile.js';
 import { bindBuffers, leafData, literalValue, runKernels } from './executor.js';
 import { LRU } from './lru.js';
-import { groupKernels, inPlaceCarry, type ElementwiseOf, type PatchOf } from './scan_plan.js';
+import { fusedSteps, type ElementwiseOf } from './scan_plan.js';
+import { compileWasmScan, wasmScanOn } from './wasm/scan.js';
 import type { KernelFn } from './compile.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
@@ -72,16 +73,8 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
   const body: Schedule = k.body;
   const { numConsts, numCarry } = k;
   const scalar = body.buffers.every((b) => b.size === 1);
-  // In-place carry patches run after the last reader of the carry they overwrite (see
-  // inPlaceCarry); everything else keeps the schedule's order.
-  const inPlace = new Map<Kernel, number>();
-  const after = new Map<number, Kernel[]>();
-  for (const kk of body.kernels) {
-    const p = scalar ? null : inPlaceCarry(kk, k);
-    if (p !== null) inPlace.set(kk, p.carry), after.set(p.after, [...(after.get(p.after) ?? []), kk]);
-    else if (kk.kind !== 'elementwise') return null;
-  }
-  const order = body.kernels.flatMap((kk, i) => [...(inPlace.has(kk) ? [] : [kk]), ...(after.get(i) ?? [])]);
+  const steps = fusedSteps(k, !scalar);
+  if (steps === null) return null;
   const role = new Map<number, { param: number } | { lit: number }>();
   let nLits = 0;
   body.inputs.forEach((inp) => role.set(inp.buffer, inp.param !== null ? { param: inp.param } : { lit: nLits++ }));
@@ -124,33 +117,21 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
     },
     name,
   };
-  // Elementwise kernels in shared loops (`groupKernels`), in segments between the in-place
-  // carry patches: the buffers a patch reads may be reused by later kernels, so no kernel
-  // moves across one.
   const carryBuf = (c: number) => body.inputs.find((inp) => inp.param === numConsts + c)?.buffer;
-  const emitGroups = (segment: ElementwiseOf[]) => {
-    for (const group of groupKernels(segment)) {
+  for (const st of steps) {
+    if (st.kind === 'group') {
       // An intermediate that only this group reads lives in a variable, never in its buffer.
+      const group = st.kernels;
       const readElsewhere = new Set(body.kernels.filter((kk) => !group.includes(kk as ElementwiseOf)).flatMap((kk) => kk.inputs));
       const local = (b: number) => body.buffers[b].role === 'intermediate' && !readElsewhere.has(b);
       const items = group.map((kk) => ({ expr: mapSlots(kk.expr, (slot) => kk.inputs[slot]), out: kk.outputs[0], store: !local(kk.outputs[0]) }));
       step.push(`{\n${groupedElementwiseCode(group[0].shape, items, access, (b, i, v) => (scalar ? `${name(b)} = ${v};` : `${name(b)}[${i}] = ${v};`))}\n}`);
-    }
-  };
-  let segment: ElementwiseOf[] = [];
-  for (const kk of order) {
-    const c = inPlace.get(kk);
-    if (c === undefined) {
-      segment.push(kk as ElementwiseOf);
       continue;
     }
-    emitGroups(segment);
-    segment = [];
-    const patch = kk as PatchOf;
+    const { patch } = st;
     const slotAccess: Access = { read: (slot, index) => access.read(patch.inputs[slot], index), name: (slot) => name(patch.inputs[slot]) };
-    step.push(`{\n${patchCode({ ...patch, base: null }, slotAccess, name(carryBuf(c)!), sizeOf(patch.shape))}\n}`);
+    step.push(`{\n${patchCode({ ...patch, base: null }, slotAccess, name(carryBuf(st.carry)!), sizeOf(patch.shape))}\n}`);
   }
-  emitGroups(segment);
   // ys, then carries (the body's outputs are never its input buffers).
   const outputs = body.outputs;
   for (let j = numCarry; j < outputs.length; j++) {
@@ -159,7 +140,7 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
     const ys = `out${j}`;
     step.push(scalar ? `${ys}[t] = ${name(src)};` : `for (let i = 0; i < ${size}; i++) ${ys}[t * ${size} + i] = ${name(src)}[i];`);
   }
-  const patched = new Set(inPlace.values());
+  const patched = new Set(steps.flatMap((st) => (st.kind === 'patch' ? [st.carry] : [])));
   for (let c = 0; c < numCarry; c++) {
     const dst = carryBuf(c);
     if (dst === undefined || patched.has(c)) continue; // ignored by the body, or updated in place
@@ -201,14 +182,21 @@ function compileScan(k: ScanKernel): CompiledScan {
   const key = scanKey(k);
   let fn = cache.get(key);
   if (fn) return fn;
-  const code = fusedScanCode(k);
-  if (code !== null) {
+  // arrays in the body: the wasm SIMD form of the fused plan where it has one (wasm/scan.ts)
+  const scalar = k.body.buffers.every((b) => b.size === 1);
+  const steps = scalar ? null : fusedSteps(k);
+  const wasm = steps === null ? null : compileWasmScan(k, steps, bakedOf(k.body));
+  let js: CompiledScan | undefined;
+  const jsScan = (): CompiledScan => {
+    if (js) return js;
+    const code = fusedScanCode(k);
+    if (code === null) return (js = (kk, ins, outs) => stepwise(kk, ins, outs));
     const nLits = k.body.inputs.filter((i) => i.param === null).length;
     const inner = makeFunction(code.code, k.inputs.length + nLits + 1, k.body.outputs.length, code.setup) as unknown as (ins: readonly (TypedArray | number)[], outs: readonly TypedArray[]) => void;
-    fn = (kk, ins, outs, lits) => inner([...ins, ...lits, kk.length], outs);
-  } else {
-    fn = (kk, ins, outs) => stepwise(kk, ins, outs);
-  }
+    return (js = (kk, ins, outs, lits) => inner([...ins, ...lits, kk.length], outs));
+  };
+  if (wasm === null || typeof wasm === 'string') fn = jsScan();
+  else fn = (kk, ins, outs, lits) => void ((wasmScanOn() && wasm(kk, ins, outs, lits)) || jsScan()(kk, ins, outs, lits));
   cache.set(key, fn);
   return fn;
 }

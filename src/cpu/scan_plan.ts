@@ -101,3 +101,39 @@ export function inPlaceCarry(kk: Kernel, k: ScanKernel): { carry: number; after:
   const readsBase = kk.patches.some((p) => [p.index, p.updates].some((e) => readsOf(mapSlots(e, (slot) => kk.inputs[slot]), p.shape).has(baseBuf)));
   return readsBase ? null : { carry, after };
 }
+
+/** One piece of a fused scan step, in run order. */
+export type FusedStep = { readonly kind: 'group'; readonly kernels: readonly ElementwiseOf[] } | { readonly kind: 'patch'; readonly patch: PatchOf; readonly carry: number };
+
+/**
+ * The body of a fused scan as the pieces of one step, in run order: shared-loop groups of
+ * elementwise kernels (`groupKernels`), in segments between the in-place carry patches
+ * (`inPlaceCarry`; the buffers a patch reads may be reused by later kernels, so no kernel
+ * moves across one). A patch runs after the last reader of the carry it overwrites;
+ * everything else keeps the schedule's order. Null when some body kernel is neither
+ * elementwise nor an in-place carry patch (`patches: false` refuses every patch).
+ */
+export function fusedSteps(k: ScanKernel, patches = true): FusedStep[] | null {
+  const { body } = k;
+  const inPlace = new Map<Kernel, number>();
+  const after = new Map<number, Kernel[]>();
+  for (const kk of body.kernels) {
+    const p = patches ? inPlaceCarry(kk, k) : null;
+    if (p !== null) inPlace.set(kk, p.carry), after.set(p.after, [...(after.get(p.after) ?? []), kk]);
+    else if (kk.kind !== 'elementwise') return null;
+  }
+  const order = body.kernels.flatMap((kk, i) => [...(inPlace.has(kk) ? [] : [kk]), ...(after.get(i) ?? [])]);
+  const steps: FusedStep[] = [];
+  let segment: ElementwiseOf[] = [];
+  const flush = () => {
+    for (const kernels of groupKernels(segment)) steps.push({ kind: 'group', kernels });
+    segment = [];
+  };
+  for (const kk of order) {
+    const carry = inPlace.get(kk);
+    if (carry === undefined) segment.push(kk as ElementwiseOf);
+    else flush(), steps.push({ kind: 'patch', patch: kk as PatchOf, carry });
+  }
+  flush();
+  return steps;
+}

@@ -252,7 +252,7 @@ function loopWhile(f: FunctionBuilder, local: number, step: number, end: number,
 }
 
 /** The 32-bit lane pattern of a constant's value in its dtype. */
-function constBits(c: Expr): number {
+export function constBits(c: Expr): number {
   if (c.kind !== 'const') throw new Error('not a constant');
   if (c.dtype === 'float32') return new Int32Array(new Float32Array([c.value]).buffer)[0];
   if (c.dtype === 'bool') return c.value ? -1 : 0;

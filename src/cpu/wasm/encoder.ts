@@ -30,6 +30,7 @@ export const op = {
   'local.tee': [[0x22], 'local'],
   'i32.load': [[0x28], 'mem'],
   'f32.load': [[0x2a], 'mem'],
+  'i32.load8_u': [[0x2d], 'mem'],
   'i32.store': [[0x36], 'mem'],
   'f32.store': [[0x38], 'mem'],
   'i32.const': [[0x41], 'i32'],
@@ -80,6 +81,8 @@ export const op = {
   'f32.reinterpret_i32': [[0xbe], 'none'],
   'i32.trunc_sat_f32_s': [[0xfc, 0x00], 'none'],
   'i32.trunc_sat_f32_u': [[0xfc, 0x01], 'none'],
+  // bulk memory: (dst, src, bytes) within memory 0 (the two memory indices are the 0 bytes)
+  'memory.copy': [[0xfc, 0x0a, 0x00, 0x00], 'none'],
 } as const satisfies Record<string, readonly [readonly number[], Imm]>;
 export type Op = keyof typeof op;
 
