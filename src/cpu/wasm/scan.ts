@@ -67,6 +67,19 @@ function flatStrides(shape: readonly number[]): number[] {
   return s;
 }
 
+/** offset + Σ c[k]·strides[k] at each element of `domain`, in row-major order. */
+function indexTable(domain: readonly number[], map: { offset: number; strides: readonly number[] }): Int32Array {
+  const t = new Int32Array(sizeOf(domain));
+  const c = new Array<number>(domain.length).fill(0);
+  for (let e = 0; e < t.length; e++) {
+    let v = map.offset;
+    for (let k = 0; k < c.length; k++) v += c[k] * map.strides[k];
+    t[e] = v;
+    for (let k = c.length - 1; k >= 0 && ++c[k] === domain[k]; k--) c[k] = 0;
+  }
+  return t;
+}
+
 /** A loop item: values to compute at each element of the domain, then what to do with them. */
 interface Item {
   roots: readonly KExpr[];
@@ -84,6 +97,8 @@ class ScanEmitter {
   readonly i: number; // byte offset of the element in the current loop
   private readonly tmpI32: number;
   private v128Pool: number[] = [];
+  /** The domain of the loop being emitted. */
+  private domain: readonly number[] = [];
   private v128Used = 0;
 
   constructor(
@@ -91,6 +106,8 @@ class ScanEmitter {
     private readonly baked: ReadonlyMap<number, number>,
     /** A bool array from outside (bytes, not lane masks). */
     private readonly byteBool: (b: number) => boolean,
+    /** Pushes the address of a constant int32 table in scratch holding `values`. */
+    private readonly table: (values: Int32Array) => void,
   ) {
     this.f = f;
     this.i = f.local('i32');
@@ -107,6 +124,7 @@ class ScanEmitter {
     const f = this.f;
     const n = sizeOf(domain);
     if (n === 0) return;
+    this.domain = domain;
     const flat = flatStrides(domain);
     const one = n === 1;
     const isFlat = (strides: readonly number[]) => strides.every((s, k) => s === flat[k] || domain[k] === 1);
@@ -254,7 +272,14 @@ class ScanEmitter {
         } else if (isFlat(e.map.strides)) {
           f.op('local.get', this.address(e.input)).op('local.get', this.i).op('i32.add');
           f.simd(tail ? 'v128.load32_zero' : 'v128.load', 2, e.map.offset * 4);
-        } else refuse('a strided read in a scan body');
+        } else {
+          // any other affine map (a per-row value broadcast along a vmapped axis, a
+          // transpose): the element offsets are a table, and the lanes are loaded one by one
+          this.tableLoad(indexTable(this.domain, e.map), tail);
+          f.op('local.set', out);
+          this.loadLanes(e.input, out, out, tail);
+          return out;
+        }
         break;
       }
       case 'iota': {
@@ -263,7 +288,7 @@ class ScanEmitter {
         else if (isFlat(e.map.strides)) {
           f.op('local.get', this.i).op('i32.const', 2).op('i32.shr_u').op('i32.const', e.map.offset).op('i32.add').simd('i32x4.splat');
           f.simd('v128.const', ...LANES).simd('i32x4.add');
-        } else refuse('a strided iota in a scan body');
+        } else this.tableLoad(indexTable(this.domain, e.map), tail); // e.g. a vmapped patch's flat indices
         break;
       }
       case 'gather': {
@@ -276,11 +301,7 @@ class ScanEmitter {
         else splatBits(f, 0), f.simd('i32x4.max_s'), splatBits(f, e.size - 1), f.simd('i32x4.min_s');
         const clamped = this.v128();
         f.op('local.set', clamped);
-        f.op('local.get', clamped).op('local.set', out);
-        for (let lane = 0; lane < (tail ? 1 : 4); lane++) {
-          f.op('local.get', this.address(e.input)).op('local.get', clamped).simd('i32x4.extract_lane', lane).op('i32.const', 2).op('i32.shl').op('i32.add');
-          f.op('local.get', out).simd('v128.load32_lane', 2, 0, lane).op('local.set', out);
-        }
+        this.loadLanes(e.input, clamped, out, tail);
         return out;
       }
       case 'unary':
@@ -301,6 +322,22 @@ class ScanEmitter {
     }
     f.op('local.set', out);
     return out;
+  }
+
+  /** Sets `out` to buffer b's elements at the lanes' element offsets in `idx` (lane 0 only in a tail). */
+  private loadLanes(b: number, idx: number, out: number, tail: boolean): void {
+    const f = this.f;
+    if (idx !== out) f.op('local.get', idx).op('local.set', out);
+    for (let lane = 0; lane < (tail ? 1 : 4); lane++) {
+      f.op('local.get', this.address(b)).op('local.get', idx).simd('i32x4.extract_lane', lane).op('i32.const', 2).op('i32.shl').op('i32.add');
+      f.op('local.get', out).simd('v128.load32_lane', 2, 0, lane).op('local.set', out);
+    }
+  }
+
+  /** Pushes the chunk of a constant int32 table over the loop's domain. */
+  private tableLoad(values: Int32Array, tail: boolean): void {
+    this.table(values);
+    this.f.op('local.get', this.i).op('i32.add').simd(tail ? 'v128.load32_zero' : 'v128.load', 2, 0);
   }
 
   /** Pushes prim(args) through lower.ts's lowering (a baked scalar argument is a compiled-in constant there). */
@@ -373,12 +410,31 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
   const litBuffers = body.inputs.filter((i) => i.param === null);
   const nLits = litBuffers.length;
   const nOut = body.outputs.length;
+  let scratch = 0;
   const m = new ModuleBuilder(heap.shared);
   // (ins..., lits..., outs..., scratch, len)
   const f = m.function('kernel', Array(nIn + nLits + nOut + 2).fill('i32'));
   const scratchParam = nIn + nLits + nOut;
   const lenParam = scratchParam + 1;
-  const em = new ScanEmitter(f, baked, (b) => body.buffers[b].dtype === 'bool' && external.has(b));
+  // constant tables (element offsets of strided reads) go after the buffers in scratch,
+  // copied in by each call; `scratch` is the layout's running size in bytes
+  const tables: { at: number; values: Int32Array }[] = [];
+  const tableAt = new Map<string, number>();
+  const em = new ScanEmitter(
+    f,
+    baked,
+    (b) => body.buffers[b].dtype === 'bool' && external.has(b),
+    (values) => {
+      const key = values.join(',');
+      let at = tableAt.get(key);
+      if (at === undefined) {
+        tableAt.set(key, (at = scratch));
+        tables.push({ at, values });
+        scratch += Math.ceil(values.byteLength / 16) * 16;
+      }
+      f.op('local.get', scratchParam).op('i32.const', at).op('i32.add');
+    },
+  );
   const isX = (p: number) => p >= numConsts + numCarry;
   const isCarry = (p: number) => p >= numConsts && p < numConsts + numCarry;
   const param = new Map<number, number>();
@@ -387,7 +443,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
   // bytes of a buffer: bool inputs are Uint8Arrays, everything else 4 bytes per element
   const bytes = (b: number) => body.buffers[b].size * (body.buffers[b].dtype === 'bool' && external.has(b) ? 1 : 4);
   // scratch regions (16-byte aligned) for every body buffer but consts, xs and leaf constants
-  let scratch = 0;
+
   const xs: { buf: number; p: number }[] = [];
   try {
     for (const buf of body.buffers) {
@@ -500,11 +556,11 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
   }
   const module = new WebAssembly.Module(m.finish() as Uint8Array<ArrayBuffer>);
   const fn = new WebAssembly.Instance(module, { env: { memory: heap.memory } }).exports.kernel as (...args: number[]) => void;
-  return runner(heap, fn, scratch);
+  return runner(heap, fn, scratch, tables);
 }
 
 /** Calls `fn` with heap addresses: arrays outside the heap are staged in the scratch block, which follows them. */
-function runner(heap: WasmHeap, fn: (...args: number[]) => void, scratchBytes: number): WasmScan {
+function runner(heap: WasmHeap, fn: (...args: number[]) => void, scratchBytes: number, tables: readonly { at: number; values: Int32Array }[]): WasmScan {
   return (k, ins, outs, lits) => {
     const arrays = [...ins, ...lits, ...outs];
     const staged: number[] = []; // byte offsets in the block, -1: in the heap already
@@ -524,6 +580,7 @@ function runner(heap: WasmHeap, fn: (...args: number[]) => void, scratchBytes: n
         if (idx < nInputs) new Uint8Array(mem, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
         return at;
       });
+      for (const { at, values } of tables) new Int32Array(mem, block.offset + bytes + at, values.length).set(values);
       fn(...args, block.offset + bytes, k.length);
       wasmScanStats.calls++;
       for (let idx = nInputs; idx < arrays.length; idx++) {

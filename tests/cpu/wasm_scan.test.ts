@@ -1,0 +1,137 @@
+// Fused scans as wasm SIMD (src/cpu/wasm/scan.ts): random scan bodies over arrays (lane
+// counts that are and are not multiples of 4, ring buffers updated in place with `.at`,
+// gathers, int32 counters, bool masks, reversed scans) must give, bit for bit, what the JS
+// fused scan and the oracle give, and must really have run as wasm.
+
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { configureWasmScan, wasmScanStats } from '../../src/cpu/wasm/scan.js';
+import { cpuBackend } from '../../src/cpu/backend.js';
+import { lax, np, vmap } from '../../src/index.js';
+import { maskedStep } from '../../src/operators/rx/carry.js';
+import type { LaxArray } from '../../src/operators/array.js';
+import type { TypedArray } from '../../src/graph/dtype.js';
+import { both, sameBits } from './helpers.js';
+
+afterAll(() => void configureWasmScan(true));
+
+interface Carry {
+  a: LaxArray;
+  b: LaxArray;
+  cnt: LaxArray;
+  pos: LaxArray;
+  buf: LaxArray;
+}
+
+type Op = (p: LaxArray, q: LaxArray) => LaxArray;
+const ops: Op[] = [
+  (p, q) => p.add(q),
+  (p, q) => p.sub(q),
+  (p, q) => p.mul(q),
+  (p, q) => p.div(q),
+  (p, q) => np.maximum(p, q),
+  (p, q) => np.minimum(p, q),
+  (p, q) => np.where(np.greater(p, q), p, q.mul(0.5)),
+  (p) => np.sqrt(np.abs(p)),
+  (p) => p.mul(0.25).add(1.5),
+  (p) => np.floor(p),
+  (p) => p.neg(),
+  (p, q) => np.where(np.isnan(p), q, p),
+  (p, q) => np.where(np.logicalAnd(np.greaterEqual(p, 0), np.less(q, 3)), p.sub(q), q),
+];
+
+/** A random step over a window-`w` ring: `prog` picks ops and operands from a growing pool of values. */
+function stepOf(w: number, prog: readonly [number, number, number][], outs: readonly number[]) {
+  return (c: Carry, x: LaxArray): [Carry, LaxArray[]] => {
+    const leaving = np.take(c.buf, c.pos, { axis: 0, mode: 'clip' });
+    // gathers that clamp: rows past the end and before the start, and per-lane indices
+    const past = np.take(c.buf, c.pos.add(w - 2), { axis: 0, mode: 'clip' });
+    const before = np.take(c.buf, c.pos.sub(1), { axis: 0, mode: 'clip' });
+    const perLane = np.take(x, c.cnt.sub(2), { mode: 'clip' });
+    const filled = np.take(c.b, c.cnt.sub(1)); // JAX's default mode: NaN outside
+    const pool: LaxArray[] = [x, c.a, c.b, c.cnt.astype('float32'), leaving, past, before, perLane, filled];
+    for (const [op, i, j] of prog) pool.push(ops[op % ops.length](pool[i % pool.length], pool[j % pool.length]));
+    const pick = (k: number) => pool[outs[k] % pool.length];
+    const wraps = np.equal(c.pos, w - 1);
+    const next: Carry = {
+      a: pick(0),
+      b: np.where(wraps, pick(1), c.b.add(1)),
+      cnt: c.cnt.add(np.greater(pick(2), x).astype('int32')),
+      pos: np.where(wraps, 0, c.pos.add(1)),
+      buf: outs[3] % 2 === 0 ? c.buf.at(c.pos).set(pick(3)) : c.buf.at(c.pos).add(pick(3)),
+    };
+    return [next, [pick(4), leaving]];
+  };
+}
+
+const values = (t: number, n: number, seed: number) =>
+  Float32Array.from({ length: t * n }, (_, i) => (((i + 1) * 2654435761 + seed) % 2003) / 100 - 10);
+
+function runs(arrays: LaxArray[]): { wasm: TypedArray[]; js: TypedArray[]; oracle: TypedArray[]; wasmCalls: number } {
+  const nodes = arrays.map((a) => a.node);
+  configureWasmScan(true);
+  const before = wasmScanStats.calls;
+  const [wasm, oracle] = both(...arrays);
+  const wasmCalls = wasmScanStats.calls - before;
+  configureWasmScan(false);
+  const js = cpuBackend.run(nodes) as TypedArray[];
+  configureWasmScan(true);
+  return { wasm, js, oracle, wasmCalls };
+}
+
+describe('fused scans as wasm SIMD', () => {
+  it('random bodies over arrays equal the JS fused scan and the oracle bit for bit', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 13 }),
+        fc.integer({ min: 1, max: 19 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.boolean(),
+        fc.array(fc.tuple(fc.nat(40), fc.nat(40), fc.nat(40)), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(40), { minLength: 5, maxLength: 5 }),
+        fc.nat(1000),
+        (n, t, w, reverse, prog, outs, seed) => {
+          const init: Carry = { a: np.zeros([n]), b: np.full([n], 2, { dtype: 'float32' }), cnt: np.zeros([n], { dtype: 'int32' }), pos: np.zeros([], { dtype: 'int32' }), buf: np.full([w, n], 0.5) };
+          const xs = np.array(values(t, n, seed)).reshape([t, n]);
+          const [c, ys] = lax.scan(stepOf(w, prog, outs), init, xs, { reverse });
+          const r = runs([...ys, c.a, c.b, c.cnt, c.pos, c.buf]);
+          expect(r.wasmCalls).toBe(n > 1 || w > 1 ? 1 : 0); // all scalars: the JS keeps them in locals
+          r.wasm.forEach((v, k) => {
+            expect(sameBits(v, r.oracle[k]), `output ${k} against the oracle`).toBeNull();
+            expect(sameBits(v, r.js[k]), `output ${k} against the JS fused scan`).toBeNull();
+          });
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+
+  it('vmap of a ring-buffer scan (a [keys, lanes] domain) with a stream\'s padding mask (bool xs) and a per-key scale (a strided read)', () => {
+    const w = 3;
+    // as the stream runs a batch: padded steps masked, the ring still updated in place
+    const masked = maskedStep(stepOf(w, [[0, 0, 1], [7, 5, 5], [3, 6, 4]], [5, 6, 7, 6, 7]));
+    const scanOne = (x: LaxArray, valid: LaxArray, scale: LaxArray) => {
+      const init: Carry = { a: np.zeros([6]), b: np.ones([6]), cnt: np.zeros([6], { dtype: 'int32' }), pos: np.zeros([], { dtype: 'int32' }), buf: np.zeros([w, 6]) };
+      const step = (c: unknown, [xt, v]: [LaxArray, LaxArray]) => masked(c, [xt.mul(scale), v]);
+      const [c, ys] = lax.scan(step, init, [x, valid]);
+      return [(ys as LaxArray[])[0], (c as Carry).buf];
+    };
+    const xs = np.array(values(3 * 10 * 6, 1, 7)).reshape([3, 10, 6]);
+    const valid = np.array(Uint8Array.from({ length: 10 }, (_, i) => (i % 4 === 3 ? 0 : 1))).astype('bool');
+    const [ys, buf] = vmap(scanOne, { inAxes: [0, null, 0] })(xs, valid, np.array([0.5, -2, 3])) as LaxArray[];
+    const r = runs([ys, buf]);
+    expect(r.wasmCalls).toBe(1);
+    r.wasm.forEach((v, k) => {
+      expect(sameBits(v, r.oracle[k])).toBeNull();
+      expect(sameBits(v, r.js[k])).toBeNull();
+    });
+  });
+
+  it('bodies it does not take run the JS fused scan (a transcendental, a bool output)', () => {
+    const step = (c: LaxArray, x: LaxArray): [LaxArray, LaxArray[]] => [np.exp(c.mul(-0.1)).add(x), [c, np.isnan(x)]];
+    const [c, [y, nan]] = lax.scan(step, np.zeros([5]), np.array(values(7, 5, 3)).reshape([7, 5]));
+    const r = runs([c, y, nan]);
+    expect(r.wasmCalls).toBe(0);
+    r.wasm.forEach((v, k) => expect(sameBits(v, r.oracle[k])).toBeNull());
+  });
+});
