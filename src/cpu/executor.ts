@@ -26,16 +26,15 @@ function dtypesOf(s: Schedule, k: Kernel): DType[] {
 const needsZeros = new WeakMap<readonly Kernel[], boolean[]>();
 
 /**
- * Per buffer: must its storage start zeroed? Every kernel but a scan writes each element of
- * its output before anything reads it (patches copy their base first), so a recycled buffer
- * only needs clearing when a scan writes it first (its padded steps may leave rows alone).
+ * Per buffer: must its storage start zeroed? Every kernel writes each element of its outputs
+ * before anything reads them (patches copy their base first; a scan writes every step's ys
+ * and its final carries), so only a buffer no kernel writes needs clearing.
  */
 function zeroedBuffers(s: Schedule): boolean[] {
   let z = needsZeros.get(s.kernels);
   if (!z) {
-    const first = new Map<number, Kernel['kind']>();
-    for (const k of s.kernels) for (const b of k.outputs) if (!first.has(b)) first.set(b, k.kind);
-    z = s.buffers.map((b) => first.get(b.id) === 'scan' || !first.has(b.id));
+    const written = new Set(s.kernels.flatMap((k) => k.outputs));
+    z = s.buffers.map((b) => !written.has(b.id));
     needsZeros.set(s.kernels, z);
   }
   return z;

@@ -69,13 +69,15 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
           d.carry = carryNodes.map((c, i) => ({ shape: [...c.shape], dtype: c.dtype, data: carryBufs[i] })) as never;
         });
         ctx.setState(next, patches);
+        // each output's real steps copied out of the engine once; records are views of it
+        const owned = yBufs.map((buf, k) => buf.slice(0, n * sizeOf(spec.yAvals[k].shape)));
+        giveBack(yNodes);
         let from = 0;
         const out = batch.map((e) => {
-          const leaves = yBufs.map((buf, k) => mirrorLeaf(buf, spec.yAvals[k].shape, spec.yAvals[k].dtype, e.kind, e.chunk, from, e.steps));
+          const leaves = owned.map((buf, k) => mirrorLeaf(buf, spec.yAvals[k].shape, spec.yAvals[k].dtype, e.kind, e.chunk, from, e.steps, true));
           from += e.steps;
           return unflatten(spec.yDef, leaves);
         });
-        giveBack(yNodes); // every record has its copy
         return out;
       });
     },
