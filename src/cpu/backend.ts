@@ -1,8 +1,9 @@
 // The CPU backend: schedule the graph into fused kernels (src/scheduler) and run them as
 // generated JavaScript or wasm SIMD (cpu/wasm/kernels.ts, on heap-resident buffers), synchronously.
 
-import { allocate } from '../graph/dtype.js';
-import type { Kernel } from '../scheduler/kernel.js';
+import { allocate, storage, type TypedArray } from '../graph/dtype.js';
+import type { Node } from '../graph/node.js';
+import type { Kernel, Schedule } from '../scheduler/kernel.js';
 import type { Backend } from '../scheduler/realize.js';
 import { schedule } from '../scheduler/schedule.js';
 import { runSchedule } from './executor.js';
@@ -12,9 +13,24 @@ const FRESH_FROM = 1 << 14;
 /** Kernels that cost about one pass over their output (recomputing them costs about a copy). */
 const SINGLE_PASS = new Set<Kernel['kind']>(['elementwise', 'patch', 'cumulative', 'concat']);
 
+/** One allocation for the outputs in `kept` (16-byte aligned views), except buffers the schedule reads or updates in place. */
+function keptStorage(s: Schedule, outputs: readonly Node[], kept: ReadonlySet<Node>): Map<number, TypedArray> {
+  const inputs = new Set(s.inputs.map((i) => i.buffer));
+  const ids = [...new Set(s.outputs.filter((b, i) => kept.has(outputs[i]) && !inputs.has(b)))];
+  const at = (k: number) => ids.slice(0, k).reduce((n, b) => n + Math.ceil((s.buffers[b].size * storage[s.buffers[b].dtype].BYTES_PER_ELEMENT) / 16) * 16, 0);
+  const block = new ArrayBuffer(at(ids.length));
+  return new Map(ids.map((b, k) => [b, new storage[s.buffers[b].dtype](block, at(k), s.buffers[b].size)]));
+}
+
 export const cpuBackend: Backend = {
   name: 'cpu',
-  run: (outputs) => runSchedule(schedule(outputs)),
+  // Values the caller keeps (a stream's carry) are written into views of one ordinary
+  // allocation: no heap block to copy out and no allocation per value (a stream step with
+  // many small carries allocated a dozen arrays per batch, and V8 collected garbage for them).
+  run: (outputs, kept) => {
+    const s = schedule(outputs);
+    return runSchedule(s, [], kept?.size ? keptStorage(s, outputs, kept) : undefined);
+  },
   // A program of single-pass kernels (elementwise, `.at` patches, cumulative sums and
   // products, concatenations) writes its result straight into the array handed out (a wasm
   // kernel in cache-sized pieces through the heap; a patch copies its base there) instead of

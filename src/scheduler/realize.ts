@@ -7,8 +7,12 @@ import { adopt, heapCrowded } from './pool.js';
 
 export interface Backend {
   readonly name: string;
-  /** Values of `outputs` (distinct, unrealized nodes). Realized inputs are read from `node.buf`. */
-  run(outputs: readonly Node[]): Promise<TypedArray[]> | TypedArray[];
+  /**
+   * Values of `outputs` (distinct, unrealized nodes). Realized inputs are read from `node.buf`.
+   * The values of nodes in `kept` stay with the caller for good (a stream's carry): a backend
+   * may give them ordinary storage of their own instead of recyclable buffers.
+   */
+  run(outputs: readonly Node[], kept?: ReadonlySet<Node>): Promise<TypedArray[]> | TypedArray[];
   /**
    * Optionally, the value of the unrealized `node` computed straight into a new array that
    * the caller owns, the node staying unrealized; null where the backend would rather

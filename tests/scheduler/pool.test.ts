@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { config, init, lax, np, random, vmap } from '../../src/index.js';
 import { evaluate } from '../../src/cpu/oracle.js';
 import type { LaxArray } from '../../src/operators/array.js';
+import type { TypedArray } from '../../src/graph/dtype.js';
 import { realizeNow } from '../../src/operators/rx/realize_now.js';
 import { configurePool, give, heapLiveBytes, heapResident, poolStats, take } from '../../src/scheduler/pool.js';
 import { wasmStats } from '../../src/cpu/wasm/kernels.js';
@@ -131,6 +132,21 @@ describe('heap-resident buffers', () => {
     expect(heapLiveBytes()).toBe(before);
     await np.arange(3000).astype('float32').add(7).data();
     expect(kept[2999]).toBe(8997);
+  });
+
+  it('kept values (a stream carry) are written into views of one ordinary allocation; lent ones stay in the heap', () => {
+    const a = np.arange(3000).astype('float32').mul(2);
+    const b = np.arange(5).astype('int32').add(1);
+    const c = np.arange(4000).astype('float32').add(1); // lent: a heap block, given back by the caller
+    const base = np.array(Float32Array.from({ length: 2000 }, (_, i) => i)); // a leaf: its own data
+    const [ka, kb, kbase, lent] = realizeNow([a.node, b.node, base.node, c.node], 3) as TypedArray[];
+    expect([ka, kb].every((v) => !heapResident(v))).toBe(true);
+    expect(ka.buffer).toBe(kb.buffer); // one allocation
+    expect(ka.byteOffset % 16 + kb.byteOffset % 16).toBe(0);
+    expect([ka[2999], Array.from(kb)]).toEqual([5998, [1, 2, 3, 4, 5]]);
+    expect(kbase[1999]).toBe(1999);
+    expect(heapResident(lent)).toBe(true);
+    expect(lent[3999]).toBe(4000);
   });
 });
 

@@ -23,7 +23,7 @@ export function realizeNow(nodes: readonly Node[], kept = nodes.length): TypedAr
     todo.forEach((n, i) => (n.buf = bufs[i]));
     return done();
   };
-  const out = currentBackend().run(todo);
+  const out = currentBackend().run(todo, new Set(nodes.slice(0, kept)));
   return out instanceof Promise ? out.then(keep) : keep(out);
 }
 
