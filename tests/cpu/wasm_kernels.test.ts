@@ -49,7 +49,7 @@ type Tree = { leaf: number } | { c: number } | { op: string; args: Tree[] };
 const floatUn = ['neg', 'abs', 'sign', 'sqrt', 'floor', 'ceil', 'round'];
 const floatBin = ['add', 'sub', 'mul', 'div', 'max', 'min'];
 const intUn = ['neg', 'abs', 'sign', 'not'];
-const intBin = ['add', 'sub', 'mul', 'max', 'min', 'and', 'or', 'xor'];
+const intBin = ['add', 'sub', 'mul', 'div', 'rem', 'max', 'min', 'and', 'or', 'xor'];
 const cmps = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
 
 function trees(leaves: number, un: string[], bin: string[], value: fc.Arbitrary<number>, extra: string[] = []): fc.Arbitrary<Tree> {
@@ -101,7 +101,7 @@ describe('wasm elementwise kernels == oracle', () => {
     fc.assert(elementwiseProperty('float32', floatValue, trees(2, floatUn, floatBin, floatValue, ['isfinite_select', 'cast_roundtrip'])), { numRuns: 300 });
   });
 
-  it('int32 graphs, bit-exact (wrapping arithmetic)', () => {
+  it('int32 graphs, bit-exact (wrapping arithmetic; division and remainder by 0 and INT_MIN / -1 as XLA)', () => {
     fc.assert(elementwiseProperty('int32', int32Value, trees(2, intUn, intBin, int32Value)), { numRuns: 200 });
   });
 
@@ -129,6 +129,22 @@ describe('wasm elementwise kernels == oracle', () => {
     );
   });
 
+  it('integer division and remainder at their edges: by 0, INT_MIN / -1, signs, unsigned halves', () => {
+    // XLA on CPU (the oracle): x / 0 = -1 (all bits), x % 0 = x, INT_MIN / -1 wraps to INT_MIN
+    const a = [-2147483648, -2147483648, 7, -7, 7, -7, 0, 5, 2147483647, -1, 3];
+    const b = [-1, 0, -2, 2, 0, -3, 0, 0, -1, 2147483647, 1];
+    for (const dtype of ['int32', 'uint32'] as const) {
+      const n = a.length;
+      const x = arr(ctor[dtype].from(a.map((v) => (dtype === 'uint32' ? v >>> 0 : v))), [n], dtype);
+      const y = arr(ctor[dtype].from(b.map((v) => (dtype === 'uint32' ? v >>> 0 : v))), [n], dtype);
+      for (const prim of ['div', 'rem'] as const) {
+        const root = node(prim, [x, y], {});
+        const { expr, inputs } = exprFromNode(root);
+        sameBits(runWasm(compileElementwise(expr), inputs)(heap.alloc(dtype, n)), evaluate([root])[0]);
+      }
+    }
+  });
+
   it('may write in place over one of its inputs', () => {
     const x = heap.upload(Float32Array.from({ length: 23 }, (_, i) => i - 11));
     const c = compileElementwise(exprFromNode(node('mul', [node('neg', [arr(new Float32Array(23), [23], 'float32')], {}), scalar(3, [23], 'float32')], {})).expr);
@@ -147,7 +163,8 @@ describe('wasm elementwise kernels == oracle', () => {
     };
     expect(reason(node('exp', [x], {}))).toMatch(/transcendental/);
     expect(reason(node('pow', [x, x], {}))).toMatch(/transcendental/);
-    expect(reason(node('div', [i, i], {}))).toMatch(/div of int32/);
+    expect(reason(node('rem', [x, x], {}))).toMatch(/rem of float32/);
+    expect(reason(node('div', [i, i], {}))).toBe('compiled'); // lane by lane, x / 0 = -1 as in XLA
     expect(reason(node('cast', [x], { dtype: 'int32' }))).toMatch(/float32 -> int32/);
     expect(reason(node('shl', [i, i], {}))).toMatch(/shifts by an array/);
     expect(reason(node('gt', [x, x], {}))).toMatch(/bool results/);

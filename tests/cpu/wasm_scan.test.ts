@@ -1,7 +1,7 @@
 // Fused scans as wasm SIMD (src/cpu/wasm/scan.ts): random scan bodies over arrays (lane
 // counts that are and are not multiples of 4, ring buffers updated in place with `.at`,
-// gathers, int32 counters, bool masks, reversed scans) must give, bit for bit, what the JS
-// fused scan and the oracle give, and must really have run as wasm.
+// gathers, int32 counters, bool masks, reversed scans, vmapped and keyed steps) must give,
+// bit for bit, what the JS fused scan and the oracle give, and must really have run as wasm.
 
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,8 @@ import { configureWasmScan, wasmScanStats } from '../../src/cpu/wasm/scan.js';
 import { cpuBackend } from '../../src/cpu/backend.js';
 import { lax, np, vmap } from '../../src/index.js';
 import { maskedStep } from '../../src/operators/rx/carry.js';
+import { emaStep, fanout, rollingStep, stepOperator } from '../../src/rx.js';
+import { collect } from '../rx/helpers.js';
 import type { LaxArray } from '../../src/operators/array.js';
 import type { TypedArray } from '../../src/graph/dtype.js';
 import { both, sameBits } from './helpers.js';
@@ -125,6 +127,23 @@ describe('fused scans as wasm SIMD', () => {
       expect(sameBits(v, r.oracle[k])).toBeNull();
       expect(sameBits(v, r.js[k])).toBeNull();
     });
+  });
+
+  it('keyed streams run their vmapped step as wasm (per-key padding masks: bool gathers, integer division), equal to the JS', async () => {
+    const step = fanout({ ema: emaStep({ span: 4 }), roll: rollingStep({ window: 3, minPeriods: 1 }, ['mean', 'var']) });
+    const records = Array.from({ length: 90 }, (_, i) => ({ key: `k${(i * 7) % 11}`, value: i % 13 === 5 ? null : Math.sin(i) * 50 }));
+    const chunks = Array.from({ length: 9 }, (_, i) => records.slice(i * 10, (i + 1) * 10));
+    const run = async (on: boolean) => {
+      configureWasmScan(on);
+      const before = wasmScanStats.calls;
+      const outs = (await collect(chunks, stepOperator(step, { maxBatch: 16 }))).flat() as { value: { ema: number; roll: { mean: number; var: number } } }[];
+      configureWasmScan(true);
+      return { values: Float32Array.from(outs.flatMap((o) => [o.value.ema, o.value.roll.mean, o.value.roll.var])), calls: wasmScanStats.calls - before };
+    };
+    const [wasm, js] = [await run(true), await run(false)];
+    expect(wasm.calls).toBeGreaterThan(0);
+    expect(js.calls).toBe(0);
+    expect(sameBits(wasm.values, js.values)).toBeNull();
   });
 
   it('bodies it does not take run the JS fused scan (a transcendental, a bool output)', () => {

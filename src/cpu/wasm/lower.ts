@@ -8,8 +8,11 @@
 //   - Only the NaN *payload and sign* may differ from JS (wasm may return either sign).
 //   - Transcendentals (exp, log, sin, pow, ...) are not emitted: wasm has no instruction
 //     for them and a polynomial would not match Math.* bit for bit.
-//   - Integer division/remainder (no SIMD form, and i32.div traps on /0) and float→int
-//     casts (the oracle wraps out-of-range values modulo 2^32, SIMD saturates) are left to JS.
+//   - Integer division and remainder have no SIMD form: lane by lane with the scalar
+//     instructions, on a divisor made safe first (i32.div traps on /0 and on INT_MIN / -1),
+//     then the oracle's (XLA's) results for those cases: x / 0 = -1, x % 0 = x,
+//     INT_MIN / -1 = INT_MIN. Float remainder (fmod) and float→int casts (the oracle wraps
+//     out-of-range values modulo 2^32, SIMD saturates) are left to JS.
 // Values live in v128 lanes: float32 as f32x4, int32/uint32 as i32x4, bool as a lane mask
 // (all ones for true).
 
@@ -126,6 +129,40 @@ function cast(e: OpExpr): Emit | string {
 
 const unsupported = (why: string): Lowering => () => why;
 
+const INT_MIN = 0x80000000 | 0;
+
+/** Integer a / b or a % b, lane by lane (see the header); float32 division is f32x4.div. */
+function divRem(kind: 'div' | 'rem'): Lowering {
+  return (e) => {
+    const d = e.args[0].dtype;
+    if (d === 'float32') return kind === 'div' ? bin('f32x4.div') : 'rem of float32 is evaluated in JS (no wasm instruction for fmod)';
+    if (d === 'bool') return `${kind} of bool is evaluated in JS`;
+    const signed = d === 'int32';
+    const scalarOp = kind === 'div' ? (signed ? 'i32.div_s' : 'i32.div_u') : signed ? 'i32.rem_s' : 'i32.rem_u';
+    return (c) => {
+      const f = c.f;
+      const [a, b, safe, q] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
+      const res = f.local('v128');
+      f.op('local.get', c.args[0]).op('local.set', res);
+      for (let lane = 0; lane < 4; lane++) {
+        f.op('local.get', c.args[0]).simd('i32x4.extract_lane', lane).op('local.set', a);
+        f.op('local.get', c.args[1]).simd('i32x4.extract_lane', lane).op('local.set', b);
+        // safe = (b == 0 || a / b overflows) ? 1 : b   (INT_MIN / 1 is the wrapped INT_MIN / -1)
+        f.op('i32.const', 1).op('local.get', b).op('local.get', b).op('i32.eqz');
+        if (signed && kind === 'div') f.op('local.get', a).op('i32.const', INT_MIN).op('i32.eq').op('local.get', b).op('i32.const', -1).op('i32.eq').op('i32.and').op('i32.or');
+        f.op('select').op('local.set', safe);
+        // b == 0 ? (div: -1, rem: a) : a op safe
+        if (kind === 'div') f.op('i32.const', -1);
+        else f.op('local.get', a);
+        f.op('local.get', a).op('local.get', safe).op(scalarOp);
+        f.op('local.get', b).op('i32.eqz').op('select').op('local.set', q);
+        f.op('local.get', res).op('local.get', q).simd('i32x4.replace_lane', lane).op('local.set', res);
+      }
+      f.op('local.get', res);
+    };
+  };
+}
+
 export const lowerings: { [P in ExprPrim]: Lowering } = {
   neg: byKind({ f: un('f32x4.neg'), i: un('i32x4.neg'), u: un('i32x4.neg') }, 'neg'),
   abs: byKind({ f: un('f32x4.abs'), i: un('i32x4.abs'), u: identity }, 'abs'),
@@ -147,8 +184,8 @@ export const lowerings: { [P in ExprPrim]: Lowering } = {
   add: byKind({ f: bin('f32x4.add'), i: bin('i32x4.add'), u: bin('i32x4.add'), b: bin('v128.or') }, 'add'),
   sub: byKind({ f: bin('f32x4.sub'), i: bin('i32x4.sub'), u: bin('i32x4.sub') }, 'sub'),
   mul: byKind({ f: bin('f32x4.mul'), i: bin('i32x4.mul'), u: bin('i32x4.mul'), b: bin('v128.and') }, 'mul'),
-  div: byKind({ f: bin('f32x4.div') }, 'div'),
-  rem: unsupported('rem is evaluated in JS (no wasm instruction for fmod or SIMD integer division)'),
+  div: divRem('div'),
+  rem: divRem('rem'),
   pow: unsupported(TRANSCENDENTAL),
   atan2: unsupported(TRANSCENDENTAL),
   max: byKind({ f: bin('f32x4.max'), i: bin('i32x4.max_s'), u: bin('i32x4.max_u'), b: bin('v128.or') }, 'max'),

@@ -12,10 +12,11 @@
 // outside the heap are staged through the scratch block.
 //
 // What qualifies (anything else runs the JS fused scan): a body with arrays (a scalar body's
-// JS keeps its values in locals), buffers of float32/int32/uint32 only, reads that walk a
-// group's domain contiguously or are scalars, iotas over the flat index, gathers (any index:
-// lanes are loaded one by one after clamping), and ops lower.ts spells in SIMD (no
-// transcendentals, integer division or float->int casts). Within a group, sub-expressions
+// JS keeps its values in locals), carries and outputs of float32/int32/uint32 (bool inputs,
+// such as a stream's padding masks, are read as bytes; bool intermediates are lane masks),
+// any affine read or iota (contiguous ones as vector loads, others through constant index
+// tables), gathers (any index: lanes are loaded one by one after clamping), and ops lower.ts
+// spells in SIMD (no transcendentals, float remainder or float->int casts). Within a group, sub-expressions
 // are computed once (structural value numbering), a value another kernel of the group
 // stored is reused from its register, and sub-expressions of scalars only (loop
 // invariants) are computed once per step before the group's loop.
@@ -264,9 +265,18 @@ class ScanEmitter {
         if (lit !== undefined) {
           splatBits(f, constBits({ kind: 'const', value: lit, dtype: e.dtype }));
         } else if (this.byteBool(e.input)) {
-          // a byte, as a lane mask: -(byte != 0)
-          if (!(one || e.map.strides.every((s) => s === 0))) refuse('bool arrays read per element are evaluated in JS');
-          f.op('i32.const', 0).op('local.get', this.address(e.input)).op('i32.load8_u', 0, e.map.offset).op('i32.const', 0).op('i32.ne').op('i32.sub').simd('i32x4.splat');
+          // bytes from outside, as lane masks (byte != 0)
+          const at = () => f.op('local.get', this.address(e.input)).op('local.get', this.i).op('i32.const', 2).op('i32.shr_u').op('i32.add');
+          if (one || e.map.strides.every((s) => s === 0)) f.op('local.get', this.address(e.input)).op('i32.load8_u', 0, e.map.offset).simd('i32x4.splat');
+          else if (isFlat(e.map.strides) && tail) at(), f.op('i32.load8_u', 0, e.map.offset).simd('i32x4.splat');
+          else if (isFlat(e.map.strides)) at(), f.simd('v128.load32_zero', 0, e.map.offset).simd('i16x8.extend_low_i8x16_u').simd('i32x4.extend_low_i16x8_u');
+          else {
+            this.tableLoad(indexTable(this.domain, e.map), tail);
+            f.op('local.set', out);
+            this.loadLanes(e.input, out, out, tail);
+            f.op('local.get', out);
+          }
+          splatBits(f, 0), f.simd('i32x4.ne');
         } else if (one || e.map.strides.every((s) => s === 0)) {
           f.op('local.get', this.address(e.input)).simd('v128.load32_splat', 2, e.map.offset * 4);
         } else if (isFlat(e.map.strides)) {
@@ -293,7 +303,6 @@ class ScanEmitter {
       }
       case 'gather': {
         if (written.has(e.input)) refuse('a gather of a buffer written in its group');
-        if (this.byteBool(e.input)) refuse('gathers of bool arrays are evaluated in JS');
         const idx = emit(e.index);
         // clamp(index, 0, size - 1), the index read as its dtype
         f.op('local.get', idx);
@@ -302,7 +311,9 @@ class ScanEmitter {
         const clamped = this.v128();
         f.op('local.set', clamped);
         this.loadLanes(e.input, clamped, out, tail);
-        return out;
+        if (!this.byteBool(e.input)) return out;
+        f.op('local.get', out), splatBits(f, 0), f.simd('i32x4.ne');
+        break;
       }
       case 'unary':
         this.op(e.prim, e.dtype, [e.a], emit);
@@ -324,10 +335,17 @@ class ScanEmitter {
     return out;
   }
 
-  /** Sets `out` to buffer b's elements at the lanes' element offsets in `idx` (lane 0 only in a tail). */
+  /** Sets `out` to buffer b's elements at the lanes' element offsets in `idx` (lane 0 only in a tail); bytes of an outside bool array as 0/1. */
   private loadLanes(b: number, idx: number, out: number, tail: boolean): void {
     const f = this.f;
     if (idx !== out) f.op('local.get', idx).op('local.set', out);
+    if (this.byteBool(b)) {
+      for (let lane = 0; lane < (tail ? 1 : 4); lane++) {
+        f.op('local.get', out).op('local.get', this.address(b)).op('local.get', idx).simd('i32x4.extract_lane', lane).op('i32.add').op('i32.load8_u', 0, 0);
+        f.simd('i32x4.replace_lane', lane).op('local.set', out);
+      }
+      return;
+    }
     for (let lane = 0; lane < (tail ? 1 : 4); lane++) {
       f.op('local.get', this.address(b)).op('local.get', idx).simd('i32x4.extract_lane', lane).op('i32.const', 2).op('i32.shl').op('i32.add');
       f.op('local.get', out).simd('v128.load32_lane', 2, 0, lane).op('local.set', out);
