@@ -14,7 +14,7 @@
 // Each implementation first gets one untimed flood run (warm-up: V8 compiles the baselines'
 // loops, laxflow generates and compiles its kernels); --no-warmup measures a cold start.
 
-import { from, groupBy, lastValueFrom, map, mergeMap, Observable, scan as rxScan, Subject, tap, toArray } from 'rxjs';
+import { from, groupBy, lastValueFrom, mergeMap, Observable, scan as rxScan, Subject, tap } from 'rxjs';
 import { emaStep, fanout, rollingStep, stepOperator, type BatchInfo } from '../src/rx.js';
 
 export interface StreamBenchOptions {

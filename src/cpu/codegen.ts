@@ -4,7 +4,7 @@
 // The spelling of every scalar op comes from lowering.ts.
 
 import type { DType } from '../graph/dtype.js';
-import { stridesOf, type Shape } from '../graph/shape.js';
+import { stridesOf, walksFlat, type Shape } from '../graph/shape.js';
 import type { ArgReduceKernel, ConcatKernel, CumulativeKernel, ElementwiseKernel, Expr, IndexMap, PatchKernel, ReduceKernel } from '../scheduler/kernel.js';
 import { binaryLowering, bitcastCode, castCode, unaryLowering, unsignedValue as unsigned, wrapTo } from './lowering.js';
 
@@ -405,7 +405,7 @@ export function patchCode(k: PatchKernel, access: Access, out: string, size: num
   const parts: string[] = [];
   if (k.base) {
     const b = k.base;
-    const contiguousCopy = b.op === 'read' && b.map.offset === 0 && b.map.strides.every((s, i) => s === stridesOf(k.shape)[i] || k.shape[i] === 1);
+    const contiguousCopy = b.op === 'read' && b.map.offset === 0 && walksFlat(b.map.strides, k.shape);
     if (contiguousCopy) parts.push(`${out}.set(${access.name(b.input)}.subarray(0, ${size}));`);
     else parts.push(elementwiseCode({ kind: 'elementwise', shape: k.shape, expr: b }, access, (i, v) => `${out}[${i}] = ${v};`));
   }

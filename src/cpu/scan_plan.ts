@@ -4,7 +4,7 @@
 // kernels interleaves them element by element, and an in-place update overwrites the
 // carry's old value, so each rule below says what must not be read or written across them.
 
-import { stridesOf } from '../graph/shape.js';
+import { walksFlat } from '../graph/shape.js';
 import { mapSlots } from '../scheduler/buffers.js';
 import type { Expr, Kernel } from '../scheduler/kernel.js';
 
@@ -16,11 +16,10 @@ export type PatchOf = Extract<Kernel, { kind: 'patch' }>;
 function readsOf(e: Expr, shape: readonly number[], out = new Map<number, boolean>(), seen = new Set<Expr>()): Map<number, boolean> {
   if (seen.has(e)) return out;
   seen.add(e);
-  const st = stridesOf(shape);
   const note = (b: number, identity: boolean) => out.set(b, (out.get(b) ?? true) && identity);
   switch (e.op) {
     case 'read':
-      note(e.input, e.map.offset === 0 && e.map.strides.every((s, k) => shape[k] === 1 || s === st[k]));
+      note(e.input, e.map.offset === 0 && walksFlat(e.map.strides, shape));
       break;
     case 'gather':
       note(e.input, false), readsOf(e.index, shape, out, seen);
@@ -85,9 +84,8 @@ export function groupKernels<K extends ElementwiseOf>(kernels: readonly K[]): K[
 export function inPlaceCarry(kk: Kernel, k: ScanKernel): { carry: number; after: number } | null {
   if (kk.kind !== 'patch' || kk.base === null || kk.base.op !== 'read') return null;
   const { body, numConsts, numCarry } = k;
-  const st = stridesOf(kk.shape);
   const b = kk.base;
-  if (b.map.offset !== 0 || !b.map.strides.every((s, i) => kk.shape[i] === 1 || s === st[i])) return null;
+  if (b.map.offset !== 0 || !walksFlat(b.map.strides, kk.shape)) return null;
   const baseBuf = kk.inputs[b.input];
   const binding = body.inputs.find((inp) => inp.buffer === baseBuf && inp.param !== null);
   const carry = binding ? binding.param! - numConsts : -1;

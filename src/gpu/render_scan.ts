@@ -9,7 +9,7 @@
 // throws NotLowered, and the backend runs that schedule on the CPU (documented fallback).
 
 import type { Node } from '../graph/node.js';
-import { sizeOf, stridesOf, type Shape } from '../graph/shape.js';
+import { sizeOf, walksFlat, type Shape } from '../graph/shape.js';
 import type { IndexMap, Kernel } from '../scheduler/kernel.js';
 import { NotLowered, threadId, WG, type Dispatch } from './render_kernel.js';
 import { wgslType } from './wgsl_ops.js';
@@ -24,9 +24,8 @@ export function scanBodyConsts(k: ScanKernel): Node[] {
 
 /** Element-for-element over `shape` (or any read of a 1-element value at 0). */
 export function laneRead(map: IndexMap, shape: Shape, size: number): boolean {
-  const st = stridesOf(shape);
   if (size === 1) return map.offset === 0 && map.strides.every((s, i) => s === 0 || shape[i] === 1);
-  return map.offset === 0 && map.strides.every((s, i) => s === st[i] || shape[i] === 1);
+  return map.offset === 0 && walksFlat(map.strides, shape);
 }
 
 /** What every rendering of a lane-wise scan needs: the body's buffers and their register names. */

@@ -24,6 +24,20 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
+/**
+ * Does an index map with these strides walk `shape` in row-major order, i.e. count its flat
+ * index (size-1 axes, whose stride is never used, aside)? With offset 0 that is the identity
+ * read: element i of the domain is element i of the buffer.
+ */
+export function walksFlat(strides: readonly number[], shape: Shape): boolean {
+  let k = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && strides[i] !== k) return false;
+    k *= shape[i];
+  }
+  return true;
+}
+
 /** NumPy broadcasting of several shapes; `name` is the user-facing function for errors. */
 export function broadcastShapes(name: string, ...shapes: Shape[]): Shape {
   const ndim = Math.max(0, ...shapes.map((s) => s.length));

@@ -1,7 +1,7 @@
 // The user-facing Array: a thin, immutable handle on a graph node. Nothing is computed
 // until a value is read (`data`, `tolist`, `item`, `format`, `realize`).
 
-import { copyOf, type DType, type TypedArray } from '../graph/dtype.js';
+import type { DType, TypedArray } from '../graph/dtype.js';
 import type { Liveness, Node } from '../graph/node.js';
 import type { Shape } from '../graph/shape.js';
 import { readFresh, realizeNodes } from '../scheduler/realize.js';

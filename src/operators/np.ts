@@ -2,7 +2,7 @@
 // function and the shapes), applies JAX's dtype promotion and NumPy broadcasting, and
 // builds graph nodes of the lax-level primitives. Nothing is computed here.
 
-import { allocate, castScalar, isDType, promoteAll, scalarType, storage, type DType, type TypeInfo, type TypedArray } from '../graph/dtype.js';
+import { allocate, castScalar, isDType, promoteAll, scalarType, type DType, type TypeInfo, type TypedArray } from '../graph/dtype.js';
 import { node, type Node } from '../graph/node.js';
 import type { BinaryPrim, CumulativePrim, ReducePrim, UnaryPrim } from '../graph/prims.js';
 import { broadcastShapes, fmtShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../graph/shape.js';

@@ -4,7 +4,7 @@
 
 import type { DType } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
-import { stridesOf } from '../graph/shape.js';
+import { walksFlat } from '../graph/shape.js';
 import type { BufferInfo, Expr, Kernel, KernelBody, Schedule } from './kernel.js';
 
 /** A kernel over value ids (before buffer planning). */
@@ -63,14 +63,13 @@ export function mapSlots(e: Expr, slot: (s: number) => number | null): Expr {
 
 /** True when every read of `slot` in `e` is element-for-element over `shape` (and no gather reads it). */
 function identityReads(e: Expr, slot: number, shape: readonly number[]): boolean {
-  const st = stridesOf(shape);
   const seen = new Set<Expr>();
   const ok = (x: Expr): boolean => {
     if (seen.has(x)) return true;
     seen.add(x);
     switch (x.op) {
       case 'read':
-        return x.input !== slot || (x.map.offset === 0 && x.map.strides.every((s, i) => s === st[i] || shape[i] === 1));
+        return x.input !== slot || (x.map.offset === 0 && walksFlat(x.map.strides, shape));
       case 'gather':
         return x.input !== slot && ok(x.index);
       case 'iota':

@@ -1,25 +1,7 @@
 // A schedule as text: one line per buffer and per kernel, for tests, snapshots and debugging.
 
-import type { Expr, Kernel, Schedule } from './kernel.js';
+import { exprChildren, type Expr, type Kernel, type Schedule } from './kernel.js';
 
-const children = (e: Expr): Expr[] => {
-  switch (e.op) {
-    case 'read':
-    case 'iota':
-    case 'acc':
-      return [];
-    case 'gather':
-      return [e.index];
-    case 'unary':
-    case 'cast':
-    case 'bitcast':
-      return [e.a];
-    case 'binary':
-      return [e.a, e.b];
-    case 'select':
-      return [e.cond, e.a, e.b];
-  }
-};
 
 /**
  * Prints the expressions of one kernel. Expressions are DAGs (threefry's is 2^20 paths deep
@@ -35,11 +17,11 @@ class ExprPrinter {
   constructor(roots: readonly Expr[]) {
     const visit = (e: Expr): void => {
       if (this.seen.has(e)) {
-        if (children(e).length) this.many.add(e);
+        if (exprChildren(e).length) this.many.add(e);
         return;
       }
       this.seen.add(e);
-      children(e).forEach(visit);
+      exprChildren(e).forEach(visit);
     };
     roots.forEach(visit);
   }

@@ -51,6 +51,26 @@ export type Expr =
   /** In a reduction epilogue: the reduced value of this output element. */
   | { readonly op: 'acc'; readonly dtype: DType };
 
+/** The operands of an expression node (none for leaves). */
+export function exprChildren(e: Expr): Expr[] {
+  switch (e.op) {
+    case 'read':
+    case 'iota':
+    case 'acc':
+      return [];
+    case 'gather':
+      return [e.index];
+    case 'unary':
+    case 'cast':
+    case 'bitcast':
+      return [e.a];
+    case 'binary':
+      return [e.a, e.b];
+    case 'select':
+      return [e.cond, e.a, e.b];
+  }
+}
+
 /** out.flat[i] = expr(unravel(i, shape)) */
 export interface ElementwiseKernel {
   readonly kind: 'elementwise';

@@ -20,6 +20,7 @@
 // recycled, poisoned heap buffers of tests/scheduler/pool.test.ts).
 
 import type { DType, TypedArray } from '../../graph/dtype.js';
+import { walksFlat } from '../../graph/shape.js';
 import type { ElementwiseKernel, Expr as KExpr, ReduceKernel } from '../../scheduler/kernel.js';
 import { heapResident } from '../../scheduler/pool.js';
 import type { KernelFn } from '../compile.js';
@@ -50,21 +51,9 @@ interface Translation {
   ops: number;
 }
 
-const rowMajor = (shape: readonly number[]): number[] => {
-  const s = new Array<number>(shape.length);
-  let k = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = shape[i] === 1 ? 0 : k;
-    k *= shape[i];
-  }
-  return s;
-};
-
 /** Translate a kernel expression over `domain`; null when some node is not expressible. */
 function translate(roots: readonly (KExpr | null)[], domain: readonly number[], lits: readonly (number | undefined)[]): Translation | null {
-  const contiguous = rowMajor(domain);
-  /** Does `strides` count the flat index of the domain (size-1 axes aside)? */
-  const flat = (strides: readonly number[]) => strides.every((s, k) => s === contiguous[k] || domain[k] === 1);
+  const flat = (strides: readonly number[]) => walksFlat(strides, domain);
   const slots: number[] = [];
   const sources = new Map<Expr, ConstSource>();
   const memo = new Map<KExpr, Expr | null>(); // nulls too: a DAG must not be walked as a tree

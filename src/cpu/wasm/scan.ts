@@ -22,13 +22,13 @@
 // invariants) are computed once per step before the group's loop.
 
 import type { DType, TypedArray } from '../../graph/dtype.js';
-import { sizeOf } from '../../graph/shape.js';
+import { sizeOf, walksFlat } from '../../graph/shape.js';
 import { mapSlots } from '../../scheduler/buffers.js';
-import type { Expr as KExpr, Kernel } from '../../scheduler/kernel.js';
+import { exprChildren, type Expr as KExpr, type Kernel } from '../../scheduler/kernel.js';
 import { heapResident } from '../../scheduler/pool.js';
 import type { FusedStep } from '../scan_plan.js';
 import { constBits } from './compile.js';
-import { FunctionBuilder, ModuleBuilder, type SimdOp } from './encoder.js';
+import { FunctionBuilder, ModuleBuilder } from './encoder.js';
 import type { Expr, ExprPrim } from './expr.js';
 import { lowerings, splatBits, type LowerCtx } from './lower.js';
 import { isWasmDType, sharedHeapOrNull, type WasmHeap } from './memory.js';
@@ -56,17 +56,6 @@ function refuse(why: string): never {
 }
 
 const LANES = new Uint8Array(new Int32Array([0, 1, 2, 3]).buffer);
-
-/** Row-major strides of `shape` with 0 for size-1 axes: a read with these walks the domain's flat index. */
-function flatStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let k = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = shape[i] === 1 ? 0 : k;
-    k *= shape[i];
-  }
-  return s;
-}
 
 /** offset + Σ c[k]·strides[k] at each element of `domain`, in row-major order. */
 function indexTable(domain: readonly number[], map: { offset: number; strides: readonly number[] }): Int32Array {
@@ -126,9 +115,8 @@ class ScanEmitter {
     const n = sizeOf(domain);
     if (n === 0) return;
     this.domain = domain;
-    const flat = flatStrides(domain);
     const one = n === 1;
-    const isFlat = (strides: readonly number[]) => strides.every((s, k) => s === flat[k] || domain[k] === 1);
+    const isFlat = (strides: readonly number[]) => walksFlat(strides, domain);
     const writes = new Set(items.flatMap((it) => (it.writes === undefined ? [] : [it.writes])));
     // Loop invariants (not with one element: then code runs in order, as the JS does)
     const invariant = new Map<KExpr, boolean>();
@@ -216,7 +204,7 @@ class ScanEmitter {
         if (seen.has(e)) return;
         seen.add(e);
         if (inv(e)) return void emitInv(e);
-        for (const c of children(e)) visit(c, seen);
+        for (const c of exprChildren(e)) visit(c, seen);
       };
       const seen = new Set<KExpr>();
       for (const it of items) for (const r of it.roots) visit(r, seen);
@@ -392,22 +380,6 @@ class ScanEmitter {
   }
 }
 
-const children = (e: KExpr): KExpr[] => {
-  switch (e.op) {
-    case 'gather':
-      return [e.index];
-    case 'unary':
-    case 'cast':
-    case 'bitcast':
-      return [e.a];
-    case 'binary':
-      return [e.a, e.b];
-    case 'select':
-      return [e.cond, e.a, e.b];
-    default:
-      return [];
-  }
-};
 
 const scatterPrim = { add: 'add', mul: 'mul', min: 'min', max: 'max' } as const;
 

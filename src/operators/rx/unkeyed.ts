@@ -14,7 +14,7 @@ import { flattenNodes } from '../trace.js';
 import type { LaxArray } from '../array.js';
 import type { Engine } from './batcher.js';
 import { bucket } from './buckets.js';
-import { carryTree, maskedStep, type CarrySpec } from './carry.js';
+import { carryTree, maskedStep } from './carry.js';
 import { mirrorLeaf, readEmission, type Emission } from './emission.js';
 import { giveBack, realizeNow, thenMaybe } from './realize_now.js';
 import { commit } from './state.js';
