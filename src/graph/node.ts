@@ -126,6 +126,17 @@ export function node<P extends Prim>(prim: P, inputs: readonly Node[], params: P
   return n;
 }
 
+/**
+ * A node without inputs that no other node can equal: a `const` over data no one else
+ * holds (np.array's copy of user data). It skips hash-consing, so it costs no table entry,
+ * weak reference or finalizer: a loop of `f(np.array(x))` calls makes one per call.
+ */
+export function uniqueNode<P extends Prim>(prim: P, params: PrimParams[P]): Node<P> {
+  const out = shapeRules[prim]([], params);
+  if (Array.isArray(out)) throw new Error(`internal error: uniqueNode(${prim}) of a tuple primitive`);
+  return new Node(prim, [], params, out.shape, out.dtype, out.weak ?? false, []);
+}
+
 /** Number of live entries in the hash-consing table (for tests and leak checks). */
 export const consTableSize = () => table.size;
 

@@ -3,7 +3,7 @@
 // builds graph nodes of the lax-level primitives. Nothing is computed here.
 
 import { allocate, castScalar, isDType, promoteAll, scalarType, type DType, type TypeInfo, type TypedArray } from '../graph/dtype.js';
-import { node, type Node } from '../graph/node.js';
+import { node, uniqueNode, type Node } from '../graph/node.js';
 import type { BinaryPrim, CumulativePrim, ReducePrim, UnaryPrim } from '../graph/prims.js';
 import { broadcastShapes, fmtShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../graph/shape.js';
 import { adopt, copyIn } from '../scheduler/pool.js';
@@ -38,6 +38,13 @@ export const wrap = (n: Node) => new LaxArray(n);
 export function constant(data: TypedArray, shape: Shape, dtype: DType, weak = false): Node {
   const n = node('const', [], { data, shape, dtype, weak });
   adopt(n, data); // a heap-resident copy goes back to the heap with its node
+  return n;
+}
+
+/** `constant` over data just copied for it, which no other node can hold: not hash-consed (`uniqueNode`). */
+function freshConstant(data: TypedArray, shape: Shape, dtype: DType): Node {
+  const n = uniqueNode('const', { data, shape, dtype, weak: false });
+  adopt(n, data);
   return n;
 }
 
@@ -122,7 +129,7 @@ export function array(data: ArrayLike | Float64Array, opts: { dtype?: DType } = 
     // The typed-array constructor copies (and converts) natively; `.from` walks an iterator.
     const src = data as unknown as globalThis.ArrayLike<number>;
     const buf = dtype === 'bool' ? Uint8Array.from(src, (v) => (v !== 0 ? 1 : 0)) : copyIn(data as TypedArray, dtype);
-    return wrap(constant(buf, [data.length], dtype));
+    return wrap(freshConstant(buf, [data.length], dtype));
   }
   const shape = inferShape(data);
   const flat: (number | boolean)[] = [];
@@ -132,7 +139,7 @@ export function array(data: ArrayLike | Float64Array, opts: { dtype?: DType } = 
     (flat.length > 0 && flat.every((v) => typeof v === 'boolean') ? 'bool' : flat.every((v) => typeof v === 'boolean' || Number.isInteger(v)) ? 'int32' : 'float32');
   const buf = allocate(dtype, flat.length);
   flat.forEach((v, i) => (buf[i] = castScalar(Number(v), dtype)));
-  return wrap(constant(buf, shape, dtype));
+  return wrap(freshConstant(buf, shape, dtype));
 }
 export const asarray = array;
 

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { np } from '../../src/index.js';
-import type { Node } from '../../src/graph/node.js';
+import { consTableSize, type Node } from '../../src/graph/node.js';
 import type { LaxArray } from '../../src/operators/array.js';
 import { schedule } from '../../src/scheduler/schedule.js';
 import { collectGarbage } from './helpers.js';
@@ -35,6 +35,26 @@ describe('in-place .at', () => {
     expect(z.node.buf).toBe(storage); // the result lives in the base's old storage
     expect(b.buf).toBeUndefined();
     expect(Array.from(out.slice(0, 22))).toEqual([...Array.from({ length: 20 }, (_, i) => i + 1), 20, 21]);
+  });
+
+  it('np.array copies are nodes of their own (no hash-consing entry); the dead one is updated in place, the live twin stays intact', async () => {
+    const data = Float32Array.from({ length: 1000 }, (_, i) => i);
+    const before = consTableSize();
+    const twins = [np.array(data), np.array(data)];
+    expect(twins[0].node).not.toBe(twins[1].node);
+    expect(consTableSize()).toBe(before); // no table entry, weak reference or finalizer per copy
+    const live = twins[0];
+    const chain = (() => {
+      const dead = twins.pop()!;
+      const storage = (dead.node as unknown as { params: { data: Float32Array } }).params.data;
+      return { z: dead.at(0).set(-5), storage, b: dead.node };
+    })();
+    await collectGarbage(() => chain.b.handles === 0);
+    expect(chain.b.handles).toBe(0);
+    const out = await chain.z.data();
+    expect(out[0]).toBe(-5);
+    expect(chain.z.node.buf).toBe(chain.storage); // the dead copy's data, updated in place
+    expect(Array.from((await live.data()).slice(0, 3))).toEqual([0, 1, 2]);
   });
 
   it('a chain on a live base copies it once and leaves it intact', async () => {
