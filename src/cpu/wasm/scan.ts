@@ -400,6 +400,8 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
   const litBuffers = body.inputs.filter((i) => i.param === null);
   const nLits = litBuffers.length;
   const nOut = body.outputs.length;
+  // engines cap a function's parameters (V8: 1000) and locals (50000)
+  if (nIn + nLits + nOut + 2 > 900 || body.buffers.length > 10000) return 'too many buffers for one wasm function';
   let scratch = 0;
   const m = new ModuleBuilder(heap.shared);
   // (ins..., lits..., outs..., scratch, len)
