@@ -97,7 +97,7 @@ describe('fused scans as wasm SIMD', () => {
           const xs = np.array(values(t, n, seed)).reshape([t, n]);
           const [c, ys] = lax.scan(stepOf(w, prog, outs), init, xs, { reverse });
           const r = runs([...ys, c.a, c.b, c.cnt, c.pos, c.buf]);
-          expect(r.wasmCalls).toBe(n > 1 || w > 1 ? 1 : 0); // all scalars: the JS keeps them in locals
+          expect(r.wasmCalls).toBe(1);
           r.wasm.forEach((v, k) => {
             expect(sameBits(v, r.oracle[k]), `output ${k} against the oracle`).toBeNull();
             expect(sameBits(v, r.js[k]), `output ${k} against the JS fused scan`).toBeNull();

@@ -11,8 +11,7 @@
 // arrays; ys are copied out per step (memory.copy), the final carries at the end. Arrays
 // outside the heap are staged through the scratch block.
 //
-// What qualifies (anything else runs the JS fused scan): a body with arrays (a scalar body's
-// JS keeps its values in locals), carries and outputs of float32/int32/uint32 (bool inputs,
+// What qualifies (anything else runs the JS fused scan): carries and outputs of float32/int32/uint32 (bool inputs,
 // such as a stream's padding masks, are read as bytes; bool intermediates are lane masks),
 // any affine read or iota (contiguous ones as vector loads, others through constant index
 // tables), gathers (any index: lanes are loaded one by one after clamping), and ops lower.ts
@@ -373,8 +372,12 @@ class ScanEmitter {
     return a === undefined ? refuse(`body buffer ${b} has no address`) : a;
   }
 
-  /** memory.copy(dst, src, bytes), each pushed by a callback. */
+  /** memory.copy(dst, src, bytes), each pushed by a callback; a few words as loads and stores (a scalar carry's step). */
   copy(dst: () => void, src: () => void, bytes: number): void {
+    if (bytes <= 16 && bytes % 4 === 0) {
+      for (let at = 0; at < bytes; at += 4) dst(), src(), this.f.op('i32.load', 2, at).op('i32.store', 2, at);
+      return;
+    }
     dst(), src();
     this.f.op('i32.const', bytes).op('memory.copy');
   }
