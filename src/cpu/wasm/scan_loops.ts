@@ -1,0 +1,351 @@
+// The element loops of one fused scan step as wasm SIMD (used by scan.ts): `ScanEmitter.loop`
+// emits a loop over a domain, four lanes per chunk and a lane-0 tail, computing each item's
+// expressions (the scheduler's kernel expressions, through lower.ts's lowerings) and handing
+// their values to the item's sink (a store, or a patch's scatter). Loop invariants are
+// computed once before the loop, sub-expressions once per chunk (structural value numbering),
+// and a value an earlier item stored is reused from its register. Body buffers are addressed
+// through i32 locals (`addr`), so carries swap by address between steps.
+
+import type { DType } from '../../graph/dtype.js';
+import { sizeOf, walksFlat } from '../../graph/shape.js';
+import { exprChildren, type Expr as KExpr } from '../../scheduler/kernel.js';
+import { constBits } from './compile.js';
+import type { FunctionBuilder } from './encoder.js';
+import type { Expr, ExprPrim } from './expr.js';
+import { lowerings, splatBits, type LowerCtx } from './lower.js';
+import { isWasmDType } from './memory.js';
+
+/** A body the generator does not take (its message says why). */
+export class Unsupported extends Error {}
+export function refuse(why: string): never {
+  throw new Unsupported(why);
+}
+
+const LANES = new Uint8Array(new Int32Array([0, 1, 2, 3]).buffer);
+
+/** offset + Σ c[k]·strides[k] at each element of `domain`, in row-major order. */
+function indexTable(domain: readonly number[], map: { offset: number; strides: readonly number[] }): Int32Array {
+  const t = new Int32Array(sizeOf(domain));
+  const c = new Array<number>(domain.length).fill(0);
+  for (let e = 0; e < t.length; e++) {
+    let v = map.offset;
+    for (let k = 0; k < c.length; k++) v += c[k] * map.strides[k];
+    t[e] = v;
+    for (let k = c.length - 1; k >= 0 && ++c[k] === domain[k]; k--) c[k] = 0;
+  }
+  return t;
+}
+
+/** A loop item: values to compute at each element of the domain, then what to do with them. */
+export interface Item {
+  roots: readonly KExpr[];
+  /** Called with the roots' v128 locals (`tail`: only lane 0 is an element). */
+  sink(vals: readonly number[], tail: boolean): void;
+  /** The buffer this item stores (later items read its value from the register). */
+  writes?: number;
+}
+
+/** Emits the scan function: buffer addresses live in i32 locals (`addr`). */
+export class ScanEmitter {
+  readonly f: FunctionBuilder;
+  /** i32 local holding each body buffer's current base address (undefined: baked constant). */
+  readonly addr = new Map<number, number>();
+  readonly i: number; // byte offset of the element in the current loop
+  private readonly tmpI32: number;
+  private v128Pool: number[] = [];
+  /** The domain of the loop being emitted. */
+  private domain: readonly number[] = [];
+  private v128Used = 0;
+
+  constructor(
+    f: FunctionBuilder,
+    private readonly baked: ReadonlyMap<number, number>,
+    /** A bool array from outside (bytes, not lane masks). */
+    private readonly byteBool: (b: number) => boolean,
+    /** Pushes the address of a constant int32 table in scratch holding `values`. */
+    private readonly table: (values: Int32Array) => void,
+  ) {
+    this.f = f;
+    this.i = f.local('i32');
+    this.tmpI32 = f.local('i32');
+  }
+
+  private v128(): number {
+    if (this.v128Used === this.v128Pool.length) this.v128Pool.push(this.f.local('v128'));
+    return this.v128Pool[this.v128Used++];
+  }
+
+  /** Loop over `n` elements: invariants once, then 4-lane chunks and a lane-0 tail. */
+  loop(domain: readonly number[], items: readonly Item[]): void {
+    const f = this.f;
+    const n = sizeOf(domain);
+    if (n === 0) return;
+    this.domain = domain;
+    const one = n === 1;
+    const isFlat = (strides: readonly number[]) => walksFlat(strides, domain);
+    const writes = new Set(items.flatMap((it) => (it.writes === undefined ? [] : [it.writes])));
+    // Loop invariants (not with one element: then code runs in order, as the JS does)
+    const invariant = new Map<KExpr, boolean>();
+    const inv = (e: KExpr): boolean => {
+      let r = invariant.get(e);
+      if (r !== undefined) return r;
+      switch (e.op) {
+        case 'read':
+          r = !one && !writes.has(e.input) && (this.baked.has(e.input) || e.map.strides.every((s) => s === 0));
+          break;
+        case 'iota':
+        case 'acc':
+          r = false;
+          break;
+        case 'gather':
+          r = !one && !writes.has(e.input) && inv(e.index);
+          break;
+        case 'unary':
+        case 'cast':
+        case 'bitcast':
+          r = inv(e.a);
+          break;
+        case 'binary':
+          r = inv(e.a) && inv(e.b);
+          break;
+        case 'select':
+          r = inv(e.cond) && inv(e.a) && inv(e.b);
+          break;
+      }
+      invariant.set(e, r);
+      return r;
+    };
+    this.v128Used = 0;
+    const hoisted = new Map<string, number>();
+    const keys = new Map<KExpr, string>();
+    const versions = new Map<number, number>();
+    const keyOf = (e: KExpr): string => {
+      let k = keys.get(e);
+      if (k !== undefined) return k;
+      switch (e.op) {
+        case 'read':
+          k = `r${e.input}@${e.map.offset}:${e.map.strides.join(',')}v${versions.get(e.input) ?? 0}`;
+          break;
+        case 'iota':
+          k = `i${e.dtype}@${e.map.offset}:${e.map.strides.join(',')}`;
+          break;
+        case 'gather':
+          k = `g${e.input}[${keyOf(e.index)}]`;
+          break;
+        case 'unary':
+          k = `${e.prim}:${e.dtype}(${keyOf(e.a)})`;
+          break;
+        case 'cast':
+        case 'bitcast':
+          k = `${e.op}:${e.dtype}(${keyOf(e.a)})`;
+          break;
+        case 'binary':
+          k = `${e.prim}:${e.dtype}(${keyOf(e.a)},${keyOf(e.b)})`;
+          break;
+        case 'select':
+          k = `?(${keyOf(e.cond)},${keyOf(e.a)},${keyOf(e.b)})`;
+          break;
+        case 'acc':
+          return refuse('acc() in a scan body');
+      }
+      // reads depend on the version of their buffer: keys are not cached across a store
+      if (e.op !== 'read') keys.set(e, k);
+      return k;
+    };
+    const emitter = (values: Map<string, number>, written: Map<number, number>, tail: boolean) => {
+      const emit = (e: KExpr): number => {
+        const key = keyOf(e);
+        const hit = values.get(key);
+        if (hit !== undefined) return hit;
+        const l = this.node(e, emit, written, tail, one, isFlat);
+        values.set(key, l);
+        return l;
+      };
+      return emit;
+    };
+    // invariants: once per step, before the loop
+    if (!one) {
+      const emitInv = emitter(hoisted, new Map(), false);
+      const visit = (e: KExpr, seen: Set<KExpr>): void => {
+        if (seen.has(e)) return;
+        seen.add(e);
+        if (inv(e)) return void emitInv(e);
+        for (const c of exprChildren(e)) visit(c, seen);
+      };
+      const seen = new Set<KExpr>();
+      for (const it of items) for (const r of it.roots) visit(r, seen);
+    }
+    const base = this.v128Used;
+    const chunk = (tail: boolean) => {
+      this.v128Used = base;
+      versions.clear();
+      const values = new Map(hoisted);
+      const written = new Map<number, number>();
+      const emit = emitter(values, written, tail);
+      for (const it of items) {
+        const vals = it.roots.map(emit);
+        it.sink(vals, tail);
+        if (it.writes !== undefined) {
+          versions.set(it.writes, (versions.get(it.writes) ?? 0) + 1);
+          written.set(it.writes, vals[0]);
+        }
+      }
+    };
+    const i = this.i;
+    f.op('i32.const', 0).op('local.set', i);
+    if (one) return chunk(true);
+    const loopTo = (end: number, step: number, tail: boolean) => {
+      f.op('block').op('loop');
+      f.op('local.get', i).op('i32.const', step).op('i32.add').op('i32.const', end).op('i32.gt_u').op('br_if', 1);
+      chunk(tail);
+      f.op('local.get', i).op('i32.const', step).op('i32.add').op('local.set', i);
+      f.op('br', 0).op('end').op('end');
+    };
+    loopTo(n * 4, 16, false);
+    if (n % 4 !== 0) loopTo(n * 4, 4, true);
+  }
+
+  /** Emits node `e` (its children through `emit`); returns the v128 local holding it. */
+  private node(e: KExpr, emit: (e: KExpr) => number, written: ReadonlyMap<number, number>, tail: boolean, one: boolean, isFlat: (s: readonly number[]) => boolean): number {
+    const f = this.f;
+    if (e.op === 'read') {
+      const w = written.get(e.input);
+      if (w !== undefined) return w; // stored earlier in this group, at this element
+    }
+    const out = this.v128();
+    switch (e.op) {
+      case 'read': {
+        const lit = this.baked.get(e.input);
+        if (lit !== undefined) {
+          splatBits(f, constBits({ kind: 'const', value: lit, dtype: e.dtype }));
+        } else if (this.byteBool(e.input)) {
+          // bytes from outside, as lane masks (byte != 0)
+          const at = () => f.op('local.get', this.address(e.input)).op('local.get', this.i).op('i32.const', 2).op('i32.shr_u').op('i32.add');
+          if (one || e.map.strides.every((s) => s === 0)) f.op('local.get', this.address(e.input)).op('i32.load8_u', 0, e.map.offset).simd('i32x4.splat');
+          else if (isFlat(e.map.strides) && tail) at(), f.op('i32.load8_u', 0, e.map.offset).simd('i32x4.splat');
+          else if (isFlat(e.map.strides)) at(), f.simd('v128.load32_zero', 0, e.map.offset).simd('i16x8.extend_low_i8x16_u').simd('i32x4.extend_low_i16x8_u');
+          else {
+            this.tableLoad(indexTable(this.domain, e.map), tail);
+            f.op('local.set', out);
+            this.loadLanes(e.input, out, out, tail);
+            f.op('local.get', out);
+          }
+          splatBits(f, 0), f.simd('i32x4.ne');
+        } else if (one || e.map.strides.every((s) => s === 0)) {
+          f.op('local.get', this.address(e.input)).simd('v128.load32_splat', 2, e.map.offset * 4);
+        } else if (isFlat(e.map.strides)) {
+          f.op('local.get', this.address(e.input)).op('local.get', this.i).op('i32.add');
+          f.simd(tail ? 'v128.load32_zero' : 'v128.load', 2, e.map.offset * 4);
+        } else {
+          // any other affine map (a per-row value broadcast along a vmapped axis, a
+          // transpose): the element offsets are a table, and the lanes are loaded one by one
+          this.tableLoad(indexTable(this.domain, e.map), tail);
+          f.op('local.set', out);
+          this.loadLanes(e.input, out, out, tail);
+          return out;
+        }
+        break;
+      }
+      case 'iota': {
+        if (!isWasmDType(e.dtype) || e.dtype === 'float32') refuse(`${e.dtype} iota is evaluated in JS`);
+        if (one) f.op('i32.const', e.map.offset).simd('i32x4.splat');
+        else if (isFlat(e.map.strides)) {
+          f.op('local.get', this.i).op('i32.const', 2).op('i32.shr_u').op('i32.const', e.map.offset).op('i32.add').simd('i32x4.splat');
+          f.simd('v128.const', ...LANES).simd('i32x4.add');
+        } else this.tableLoad(indexTable(this.domain, e.map), tail); // e.g. a vmapped patch's flat indices
+        break;
+      }
+      case 'gather': {
+        if (written.has(e.input)) refuse('a gather of a buffer written in its group');
+        const idx = emit(e.index);
+        // clamp(index, 0, size - 1), the index read as its dtype
+        f.op('local.get', idx);
+        if (e.index.dtype === 'uint32') splatBits(f, e.size - 1), f.simd('i32x4.min_u');
+        else splatBits(f, 0), f.simd('i32x4.max_s'), splatBits(f, e.size - 1), f.simd('i32x4.min_s');
+        const clamped = this.v128();
+        f.op('local.set', clamped);
+        this.loadLanes(e.input, clamped, out, tail);
+        if (!this.byteBool(e.input)) return out;
+        f.op('local.get', out), splatBits(f, 0), f.simd('i32x4.ne');
+        break;
+      }
+      case 'unary':
+        this.op(e.prim, e.dtype, [e.a], emit);
+        break;
+      case 'binary':
+        this.op(e.prim, e.dtype, [e.a, e.b], emit);
+        break;
+      case 'select':
+        this.op('select', e.dtype, [e.cond, e.a, e.b], emit);
+        break;
+      case 'cast':
+      case 'bitcast':
+        this.op(e.op, e.dtype, [e.a], emit);
+        break;
+      case 'acc':
+        refuse('acc() in a scan body');
+    }
+    f.op('local.set', out);
+    return out;
+  }
+
+  /** Sets `out` to buffer b's elements at the lanes' element offsets in `idx` (lane 0 only in a tail); bytes of an outside bool array as 0/1. */
+  private loadLanes(b: number, idx: number, out: number, tail: boolean): void {
+    const f = this.f;
+    if (idx !== out) f.op('local.get', idx).op('local.set', out);
+    if (this.byteBool(b)) {
+      for (let lane = 0; lane < (tail ? 1 : 4); lane++) {
+        f.op('local.get', out).op('local.get', this.address(b)).op('local.get', idx).simd('i32x4.extract_lane', lane).op('i32.add').op('i32.load8_u', 0, 0);
+        f.simd('i32x4.replace_lane', lane).op('local.set', out);
+      }
+      return;
+    }
+    for (let lane = 0; lane < (tail ? 1 : 4); lane++) {
+      f.op('local.get', this.address(b)).op('local.get', idx).simd('i32x4.extract_lane', lane).op('i32.const', 2).op('i32.shl').op('i32.add');
+      f.op('local.get', out).simd('v128.load32_lane', 2, 0, lane).op('local.set', out);
+    }
+  }
+
+  /** Pushes the chunk of a constant int32 table over the loop's domain. */
+  private tableLoad(values: Int32Array, tail: boolean): void {
+    this.table(values);
+    this.f.op('local.get', this.i).op('i32.add').simd(tail ? 'v128.load32_zero' : 'v128.load', 2, 0);
+  }
+
+  /** Pushes prim(args) through lower.ts's lowering (a baked scalar argument is a compiled-in constant there). */
+  op(prim: ExprPrim, dtype: DType, args: readonly KExpr[], emit: (e: KExpr) => number): void {
+    const locals = args.map(emit);
+    const stand: Expr[] = args.map((a) => {
+      const lit = a.op === 'read' ? this.baked.get(a.input) : undefined;
+      return lit !== undefined ? { kind: 'const', value: lit, dtype: a.dtype, baked: true } : { kind: 'const', value: 0, dtype: a.dtype };
+    });
+    const lowering = lowerings[prim]({ kind: 'op', prim, dtype, args: stand });
+    if (typeof lowering === 'string') refuse(lowering);
+    const ctx: LowerCtx = {
+      f: this.f,
+      args: locals,
+      // a scalar argument an op takes as an i32 (a shift count): lane 0 of its value
+      scalarParam: (c) => {
+        const k = stand.indexOf(c);
+        this.f.op('local.get', locals[k]).simd('i32x4.extract_lane', 0).op('local.set', this.tmpI32);
+        return this.tmpI32;
+      },
+    };
+    lowering(ctx);
+  }
+
+  address(b: number): number {
+    const a = this.addr.get(b);
+    return a === undefined ? refuse(`body buffer ${b} has no address`) : a;
+  }
+
+  /** memory.copy(dst, src, bytes), each pushed by a callback; a few words as loads and stores (a scalar carry's step). */
+  copy(dst: () => void, src: () => void, bytes: number): void {
+    if (bytes <= 16 && bytes % 4 === 0) {
+      for (let at = 0; at < bytes; at += 4) dst(), src(), this.f.op('i32.load', 2, at).op('i32.store', 2, at);
+      return;
+    }
+    dst(), src();
+    this.f.op('i32.const', bytes).op('memory.copy');
+  }
+}
