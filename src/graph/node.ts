@@ -98,27 +98,43 @@ const emptyParams = (params: object): boolean => {
   return true;
 };
 
+// Params objects are immutable and shared by every node made with them (a jit replay reuses
+// its trace's), so their key is computed once per object.
+const paramsKeys = new WeakMap<object, string>();
+
 export function paramsKey(params: object): string {
   // Fast paths for the two most frequent cases: elementwise ops (no params) and host data.
   if (emptyParams(params)) return '{}';
   const c = params as Partial<PrimParams['const']>;
   if (ArrayBuffer.isView(c.data) && c.shape !== undefined) return `{@${identity(c.data)};${c.shape.join(',')};${c.dtype};${c.weak}}`;
-  return JSON.stringify(params, (_k, v) => {
-    if (v instanceof Node) return `#${v.id}`;
-    if (ArrayBuffer.isView(v)) return `@${identity(v)}`;
-    return v;
-  });
+  let key = paramsKeys.get(params);
+  if (key === undefined) {
+    key = JSON.stringify(params, (_k, v) => {
+      if (v instanceof Node) return `#${v.id}`;
+      if (ArrayBuffer.isView(v)) return `@${identity(v)}`;
+      return v;
+    });
+    paramsKeys.set(params, key);
+  }
+  return key;
 }
 
-/** The node for `prim(inputs; params)`, shared with any identical existing node. */
-export function node<P extends Prim>(prim: P, inputs: readonly Node[], params: PrimParams[P]): Node<P> {
+/**
+ * The node for `prim(inputs; params)`, shared with any identical existing node. `like`: a
+ * node of the same primitive and params over inputs of the same avals (a jit trace's), whose
+ * avals are taken instead of running the shape rule again.
+ */
+export function node<P extends Prim>(prim: P, inputs: readonly Node[], params: PrimParams[P], like?: Node<P>): Node<P> {
   const key = `${prim}(${inputs.map((x) => x.id).join(',')})${paramsKey(params)}`;
   const hit = table.get(key)?.deref();
   if (hit) return hit as Node<P>;
-  const out = shapeRules[prim](inputs, params);
-  const tuple = Array.isArray(out) ? out : [];
-  const aval: Aval = Array.isArray(out) ? { shape: [], dtype: 'float32' } : out;
-  const n = new Node(prim, inputs, params, aval.shape, aval.dtype, aval.weak ?? false, tuple);
+  let n: Node<P>;
+  if (like) n = new Node(prim, inputs, params, like.shape, like.dtype, like.weak, like.tuple);
+  else {
+    const out = shapeRules[prim](inputs, params);
+    const aval: Aval = Array.isArray(out) ? { shape: [], dtype: 'float32' } : out;
+    n = new Node(prim, inputs, params, aval.shape, aval.dtype, aval.weak ?? false, Array.isArray(out) ? out : []);
+  }
   const lives = inputs.map((x) => x.live);
   for (const l of lives) l.users++;
   table.set(key, new WeakRef(n));
@@ -143,4 +159,9 @@ export const consTableSize = () => table.size;
 /** The same primitive and params over new inputs. */
 export function withInputs(n: Node, inputs: readonly Node[]): Node {
   return node(n.prim, inputs, n.params as never);
+}
+
+/** `withInputs` over inputs with the same avals as n's (a jit replay): n's avals, no shape rule. */
+export function sameAvalsWithInputs(n: Node, inputs: readonly Node[]): Node {
+  return node(n.prim, inputs, n.params as never, n as never);
 }

@@ -2,7 +2,7 @@
 // and replay the traced graph on later calls without running `f` again. The cache is
 // bounded (least recently used entries are dropped).
 
-import { withInputs, type Node } from '../graph/node.js';
+import { sameAvalsWithInputs, type Node } from '../graph/node.js';
 import { unflatten, type TreeDef } from '../graph/pytree.js';
 import { substitute, toposort } from '../graph/toposort.js';
 import { compiling } from './compiling.js';
@@ -51,7 +51,8 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       if (cache.size >= limit) cache.delete(cache.keys().next().value!);
     }
     cache.set(key, t);
-    const outs = substitute(t.outputs, new Map(t.params.map((p, i) => [p, nodes[i]])), withInputs, t.order);
+    // The inputs have the trace's avals (the cache key), so every node keeps its traced avals.
+    const outs = substitute(t.outputs, new Map(t.params.map((p, i) => [p, nodes[i]])), sameAvalsWithInputs, t.order);
     return unflatten(t.outDef, outs.map(wrap));
   };
   Object.defineProperty(call, 'cacheSize', { get: () => cache.size });
