@@ -17,9 +17,14 @@ const SINGLE_PASS = new Set<Kernel['kind']>(['elementwise', 'patch', 'cumulative
 function keptStorage(s: Schedule, outputs: readonly Node[], kept: ReadonlySet<Node>): Map<number, TypedArray> {
   const inputs = new Set(s.inputs.map((i) => i.buffer));
   const ids = [...new Set(s.outputs.filter((b, i) => kept.has(outputs[i]) && !inputs.has(b)))];
-  const at = (k: number) => ids.slice(0, k).reduce((n, b) => n + Math.ceil((s.buffers[b].size * storage[s.buffers[b].dtype].BYTES_PER_ELEMENT) / 16) * 16, 0);
-  const block = new ArrayBuffer(at(ids.length));
-  return new Map(ids.map((b, k) => [b, new storage[s.buffers[b].dtype](block, at(k), s.buffers[b].size)]));
+  let bytes = 0;
+  const at = ids.map((b) => {
+    const o = bytes;
+    bytes += Math.ceil((s.buffers[b].size * storage[s.buffers[b].dtype].BYTES_PER_ELEMENT) / 16) * 16;
+    return o;
+  });
+  const block = new ArrayBuffer(bytes);
+  return new Map(ids.map((b, k) => [b, new storage[s.buffers[b].dtype](block, at[k], s.buffers[b].size)]));
 }
 
 export const cpuBackend: Backend = {

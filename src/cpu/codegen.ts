@@ -4,6 +4,7 @@
 // The spelling of every scalar op comes from lowering.ts.
 
 import type { DType } from '../graph/dtype.js';
+import { scatterCombine } from '../graph/prims.js';
 import { stridesOf, walksFlat, type Shape } from '../graph/shape.js';
 import type { ArgReduceKernel, ConcatKernel, CumulativeKernel, ElementwiseKernel, Expr, IndexMap, PatchKernel, ReduceKernel } from '../scheduler/kernel.js';
 import { binaryLowering, bitcastCode, castCode, unaryLowering, unsignedValue as unsigned, wrapTo } from './lowering.js';
@@ -398,8 +399,6 @@ export function concatCode(k: ConcatKernel, access: Access, write: (index: strin
     .join('\n');
 }
 
-const scatterOp = { add: 'add', mul: 'mul', min: 'min', max: 'max' } as const;
-
 /** Patch kernel; `out` is the output array's name (already holding the base when in place). */
 export function patchCode(k: PatchKernel, access: Access, out: string, size: number): string {
   const parts: string[] = [];
@@ -415,7 +414,7 @@ export function patchCode(k: PatchKernel, access: Access, out: string, size: num
     const em = new Emitter(access, coords);
     const j = unsigned(em.emit(s.exprs[0]), s.exprs[0].dtype);
     const u = em.emit(s.exprs[1]);
-    const update = p.mode === 'set' ? u : binaryLowering[scatterOp[p.mode]]([`${out}[${j}]`, u], k.dtype);
+    const update = p.mode === 'set' ? u : binaryLowering[scatterCombine[p.mode]]([`${out}[${j}]`, u], k.dtype);
     const body = `${em.body.join('\n')}\nif (${j} >= 0 && ${j} < ${size}) ${out}[${j}] = ${update};`;
     parts.push(`${em.prelude.join('\n')}\n${loops(s.shape, coords, body)}`);
   }

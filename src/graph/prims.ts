@@ -32,6 +32,9 @@ export type CumulativePrim = (typeof cumulativePrims)[number];
 
 export type ScatterMode = 'set' | 'add' | 'mul' | 'min' | 'max';
 
+/** The binary primitive a combining `.at` update applies to the old value and the update. */
+export const scatterCombine = { add: 'add', mul: 'mul', min: 'min', max: 'max' } as const satisfies Record<Exclude<ScatterMode, 'set'>, string>;
+
 /** A closed traced function: `outputs` depend on nothing but `params` and constants. */
 export interface Body {
   readonly params: readonly Node[];

@@ -20,6 +20,7 @@
 // or float->int casts).
 
 import type { TypedArray } from '../../graph/dtype.js';
+import { scatterCombine } from '../../graph/prims.js';
 import { sizeOf } from '../../graph/shape.js';
 import { mapSlots } from '../../scheduler/buffers.js';
 import type { Expr as KExpr, Kernel } from '../../scheduler/kernel.js';
@@ -47,8 +48,6 @@ export function configureWasmScan(on: boolean): boolean {
 }
 export const wasmScanOn = (): boolean => enabled;
 
-const scatterPrim = { add: 'add', mul: 'mul', min: 'min', max: 'max' } as const;
-
 /**
  * The wasm form of a fused scan whose step is `steps` (`baked`: the body's strong scalar
  * constants, by buffer), or the reason it has none.
@@ -57,11 +56,19 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
   const heap = sharedHeapOrNull();
   if (!heap) return 'no wasm heap';
   const { body, numConsts, numCarry } = k;
-  // bool intermediates are stored as lane masks (4 bytes); bool inputs (a stream's padding
-  // mask) are read as bytes where they are read as scalars; bool carries and outputs stay in JS
-  const carryParams = body.inputs.filter((i) => i.param !== null && i.param >= numConsts && i.param < numConsts + numCarry).map((i) => i.buffer);
+  const isX = (p: number) => p >= numConsts + numCarry;
+  const isCarry = (p: number) => p >= numConsts && p < numConsts + numCarry;
+  const param = new Map<number, number>();
+  body.inputs.forEach((inp) => inp.param !== null && param.set(inp.buffer, inp.param));
+  // bool intermediates are stored as lane masks (4 bytes); bool inputs from outside (a
+  // stream's padding mask) are Uint8Arrays, read as bytes; bool carries and outputs stay in JS
+  const carryParams = body.inputs.filter((i) => i.param !== null && isCarry(i.param)).map((i) => i.buffer);
   const bad = body.buffers.find((b) => !isWasmDType(b.dtype) && (b.role === 'output' || carryParams.includes(b.id)));
   if (bad) return `${bad.dtype} carries and outputs are evaluated in JS`;
+  const external = new Set(body.inputs.filter((i) => !carryParams.includes(i.buffer)).map((i) => i.buffer));
+  const byteBool = (b: number) => body.buffers[b].dtype === 'bool' && external.has(b);
+  /** Bytes of a body buffer. */
+  const bytes = (b: number) => body.buffers[b].size * (byteBool(b) ? 1 : 4);
   const nIn = k.inputs.length;
   const litBuffers = body.inputs.filter((i) => i.param === null);
   const nLits = litBuffers.length;
@@ -81,7 +88,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
   const em = new ScanEmitter(
     f,
     baked,
-    (b) => body.buffers[b].dtype === 'bool' && external.has(b),
+    byteBool,
     (values) => {
       const key = values.join(',');
       let at = tableAt.get(key);
@@ -93,17 +100,10 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
       f.op('local.get', scratchParam).op('i32.const', at).op('i32.add');
     },
   );
-  const isX = (p: number) => p >= numConsts + numCarry;
-  const isCarry = (p: number) => p >= numConsts && p < numConsts + numCarry;
-  const param = new Map<number, number>();
-  body.inputs.forEach((inp) => inp.param !== null && param.set(inp.buffer, inp.param));
-  const external = new Set(body.inputs.filter((i) => !carryParams.includes(i.buffer)).map((i) => i.buffer));
-  // bytes of a buffer: bool inputs are Uint8Arrays, everything else 4 bytes per element
-  const bytes = (b: number) => body.buffers[b].size * (body.buffers[b].dtype === 'bool' && external.has(b) ? 1 : 4);
-  // scratch regions (16-byte aligned) for every body buffer but consts, xs and leaf constants
-
   const xs: { buf: number; p: number }[] = [];
   try {
+    // every body buffer's address: consts and leaf constants in place, xs per step (below),
+    // the rest in a 16-byte aligned scratch region (carries copied in)
     for (const buf of body.buffers) {
       if (baked.has(buf.id)) continue;
       const a = f.local('i32');
@@ -171,7 +171,8 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
                 if (p.mode === 'set') f.op('local.get', u);
                 else {
                   f.op('local.get', a).simd('v128.load32_splat', 2, 0).op('local.set', old);
-                  const emit = lowerings[scatterPrim[p.mode]]({ kind: 'op', prim: scatterPrim[p.mode], dtype: patch.dtype, args: [{ kind: 'const', value: 0, dtype: patch.dtype }, { kind: 'const', value: 0, dtype: patch.dtype }] });
+                  const prim = scatterCombine[p.mode];
+                  const emit = lowerings[prim]({ kind: 'op', prim, dtype: patch.dtype, args: [{ kind: 'const', value: 0, dtype: patch.dtype }, { kind: 'const', value: 0, dtype: patch.dtype }] });
                   if (typeof emit === 'string') refuse(emit);
                   emit({ f, args: [old, u], scalarParam: () => refuse('scalar parameter in a scatter combine') });
                 }

@@ -100,17 +100,8 @@ export class ScanEmitter {
         case 'gather':
           r = !one && !writes.has(e.input) && inv(e.index);
           break;
-        case 'unary':
-        case 'cast':
-        case 'bitcast':
-          r = inv(e.a);
-          break;
-        case 'binary':
-          r = inv(e.a) && inv(e.b);
-          break;
-        case 'select':
-          r = inv(e.cond) && inv(e.a) && inv(e.b);
-          break;
+        default:
+          r = exprChildren(e).every(inv);
       }
       invariant.set(e, r);
       return r;
@@ -218,32 +209,29 @@ export class ScanEmitter {
         const lit = this.baked.get(e.input);
         if (lit !== undefined) {
           splatBits(f, constBits({ kind: 'const', value: lit, dtype: e.dtype }));
-        } else if (this.byteBool(e.input)) {
-          // bytes from outside, as lane masks (byte != 0)
-          const at = () => f.op('local.get', this.address(e.input)).op('local.get', this.i).op('i32.const', 2).op('i32.shr_u').op('i32.add');
-          if (one || e.map.strides.every((s) => s === 0)) f.op('local.get', this.address(e.input)).op('i32.load8_u', 0, e.map.offset).simd('i32x4.splat');
-          else if (isFlat(e.map.strides) && tail) at(), f.op('i32.load8_u', 0, e.map.offset).simd('i32x4.splat');
-          else if (isFlat(e.map.strides)) at(), f.simd('v128.load32_zero', 0, e.map.offset).simd('i16x8.extend_low_i8x16_u').simd('i32x4.extend_low_i16x8_u');
-          else {
-            this.tableLoad(indexTable(this.domain, e.map), tail);
-            f.op('local.set', out);
-            this.loadLanes(e.input, out, out, tail);
-            f.op('local.get', out);
-          }
-          splatBits(f, 0), f.simd('i32x4.ne');
-        } else if (one || e.map.strides.every((s) => s === 0)) {
-          f.op('local.get', this.address(e.input)).simd('v128.load32_splat', 2, e.map.offset * 4);
+          break;
+        }
+        // a bool array from outside holds bytes: loaded as 0/1, then made lane masks (!= 0)
+        const bytes = this.byteBool(e.input);
+        const a = this.address(e.input);
+        if (one || e.map.strides.every((s) => s === 0)) {
+          f.op('local.get', a);
+          if (bytes) f.op('i32.load8_u', 0, e.map.offset).simd('i32x4.splat');
+          else f.simd('v128.load32_splat', 2, e.map.offset * 4);
         } else if (isFlat(e.map.strides)) {
-          f.op('local.get', this.address(e.input)).op('local.get', this.i).op('i32.add');
-          f.simd(tail ? 'v128.load32_zero' : 'v128.load', 2, e.map.offset * 4);
+          f.op('local.get', a).op('local.get', this.i);
+          if (!bytes) f.op('i32.add').simd(tail ? 'v128.load32_zero' : 'v128.load', 2, e.map.offset * 4);
+          else if (tail) f.op('i32.const', 2).op('i32.shr_u').op('i32.add').op('i32.load8_u', 0, e.map.offset).simd('i32x4.splat');
+          else f.op('i32.const', 2).op('i32.shr_u').op('i32.add').simd('v128.load32_zero', 0, e.map.offset).simd('i16x8.extend_low_i8x16_u').simd('i32x4.extend_low_i16x8_u');
         } else {
           // any other affine map (a per-row value broadcast along a vmapped axis, a
           // transpose): the element offsets are a table, and the lanes are loaded one by one
           this.tableLoad(indexTable(this.domain, e.map), tail);
           f.op('local.set', out);
           this.loadLanes(e.input, out, out, tail);
-          return out;
+          f.op('local.get', out);
         }
+        if (bytes) splatBits(f, 0), f.simd('i32x4.ne');
         break;
       }
       case 'iota': {
