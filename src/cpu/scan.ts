@@ -24,7 +24,7 @@ import { type Access, groupedElementwiseCode, patchCode } from './codegen.js';
 import { literal, makeFunction } from './compile.js';
 import { bindBuffers, leafData, literalValue, runKernels } from './executor.js';
 import { LRU } from './lru.js';
-import { fusedSteps, type ElementwiseOf } from './scan_plan.js';
+import { fusedSteps, type ElementwiseOf } from '../scheduler/scan_plan.js';
 import { compileWasmScan, wasmScanOn } from './wasm/scan.js';
 import type { KernelFn } from './compile.js';
 

@@ -5,6 +5,8 @@
 // Fallbacks, always announced once on the console, never silent:
 // - a schedule with a kernel that has no WGSL form (NotLowered: a scan whose body is not
 //   lane-wise, e.g. a reduction over the carry or a nested scan) runs on the CPU backend;
+// - a program whose lane-wise scan touched another lane's elements of a carried array at run
+//   time (LaneEscape, render_scan.ts) is recomputed on the CPU backend, and stays there;
 // - no adapter (or none after a loss): the CPU backend.
 // Device loss: a run that fails because the device was lost re-acquires a device (new
 // pools and caches) and recomputes from the graph; nodes keep host values only, so
@@ -22,7 +24,7 @@ import { BufferPool } from './buffer_pool.js';
 import { acquireGpu, gpuUnavailableReason } from './device.js';
 import { PipelineCache } from './pipeline_cache.js';
 import { NotLowered, renderKernel } from './render_kernel.js';
-import { execute, lowerInfo, type GpuContext, type LoweredKernel } from './runtime.js';
+import { execute, LaneEscape, lowerInfo, type GpuContext, type LoweredKernel } from './runtime.js';
 
 export interface RunStats {
   /** Kernels in the schedule. */
@@ -109,6 +111,13 @@ export class WebGpuBackend implements Backend {
         this.last = { kernels: lowered.s.kernels.length, dispatches: lowered.kernels.reduce((a, k) => a + k.dispatches.filter((d) => d.workgroups > 0).length, 0), submits: 1, ranOn: 'webgpu' };
         return values;
       } catch (e) {
+        if (e instanceof LaneEscape) {
+          // The values depend on data the next run may share: this program stays on the CPU.
+          const reason = `${e.message} (its values depend on data); this program runs on the CPU backend`;
+          loweredByKernels.set(lowered.s.kernels, reason);
+          this.warnOnce(`${reason}`);
+          return this.onCpu(outputs, lowered.s);
+        }
         await Promise.race([ctx.gpu.device.lost, yieldToEventLoop()]);
         if (!ctx.lost || attempt >= 2) throw e;
         this.warnOnce('laxflow webgpu: the device was lost; re-acquiring it and recomputing from the graph');

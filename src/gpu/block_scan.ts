@@ -28,6 +28,13 @@ export const SCAN_BLOCK = SCAN_WG * PER_THREAD;
  */
 export const opaqueBound = (n: number) => `min(${n}u, arrayLength(&mem))`;
 
+/**
+ * Exactly `n`, as a loop bound the compiler cannot see through (for loops whose arena may
+ * hold fewer than n words, e.g. a scan's time loop): arrayLength(&mem) <= 2^30 words, so
+ * the sum never wraps.
+ */
+export const opaqueCount = (n: number) => `min(${n}u, arrayLength(&mem) + ${n}u)`;
+
 /** An associative combine over a tuple of WGSL scalars (component k has type `types[k]`). */
 export interface TupleMonoid {
   readonly types: readonly string[];

@@ -29,6 +29,12 @@ export interface Dispatch {
    * there); its arena offset is the meta word after the kernel's buffers and extras.
    */
   scratch?: number;
+  /**
+   * The kernel's first scratch word is a flag it sets when an access left its lane (a memory
+   * carry of a lane-wise scan, render_scan.ts): zeroed before the run, read back with the
+   * outputs; set means the results are void and the schedule runs on the CPU instead.
+   */
+  laneFlag?: boolean;
 }
 
 /** Why a kernel has no GPU form (the backend then runs the schedule on the CPU). */

@@ -1,18 +1,27 @@
 // lax.scan as ONE dispatch: the time loop runs inside the kernel, one thread per lane.
 //
-// A scan is lane-wise when every kernel of its body schedule is elementwise over L
-// elements (or 1), and every carry and body intermediate is read element-for-element (or
+// A scan is lane-wise when every elementwise kernel of its body schedule is over L elements
+// (or 1), and every carry and body intermediate of that size is read element-for-element (or
 // is a scalar): vmap-of-scan and many independent sensors run their L lanes in parallel,
 // a single stream is L = 1. Body values live in registers (`var`s named by body buffer);
 // consts and xs are read from the arena (xs at time slice t), body constants are extra
-// uploads. Anything else (a reduction over the carry inside the body, a nested scan)
-// throws NotLowered, and the backend runs that schedule on the CPU (documented fallback).
+// uploads. A larger carry that the body updates with `.at` in place (a ring buffer of a
+// rolling window, `[W, ...lanes]`) stays in memory, in the final-carry output buffer, each
+// thread touching only its own lane's elements (lane_layout.ts: every such access is checked
+// at run time, and one that leaves its lane sends the schedule to the CPU). The body runs in
+// the order of the CPU's fused scan (scan_plan.ts `stepOrder`: a patch after the last reader
+// of the carry it overwrites). Anything else (a reduction over the carry inside the body, a
+// nested scan, a patch that cannot run in place) throws NotLowered, and the backend runs that
+// schedule on the CPU (documented fallback).
 
 import type { Node } from '../graph/node.js';
 import { sizeOf, walksFlat, type Shape } from '../graph/shape.js';
-import type { IndexMap, Kernel } from '../scheduler/kernel.js';
+import { stepOrder } from '../scheduler/scan_plan.js';
+import { exprChildren, type Expr, type IndexMap, type Kernel } from '../scheduler/kernel.js';
+import { candidateLayouts, elementOf, fitsLayout, laneCoefficients, ownerOf, type ColumnLayout, type SlotInfo } from './lane_layout.js';
+import { opaqueCount } from './block_scan.js';
 import { NotLowered, threadId, WG, type Dispatch } from './render_kernel.js';
-import { wgslType } from './wgsl_ops.js';
+import { binaryWgsl, wgslType } from './wgsl_ops.js';
 import { fromWord, toWord, WgslWriter, type ReadFn } from './wgsl_writer.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
@@ -25,7 +34,18 @@ export function scanBodyConsts(k: ScanKernel): Node[] {
 /** Element-for-element over `shape` (or any read of a 1-element value at 0). */
 export function laneRead(map: IndexMap, shape: Shape, size: number): boolean {
   if (size === 1) return map.offset === 0 && map.strides.every((s, i) => s === 0 || shape[i] === 1);
-  return map.offset === 0 && walksFlat(map.strides, shape);
+  return map.offset === 0 && sizeOf(shape) === size && walksFlat(map.strides, shape);
+}
+
+type ElementwiseKernel = Extract<Kernel, { kind: 'elementwise' }>;
+type PatchKernel = Extract<Kernel, { kind: 'patch' }>;
+
+/** A carry kept in device memory: its final-carry output buffer, each lane owning its elements. */
+export interface MemoryCarry {
+  /** The carry's index. */
+  readonly j: number;
+  readonly size: number;
+  readonly layout: ColumnLayout;
 }
 
 /** What every rendering of a lane-wise scan needs: the body's buffers and their register names. */
@@ -41,45 +61,137 @@ export interface ScanLayout {
   laneIdx(size: number): string;
   /** Meta index of the first body constant. */
   readonly constMeta: number;
+  /** The body's kernels in run order: elementwise ones, and in-place patches of memory carries. */
+  readonly order: readonly (ElementwiseKernel | PatchKernel)[];
+  /** Memory carries by the body buffer of their param. */
+  readonly memory: Map<number, MemoryCarry>;
+  /** Meta index of the word a thread sets when an access leaves its lane (-1: no access is checked). */
+  readonly flagMeta: number;
 }
 
-type ElementwiseKernel = Extract<Kernel, { kind: 'elementwise' }>;
+/** Each read (`read` map or gather index) of a body buffer in `e`, with its lane coefficients (null: not linear). */
+function accesses(e: Expr, rank: number, slots: SlotInfo, bufOf: (slot: number) => number, out: { buf: number; coeffs: number[] | null }[], seen = new Set<Expr>()): void {
+  if (seen.has(e)) return;
+  seen.add(e);
+  if (e.op === 'read') out.push({ buf: bufOf(e.input), coeffs: [...e.map.strides] });
+  if (e.op === 'gather') out.push({ buf: bufOf(e.input), coeffs: laneCoefficients(e.index, rank, slots) });
+  for (const c of exprChildren(e)) accesses(c, rank, slots, bufOf, out, seen);
+}
 
 /** Checks that the scan is lane-wise (else NotLowered) and names its registers. */
 export function scanLayout(k: ScanKernel): ScanLayout {
   const { body, numConsts, numCarry } = k;
   const sizeOfBuf = (id: number) => body.buffers[id].size;
-  const carrySizes = body.outputs.slice(0, numCarry).map(sizeOfBuf);
-  for (const kb of body.kernels) if (kb.kind !== 'elementwise') throw new NotLowered(`a scan body with a ${kb.kind} kernel is not lowered to WGSL`);
-  const kernels = body.kernels as ElementwiseKernel[];
+  const plan = stepOrder(k);
+  if (plan === null) {
+    const bad = body.kernels.find((kb) => kb.kind !== 'elementwise' && kb.kind !== 'patch');
+    throw new NotLowered(bad ? `a scan body with a ${bad.kind} kernel is not lowered to WGSL` : 'a scan body with an `.at` update that cannot run in place on its carry is not lowered to WGSL');
+  }
+  const order = plan.order as (ElementwiseKernel | PatchKernel)[];
+  const patches = [...plan.inPlace.keys()] as PatchKernel[];
+  const kernels = order.filter((kb): kb is ElementwiseKernel => kb.kind === 'elementwise');
+  const paramOf = new Map(body.inputs.filter((b) => b.param !== null).map((b) => [b.param! - numConsts, b]));
+  const inMemory = new Set(plan.inPlace.values());
+  const carrySizes = body.outputs.slice(0, numCarry).filter((_, j) => !inMemory.has(j)).map(sizeOfBuf);
   const domains = kernels.map((kb) => sizeOf(kb.shape));
   const L = Math.max(1, ...carrySizes, ...domains);
   if (domains.some((d) => d !== 1 && d !== L)) throw new NotLowered(`scan body values of sizes ${domains.join(', ')} are not lane-wise over ${L} lanes`);
-  const outSizes = body.outputs.map(sizeOfBuf);
+  const outSizes = body.outputs.filter((_, i) => i >= numCarry || !inMemory.has(i)).map(sizeOfBuf);
   if (outSizes.some((d) => d !== 1 && d !== L)) throw new NotLowered('scan outputs are not lane-wise');
-  const regs = new Map<number, string>();
-  for (const b of body.inputs) {
-    if (b.param !== null && b.param >= numConsts && b.param < numConsts + numCarry) regs.set(b.buffer, `carry${b.param - numConsts}`);
+  if (L > 1 && patches.some((kp) => kp.patches.some((p) => sizeOf(p.shape) !== L))) throw new NotLowered('a scan body `.at` update is not one element per lane');
+
+  // Memory carries: the layout that every access fits (lane_layout.ts). Index expressions
+  // are followed through the registers they read, to the kernel that last wrote each.
+  const writer = new Map<number, ElementwiseKernel>();
+  const kernelSlots = new Map<ElementwiseKernel, SlotInfo>();
+  const slotsOf = (inputs: readonly number[], shape: Shape): SlotInfo => {
+    const writers = new Map(writer);
+    return {
+      constOf: (slot) => {
+        const b = body.inputs.find((x) => x.buffer === inputs[slot]);
+        if (!b || b.param !== null || b.node.size !== 1 || b.node.dtype !== 'int32') return undefined;
+        return Number((b.node.buf ?? (b.node as Node<'const'>).params.data)[0]);
+      },
+      producer: (read) => {
+        const kb = writers.get(inputs[read.input]);
+        const same = kb !== undefined && kb.shape.length === shape.length && kb.shape.every((d, i) => d === shape[i]);
+        return same && read.map.offset === 0 && walksFlat(read.map.strides, shape) ? { expr: kb.expr, slots: kernelSlots.get(kb)! } : undefined;
+      },
+    };
+  };
+  const found: { buf: number; coeffs: number[] | null; domain: Shape }[] = [];
+  const collect = (e: Expr, slots: SlotInfo, inputs: readonly number[], domain: Shape) => {
+    const list: { buf: number; coeffs: number[] | null }[] = [];
+    accesses(e, domain.length, slots, (slot) => inputs[slot], list);
+    for (const a of list) found.push({ ...a, domain });
+  };
+  for (const kb of order) {
+    if (kb.kind === 'elementwise') {
+      const slots = slotsOf(kb.inputs, kb.shape);
+      kernelSlots.set(kb, slots);
+      collect(kb.expr, slots, kb.inputs, kb.shape);
+      writer.set(kb.outputs[0], kb);
+      continue;
+    }
+    const base = kb.inputs[(kb.base as Extract<Expr, { op: 'read' }>).input];
+    for (const p of kb.patches) {
+      const slots = slotsOf(kb.inputs, p.shape);
+      collect(p.index, slots, kb.inputs, p.shape), collect(p.updates, slots, kb.inputs, p.shape);
+      found.push({ buf: base, coeffs: laneCoefficients(p.index, p.shape.length, slots), domain: p.shape });
+    }
   }
+  const memory = new Map<number, MemoryCarry>();
+  for (const j of inMemory) {
+    const binding = paramOf.get(j)!;
+    const size = sizeOfBuf(binding.buffer);
+    const own = found.filter((a) => a.buf === binding.buffer);
+    const layout =
+      L === 1
+        ? { m: size, b: 1 }
+        : candidateLayouts(binding.node.shape, L).find((lay) => own.every((a) => a.coeffs !== null && sizeOf(a.domain) === L && fitsLayout(a.coeffs, a.domain, lay)));
+    if (!layout) throw new NotLowered(`a scan carry of shape [${binding.node.shape.join(', ')}] is read across lanes`);
+    memory.set(binding.buffer, { j, size, layout });
+  }
+
+  const regs = new Map<number, string>();
+  for (const [j, b] of paramOf) if (j >= 0 && j < numCarry && !inMemory.has(j)) regs.set(b.buffer, `carry${j}`);
   const producer = new Map<number, ElementwiseKernel>();
   for (const kb of kernels) {
     const id = kb.outputs[0];
     producer.set(id, kb);
     if (!regs.has(id)) regs.set(id, `b${id}`);
   }
-  return { k, L, regs, producer, sizeOfBuf, laneIdx: (size) => (size === 1 ? '0u' : 'lane'), constMeta: k.inputs.length + k.outputs.length };
+  const constMeta = k.inputs.length + k.outputs.length;
+  const flagMeta = L > 1 && memory.size > 0 ? constMeta + scanBodyConsts(k).length : -1;
+  return { k, L, regs, producer, sizeOfBuf, laneIdx: (size) => (size === 1 ? '0u' : 'lane'), constMeta, order, memory, flagMeta };
 }
 
-/** How body kernel `kb` reads its input slots at time step `t` (an i32 WGSL name in scope). */
-export function bodyRead(lay: ScanLayout, kb: ElementwiseKernel, read: (id: number) => string | undefined = (id) => lay.regs.get(id)): ReadFn {
+/** Sets the lane-escape flag (the backend then recomputes on the CPU). */
+const raiseFlag = (lay: ScanLayout) => `mem[offs[${lay.flagMeta}]] = 1u;`;
+
+/**
+ * How a body kernel (its input buffers, its domain) reads its input slots at time step `t`
+ * (an i32 WGSL name in scope). Reads of memory carries are checked against the thread's
+ * lane on `w` when the scan has more than one lane.
+ */
+export function bodyRead(lay: ScanLayout, kb: { inputs: readonly number[]; shape: Shape }, read: (id: number) => string | undefined = (id) => lay.regs.get(id), w?: WgslWriter): ReadFn {
   const { k } = lay;
   const bodyConsts = k.body.inputs.filter((b) => b.param === null);
   return (slot, addr, dtype, map) => {
     const id = kb.inputs[slot];
-    const reg = lay.regs.has(id) ? read(id) : undefined;
     if (lay.regs.has(id)) {
       if (!laneRead(map, kb.shape, lay.sizeOfBuf(id))) throw new NotLowered('a scan carry is read across lanes');
-      return reg!;
+      return read(id)!;
+    }
+    const mem = lay.memory.get(id);
+    if (mem) {
+      const at = `offs[${k.inputs.length + mem.j}]`;
+      if (lay.flagMeta < 0) return fromWord(`mem[${at} + u32(${addr})]`, dtype);
+      if (!w) throw new NotLowered('a memory carry read outside the serial scan');
+      const j = w.fresh('j');
+      w.line(`let ${j}: i32 = ${addr};`);
+      w.line(`if (${ownerOf(j, mem.layout)} != lane) { ${raiseFlag(lay)} }`);
+      return fromWord(`mem[${at} + u32(${j})]`, dtype);
     }
     const binding = k.body.inputs.find((b) => b.buffer === id)!;
     if (binding.param === null) return fromWord(`mem[offs[${lay.constMeta + bodyConsts.indexOf(binding)}] + u32(${addr})]`, dtype);
@@ -88,10 +200,17 @@ export function bodyRead(lay: ScanLayout, kb: ElementwiseKernel, read: (id: numb
   };
 }
 
-/** Declares `var carry{j}` (from the init buffers unless `init` gives expressions) and the body registers. */
+/**
+ * Declares `var carry{j}` (from the init buffers unless `init` gives expressions) and the
+ * body registers; each lane copies its elements of the memory carries' init values into
+ * their output buffers, where the scan then updates them.
+ */
 export function declareRegisters(w: WgslWriter, lay: ScanLayout, init?: (j: number) => string): void {
-  const { body, numConsts, numCarry } = lay.k;
+  const { k } = lay;
+  const { body, numConsts, numCarry } = k;
+  const inMemory = new Set([...lay.memory.values()].map((m) => m.j));
   for (let j = 0; j < numCarry; j++) {
+    if (inMemory.has(j)) continue;
     const out = body.buffers[body.outputs[j]];
     const v = init ? init(j) : fromWord(`mem[offs[${numConsts + j}] + ${lay.laneIdx(out.size)}]`, out.dtype);
     w.line(`var carry${j}: ${wgslType[out.dtype]} = ${v};`);
@@ -99,51 +218,94 @@ export function declareRegisters(w: WgslWriter, lay: ScanLayout, init?: (j: numb
   for (const id of lay.producer.keys()) {
     if (lay.regs.get(id) === `b${id}`) w.line(`var b${id}: ${wgslType[body.buffers[id].dtype]};`);
   }
+  for (const mem of lay.memory.values()) {
+    w.open(`for (var r = 0u; r < ${opaqueCount(mem.layout.m)}; r++)`);
+    w.line(`let e = ${elementOf('lane', 'r', mem.layout)};`);
+    w.line(`mem[offs[${k.inputs.length + mem.j}] + e] = mem[offs[${numConsts + mem.j}] + e];`);
+    w.close();
+  }
 }
 
-/** One time step at `t`: the body kernels, the ys stores, then the carry update. */
+/** An in-place `.at` update of a memory carry: each lane applies the updates of its own elements, in order. */
+function emitPatch(w: WgslWriter, lay: ScanLayout, kp: PatchKernel): void {
+  const baseBuf = kp.inputs[(kp.base as Extract<Expr, { op: 'read' }>).input];
+  const mem = lay.memory.get(baseBuf)!;
+  const at = `offs[${lay.k.inputs.length + mem.j}]`;
+  for (const p of kp.patches) {
+    const n = sizeOf(p.shape);
+    const serial = lay.L === 1;
+    w.open(serial ? `for (var u = 0u; u < ${opaqueCount(n)}; u++)` : '');
+    const c = w.coords(serial ? 'u' : 'lane', p.shape);
+    const read = bodyRead(lay, { inputs: kp.inputs, shape: p.shape }, undefined, w);
+    const j = w.expr(p.index, c, read);
+    w.open(`if (${j} >= 0 && ${j} < ${mem.size})`);
+    if (!serial) w.open(`if (${ownerOf(j, mem.layout)} != lane) { ${raiseFlag(lay)} } else`);
+    const upd = w.expr(p.updates, c, read);
+    const cur = fromWord(`mem[${at} + u32(${j})]`, kp.dtype);
+    const v = p.mode === 'set' ? upd : binaryWgsl[p.mode](cur, upd, kp.dtype, w);
+    w.line(`mem[${at} + u32(${j})] = ${toWord(v, kp.dtype)};`);
+    if (!serial) w.close();
+    w.close();
+    w.close();
+  }
+}
+
+/** One time step at `t`: the body kernels in order, the ys stores, then the carry update. */
 export function emitStep(w: WgslWriter, lay: ScanLayout): void {
   const { k, L } = lay;
   const { body, numCarry } = k;
   const nIn = k.inputs.length;
-  for (const kb of body.kernels as ElementwiseKernel[]) {
+  for (const kb of lay.order) {
+    if (kb.kind === 'patch') {
+      emitPatch(w, lay, kb);
+      continue;
+    }
     const c = w.coords(lay.laneIdx(sizeOf(kb.shape)), kb.shape);
-    w.line(`${lay.regs.get(kb.outputs[0])} = ${w.expr(kb.expr, c, bodyRead(lay, kb))};`);
+    w.line(`${lay.regs.get(kb.outputs[0])} = ${w.expr(kb.expr, c, bodyRead(lay, kb, undefined, w))};`);
   }
   body.outputs.slice(numCarry).forEach((id, j) => {
     const y = lay.sizeOfBuf(id);
-    const store = `mem[offs[${nIn + numCarry + j}] + u32(t) * ${y}u + ${lay.laneIdx(y)}] = ${toWord(lay.regs.get(id) ?? bodyValue(lay, id), body.buffers[id].dtype)};`;
+    const store = `mem[offs[${nIn + numCarry + j}] + u32(t) * ${y}u + ${lay.laneIdx(y)}] = ${toWord(lay.regs.get(id) ?? bodyValue(id), body.buffers[id].dtype)};`;
     w.line(y === 1 && L > 1 ? `if (lane == 0u) { ${store} }` : store);
   });
-  body.outputs.slice(0, numCarry).forEach((id, j) => w.line(`carry${j} = ${lay.regs.get(id) ?? bodyValue(lay, id)};`));
+  const inMemory = new Set([...lay.memory.values()].map((m) => m.j));
+  body.outputs.slice(0, numCarry).forEach((id, j) => {
+    if (!inMemory.has(j)) w.line(`carry${j} = ${lay.regs.get(id) ?? bodyValue(id)};`);
+  });
 }
 
 /** A body output that no kernel computes (a param or constant passed through). */
-function bodyValue(lay: ScanLayout, id: number): string {
+function bodyValue(id: number): string {
   throw new NotLowered(`scan body output buffer b${id} is a body input`);
 }
 
-/** Stores the final carries. */
+/** Stores the final carries (memory carries are in their output buffers already). */
 export function emitFinalCarries(w: WgslWriter, lay: ScanLayout): void {
   const { k, L } = lay;
+  const inMemory = new Set([...lay.memory.values()].map((m) => m.j));
   k.body.outputs.slice(0, k.numCarry).forEach((id, j) => {
+    if (inMemory.has(j)) return;
     const size = lay.sizeOfBuf(id);
     const store = `mem[offs[${k.inputs.length + j}] + ${lay.laneIdx(size)}] = ${toWord(`carry${j}`, k.body.buffers[id].dtype)};`;
     w.line(size === 1 && L > 1 ? `if (lane == 0u) { ${store} }` : store);
   });
 }
 
-/** The serial scan: one thread per lane runs every step in order (bit-exact with the oracle). */
+/**
+ * The serial scan: one thread per lane runs every step in order (bit-exact with the oracle).
+ * With checked memory carries its one scratch word is the lane-escape flag (`laneFlag`).
+ */
 export function renderScan(k: ScanKernel): Dispatch {
   const lay = scanLayout(k);
   const w = new WgslWriter();
   w.line(`let lane = ${threadId(WG)};`);
   w.line(`if (lane >= ${lay.L}u) { return; }`);
   declareRegisters(w, lay);
-  w.open(`for (var s = 0u; s < ${k.length}u; s++)`);
+  w.open(`for (var s = 0u; s < ${opaqueCount(k.length)}; s++)`);
   w.line(`let t = i32(${k.reverse ? `${k.length - 1}u - s` : 's'});`);
   emitStep(w, lay);
   w.close();
   emitFinalCarries(w, lay);
-  return { code: w.source(WG), workgroups: Math.ceil(lay.L / WG) };
+  const checked = lay.flagMeta >= 0;
+  return { code: w.source(WG), workgroups: Math.ceil(lay.L / WG), ...(checked ? { scratch: 1, laneFlag: true } : {}) };
 }

@@ -51,7 +51,12 @@ export interface LoweredKernel {
   extra: Node[];
   /** Words of scratch memory (0: none); its offset is the meta word after buffers and extras. */
   scratch: number;
+  /** Its first scratch word is a lane-escape flag (Dispatch.laneFlag). */
+  laneFlag: boolean;
 }
+
+/** A lane-wise scan touched another lane's elements: the run's results are void (render_scan.ts). */
+export class LaneEscape extends Error {}
 
 export function lowerInfo(s: Schedule, dispatches: Dispatch[][]): LoweredKernel[] {
   return s.kernels.map((k, i) => ({
@@ -59,6 +64,7 @@ export function lowerInfo(s: Schedule, dispatches: Dispatch[][]): LoweredKernel[
     buffers: [...k.inputs, ...k.outputs],
     extra: k.kind === 'scan' ? scanBodyConsts(k as Extract<typeof k, { kind: 'scan' }>) : [],
     scratch: Math.max(0, ...dispatches[i].map((d) => d.scratch ?? 0)),
+    laneFlag: dispatches[i].some((d) => d.laneFlag === true),
   }));
 }
 
@@ -88,6 +94,8 @@ export interface ArenaPlan {
   metaBytes: number[];
   outBufs: Schedule['buffers'][number][];
   outAt: number[];
+  /** Lane-escape flags: arena word and staging word of each (read back after the outputs). */
+  flags: { at: number; staging: number }[];
   stagingWords: number;
 }
 
@@ -124,6 +132,10 @@ export function planArena(gpu: GpuInfo, s: Schedule, kernels: LoweredKernel[]): 
     top += k.scratch;
     return at;
   });
+  // Lane-escape flags are zeroed by an upload on every run.
+  kernels.forEach((k, i) => {
+    if (k.laneFlag) uploads.push({ at: scratchAt[i], data: new Uint32Array(1) });
+  });
   const arenaBytes = Math.max(4, top * 4);
   const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   if (arenaBytes > maxBytes) {
@@ -159,7 +171,8 @@ export function planArena(gpu: GpuInfo, s: Schedule, kernels: LoweredKernel[]): 
     outAt.push(stagingWords);
     stagingWords += b.size;
   }
-  return { offsets, uploads, arenaBytes, flat, meta, metaAt, metaBytes, outBufs, outAt, stagingWords };
+  const flags = kernels.flatMap((k, i) => (k.laneFlag ? [{ at: scratchAt[i], staging: stagingWords++ }] : []));
+  return { offsets, uploads, arenaBytes, flat, meta, metaAt, metaBytes, outBufs, outAt, flags, stagingWords };
 }
 
 /**
@@ -194,7 +207,7 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     uploads = [...s.inputs.map((inp, i) => ({ at: at[i].at, data: words(inp.node) })), ...at.slice(s.inputs.length)];
   }
   const program = prog;
-  const { offsets, arenaBytes, flat, meta, metaAt, metaBytes, outBufs, outAt, stagingWords } = program.plan;
+  const { offsets, arenaBytes, flat, meta, metaAt, metaBytes, outBufs, outAt, flags, stagingWords } = program.plan;
   const pipelines = program.pipelines;
 
   // 3. Buffers from the pool; uploads and meta written once each.
@@ -256,6 +269,7 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     outBufs.forEach((b, i) => {
       if (b.size > 0) encoder.copyBufferToBuffer(arena, offsets.get(b.id)! * 4, staging, outAt[i] * 4, b.size * 4);
     });
+    for (const f of flags) encoder.copyBufferToBuffer(arena, f.at * 4, staging, f.staging * 4, 4);
     device.queue.submit([encoder.finish()]);
     // 5. All outputs back together; the error scopes are awaited with the mapping (not one
     // round trip after another).
@@ -274,8 +288,10 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     await mapped;
     // One copy per output, out of the mapped range.
     const mappedRange = staging.getMappedRange(0, Math.max(4, stagingWords * 4));
-    const values = outBufs.map((b, i) => fromWords(mappedRange, outAt[i], b.size, b.dtype));
+    const escaped = flags.some((f) => new Uint32Array(mappedRange, f.staging * 4, 1)[0] !== 0);
+    const values = escaped ? [] : outBufs.map((b, i) => fromWords(mappedRange, outAt[i], b.size, b.dtype));
     staging.unmap();
+    if (escaped) throw new LaneEscape('laxflow webgpu: a scan read or updated a carried array outside its lane');
     return values;
   } finally {
     if (!ctx.lost) {

@@ -78,9 +78,9 @@ const table = new Map<string, WeakRef<Node>>();
 // lose a user. The held value holds the inputs' counters, never the inputs: a strong
 // reference to them would keep them alive until the callback ran, so a chain of d nodes
 // would need d garbage collections to go away.
-const finalized = new FinalizationRegistry<{ key: string; inputs: Liveness[] }>(({ key, inputs }) => {
-  const ref = table.get(key);
-  if (ref && ref.deref() === undefined) table.delete(key);
+const finalized = new FinalizationRegistry<{ key: string | null; inputs: Liveness[] }>(({ key, inputs }) => {
+  const ref = key === null ? undefined : table.get(key);
+  if (ref && ref.deref() === undefined) table.delete(key!);
   for (const l of inputs) l.users--;
 });
 
@@ -161,7 +161,18 @@ export function withInputs(n: Node, inputs: readonly Node[]): Node {
   return node(n.prim, inputs, n.params as never);
 }
 
-/** `withInputs` over inputs with the same avals as n's (a jit replay): n's avals, no shape rule. */
-export function sameAvalsWithInputs(n: Node, inputs: readonly Node[]): Node {
-  return node(n.prim, inputs, n.params as never, n as never);
+/**
+ * A jit replay's copy of trace node `n` over `inputs` (of the same avals as n's inputs): n's
+ * avals (no shape rule) and no hash-consing. The trace was hash-consed when it was built,
+ * so its nodes are distinct already, and a replay over new inputs cannot equal an existing
+ * node; only a second call on the very same inputs could, and like JAX such a call
+ * computes again. Users are counted as for any node (in-place updates need them); the
+ * replay costs no table entry or weak reference per node.
+ */
+export function replayNode(n: Node, inputs: readonly Node[]): Node {
+  const r = new Node(n.prim, inputs, n.params as never, n.shape, n.dtype, n.weak, n.tuple);
+  const lives = inputs.map((x) => x.live);
+  for (const l of lives) l.users++;
+  finalized.register(r, { key: null, inputs: lives });
+  return r;
 }

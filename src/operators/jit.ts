@@ -2,7 +2,7 @@
 // and replay the traced graph on later calls without running `f` again. The cache is
 // bounded (least recently used entries are dropped).
 
-import { sameAvalsWithInputs, type Node } from '../graph/node.js';
+import { replayNode, type Node } from '../graph/node.js';
 import { unflatten, type TreeDef } from '../graph/pytree.js';
 import { substitute, toposort } from '../graph/toposort.js';
 import { compiling } from './compiling.js';
@@ -52,7 +52,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     }
     cache.set(key, t);
     // The inputs have the trace's avals (the cache key), so every node keeps its traced avals.
-    const outs = substitute(t.outputs, new Map(t.params.map((p, i) => [p, nodes[i]])), sameAvalsWithInputs, t.order);
+    const outs = substitute(t.outputs, new Map(t.params.map((p, i) => [p, nodes[i]])), replayNode, t.order);
     return unflatten(t.outDef, outs.map(wrap));
   };
   Object.defineProperty(call, 'cacheSize', { get: () => cache.size });

@@ -1,6 +1,6 @@
 // Fused scans as one wasm SIMD function (the CPU backend's fast path for lax.scan: many
 // sensors, vmap of scan, an EMA over one series). The plan is the JS fused scan's
-// (cpu/scan_plan.ts `fusedSteps`): the time loop, and per step the body's shared-loop
+// (scheduler/scan_plan.ts `fusedSteps`): the time loop, and per step the body's shared-loop
 // groups of elementwise kernels and its in-place carry patches, in the same order; this file
 // renders it as wasm instead of JS, its element loops through scan_loops.ts. Values are
 // computed four lanes at a time with the lowerings of lower.ts, so every result is the
@@ -25,7 +25,7 @@ import { sizeOf } from '../../graph/shape.js';
 import { mapSlots } from '../../scheduler/buffers.js';
 import type { Expr as KExpr, Kernel } from '../../scheduler/kernel.js';
 import { heapResident } from '../../scheduler/pool.js';
-import type { FusedStep } from '../scan_plan.js';
+import type { FusedStep } from '../../scheduler/scan_plan.js';
 import { ModuleBuilder } from './encoder.js';
 import { lowerings } from './lower.js';
 import { isWasmDType, sharedHeapOrNull, type WasmHeap } from './memory.js';

@@ -5,8 +5,8 @@
 // carry's old value, so each rule below says what must not be read or written across them.
 
 import { walksFlat } from '../graph/shape.js';
-import { mapSlots } from '../scheduler/buffers.js';
-import type { Expr, Kernel } from '../scheduler/kernel.js';
+import { mapSlots } from './buffers.js';
+import type { Expr, Kernel } from './kernel.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 export type ElementwiseOf = Extract<Kernel, { kind: 'elementwise' }>;
@@ -104,14 +104,13 @@ export function inPlaceCarry(kk: Kernel, k: ScanKernel): { carry: number; after:
 export type FusedStep = { readonly kind: 'group'; readonly kernels: readonly ElementwiseOf[] } | { readonly kind: 'patch'; readonly patch: PatchOf; readonly carry: number };
 
 /**
- * The body of a fused scan as the pieces of one step, in run order: shared-loop groups of
- * elementwise kernels (`groupKernels`), in segments between the in-place carry patches
- * (`inPlaceCarry`; the buffers a patch reads may be reused by later kernels, so no kernel
- * moves across one). A patch runs after the last reader of the carry it overwrites;
- * everything else keeps the schedule's order. Null when some body kernel is neither
- * elementwise nor an in-place carry patch (`patches: false` refuses every patch).
+ * The body's kernels in run order, with the carry each in-place patch updates: a patch runs
+ * after the last reader of the carry it overwrites (`inPlaceCarry`); everything else keeps
+ * the schedule's order. Null when some body kernel is neither elementwise nor an in-place
+ * carry patch (`patches: false` refuses every patch). The WGSL scan (src/gpu/render_scan.ts)
+ * runs this order per lane.
  */
-export function fusedSteps(k: ScanKernel, patches = true): FusedStep[] | null {
+export function stepOrder(k: ScanKernel, patches = true): { order: Kernel[]; inPlace: Map<Kernel, number> } | null {
   const { body } = k;
   const inPlace = new Map<Kernel, number>();
   const after = new Map<number, Kernel[]>();
@@ -121,14 +120,26 @@ export function fusedSteps(k: ScanKernel, patches = true): FusedStep[] | null {
     else if (kk.kind !== 'elementwise') return null;
   }
   const order = body.kernels.flatMap((kk, i) => [...(inPlace.has(kk) ? [] : [kk]), ...(after.get(i) ?? [])]);
+  return { order, inPlace };
+}
+
+/**
+ * The body of a fused scan as the pieces of one step, in run order (`stepOrder`): shared-loop
+ * groups of elementwise kernels (`groupKernels`), in segments between the in-place carry
+ * patches (the buffers a patch reads may be reused by later kernels, so no kernel moves
+ * across one). Null when `stepOrder` is.
+ */
+export function fusedSteps(k: ScanKernel, patches = true): FusedStep[] | null {
+  const plan = stepOrder(k, patches);
+  if (plan === null) return null;
   const steps: FusedStep[] = [];
   let segment: ElementwiseOf[] = [];
   const flush = () => {
     for (const kernels of groupKernels(segment)) steps.push({ kind: 'group', kernels });
     segment = [];
   };
-  for (const kk of order) {
-    const carry = inPlace.get(kk);
+  for (const kk of plan.order) {
+    const carry = plan.inPlace.get(kk);
     if (carry === undefined) segment.push(kk as ElementwiseOf);
     else flush(), steps.push({ kind: 'patch', patch: kk as PatchOf, carry });
   }

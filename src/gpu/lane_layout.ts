@@ -1,0 +1,160 @@
+// Carried arrays larger than one value per lane in a lane-wise WGSL scan (render_scan.ts):
+// a ring buffer `[W, ...lanes]` of a rolling window, or `[keys, W]` of a vmapped one. Such a
+// carry stays in device memory for the whole scan, and each thread reads and updates only
+// the elements of its own lane, so no thread ever waits for another.
+//
+// Layout. The carry's shape splits into `[A..., R..., B...]` with |A|·|B| = L lanes and
+// |R| = m rows per lane: lane ℓ = a·|B| + b owns the m elements a·m·|B| + r·|B| + b. The
+// split is chosen from how the body indexes the carry: every access (a read, a gather, an
+// `.at` index) at lane coordinates c must have the lane part its split predicts (the
+// coefficients of the coordinates, `laneCoefficients`); whatever else the index adds (the
+// row: a ring position, a per-key position) is data.
+//
+// Safety does not rest on that guess: the kernel checks every access at run time (`ownerOf`
+// the index == the thread's lane) and raises a flag when one falls in another lane's
+// elements; the backend then recomputes the schedule on the CPU (backend.ts). Without the
+// flag each lane has touched only its own elements, in the body's order, which is exactly
+// what the sequential oracle does to them.
+
+import { stridesOf, sizeOf, type Shape } from '../graph/shape.js';
+import type { Expr } from '../scheduler/kernel.js';
+
+/** How lanes own a carry's elements: lane ℓ = a·b + bb owns a·m·b + r·b + bb for rows r < m. */
+export interface ColumnLayout {
+  /** Rows per lane. */
+  readonly m: number;
+  /** Elements of the trailing lane axes (|B|). */
+  readonly b: number;
+}
+
+/** Every split `[A, R, B]` of `shape` with |A|·|B| = lanes (R contiguous), trailing B longest first. */
+export function candidateLayouts(shape: Shape, lanes: number): ColumnLayout[] {
+  const size = sizeOf(shape);
+  if (lanes < 1 || size % lanes !== 0) return [];
+  const m = size / lanes;
+  const out: ColumnLayout[] = [];
+  for (let i = 0; i <= shape.length; i++) {
+    for (let j = i; j <= shape.length; j++) {
+      if (sizeOf(shape.slice(i, j)) !== m) continue;
+      const b = sizeOf(shape.slice(j));
+      if (!out.some((l) => l.b === b)) out.push({ m, b });
+    }
+  }
+  return out.sort((p, q) => q.b - p.b);
+}
+
+/** What the analysis knows of a kernel's input slots. */
+export interface SlotInfo {
+  /** The value of a one-element constant input, if known. */
+  constOf(slot: number): number | undefined;
+  /** The expression (and its slots) computing a lane-wise register read element-for-element, if any. */
+  producer(read: Extract<Expr, { op: 'read' }>): { expr: Expr; slots: SlotInfo } | undefined;
+}
+
+/**
+ * The coefficients of the domain coordinates in an integer index expression (its lane part),
+ * when the expression is that linear combination plus a term without coordinates (data,
+ * scalars, positions); null when the coordinates enter otherwise. Reads of registers are
+ * followed into the expressions that computed them (an index computed by another kernel).
+ */
+export function laneCoefficients(e: Expr, rank: number, slots: SlotInfo): number[] | null {
+  const memo = new Map<Expr, { c: number[]; exact?: number } | null>();
+  const zero = () => new Array<number>(rank).fill(0);
+  const isZero = (c: number[]) => c.every((v) => v === 0);
+  const go = (x: Expr, info: SlotInfo = slots): { c: number[]; exact?: number } | null => {
+    const hit = memo.get(x);
+    if (hit !== undefined) return hit;
+    let r: { c: number[]; exact?: number } | null;
+    const kids = (...xs: Expr[]) => {
+      const rs = xs.map((y) => go(y, info));
+      return rs.every((v) => v !== null && isZero(v.c)) ? { c: zero() } : null;
+    };
+    switch (x.op) {
+      case 'read': {
+        const v = x.map.strides.every((s) => s === 0) ? info.constOf(x.input) : undefined;
+        const from = v === undefined ? info.producer(x) : undefined;
+        r = from ? go(from.expr, from.slots) : v === undefined ? { c: zero() } : { c: zero(), exact: v };
+        break;
+      }
+      case 'iota':
+        r = x.map.strides.every((s) => s === 0) ? { c: zero(), exact: x.map.offset } : { c: [...x.map.strides] };
+        break;
+      case 'gather':
+        // Its value is data; the coordinates only choose which.
+        r = go(x.index, info) === null ? null : { c: zero() };
+        break;
+      case 'binary': {
+        const a = go(x.a, info);
+        const b = go(x.b, info);
+        if (a === null || b === null) r = null;
+        else if (x.dtype !== 'int32') r = kids(x.a, x.b);
+        else if (x.prim === 'add' || x.prim === 'sub') {
+          const sg = x.prim === 'add' ? 1 : -1;
+          const exact = a.exact !== undefined && b.exact !== undefined ? a.exact + sg * b.exact : undefined;
+          r = { c: a.c.map((v, i) => v + sg * b.c[i]), exact };
+        } else if (x.prim === 'mul' && (a.exact !== undefined || b.exact !== undefined)) {
+          const [k, other] = a.exact !== undefined ? [a.exact, b] : [b.exact!, a];
+          r = { c: other.c.map((v) => v * k), exact: other.exact !== undefined ? k * other.exact : undefined };
+        } else r = kids(x.a, x.b);
+        break;
+      }
+      case 'unary': {
+        const a = go(x.a, info);
+        r = a !== null && x.prim === 'neg' && x.dtype === 'int32' ? { c: a.c.map((v) => -v), exact: a.exact === undefined ? undefined : -a.exact } : kids(x.a);
+        break;
+      }
+      case 'cast':
+      case 'bitcast': {
+        const a = go(x.a, info);
+        r = a !== null && x.dtype === 'int32' && x.from === 'int32' ? a : kids(x.a);
+        break;
+      }
+      case 'select': {
+        // A guard that swaps an index for a constant (`.at`'s bounds check, a padding mask:
+        // the update is dropped) keeps the index's lane part; the check at run time covers
+        // the other branch.
+        const a = go(x.a, info);
+        const b = go(x.b, info);
+        if (a === null || b === null) r = null;
+        else if (a.c.every((v, i) => v === b.c[i])) r = { c: a.c };
+        else if (isZero(b.c) && b.exact !== undefined) r = { c: a.c };
+        else if (isZero(a.c) && a.exact !== undefined) r = { c: b.c };
+        else r = null;
+        break;
+      }
+      case 'acc':
+        r = { c: zero() };
+        break;
+    }
+    memo.set(x, r);
+    return r;
+  };
+  return go(e)?.c ?? null;
+}
+
+/** Does an access with these coordinate coefficients over `domain` (L lanes) have `layout`'s lane part? */
+export function fitsLayout(coeffs: readonly number[], domain: Shape, layout: ColumnLayout): boolean {
+  // The domain's trailing axes must hold exactly the |B| part of the lane index.
+  for (let s = domain.length; s >= 0; s--) {
+    if (sizeOf(domain.slice(s)) !== layout.b) continue;
+    const inner = stridesOf(domain.slice(s));
+    const outer = stridesOf(domain.slice(0, s)).map((v) => v * layout.m * layout.b);
+    const want = [...outer, ...inner];
+    if (domain.every((d, k) => d === 1 || coeffs[k] === want[k])) return true;
+  }
+  return false;
+}
+
+/** WGSL (u32) of the lane owning element `j` (an i32 in range) of a carry with `layout`. */
+export function ownerOf(j: string, layout: ColumnLayout): string {
+  const { m, b } = layout;
+  if (b === 1) return `u32(${j}) / ${m}u`;
+  return `(u32(${j}) / ${m * b}u) * ${b}u + u32(${j}) % ${b}u`;
+}
+
+/** WGSL (u32) of the element of row `r` owned by lane `lane`. */
+export function elementOf(lane: string, r: string, layout: ColumnLayout): string {
+  const { m, b } = layout;
+  if (b === 1) return `${lane} * ${m}u + ${r}`;
+  return `(${lane} / ${b}u) * ${m * b}u + ${r} * ${b}u + ${lane} % ${b}u`;
+}

@@ -1,0 +1,152 @@
+// Scans whose carry holds a ring buffer (the rolling window of the stream operators) on
+// WebGPU: the ring stays in device memory and each lane updates its own column in place
+// (src/gpu/render_scan.ts, lane_layout.ts). Results against the oracle; a body whose
+// indices leave their lane at run time is recomputed on the CPU, and says so.
+
+import fc from 'fast-check';
+import { describe, expect, it, vi } from 'vitest';
+
+import { cpuBackend } from '../../src/cpu/backend.js';
+import { node, type Node } from '../../src/graph/node.js';
+import { renderKernel } from '../../src/gpu/render_kernel.js';
+import { lax, np, vmap, type LaxArray } from '../../src/index.js';
+import { wrap } from '../../src/operators/np.js';
+import { rollingStep, stepOperator, zscore } from '../../src/rx.js';
+import { setBackend } from '../../src/scheduler/realize.js';
+import { schedule } from '../../src/scheduler/schedule.js';
+import { collect } from '../rx/helpers.js';
+import { expectClose, oracle, useGpu } from './gpu_harness.js';
+
+const gpu = useGpu();
+const nodes = (...xs: LaxArray[]): Node[] => xs.map((x) => x.node);
+
+async function agree(xs: LaxArray[], ulps = 0, abs = 0): Promise<void> {
+  const outs = nodes(...xs);
+  const got = await gpu.backend().run(outs);
+  const want = oracle(outs);
+  got.forEach((g, i) => expectClose(g, want[i], ulps, abs, `output ${i} (${outs[i]})`));
+}
+
+/** The schedule's scan kernel renders to one WGSL dispatch. */
+function oneScanDispatch(...xs: LaxArray[]): void {
+  const scans = schedule(nodes(...xs)).kernels.filter((k) => k.kind === 'scan');
+  expect(scans).toHaveLength(1);
+  expect(renderKernel(scans[0])).toHaveLength(1);
+}
+
+const signal = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => (i % 11 === seed % 11 ? NaN : Math.sin(i * 0.37 + seed) * 10 + 50));
+
+describe('WebGPU backend: scans over a carried ring buffer', () => {
+  // WGSL's division is not correctly rounded (2.5 ulp), and the running variance subtracts
+  // nearby values: tolerances are 64 ulps or 1e-3 absolute (lavapipe divides exactly, and
+  // gives the oracle's bits).
+  it('rolling mean and var per sensor (the ring [W, sensors]): one dispatch, on the GPU, == oracle', async (ctx) => {
+    if (!gpu.need(ctx)) return;
+    for (const sensors of [1, 3, 64, 100]) {
+      const step = rollingStep({ window: 8, minPeriods: 2 }, ['mean', 'var']);
+      const T = 40;
+      const xs = np.array(signal(T * sensors, sensors)).reshape(sensors === 1 ? [T] : [T, sensors]);
+      const [c, ys] = lax.scan(step.f, step.init(sensors === 1 ? [] : [sensors]), xs);
+      const { mean, var: variance } = ys as Record<string, LaxArray>;
+      oneScanDispatch(mean, variance, c.buf);
+      await agree([mean, variance, c.buf, c.pos], 64, 1e-3);
+      expect(gpu.backend().last?.ranOn).toBe('webgpu');
+    }
+  });
+
+  it('vmap over keys of a scalar rolling step (the ring [keys, W])', async (ctx) => {
+    if (!gpu.need(ctx)) return;
+    const step = rollingStep({ window: 4, minPeriods: 1 }, 'mean');
+    const perKey = vmap((row: LaxArray) => lax.scan(step.f, step.init([]), row)[1]);
+    const ys = perKey(np.array(signal(5 * 30, 2)).reshape([5, 30]));
+    oneScanDispatch(ys);
+    await agree([ys], 64, 1e-3);
+    expect(gpu.backend().last?.ranOn).toBe('webgpu');
+  });
+
+  it('random ring bodies: any window, lanes, start position (in or out of range), set or add, clip or fill reads', async (ctx) => {
+    if (!gpu.need(ctx)) return;
+    await fc.assert(
+      fc.asyncProperty(
+        // Few shapes (each is a new shader, and lavapipe takes ~0.5 s to compile one); the
+        // start position and the stride are data.
+        fc.constantFrom(1, 5),
+        fc.constantFrom(1, 4, 6),
+        fc.constantFrom(0, 9),
+        fc.integer({ min: -12, max: 12 }),
+        fc.integer({ min: -2, max: 3 }),
+        fc.constantFrom('set', 'add'),
+        fc.constantFrom('clip', 'fill'),
+        async (W, S, T, pos0, stride, mode, readMode) => {
+          type Carry = { buf: LaxArray; pos: LaxArray };
+          const body = ({ buf, pos }: Carry, x: LaxArray): [Carry, LaxArray] => {
+            const leaving = np.take(buf, pos, { axis: 0, mode: readMode as 'clip' | 'fill' });
+            const at = buf.at(pos);
+            const next = mode === 'set' ? at.set(x.mul(2)) : at.add(x);
+            return [{ buf: next, pos: np.remainder(pos.add(stride), W + 1) }, leaving.add(x)];
+          };
+          const init = { buf: np.array(signal(W * S, W)).reshape([W, S]), pos: np.array(pos0, { dtype: 'int32' }) };
+          const xs = np.array(signal(T * S, S + 1)).reshape([T, S]);
+          const [c, ys] = lax.scan(body, init, xs);
+          await agree([ys, c.buf, c.pos]);
+          expect(gpu.backend().last?.ranOn).toBe('webgpu');
+        },
+      ),
+      { numRuns: 30 },
+    );
+  }, 120_000);
+
+  it('a body whose index leaves its lane at run time is recomputed on the CPU, saying so', async (ctx) => {
+    if (!gpu.need(ctx)) return;
+    // Lane l gathers buf.flat[k + l] (a flat gather, as lax.gather can): the coefficients fit
+    // the [W, S] layout, but k = 1 reads the next lane's column. (jnp's own indexing is per
+    // axis, so it cannot leave a lane of such a ring.)
+    const S = 4;
+    const W = 3;
+    type Carry = { buf: LaxArray; k: LaxArray };
+    const body = ({ buf, k }: Carry, x: LaxArray): [Carry, LaxArray] => {
+      const read = wrap(node('gather', [buf.node, lax.iota('int32', S).add(k).node], {}));
+      return [{ buf: buf.at(0).set(x), k: k.add(0) }, read.add(x)];
+    };
+    const run = (k: number) => lax.scan(body, { buf: np.zeros([W, S]), k: np.array(k, { dtype: 'int32' }) }, np.array(signal(5 * S, 3)).reshape([5, S]));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const [inLane, ys0] = run(0);
+      await agree([inLane.buf, ys0]);
+      expect(gpu.backend().last?.ranOn).toBe('webgpu');
+      const [escaped, ys1] = run(1);
+      await agree([escaped.buf, ys1]);
+      expect(gpu.backend().last?.ranOn).toBe('cpu');
+      expect(warn.mock.calls.flat().join('\n')).toMatch(/outside its lane/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('stream operators on the WebGPU backend emit what they emit on the CPU (zscore per sensor; keyed rolling stats)', async (ctx) => {
+    if (!gpu.need(ctx)) return;
+    const S = 6;
+    // Chunks of 7 steps of S sensors (a typed array of 7 * S values is a chunk, emission.ts).
+    const batches = Array.from({ length: 5 }, (_, b) => signal(7 * S, b));
+    const records = Array.from({ length: 40 }, (_, i) => ({ key: ['a', 'b', 'c'][i % 3], value: i % 9 === 4 ? null : Math.cos(i) * 5, t: i }));
+    const keyedStep = rollingStep({ window: 3, minPeriods: 1 }, ['mean', 'var']);
+    const run = async () => ({
+      z: (await collect(batches, zscore({ window: 4, minPeriods: 2, xShape: [S] }))) as Float32Array[],
+      keyed: (await collect([records.slice(0, 17), records.slice(17)], stepOperator(keyedStep, { maxBatch: 8 }))).flat() as { value: { mean: number; var: number } }[],
+    });
+    const want = await run();
+    setBackend(gpu.backend());
+    try {
+      const got = await run();
+      expect(gpu.backend().last?.ranOn).toBe('webgpu');
+      expect(got.z).toHaveLength(batches.length);
+      got.z.forEach((z, i) => expectClose(z, want.z[i], 64, 1e-3, `zscore chunk ${i}`));
+      const field = (rs: typeof want.keyed, f: 'mean' | 'var') => Float32Array.from(rs, (r) => r.value[f]);
+      expect(got.keyed).toHaveLength(records.length);
+      expectClose(field(got.keyed, 'mean'), field(want.keyed, 'mean'), 64, 1e-3, 'keyed mean');
+      expectClose(field(got.keyed, 'var'), field(want.keyed, 'var'), 64, 1e-3, 'keyed var');
+    } finally {
+      setBackend(cpuBackend);
+    }
+  });
+});
