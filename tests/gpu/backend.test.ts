@@ -125,6 +125,16 @@ describe('WebGPU backend: kernel kinds == oracle', () => {
     await agree([perRow(f(16 * 9).reshape([16, 9]))], 0);
   });
 
+  it('a body reading one element of a lane-wise carry (c[0]) as a scalar gets that element, not each lane its own', async (ctx) => {
+    if (!gpu.need(ctx)) return;
+    // s' = c[0] is a one-element kernel over the 4-lane carry c: a lane's register holds its
+    // own element, so this read must not come from registers (it runs on the CPU).
+    type Carry = [LaxArray, LaxArray];
+    const body = ([c, s]: Carry, x: LaxArray): [Carry, LaxArray] => [[c.add(s).add(x), c.slice(0)], s];
+    const [[c], ys] = lax.scan(body, [f(4), np.array(0.5)], f(3 * 4).reshape([3, 4]));
+    await agree([c, ys], 0);
+  });
+
   it('a scan whose body is not lane-wise runs on the CPU backend, saying so', async (ctx) => {
     if (!gpu.need(ctx)) return;
     const body = (c: LaxArray, x: LaxArray): [LaxArray, LaxArray] => {
