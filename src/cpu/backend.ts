@@ -29,6 +29,7 @@ function keptStorage(s: Schedule, outputs: readonly Node[], kept: ReadonlySet<No
 
 export const cpuBackend: Backend = {
   name: 'cpu',
+  heapInputs: true,
   // Values the caller keeps (a stream's carry) are written into views of one ordinary
   // allocation: no heap block to copy out and no allocation per value (a stream step with
   // many small carries allocated a dozen arrays per batch, and V8 collected garbage for them).

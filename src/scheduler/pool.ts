@@ -79,9 +79,16 @@ export function take(dtype: DType, size: number, zeroed = true): TypedArray {
   return view;
 }
 
+let heapInputs = true;
+
+/** Whether np.array copies large data into the heap (the backend reads it there: realize.ts `setBackend`). */
+export function setHeapInputs(on: boolean): void {
+  heapInputs = on;
+}
+
 /** A heap-resident copy of `src` (np.array's storage), or a plain copy. */
 export function copyIn<T extends TypedArray>(src: T, dtype: DType): TypedArray {
-  if (src.length * 4 < limits.minBytes || !isWasmDType(dtype)) return new storage[dtype](src as never);
+  if (!heapInputs || src.length * 4 < limits.minBytes || !isWasmDType(dtype)) return new storage[dtype](src as never);
   const b = take(dtype, src.length, false);
   b.set(src as never);
   return b;

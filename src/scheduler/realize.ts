@@ -3,7 +3,7 @@
 
 import { copyOf, type TypedArray } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
-import { adopt, heapCrowded } from './pool.js';
+import { adopt, heapCrowded, setHeapInputs } from './pool.js';
 
 export interface Backend {
   readonly name: string;
@@ -19,12 +19,19 @@ export interface Backend {
    * realize the node (then the caller gets a copy of its value).
    */
   runFresh?(node: Node): TypedArray | null;
+  /**
+   * Large np.array data is best placed in the CPU backend's heap (its kernels read it there
+   * without a copy). Other backends leave it in ordinary arrays (the WebGPU backend uploads
+   * it, and a shared heap would need a copy first).
+   */
+  readonly heapInputs?: boolean;
 }
 
 let backend: Backend | undefined;
 
 export function setBackend(b: Backend): void {
   backend = b;
+  setHeapInputs(b.heapInputs === true);
 }
 
 export function currentBackend(): Backend {

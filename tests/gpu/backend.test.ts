@@ -10,6 +10,9 @@ import type { Node } from '../../src/graph/node.js';
 import { lax, np, vmap, type LaxArray } from '../../src/index.js';
 import { renderKernel } from '../../src/gpu/render_kernel.js';
 import { execute, lowerInfo } from '../../src/gpu/runtime.js';
+import { cpuBackend } from '../../src/cpu/backend.js';
+import { heapResident } from '../../src/scheduler/pool.js';
+import { setBackend } from '../../src/scheduler/realize.js';
 import { schedule } from '../../src/scheduler/schedule.js';
 import { expectClose, oracle, useGpu } from './gpu_harness.js';
 
@@ -223,6 +226,21 @@ describe('WebGPU backend: resources and reliability', () => {
     expect(c.pool.created).toBe(created);
     expect(c.pipelines.compiled).toBe(compiled);
     expect(c.pipelines.size).toBeLessThanOrEqual(c.pipelines.capacity);
+  });
+
+  it('np.array keeps large data in ordinary memory while WebGPU is the backend (no heap copy to copy again for upload)', async (ctx) => {
+    if (!gpu.need(ctx)) return;
+    const big = new Float32Array(1 << 16).map((_, i) => i);
+    const data = (x: LaxArray) => (x.node as Node<'const'>).params.data;
+    expect(heapResident(data(np.array(big)))).toBe(true); // the CPU backend's heap
+    setBackend(gpu.backend());
+    try {
+      const x = np.array(big);
+      expect(heapResident(data(x))).toBe(false);
+      expectClose((await x.add(1).data()) as Float32Array, big.map((v) => v + 1));
+    } finally {
+      setBackend(cpuBackend);
+    }
   });
 
   it('refuses a schedule larger than maxStorageBufferBindingSize with a clear error', async (ctx) => {
