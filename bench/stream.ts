@@ -9,13 +9,18 @@
 // two-pass window variance, ddof=1; z = (x - mean) / std) in float64; the table's last
 // column is the largest difference from laxflow's float32 z-scores where both are finite.
 //
-//   node --import tsx bench/stream.ts [--ticks 1000] [--sensors 4096] [--window 32] [--no-warmup]
+//   node --import tsx bench/stream.ts [--ticks 1000] [--sensors 4096] [--window 32] [--no-warmup] [--webgpu]
+//
+// --webgpu adds `laxflow-webgpu`: the laxflow pipeline on the WebGPU backend (needs an adapter).
 //
 // Each implementation first gets one untimed flood run (warm-up: V8 compiles the baselines'
 // loops, laxflow generates and compiles its kernels); --no-warmup measures a cold start.
 
 import { from, groupBy, lastValueFrom, mergeMap, Observable, scan as rxScan, Subject, tap } from 'rxjs';
+import { WebGpuBackend } from '../src/gpu/backend.js';
+import { acquireGpu, gpuUnavailableReason } from '../src/gpu/device.js';
 import { emaStep, fanout, rollingStep, stepOperator, type BatchInfo } from '../src/rx.js';
+import { currentBackend, setBackend } from '../src/scheduler/realize.js';
 
 export interface StreamBenchOptions {
   sensors?: number;
@@ -25,6 +30,8 @@ export interface StreamBenchOptions {
   hz?: number;
   /** One untimed flood run per implementation first (default true). */
   warmup?: boolean;
+  /** Also run the laxflow pipeline on the WebGPU backend (`laxflow-webgpu`). */
+  webgpu?: boolean;
 }
 
 export interface StreamBenchRow {
@@ -74,13 +81,29 @@ class SensorState {
   }
 }
 
+const laxflow = (o: Required<StreamBenchOptions>): Impl => (rows, onOut, onBatch) => {
+  const step = fanout({ ema: emaStep({ span: o.span }), roll: rollingStep({ window: o.window }, ['var', 'zscore']) });
+  const op = stepOperator(step, { xShape: [o.sensors], maxBatch: 256, maxQueue: 1 << 16, onBatch: (b: BatchInfo) => onBatch(b.ms) });
+  let t = 0;
+  return lastValueFrom(rows.pipe(op, tap((y: any) => onOut(t++, y.roll.zscore))), { defaultValue: null });
+};
+
+let gpuBackend: WebGpuBackend | undefined;
+
+/** The laxflow pipeline with the WebGPU backend set for the whole run. */
+const onWebGpu = (impl: Impl): Impl => async (rows, onOut, onBatch) => {
+  const before = currentBackend();
+  setBackend((gpuBackend ??= new WebGpuBackend()));
+  try {
+    return await impl(rows, onOut, onBatch);
+  } finally {
+    setBackend(before);
+  }
+};
+
 const impls = (o: Required<StreamBenchOptions>): Record<string, Impl> => ({
-  laxflow: (rows, onOut, onBatch) => {
-    const step = fanout({ ema: emaStep({ span: o.span }), roll: rollingStep({ window: o.window }, ['var', 'zscore']) });
-    const op = stepOperator(step, { xShape: [o.sensors], maxBatch: 256, maxQueue: 1 << 16, onBatch: (b: BatchInfo) => onBatch(b.ms) });
-    let t = 0;
-    return lastValueFrom(rows.pipe(op, tap((y: any) => onOut(t++, y.roll.zscore))), { defaultValue: null });
-  },
+  laxflow: laxflow(o),
+  ...(o.webgpu ? { 'laxflow-webgpu': onWebGpu(laxflow(o)) } : {}),
   groupBy: (rows, onOut) => {
     const alpha = 2 / (o.span + 1);
     let t = 0;
@@ -170,7 +193,7 @@ async function runOne(name: string, impl: Impl, rows: Float32Array[], mode: 'flo
 }
 
 export async function streamBench(opts: StreamBenchOptions = {}): Promise<StreamBenchRow[]> {
-  const o: Required<StreamBenchOptions> = { sensors: 4096, ticks: 1000, window: 32, span: 20, hz: 1000, warmup: true, ...opts };
+  const o: Required<StreamBenchOptions> = { sensors: 4096, ticks: 1000, window: 32, span: 20, hz: 1000, warmup: true, webgpu: false, ...opts };
   const rows = rowsOf(o.sensors, o.ticks);
   const out: StreamBenchRow[] = [];
   let reference: Float32Array[] | null = null;
@@ -201,7 +224,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   };
   const o = { ticks: arg('ticks'), sensors: arg('sensors'), window: arg('window') };
   const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  const rows = await streamBench({ ...given, warmup: !process.argv.includes('--no-warmup') });
+  const webgpu = process.argv.includes('--webgpu');
+  if (webgpu && !(await acquireGpu())) {
+    console.error(`--webgpu: no WebGPU adapter (${gpuUnavailableReason()})`);
+    process.exit(1);
+  }
+  const rows = await streamBench({ ...given, warmup: !process.argv.includes('--no-warmup'), webgpu });
   console.log(`stream: ${o.sensors ?? 4096} sensors, ${o.ticks ?? 1000} ticks at 1 kHz, EMA(span 20) + rolling var + z-score (window ${o.window ?? 32})\n`);
   console.log(formatStreamBench(rows));
+  if (webgpu) console.log(`\nlaxflow-webgpu ran on: ${gpuBackend?.last?.ranOn ?? 'nothing'} (${(await acquireGpu())?.description})`);
+  process.exit(0);
 }
