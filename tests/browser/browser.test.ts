@@ -58,6 +58,7 @@ let server: http.Server | undefined;
 let pageResults: PageResults | undefined;
 let nodeResults: Results | undefined;
 let built: string | undefined;
+const consoleLines: string[] = [];
 
 beforeAll(async () => {
   if (!fs.existsSync(chromiumPath)) {
@@ -97,6 +98,7 @@ beforeAll(async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => consoleLines.push(m.text()));
     await page.goto(`http://127.0.0.1:${port}/`);
     pageResults = (await page.evaluate(inPage)) as PageResults;
     expect(errors).toEqual([]);
@@ -147,6 +149,8 @@ describe('laxflow in Chromium', () => {
       return;
     }
     expect(backend).toBe('webgpu');
+    // Every program ran on the GPU: the backend announces any schedule it hands to the CPU.
+    expect(consoleLines.filter((l) => /on the CPU backend/.test(l))).toEqual([]);
     for (const [k, want] of Object.entries(nodeResults!)) {
       const got = gpu[k];
       if (typeof want === 'string') {

@@ -16,7 +16,8 @@ export async function programs(lf) {
     return [n, n];
   };
   out.ema = await list(lax.scan(step, np.array(0, { dtype: 'float32' }), np.arange(16).astype('float32'))[1]);
-  // a scan over arrays (a ring buffer updated in place): the CPU backend's wasm SIMD scan
+  // a scan over arrays (a ring buffer updated in place): the CPU backend's wasm SIMD scan, and
+  // on WebGPU one kernel with the ring in device memory
   const ring = ({ buf, pos }, v) => {
     const leaving = np.take(buf, pos, { axis: 0, mode: 'clip' });
     const next = buf.at(pos).set(v);
