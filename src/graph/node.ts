@@ -119,22 +119,14 @@ export function paramsKey(params: object): string {
   return key;
 }
 
-/**
- * The node for `prim(inputs; params)`, shared with any identical existing node. `like`: a
- * node of the same primitive and params over inputs of the same avals (a jit trace's), whose
- * avals are taken instead of running the shape rule again.
- */
-export function node<P extends Prim>(prim: P, inputs: readonly Node[], params: PrimParams[P], like?: Node<P>): Node<P> {
+/** The node for `prim(inputs; params)`, shared with any identical existing node. */
+export function node<P extends Prim>(prim: P, inputs: readonly Node[], params: PrimParams[P]): Node<P> {
   const key = `${prim}(${inputs.map((x) => x.id).join(',')})${paramsKey(params)}`;
   const hit = table.get(key)?.deref();
   if (hit) return hit as Node<P>;
-  let n: Node<P>;
-  if (like) n = new Node(prim, inputs, params, like.shape, like.dtype, like.weak, like.tuple);
-  else {
-    const out = shapeRules[prim](inputs, params);
-    const aval: Aval = Array.isArray(out) ? { shape: [], dtype: 'float32' } : out;
-    n = new Node(prim, inputs, params, aval.shape, aval.dtype, aval.weak ?? false, Array.isArray(out) ? out : []);
-  }
+  const out = shapeRules[prim](inputs, params);
+  const aval: Aval = Array.isArray(out) ? { shape: [], dtype: 'float32' } : out;
+  const n = new Node(prim, inputs, params, aval.shape, aval.dtype, aval.weak ?? false, Array.isArray(out) ? out : []);
   const lives = inputs.map((x) => x.live);
   for (const l of lives) l.users++;
   table.set(key, new WeakRef(n));

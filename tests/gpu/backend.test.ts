@@ -14,17 +14,12 @@ import { cpuBackend } from '../../src/cpu/backend.js';
 import { heapResident } from '../../src/scheduler/pool.js';
 import { setBackend } from '../../src/scheduler/realize.js';
 import { schedule } from '../../src/scheduler/schedule.js';
-import { expectClose, oracle, useGpu } from './gpu_harness.js';
+import { agreeOn, expectClose, oracle, useGpu } from './gpu_harness.js';
 
 const gpu = useGpu();
 const nodes = (...xs: LaxArray[]): Node[] => xs.map((x) => x.node);
 
-async function agree(xs: LaxArray[], ulps = 0, abs = 0): Promise<void> {
-  const outs = nodes(...xs);
-  const got = await gpu.backend().run(outs);
-  const want = oracle(outs);
-  got.forEach((g, i) => expectClose(g, want[i], ulps, abs, `output ${i} (${outs[i]})`));
-}
+const agree = (xs: LaxArray[], ulps = 0, abs = 0) => agreeOn(gpu.backend(), xs, ulps, abs);
 
 const seedMovingAverage = (data: LaxArray) => {
   type State = [LaxArray | number, LaxArray | number];

@@ -41,6 +41,14 @@ export function useGpu(): { backend: () => WebGpuBackend; need: (ctx: TestContex
 
 export const oracle = (outputs: readonly Node[]): TypedArray[] => evaluate(outputs, realizedLeaves(outputs));
 
+/** `xs` computed by `backend` agree with the oracle within `ulps` (or `abs`), output by output. */
+export async function agreeOn(backend: WebGpuBackend, xs: readonly { node: Node }[], ulps = 0, abs = 0): Promise<void> {
+  const outs = xs.map((x) => x.node);
+  const got = await backend.run(outs);
+  const want = oracle(outs);
+  got.forEach((g, i) => expectClose(g, want[i], ulps, abs, `output ${i} (${outs[i]})`));
+}
+
 /** Distance in float32 ulps of the expected value (NaN == NaN, +0 == -0, inf exact). */
 export function ulpDistance(got: number, want: number): number {
   if (Number.isNaN(want) || Number.isNaN(got)) return Number.isNaN(want) && Number.isNaN(got) ? 0 : Infinity;
