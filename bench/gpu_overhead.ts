@@ -16,11 +16,10 @@
 
 import { WebGpuBackend } from '../src/gpu/backend.js';
 import { acquireGpu, gpuUnavailableReason } from '../src/gpu/device.js';
-import { planArena } from '../src/gpu/runtime.js';
-import { GPUBufferUsage, GPUMapMode } from '../src/gpu/webgpu_types.js';
 import { jit, lax, np, vmap, type LaxArray } from '../src/index.js';
 import { setBackend } from '../src/scheduler/realize.js';
 import { randomIndices, uniform } from './data.js';
+import { rawProgram } from './gpu_raw.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -82,58 +81,23 @@ if (!gpu) {
 }
 const backend = new WebGpuBackend();
 setBackend(backend);
-const { device } = gpu;
 
 console.log(`device: ${gpu.description}; ${REPS} runs per cell, median\n`);
 const rows: string[][] = [['program', 'kernels', 'dispatches', 'laxflow ms', 'raw Dawn ms', 'ratio']];
 for (const p of programs) {
   // The raw version: laxflow's lowering, once; then only Dawn calls per run.
   const out = p.build();
-  const lowered = backend.lower([out.node]);
-  if ('reason' in lowered) throw new Error(`${p.name}: ${lowered.reason}`);
-  const plan = planArena(gpu, lowered.s, lowered.kernels);
-  const ctx = (await backend.context())!;
-  const pipelines = await Promise.all(plan.flat.map(({ d }) => ctx.pipelines.get(d.code)));
-  const arena = device.createBuffer({ size: plan.arenaBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
-  const metaBuf = device.createBuffer({ size: plan.meta.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-  const stagingBytes = Math.max(4, plan.stagingWords * 4);
-  const staging = device.createBuffer({ size: stagingBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  device.queue.writeBuffer(metaBuf, 0, plan.meta);
-  const groups = plan.flat.map((_, i) =>
-    device.createBindGroup({
-      layout: pipelines[i].layout,
-      entries: [
-        { binding: 0, resource: { buffer: arena, offset: 0, size: plan.arenaBytes } },
-        { binding: 1, resource: { buffer: metaBuf, offset: plan.metaAt[i] * 4, size: plan.metaBytes[i] } },
-      ],
-    }),
-  );
+  const raw = await rawProgram(backend, gpu, out.node);
   let result: Float32Array = new Float32Array(0);
-  const rawRun = async () => {
-    for (const u of plan.uploads) device.queue.writeBuffer(arena, u.at * 4, u.data);
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    plan.flat.forEach(({ d }, i) => {
-      if (d.workgroups === 0) return;
-      pass.setPipeline(pipelines[i].pipeline);
-      pass.setBindGroup(0, groups[i]);
-      pass.dispatchWorkgroups(d.workgroups);
-    });
-    pass.end();
-    plan.outBufs.forEach((b, i) => encoder.copyBufferToBuffer(arena, plan.offsets.get(b.id)! * 4, staging, plan.outAt[i] * 4, b.size * 4));
-    device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    result = new Float32Array(staging.getMappedRange(0, stagingBytes).slice(0));
-    staging.unmap();
-  };
-  const [lax_, raw] = await timePair(async () => p.build().data(), rawRun);
+  const rawRun = async () => void (result = await raw.run());
+  const [laxMs, rawMs] = await timePair(async () => p.build().data(), rawRun);
   const stats = backend.last!;
   if (stats.ranOn !== 'webgpu') throw new Error(`${p.name} ran on ${stats.ranOn}`);
   // Same numbers both ways (the raw run is laxflow's kernels, so bit for bit).
   const want = (await out.data()) as Float32Array;
   if (want.some((v, i) => !Object.is(v, result[i]))) throw new Error(`${p.name}: the raw run disagrees with laxflow`);
-  arena.destroy(), metaBuf.destroy(), staging.destroy();
-  rows.push([p.name, String(stats.kernels), String(stats.dispatches), lax_.toFixed(3), raw.toFixed(3), `${(lax_ / raw).toFixed(2)}x`]);
+  raw.destroy();
+  rows.push([p.name, String(stats.kernels), String(stats.dispatches), laxMs.toFixed(3), rawMs.toFixed(3), `${(laxMs / rawMs).toFixed(2)}x`]);
 }
 
 const width = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));

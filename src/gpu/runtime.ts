@@ -303,4 +303,5 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
   }
 }
 
-const isShared = (a: ArrayBufferView): boolean => typeof SharedArrayBuffer === 'function' && a.buffer instanceof SharedArrayBuffer;
+/** A view of a SharedArrayBuffer (the CPU backend's heap with threads): Dawn for Node crashes writing one. */
+export const isShared = (a: ArrayBufferView): boolean => typeof SharedArrayBuffer === 'function' && a.buffer instanceof SharedArrayBuffer;
