@@ -17,6 +17,8 @@ export function sizeClass(bytes: number): number {
 
 export class BufferPool {
   private readonly idle = new Map<string, GPUBuffer[]>();
+  /** Each created buffer's list key (its usage and size class), so giving it back reads no Dawn getter. */
+  private readonly keys = new WeakMap<GPUBuffer, { key: string; size: number }>();
   private idleBytes = 0;
   /** Buffers created (for tests: reuse means this stops growing). */
   created = 0;
@@ -29,27 +31,29 @@ export class BufferPool {
   /** A buffer of at least `bytes` with exactly `usage`. */
   take(bytes: number, usage: number): GPUBuffer {
     const size = sizeClass(bytes);
-    const list = this.idle.get(`${usage}:${size}`);
-    const hit = list?.pop();
+    const key = `${usage}:${size}`;
+    const hit = this.idle.get(key)?.pop();
     if (hit) {
       this.idleBytes -= size;
       return hit;
     }
     this.created++;
-    return this.device.createBuffer({ label: `laxflow pool ${size}`, size, usage });
+    const buf = this.device.createBuffer({ label: `laxflow pool ${size}`, size, usage });
+    this.keys.set(buf, { key, size });
+    return buf;
   }
 
   /** Return a buffer taken from this pool (not mapped). */
   give(buf: GPUBuffer): void {
-    if (this.idleBytes + buf.size > this.maxIdleBytes) {
+    const { key, size } = this.keys.get(buf) ?? { key: `${buf.usage}:${buf.size}`, size: buf.size };
+    if (this.idleBytes + size > this.maxIdleBytes) {
       buf.destroy();
       return;
     }
-    const key = `${buf.usage}:${buf.size}`;
     let list = this.idle.get(key);
     if (!list) this.idle.set(key, (list = []));
     list.push(buf);
-    this.idleBytes += buf.size;
+    this.idleBytes += size;
   }
 
   /** Destroy every idle buffer. */

@@ -194,6 +194,7 @@ const metaHolder = new WeakMap<GPUBuffer, Program>();
 
 export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKernel[]): Promise<TypedArray[]> {
   const { device, limits } = ctx.gpu;
+  const queue = device.queue;
   let prog = programs.get(kernels);
   let uploads: ArenaPlan['uploads'];
   if (prog === undefined || prog.ctx !== ctx) {
@@ -215,12 +216,13 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
   const arena = ctx.pool.take(arenaBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
   const metaBuf = ctx.pool.take(meta.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
   const staging = ctx.pool.take(Math.max(4, stagingWords * 4), GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+  let unmapped = false;
   try {
     // Each input straight from its host array (no packed copy of them all first), except
     // views of the CPU backend's shared heap: Dawn for Node crashes on a SharedArrayBuffer.
-    for (const u of uploads) if (u.data.length > 0) device.queue.writeBuffer(arena, u.at * 4, isShared(u.data) ? u.data.slice() : u.data);
+    for (const u of uploads) if (u.data.length > 0) queue.writeBuffer(arena, u.at * 4, isShared(u.data) ? u.data.slice() : u.data);
     if (metaHolder.get(metaBuf) !== program) {
-      device.queue.writeBuffer(metaBuf, 0, meta);
+      queue.writeBuffer(metaBuf, 0, meta);
       metaHolder.set(metaBuf, program);
     }
 
@@ -270,7 +272,7 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
       if (b.size > 0) encoder.copyBufferToBuffer(arena, offsets.get(b.id)! * 4, staging, outAt[i] * 4, b.size * 4);
     });
     for (const f of flags) encoder.copyBufferToBuffer(arena, f.at * 4, staging, f.staging * 4, 4);
-    device.queue.submit([encoder.finish()]);
+    queue.submit([encoder.finish()]);
     // 5. All outputs back together; the error scopes are awaited with the mapping (not one
     // round trip after another).
     const scopes = fresh ? Promise.all([device.popErrorScope(), device.popErrorScope()]) : null;
@@ -288,16 +290,17 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     await mapped;
     // One copy per output, out of the mapped range.
     const mappedRange = staging.getMappedRange(0, Math.max(4, stagingWords * 4));
-    const escaped = flags.some((f) => new Uint32Array(mappedRange, f.staging * 4, 1)[0] !== 0);
+    const escaped = flags.length > 0 && flags.some((f) => new Uint32Array(mappedRange, f.staging * 4, 1)[0] !== 0);
     const values = escaped ? [] : outBufs.map((b, i) => fromWords(mappedRange, outAt[i], b.size, b.dtype));
     staging.unmap();
+    unmapped = true;
     if (escaped) throw new LaneEscape('laxflow webgpu: a scan read or updated a carried array outside its lane');
     return values;
   } finally {
     if (!ctx.lost) {
       ctx.pool.give(arena);
       ctx.pool.give(metaBuf);
-      if (staging.mapState === 'unmapped') ctx.pool.give(staging);
+      if (unmapped || staging.mapState === 'unmapped') ctx.pool.give(staging);
       else staging.destroy();
     }
   }
