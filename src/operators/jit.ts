@@ -4,6 +4,7 @@
 
 import { replayNode, type Node } from '../graph/node.js';
 import { unflatten, type TreeDef } from '../graph/pytree.js';
+import { noteReplay } from '../graph/replay.js';
 import { substitute, toposort } from '../graph/toposort.js';
 import { compiling } from './compiling.js';
 import { wrap } from './np.js';
@@ -15,6 +16,17 @@ interface Trace {
   outDef: TreeDef;
   /** The trace's graph from the params to the outputs, inputs first (sorted once). */
   order: Node[];
+  /** Trace nodes that do not depend on the params (every replay shares them). */
+  kept: Node[];
+  /** Schedules of replays, by liveness (graph/replay.ts). */
+  schedules: Map<string, unknown>;
+}
+
+/** The nodes of `order` (params first) that no param reaches. */
+function keptNodes(order: readonly Node[], params: readonly Node[]): Node[] {
+  const reached = new Set(params);
+  for (const n of order) if (n.inputs.some((x) => reached.has(x))) reached.add(n);
+  return order.filter((n) => !reached.has(n));
 }
 
 export interface JitOptions {
@@ -47,12 +59,15 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       const out = compiling(() => f(...(unflatten(def, params.map(wrap)) as unknown[])));
       const [outputs, outDef] = flattenNodes(out);
       const isParam = new Set(params);
-      t = { params, outputs, outDef, order: toposort(outputs, (x) => isParam.has(x)) };
+      const order = toposort(outputs, (x) => isParam.has(x));
+      t = { params, outputs, outDef, order, kept: keptNodes(order, params), schedules: new Map() };
       if (cache.size >= limit) cache.delete(cache.keys().next().value!);
     }
     cache.set(key, t);
     // The inputs have the trace's avals (the cache key), so every node keeps its traced avals.
     const outs = substitute(t.outputs, new Map(t.params.map((p, i) => [p, nodes[i]])), replayNode, t.order);
+    // Outputs that are all new nodes let the scheduler key this replay by liveness alone.
+    if (outs.every((o, i) => o !== t!.outputs[i] && !nodes.includes(o))) noteReplay({ inputs: nodes, kept: t.kept, outputs: outs, schedules: t.schedules });
     return unflatten(t.outDef, outs.map(wrap));
   };
   Object.defineProperty(call, 'cacheSize', { get: () => cache.size });

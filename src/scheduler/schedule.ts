@@ -10,6 +10,7 @@ import { toposort } from '../graph/toposort.js';
 import { EXPENSIVE, fusionClass, materializedOperands, primCost } from './boundaries.js';
 import { planBuffers, type LogicalKernel } from './buffers.js';
 import type { Expr, KernelBody, ReduceOp, Schedule } from './kernel.js';
+import { replaySchedule } from './replay_schedule.js';
 import { contiguous, permuteExpr, viewExpr } from './view.js';
 
 export interface ScheduleOptions {
@@ -418,7 +419,8 @@ export function scheduleBody(body: Body): Schedule {
 /** Partition the graph of `outputs` into kernels; see boundaries.ts for the rules. */
 export function schedule(outputs: readonly Node[], opts: ScheduleOptions = {}): Schedule {
   if (opts.params !== undefined || opts.allowTake === false) return build(outputs, opts);
-  return cached(scheduleCache, fingerprint(outputs, null), () => build(outputs, opts));
+  const full = () => cached(scheduleCache, fingerprint(outputs, null), () => build(outputs, opts));
+  return replaySchedule(outputs, full) ?? full();
 }
 
 function build(outputs: readonly Node[], opts: ScheduleOptions): Schedule {

@@ -7,8 +7,9 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/cpu/oracle.js';
-import { lax, np } from '../../src/index.js';
+import { jit, lax, np } from '../../src/index.js';
 import type { LaxArray } from '../../src/operators/array.js';
+import { replayStats } from '../../src/scheduler/replay_schedule.js';
 import { schedule } from '../../src/scheduler/schedule.js';
 
 v8.setFlagsFromString('--expose-gc');
@@ -77,5 +78,66 @@ describe('schedule cache', () => {
       const [want] = evaluate([y.node]);
       expect(Array.from(await y.data())).toEqual(Array.from(want));
     }
+  });
+});
+
+describe('schedules of jit replays (found by liveness, scheduler/replay_schedule.ts)', () => {
+  const oracleOf = (x: LaxArray) => Array.from(evaluate([x.node])[0]);
+
+  it('a replay on new inputs finds its schedule without walking the graph, and computes what the oracle does', async () => {
+    const f = jit((a: LaxArray) => np.sqrt(a.mul(a).add(1).mul(0.5)));
+    const first = f(np.array(Float32Array.of(1, 2, 3)));
+    const s1 = schedule([first.node]);
+    const before = { ...replayStats };
+    for (let i = 0; i < 5; i++) {
+      const y = f(np.array(Float32Array.of(i, i + 1, i + 2)));
+      expect(schedule([y.node]).kernels).toBe(s1.kernels);
+      expect(Array.from(await y.data())).toEqual(oracleOf(y));
+    }
+    expect(replayStats.hits - before.hits).toBe(10); // schedule() and the realize in data()
+  });
+
+  it('keys on the inputs liveness: a live base is copied, a dead one updated in place, call after call', async () => {
+    const bump = jit((a: LaxArray, i: LaxArray) => a.at(i).add(1));
+    const idx = np.array([0, 2, 2], { dtype: 'int32' });
+    const isInPlace = (y: LaxArray) => schedule([y.node]).kernels.some((k) => k.kind === 'patch' && k.base === null);
+    const deadBase = async () => {
+      const y = bump(np.array(Float32Array.of(1, 2, 3, 4)), idx); // the base's only handle is gone
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      return y;
+    };
+    for (let round = 0; round < 3; round++) {
+      const kept = np.array(Float32Array.of(1, 2, 3, 4));
+      const y = bump(kept, idx);
+      expect(isInPlace(y)).toBe(false);
+      expect(Array.from(await y.data())).toEqual([2, 2, 5, 4]);
+      expect(Array.from(await kept.data())).toEqual([1, 2, 3, 4]); // the live base is intact
+      const z = await deadBase();
+      expect(isInPlace(z)).toBe(true);
+      expect(Array.from(await z.data())).toEqual([2, 2, 5, 4]);
+    }
+  });
+
+  it('one array passed for two params, a realized output feeding another, a shared node realized in between', async () => {
+    const c = np.arange(4).astype('float32').mul(3); // captured, computed: a node every replay shares
+    const f = jit((a: LaxArray, b: LaxArray) => {
+      const y = a.mul(b).add(c);
+      return [y, y.mul(2)];
+    });
+    const a = np.array(Float32Array.of(1, 2, 3, 4));
+    const b = np.array(Float32Array.of(5, 6, 7, 8));
+    const [y1] = f(a, b) as LaxArray[];
+    const [y2] = f(a, a) as LaxArray[];
+    expect(schedule([y2.node]).inputs.length).toBeLessThan(schedule([y1.node]).inputs.length);
+    expect(Array.from(await y1.data())).toEqual(oracleOf(y1));
+    expect(Array.from(await y2.data())).toEqual(oracleOf(y2));
+    await c.data();
+    const [z1, z2] = f(b, b) as LaxArray[];
+    await z1.data(); // realized: a leaf of z2's schedule
+    expect(schedule([z2.node]).kernels).toHaveLength(1);
+    expect(Array.from(await z2.data())).toEqual(oracleOf(z2));
   });
 });

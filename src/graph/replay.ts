@@ -1,0 +1,30 @@
+// What a jit replay made (src/operators/jit.ts), so that the scheduler can find the
+// schedule of its outputs without walking their graph (scheduler/replay_schedule.ts).
+//
+// A replay's graph is its trace's, over new input nodes: only its leaves and the liveness
+// the scheduler's in-place rules read can differ between two replays of one trace. Those
+// are the replay's inputs, the trace nodes shared by every replay (`kept`: constants and
+// whatever does not depend on the params) and its outputs; the nodes between are new to
+// each replay, reachable only from its outputs, and their liveness is the trace's.
+
+import type { Node } from './node.js';
+
+export interface Replay {
+  /** The replay's input nodes, in the trace's param order. */
+  readonly inputs: readonly Node[];
+  /** Trace nodes every replay shares (not depending on the params), in a fixed order. */
+  readonly kept: readonly Node[];
+  /** The replay's outputs (new nodes), in the trace's output order. */
+  readonly outputs: readonly Node[];
+  /** Schedules of this trace's replays by liveness key (owned by the trace, bounded). */
+  readonly schedules: Map<string, unknown>;
+}
+
+const replays = new WeakMap<Node, Replay>();
+
+/** Records a replay (its outputs must be nodes it created). */
+export function noteReplay(r: Replay): void {
+  for (const o of r.outputs) replays.set(o, r);
+}
+
+export const replayOf = (n: Node): Replay | undefined => replays.get(n);

@@ -1,0 +1,58 @@
+// The schedule of a jit replay's outputs, found by the replay's liveness instead of a walk
+// of its graph (graph/replay.ts says why that determines it): for a small program the walk
+// (schedule.ts `fingerprint`) was most of the scheduler's cost per call, and a stream's
+// per-batch program repeats one trace. A miss takes the full path once and remembers where
+// its leaves are among the replay's inputs, shared nodes and outputs.
+
+import type { Node } from '../graph/node.js';
+import { replayOf } from '../graph/replay.js';
+import type { Schedule } from './kernel.js';
+
+interface Entry {
+  /** Holds no leaf node (a cache entry must not keep a program's inputs alive). */
+  s: Schedule;
+  leafAt: number[];
+}
+
+/** Lookups found by a replay's liveness, and those that took the full path (for tests). */
+export const replayStats = { hits: 0, misses: 0 };
+
+/** Schedules kept per trace. */
+const PER_TRACE = 16;
+
+/** What the scheduler reads of a node besides structure: value or not, and the in-place liveness. */
+const live = (n: Node): string => `${n.buf !== undefined ? 'b' : n.prim === 'const' ? 'k' : '-'}${n.handles === 0 ? 0 : 1}${n.users === 1 ? 1 : n.users === 0 ? 0 : 2}`;
+
+/** The schedule of `outputs` when they are outputs of one jit replay over bound leaves, else null. */
+export function replaySchedule(outputs: readonly Node[], full: () => Schedule): Schedule | null {
+  const r = outputs.length > 0 ? replayOf(outputs[0]) : undefined;
+  if (r === undefined || outputs.some((o) => replayOf(o) !== r)) return null;
+  let key = '';
+  for (const n of r.inputs) {
+    if (n.consumed || (n.buf === undefined && n.prim !== 'const')) return null;
+    key += live(n);
+  }
+  key += '|';
+  for (const n of r.kept) key += live(n) + (n.consumed ? 'c' : '');
+  key += '|';
+  for (const n of r.outputs) key += live(n);
+  key += `|${outputs.map((o) => r.outputs.indexOf(o)).join(',')}`;
+  // One node passed for two params is one leaf: the pattern is part of the structure.
+  if (new Set(r.inputs).size < r.inputs.length) key += `|${r.inputs.map((n) => r.inputs.indexOf(n)).join(',')}`;
+  const leaves = [...r.inputs, ...r.kept, ...r.outputs];
+  const cache = r.schedules as Map<string, Entry>;
+  const hit = cache.get(key);
+  if (hit) {
+    replayStats.hits++;
+    cache.delete(key), cache.set(key, hit);
+    return { ...hit.s, inputs: hit.s.inputs.map((b, i) => ({ ...b, node: leaves[hit.leafAt[i]] })) };
+  }
+  replayStats.misses++;
+  const s = full();
+  const leafAt = s.inputs.map((b) => leaves.indexOf(b.node));
+  if (leafAt.every((i) => i >= 0)) {
+    cache.set(key, { s: { ...s, inputs: s.inputs.map((b) => ({ ...b, node: undefined as unknown as Node })) }, leafAt });
+    if (cache.size > PER_TRACE) cache.delete(cache.keys().next().value as string);
+  }
+  return s;
+}
