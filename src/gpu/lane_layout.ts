@@ -16,8 +16,14 @@
 // flag each lane has touched only its own elements, in the body's order, which is exactly
 // what the sequential oracle does to them.
 
-import { stridesOf, sizeOf, type Shape } from '../graph/shape.js';
-import type { Expr } from '../scheduler/kernel.js';
+import type { Node } from '../graph/node.js';
+import { stridesOf, sizeOf, walksFlat, type Shape } from '../graph/shape.js';
+import { exprChildren, type Expr, type Kernel } from '../scheduler/kernel.js';
+import { NotLowered } from './render_kernel.js';
+
+type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
+type ElementwiseKernel = Extract<Kernel, { kind: 'elementwise' }>;
+type PatchKernel = Extract<Kernel, { kind: 'patch' }>;
 
 /** How lanes own a carry's elements: lane ℓ = a·b + bb owns a·m·b + r·b + bb for rows r < m. */
 export interface ColumnLayout {
@@ -25,6 +31,87 @@ export interface ColumnLayout {
   readonly m: number;
   /** Elements of the trailing lane axes (|B|). */
   readonly b: number;
+}
+
+/** A carry kept in device memory: its final-carry output buffer, each lane owning its elements. */
+export interface MemoryCarry {
+  /** The carry's index. */
+  readonly j: number;
+  readonly size: number;
+  readonly layout: ColumnLayout;
+}
+
+/** Each read (`read` map or gather index) of a body buffer in `e`, with its lane coefficients (null: not linear). */
+function accesses(e: Expr, rank: number, slots: SlotInfo, bufOf: (slot: number) => number, out: { buf: number; coeffs: number[] | null }[], seen = new Set<Expr>()): void {
+  if (seen.has(e)) return;
+  seen.add(e);
+  if (e.op === 'read') out.push({ buf: bufOf(e.input), coeffs: [...e.map.strides] });
+  if (e.op === 'gather') out.push({ buf: bufOf(e.input), coeffs: laneCoefficients(e.index, rank, slots) });
+  for (const c of exprChildren(e)) accesses(c, rank, slots, bufOf, out, seen);
+}
+
+/**
+ * The scan's memory carries (those patched in place, `inPlace`: patch kernel -> carry) by
+ * the body buffer of their param, each with the layout that every access of the body
+ * (`order`, over L lanes) fits; NotLowered when none does. Index expressions are followed
+ * through the registers they read, to the kernel that last wrote each.
+ */
+export function memoryCarries(k: ScanKernel, order: readonly (ElementwiseKernel | PatchKernel)[], inPlace: ReadonlyMap<Kernel, number>, L: number): Map<number, MemoryCarry> {
+  const { body } = k;
+  const writer = new Map<number, ElementwiseKernel>();
+  const kernelSlots = new Map<ElementwiseKernel, SlotInfo>();
+  const slotsOf = (inputs: readonly number[], shape: Shape): SlotInfo => {
+    const writers = new Map(writer);
+    return {
+      constOf: (slot) => {
+        const b = body.inputs.find((x) => x.buffer === inputs[slot]);
+        if (!b || b.param !== null || b.node.size !== 1 || b.node.dtype !== 'int32') return undefined;
+        return Number((b.node.buf ?? (b.node as Node<'const'>).params.data)[0]);
+      },
+      producer: (read) => {
+        const kb = writers.get(inputs[read.input]);
+        const same = kb !== undefined && kb.shape.length === shape.length && kb.shape.every((d, i) => d === shape[i]);
+        return same && read.map.offset === 0 && walksFlat(read.map.strides, shape) ? { expr: kb.expr, slots: kernelSlots.get(kb)! } : undefined;
+      },
+    };
+  };
+  const found: { buf: number; coeffs: number[] | null; domain: Shape }[] = [];
+  const collect = (e: Expr, slots: SlotInfo, inputs: readonly number[], domain: Shape) => {
+    const list: { buf: number; coeffs: number[] | null }[] = [];
+    accesses(e, domain.length, slots, (slot) => inputs[slot], list);
+    for (const a of list) found.push({ ...a, domain });
+  };
+  for (const kb of order) {
+    if (kb.kind === 'elementwise') {
+      const slots = slotsOf(kb.inputs, kb.shape);
+      kernelSlots.set(kb, slots);
+      collect(kb.expr, slots, kb.inputs, kb.shape);
+      writer.set(kb.outputs[0], kb);
+      continue;
+    }
+    const base = kb.inputs[(kb.base as Extract<Expr, { op: 'read' }>).input];
+    for (const p of kb.patches) {
+      const slots = slotsOf(kb.inputs, p.shape);
+      collect(p.index, slots, kb.inputs, p.shape), collect(p.updates, slots, kb.inputs, p.shape);
+      found.push({ buf: base, coeffs: laneCoefficients(p.index, p.shape.length, slots), domain: p.shape });
+    }
+  }
+  const memory = new Map<number, MemoryCarry>();
+  const paramOf = new Map(body.inputs.filter((b) => b.param !== null).map((b) => [b.param! - k.numConsts, b]));
+  const sizeOfBuf = (id: number) => body.buffers[id].size;
+  for (const j of new Set(inPlace.values())) {
+    const binding = paramOf.get(j)!;
+    const size = sizeOfBuf(binding.buffer);
+    const own = found.filter((a) => a.buf === binding.buffer);
+    const layout =
+      L === 1
+        ? { m: size, b: 1 }
+        : candidateLayouts(binding.node.shape, L).find((lay) => own.every((a) => a.coeffs !== null && sizeOf(a.domain) === L && fitsLayout(a.coeffs, a.domain, lay)));
+    if (!layout) throw new NotLowered(`a scan carry of shape [${binding.node.shape.join(', ')}] is read across lanes`);
+    memory.set(binding.buffer, { j, size, layout });
+  }
+
+  return memory;
 }
 
 /** Every split `[A, R, B]` of `shape` with |A|·|B| = lanes (R contiguous), trailing B longest first. */

@@ -17,8 +17,8 @@
 import type { Node } from '../graph/node.js';
 import { sizeOf, walksFlat, type Shape } from '../graph/shape.js';
 import { stepOrder } from '../scheduler/scan_plan.js';
-import { exprChildren, type Expr, type IndexMap, type Kernel } from '../scheduler/kernel.js';
-import { candidateLayouts, elementOf, fitsLayout, laneCoefficients, ownerOf, type ColumnLayout, type SlotInfo } from './lane_layout.js';
+import type { Expr, IndexMap, Kernel } from '../scheduler/kernel.js';
+import { elementOf, memoryCarries, ownerOf, type MemoryCarry } from './lane_layout.js';
 import { opaqueCount } from './block_scan.js';
 import { NotLowered, threadId, WG, type Dispatch } from './render_kernel.js';
 import { binaryWgsl, wgslType } from './wgsl_ops.js';
@@ -40,14 +40,6 @@ export function laneRead(map: IndexMap, shape: Shape, size: number): boolean {
 type ElementwiseKernel = Extract<Kernel, { kind: 'elementwise' }>;
 type PatchKernel = Extract<Kernel, { kind: 'patch' }>;
 
-/** A carry kept in device memory: its final-carry output buffer, each lane owning its elements. */
-export interface MemoryCarry {
-  /** The carry's index. */
-  readonly j: number;
-  readonly size: number;
-  readonly layout: ColumnLayout;
-}
-
 /** What every rendering of a lane-wise scan needs: the body's buffers and their register names. */
 export interface ScanLayout {
   readonly k: ScanKernel;
@@ -67,15 +59,6 @@ export interface ScanLayout {
   readonly memory: Map<number, MemoryCarry>;
   /** Meta index of the word a thread sets when an access leaves its lane (-1: no access is checked). */
   readonly flagMeta: number;
-}
-
-/** Each read (`read` map or gather index) of a body buffer in `e`, with its lane coefficients (null: not linear). */
-function accesses(e: Expr, rank: number, slots: SlotInfo, bufOf: (slot: number) => number, out: { buf: number; coeffs: number[] | null }[], seen = new Set<Expr>()): void {
-  if (seen.has(e)) return;
-  seen.add(e);
-  if (e.op === 'read') out.push({ buf: bufOf(e.input), coeffs: [...e.map.strides] });
-  if (e.op === 'gather') out.push({ buf: bufOf(e.input), coeffs: laneCoefficients(e.index, rank, slots) });
-  for (const c of exprChildren(e)) accesses(c, rank, slots, bufOf, out, seen);
 }
 
 /** Checks that the scan is lane-wise (else NotLowered) and names its registers. */
@@ -100,58 +83,7 @@ export function scanLayout(k: ScanKernel): ScanLayout {
   if (outSizes.some((d) => d !== 1 && d !== L)) throw new NotLowered('scan outputs are not lane-wise');
   if (L > 1 && patches.some((kp) => kp.patches.some((p) => sizeOf(p.shape) !== L))) throw new NotLowered('a scan body `.at` update is not one element per lane');
 
-  // Memory carries: the layout that every access fits (lane_layout.ts). Index expressions
-  // are followed through the registers they read, to the kernel that last wrote each.
-  const writer = new Map<number, ElementwiseKernel>();
-  const kernelSlots = new Map<ElementwiseKernel, SlotInfo>();
-  const slotsOf = (inputs: readonly number[], shape: Shape): SlotInfo => {
-    const writers = new Map(writer);
-    return {
-      constOf: (slot) => {
-        const b = body.inputs.find((x) => x.buffer === inputs[slot]);
-        if (!b || b.param !== null || b.node.size !== 1 || b.node.dtype !== 'int32') return undefined;
-        return Number((b.node.buf ?? (b.node as Node<'const'>).params.data)[0]);
-      },
-      producer: (read) => {
-        const kb = writers.get(inputs[read.input]);
-        const same = kb !== undefined && kb.shape.length === shape.length && kb.shape.every((d, i) => d === shape[i]);
-        return same && read.map.offset === 0 && walksFlat(read.map.strides, shape) ? { expr: kb.expr, slots: kernelSlots.get(kb)! } : undefined;
-      },
-    };
-  };
-  const found: { buf: number; coeffs: number[] | null; domain: Shape }[] = [];
-  const collect = (e: Expr, slots: SlotInfo, inputs: readonly number[], domain: Shape) => {
-    const list: { buf: number; coeffs: number[] | null }[] = [];
-    accesses(e, domain.length, slots, (slot) => inputs[slot], list);
-    for (const a of list) found.push({ ...a, domain });
-  };
-  for (const kb of order) {
-    if (kb.kind === 'elementwise') {
-      const slots = slotsOf(kb.inputs, kb.shape);
-      kernelSlots.set(kb, slots);
-      collect(kb.expr, slots, kb.inputs, kb.shape);
-      writer.set(kb.outputs[0], kb);
-      continue;
-    }
-    const base = kb.inputs[(kb.base as Extract<Expr, { op: 'read' }>).input];
-    for (const p of kb.patches) {
-      const slots = slotsOf(kb.inputs, p.shape);
-      collect(p.index, slots, kb.inputs, p.shape), collect(p.updates, slots, kb.inputs, p.shape);
-      found.push({ buf: base, coeffs: laneCoefficients(p.index, p.shape.length, slots), domain: p.shape });
-    }
-  }
-  const memory = new Map<number, MemoryCarry>();
-  for (const j of inMemory) {
-    const binding = paramOf.get(j)!;
-    const size = sizeOfBuf(binding.buffer);
-    const own = found.filter((a) => a.buf === binding.buffer);
-    const layout =
-      L === 1
-        ? { m: size, b: 1 }
-        : candidateLayouts(binding.node.shape, L).find((lay) => own.every((a) => a.coeffs !== null && sizeOf(a.domain) === L && fitsLayout(a.coeffs, a.domain, lay)));
-    if (!layout) throw new NotLowered(`a scan carry of shape [${binding.node.shape.join(', ')}] is read across lanes`);
-    memory.set(binding.buffer, { j, size, layout });
-  }
+  const memory = memoryCarries(k, order, plan.inPlace, L);
 
   const regs = new Map<number, string>();
   for (const [j, b] of paramOf) if (j >= 0 && j < numCarry && !inMemory.has(j)) regs.set(b.buffer, `carry${j}`);
