@@ -24,6 +24,7 @@ import { NotLowered } from './render_kernel.js';
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 type ElementwiseKernel = Extract<Kernel, { kind: 'elementwise' }>;
 type PatchKernel = Extract<Kernel, { kind: 'patch' }>;
+type ReduceKernel = Extract<Kernel, { kind: 'reduce' }>;
 
 /** How lanes own a carry's elements: lane ℓ = a·b + bb owns a·m·b + r·b + bb for rows r < m. */
 export interface ColumnLayout {
@@ -52,11 +53,11 @@ function accesses(e: Expr, rank: number, slots: SlotInfo, bufOf: (slot: number) 
 
 /**
  * The scan's memory carries (those patched in place, `inPlace`: patch kernel -> carry) by
- * the body buffer of their param, each with the layout that every access of the body
+ * the body buffers of their param and of their patched value (one storage), each with the layout that every access of the body
  * (`order`, over L lanes) fits; NotLowered when none does. Index expressions are followed
  * through the registers they read, to the kernel that last wrote each.
  */
-export function memoryCarries(k: ScanKernel, order: readonly (ElementwiseKernel | PatchKernel)[], inPlace: ReadonlyMap<Kernel, number>, L: number): Map<number, MemoryCarry> {
+export function memoryCarries(k: ScanKernel, order: readonly (ElementwiseKernel | PatchKernel | ReduceKernel)[], inPlace: ReadonlyMap<Kernel, number>, L: number): Map<number, MemoryCarry> {
   const { body } = k;
   const writer = new Map<number, ElementwiseKernel>();
   const kernelSlots = new Map<ElementwiseKernel, SlotInfo>();
@@ -75,13 +76,19 @@ export function memoryCarries(k: ScanKernel, order: readonly (ElementwiseKernel 
       },
     };
   };
+  // An access: coefficients over the lane domain, then over a reduction's reduced axes.
   const found: { buf: number; coeffs: number[] | null; domain: Shape }[] = [];
-  const collect = (e: Expr, slots: SlotInfo, inputs: readonly number[], domain: Shape) => {
+  const collect = (e: Expr, slots: SlotInfo, inputs: readonly number[], domain: Shape, reduced: Shape = []) => {
     const list: { buf: number; coeffs: number[] | null }[] = [];
-    accesses(e, domain.length, slots, (slot) => inputs[slot], list);
+    accesses(e, domain.length + reduced.length, slots, (slot) => inputs[slot], list);
     for (const a of list) found.push({ ...a, domain });
   };
   for (const kb of order) {
+    if (kb.kind === 'reduce') {
+      collect(kb.expr, slotsOf(kb.inputs, [...kb.shape, ...kb.reduceShape]), kb.inputs, kb.shape, kb.reduceShape);
+      if (kb.epilogue) collect(kb.epilogue, slotsOf(kb.inputs, kb.shape), kb.inputs, kb.shape);
+      continue;
+    }
     if (kb.kind === 'elementwise') {
       const slots = slotsOf(kb.inputs, kb.shape);
       kernelSlots.set(kb, slots);
@@ -102,13 +109,16 @@ export function memoryCarries(k: ScanKernel, order: readonly (ElementwiseKernel 
   for (const j of new Set(inPlace.values())) {
     const binding = paramOf.get(j)!;
     const size = sizeOfBuf(binding.buffer);
-    const own = found.filter((a) => a.buf === binding.buffer);
+    // The carry's storage holds its old value, then (after the patch) its new one: reads of both count.
+    const out = body.outputs[j];
+    const own = found.filter((a) => a.buf === binding.buffer || a.buf === out);
     const layout =
       L === 1
         ? { m: size, b: 1 }
         : candidateLayouts(binding.node.shape, L).find((lay) => own.every((a) => a.coeffs !== null && sizeOf(a.domain) === L && fitsLayout(a.coeffs, a.domain, lay)));
     if (!layout) throw new NotLowered(`a scan carry of shape [${binding.node.shape.join(', ')}] is read across lanes`);
-    memory.set(binding.buffer, { j, size, layout });
+    const carry = { j, size, layout };
+    memory.set(binding.buffer, carry), memory.set(out, carry);
   }
 
   return memory;
@@ -219,8 +229,13 @@ export function laneCoefficients(e: Expr, rank: number, slots: SlotInfo): number
   return go(e)?.c ?? null;
 }
 
-/** Does an access with these coordinate coefficients over `domain` (L lanes) have `layout`'s lane part? */
+/**
+ * Does an access with these coordinate coefficients over `domain` (L lanes) have `layout`'s
+ * lane part? Coefficients past the domain's axes (a reduction's reduced axes) must move
+ * along the lane's rows (multiples of |B|).
+ */
 export function fitsLayout(coeffs: readonly number[], domain: Shape, layout: ColumnLayout): boolean {
+  if (coeffs.slice(domain.length).some((c) => c % layout.b !== 0)) return false;
   // The domain's trailing axes must hold exactly the |B| part of the lane index.
   for (let s = domain.length; s >= 0; s--) {
     if (sizeOf(domain.slice(s)) !== layout.b) continue;

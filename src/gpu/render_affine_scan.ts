@@ -59,7 +59,7 @@ export function renderAffineScan(k: ScanKernel): Dispatch[] | null {
   const m = k.numCarry;
   if (k.length < AFFINE_MIN_LENGTH || m === 0 || m > MAX_CARRIES) return null;
   const lay = scanLayout(k);
-  if (lay.L >= AFFINE_MAX_LANES || lay.memory.size > 0) return null;
+  if (lay.L >= AFFINE_MAX_LANES || lay.memory.size > 0 || lay.order.some((kb) => kb.kind === 'reduce')) return null;
   const probe = new WgslWriter();
   probe.line('let t = 0;');
   if (!steps(probe, lay)) return null;

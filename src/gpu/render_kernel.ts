@@ -48,7 +48,7 @@ export const TREE_MIN = 1024;
 /** Linear thread id over a 2-D grid of workgroups (one dimension holds 65535). */
 export const threadId = (wg: number) => `(wid.x + wid.y * nwg.x) * ${wg}u + lid.x`;
 
-const monoidOf: { [R in ReduceOp]: 'add' | 'mul' | 'max' | 'min' } = { sum: 'add', prod: 'mul', max: 'max', min: 'min' };
+export const monoidOf: { [R in ReduceOp]: 'add' | 'mul' | 'max' | 'min' } = { sum: 'add', prod: 'mul', max: 'max', min: 'min' };
 
 export function renderKernel(k: Kernel): Dispatch[] {
   const out = k.inputs.length; // meta index of outputs[0]

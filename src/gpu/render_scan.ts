@@ -10,9 +10,11 @@
 // thread touching only its own lane's elements (lane_layout.ts: every such access is checked
 // at run time, and one that leaves its lane sends the schedule to the CPU). The body runs in
 // the order of the CPU's fused scan (scan_plan.ts `stepOrder`: a patch after the last reader
-// of the carry it overwrites). Anything else (a reduction over the carry inside the body, a
-// nested scan, a patch that cannot run in place) throws NotLowered, and the backend runs that
-// schedule on the CPU (documented fallback).
+// of the carry it overwrites; later kernels may read the updated array). A reduction whose
+// kept shape is the lane's runs per lane, folding its reduced axes in a loop (a window's
+// mean). Anything else (a reduction across lanes, a nested scan, a patch that cannot run in
+// place) throws NotLowered, and the backend runs that schedule on the CPU (documented
+// fallback).
 
 import type { Node } from '../graph/node.js';
 import { sizeOf, walksFlat, type Shape } from '../graph/shape.js';
@@ -20,8 +22,8 @@ import { stepOrder } from '../scheduler/scan_plan.js';
 import type { Expr, IndexMap, Kernel } from '../scheduler/kernel.js';
 import { elementOf, memoryCarries, ownerOf, type MemoryCarry } from './lane_layout.js';
 import { opaqueCount } from './block_scan.js';
-import { NotLowered, threadId, WG, type Dispatch } from './render_kernel.js';
-import { binaryWgsl, wgslType } from './wgsl_ops.js';
+import { monoidOf, NotLowered, threadId, WG, type Dispatch } from './render_kernel.js';
+import { binaryWgsl, monoid, wgslType } from './wgsl_ops.js';
 import { fromWord, toWord, WgslWriter, type ReadFn } from './wgsl_writer.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
@@ -31,14 +33,23 @@ export function scanBodyConsts(k: ScanKernel): Node[] {
   return k.body.inputs.filter((b) => b.param === null).map((b) => b.node);
 }
 
-/** Element-for-element over `shape` (or any read of a 1-element value at 0). */
+/**
+ * Element-for-element over `shape` (or any read of a 1-element value at 0); a map with more
+ * axes than `shape` (a reduction's domain: kept axes, then reduced ones) must not move
+ * along the extra ones.
+ */
 export function laneRead(map: IndexMap, shape: Shape, size: number): boolean {
-  if (size === 1) return map.offset === 0 && map.strides.every((s, i) => s === 0 || shape[i] === 1);
-  return map.offset === 0 && sizeOf(shape) === size && walksFlat(map.strides, shape);
+  const kept = map.strides.slice(0, shape.length);
+  if (map.strides.slice(shape.length).some((s) => s !== 0)) return false;
+  if (size === 1) return map.offset === 0 && kept.every((s, i) => s === 0 || shape[i] === 1);
+  return map.offset === 0 && sizeOf(shape) === size && walksFlat(kept, shape);
 }
 
 type ElementwiseKernel = Extract<Kernel, { kind: 'elementwise' }>;
 type PatchKernel = Extract<Kernel, { kind: 'patch' }>;
+type ReduceKernel = Extract<Kernel, { kind: 'reduce' }>;
+/** A body kernel the lane-wise scan runs. */
+export type StepKernel = ElementwiseKernel | PatchKernel | ReduceKernel;
 
 /** What every rendering of a lane-wise scan needs: the body's buffers and their register names. */
 export interface ScanLayout {
@@ -53,9 +64,9 @@ export interface ScanLayout {
   laneIdx(size: number): string;
   /** Meta index of the first body constant. */
   readonly constMeta: number;
-  /** The body's kernels in run order: elementwise ones, and in-place patches of memory carries. */
-  readonly order: readonly (ElementwiseKernel | PatchKernel)[];
-  /** Memory carries by the body buffer of their param. */
+  /** The body's kernels in run order: elementwise, per-lane reductions, in-place patches of memory carries. */
+  readonly order: readonly StepKernel[];
+  /** Memory carries by the body buffers of their param and of their patched value. */
   readonly memory: Map<number, MemoryCarry>;
   /** Meta index of the word a thread sets when an access leaves its lane (-1: no access is checked). */
   readonly flagMeta: number;
@@ -65,18 +76,20 @@ export interface ScanLayout {
 export function scanLayout(k: ScanKernel): ScanLayout {
   const { body, numConsts, numCarry } = k;
   const sizeOfBuf = (id: number) => body.buffers[id].size;
-  const plan = stepOrder(k);
+  const plan = stepOrder(k, { reductions: true, readPatched: true });
   if (plan === null) {
-    const bad = body.kernels.find((kb) => kb.kind !== 'elementwise' && kb.kind !== 'patch');
+    const bad = body.kernels.find((kb) => kb.kind !== 'elementwise' && kb.kind !== 'patch' && kb.kind !== 'reduce');
     throw new NotLowered(bad ? `a scan body with a ${bad.kind} kernel is not lowered to WGSL` : 'a scan body with an `.at` update that cannot run in place on its carry is not lowered to WGSL');
   }
-  const order = plan.order as (ElementwiseKernel | PatchKernel)[];
+  const order = plan.order as StepKernel[];
   const patches = [...plan.inPlace.keys()] as PatchKernel[];
   const kernels = order.filter((kb): kb is ElementwiseKernel => kb.kind === 'elementwise');
+  const reductions = order.filter((kb): kb is ReduceKernel => kb.kind === 'reduce');
   const paramOf = new Map(body.inputs.filter((b) => b.param !== null).map((b) => [b.param! - numConsts, b]));
   const inMemory = new Set(plan.inPlace.values());
   const carrySizes = body.outputs.slice(0, numCarry).filter((_, j) => !inMemory.has(j)).map(sizeOfBuf);
-  const domains = kernels.map((kb) => sizeOf(kb.shape));
+  // A reduction runs per lane: its kept shape is the lane's, its reduced axes a loop.
+  const domains = [...kernels, ...reductions].map((kb) => sizeOf(kb.shape));
   const L = Math.max(1, ...carrySizes, ...domains);
   if (domains.some((d) => d !== 1 && d !== L)) throw new NotLowered(`scan body values of sizes ${domains.join(', ')} are not lane-wise over ${L} lanes`);
   const outSizes = body.outputs.filter((_, i) => i >= numCarry || !inMemory.has(i)).map(sizeOfBuf);
@@ -93,6 +106,7 @@ export function scanLayout(k: ScanKernel): ScanLayout {
     producer.set(id, kb);
     if (!regs.has(id)) regs.set(id, `b${id}`);
   }
+  for (const kb of reductions) if (!regs.has(kb.outputs[0])) regs.set(kb.outputs[0], `b${kb.outputs[0]}`);
   const constMeta = k.inputs.length + k.outputs.length;
   const flagMeta = L > 1 && memory.size > 0 ? constMeta + scanBodyConsts(k).length : -1;
   return { k, L, regs, producer, sizeOfBuf, laneIdx: (size) => (size === 1 ? '0u' : 'lane'), constMeta, order, memory, flagMeta };
@@ -147,10 +161,14 @@ export function declareRegisters(w: WgslWriter, lay: ScanLayout, init?: (j: numb
     const v = init ? init(j) : fromWord(`mem[offs[${numConsts + j}] + ${lay.laneIdx(out.size)}]`, out.dtype);
     w.line(`var carry${j}: ${wgslType[out.dtype]} = ${v};`);
   }
-  for (const id of lay.producer.keys()) {
-    if (lay.regs.get(id) === `b${id}`) w.line(`var b${id}: ${wgslType[body.buffers[id].dtype]};`);
+  const declared = new Set<number>();
+  for (const kb of lay.order) {
+    const id = kb.outputs[0];
+    if (kb.kind === 'patch' || declared.has(id) || lay.regs.get(id) !== `b${id}`) continue;
+    declared.add(id);
+    w.line(`var b${id}: ${wgslType[body.buffers[id].dtype]};`);
   }
-  for (const mem of lay.memory.values()) {
+  for (const mem of new Set(lay.memory.values())) {
     w.open(`for (var r = 0u; r < ${opaqueCount(mem.layout.m)}; r++)`);
     w.line(`let e = ${elementOf('lane', 'r', mem.layout)};`);
     w.line(`mem[offs[${k.inputs.length + mem.j}] + e] = mem[offs[${numConsts + mem.j}] + e];`);
@@ -182,6 +200,23 @@ function emitPatch(w: WgslWriter, lay: ScanLayout, kp: PatchKernel): void {
   }
 }
 
+/** A reduction per lane: the lane's output element folds its reduced axes in the oracle's order, then the epilogue. */
+function emitReduce(w: WgslWriter, lay: ScanLayout, kb: ReduceKernel): void {
+  const d = kb.accDtype;
+  const m = monoid(monoidOf[kb.op], d, w);
+  const acc = w.fresh('acc');
+  w.line(`var ${acc}: ${wgslType[d]} = ${m.init};`);
+  w.open('');
+  const kept = w.coords(lay.laneIdx(sizeOf(kb.shape)), kb.shape);
+  w.open(`for (var r = 0u; r < ${opaqueCount(sizeOf(kb.reduceShape))}; r++)`);
+  const c = [...kept, ...w.coords('r', kb.reduceShape)];
+  w.line(`${acc} = ${m.combine(acc, w.expr(kb.expr, c, bodyRead(lay, { inputs: kb.inputs, shape: kb.shape }, undefined, w)))};`);
+  w.close();
+  const v = kb.epilogue ? w.expr(kb.epilogue, kept, bodyRead(lay, kb, undefined, w), acc) : acc;
+  w.line(`${lay.regs.get(kb.outputs[0])} = ${v};`);
+  w.close();
+}
+
 /** One time step at `t`: the body kernels in order, the ys stores, then the carry update. */
 export function emitStep(w: WgslWriter, lay: ScanLayout): void {
   const { k, L } = lay;
@@ -190,6 +225,10 @@ export function emitStep(w: WgslWriter, lay: ScanLayout): void {
   for (const kb of lay.order) {
     if (kb.kind === 'patch') {
       emitPatch(w, lay, kb);
+      continue;
+    }
+    if (kb.kind === 'reduce') {
+      emitReduce(w, lay, kb);
       continue;
     }
     const c = w.coords(lay.laneIdx(sizeOf(kb.shape)), kb.shape);

@@ -79,9 +79,10 @@ export function groupKernels<K extends ElementwiseOf>(kernels: readonly K[]): K[
  * base to be that carry's value read whole, its result to be only that carry's next value
  * (no other kernel reads it, it is no y), its indices and updates not to read the carry (a
  * patch in place must not see its own writes), and no kernel it moves past to write what it
- * reads. Else null.
+ * reads. Else null. `readPatched`: other kernels may read the result (the carry's storage
+ * after the update) when they all run after the patch's place.
  */
-export function inPlaceCarry(kk: Kernel, k: ScanKernel): { carry: number; after: number } | null {
+export function inPlaceCarry(kk: Kernel, k: ScanKernel, readPatched = false): { carry: number; after: number } | null {
   if (kk.kind !== 'patch' || kk.base === null || kk.base.op !== 'read') return null;
   const { body, numConsts, numCarry } = k;
   const b = kk.base;
@@ -92,9 +93,11 @@ export function inPlaceCarry(kk: Kernel, k: ScanKernel): { carry: number; after:
   if (carry < 0 || carry >= numCarry) return null;
   const out = kk.outputs[0];
   if (body.outputs[carry] !== out || body.outputs.filter((o) => o === out).length !== 1) return null;
-  if (body.kernels.some((other) => other !== kk && other.inputs.includes(out))) return null;
+  const firstReader = body.kernels.findIndex((other) => other !== kk && other.inputs.includes(out));
+  if (firstReader >= 0 && !readPatched) return null;
   const at = body.kernels.indexOf(kk);
   const after = body.kernels.reduce((last, other, i) => (other !== kk && other.inputs.includes(baseBuf) ? Math.max(i, last) : last), at);
+  if (firstReader >= 0 && firstReader <= after) return null;
   if (body.kernels.slice(at + 1, after + 1).some((other) => other.outputs.some((o) => kk.inputs.includes(o)))) return null;
   const readsBase = kk.patches.some((p) => [p.index, p.updates].some((e) => readsOf(mapSlots(e, (slot) => kk.inputs[slot]), p.shape).has(baseBuf)));
   return readsBase ? null : { carry, after };
@@ -103,21 +106,31 @@ export function inPlaceCarry(kk: Kernel, k: ScanKernel): { carry: number; after:
 /** One piece of a fused scan step, in run order. */
 export type FusedStep = { readonly kind: 'group'; readonly kernels: readonly ElementwiseOf[] } | { readonly kind: 'patch'; readonly patch: PatchOf; readonly carry: number };
 
+export interface StepOrderOptions {
+  /** In-place carry patches (default true; false refuses every patch). */
+  patches?: boolean;
+  /** Admit reduce kernels (default false). */
+  reductions?: boolean;
+  /** Let kernels read a patched carry after its update (`inPlaceCarry`; default false). */
+  readPatched?: boolean;
+}
+
 /**
  * The body's kernels in run order, with the carry each in-place patch updates: a patch runs
  * after the last reader of the carry it overwrites (`inPlaceCarry`); everything else keeps
  * the schedule's order. Null when some body kernel is neither elementwise nor an in-place
- * carry patch (`patches: false` refuses every patch). The WGSL scan (src/gpu/render_scan.ts)
- * runs this order per lane.
+ * carry patch (nor, with `reductions`, a reduction). The CPU's fused scans use the defaults;
+ * the WGSL scan (src/gpu/render_scan.ts) runs the order per lane, with reductions and
+ * reads of patched carries.
  */
-export function stepOrder(k: ScanKernel, patches = true): { order: Kernel[]; inPlace: Map<Kernel, number> } | null {
+export function stepOrder(k: ScanKernel, opts: StepOrderOptions = {}): { order: Kernel[]; inPlace: Map<Kernel, number> } | null {
   const { body } = k;
   const inPlace = new Map<Kernel, number>();
   const after = new Map<number, Kernel[]>();
   for (const kk of body.kernels) {
-    const p = patches ? inPlaceCarry(kk, k) : null;
+    const p = opts.patches !== false ? inPlaceCarry(kk, k, opts.readPatched) : null;
     if (p !== null) inPlace.set(kk, p.carry), after.set(p.after, [...(after.get(p.after) ?? []), kk]);
-    else if (kk.kind !== 'elementwise') return null;
+    else if (kk.kind !== 'elementwise' && !(opts.reductions && kk.kind === 'reduce')) return null;
   }
   const order = body.kernels.flatMap((kk, i) => [...(inPlace.has(kk) ? [] : [kk]), ...(after.get(i) ?? [])]);
   return { order, inPlace };
@@ -130,7 +143,7 @@ export function stepOrder(k: ScanKernel, patches = true): { order: Kernel[]; inP
  * across one). Null when `stepOrder` is.
  */
 export function fusedSteps(k: ScanKernel, patches = true): FusedStep[] | null {
-  const plan = stepOrder(k, patches);
+  const plan = stepOrder(k, { patches });
   if (plan === null) return null;
   const steps: FusedStep[] = [];
   let segment: ElementwiseOf[] = [];

@@ -59,7 +59,7 @@ describe('WebGPU backend: scans over a carried ring buffer', () => {
     expect(gpu.backend().last?.ranOn).toBe('webgpu');
   });
 
-  it('random ring bodies: any window, lanes, start position (in or out of range), set or add, clip or fill reads', async (ctx) => {
+  it('random ring bodies: any window, lanes, start position (in or out of range), set or add, clip or fill reads, a reduction of the updated ring', async (ctx) => {
     if (!gpu.need(ctx)) return;
     await fc.assert(
       fc.asyncProperty(
@@ -72,13 +72,16 @@ describe('WebGPU backend: scans over a carried ring buffer', () => {
         fc.integer({ min: -2, max: 3 }),
         fc.constantFrom('set', 'add'),
         fc.constantFrom('clip', 'fill'),
-        async (W, S, T, pos0, stride, mode, readMode) => {
+        fc.constantFrom('none', 'sum', 'max'),
+        async (W, S, T, pos0, stride, mode, readMode, reduce) => {
           type Carry = { buf: LaxArray; pos: LaxArray };
           const body = ({ buf, pos }: Carry, x: LaxArray): [Carry, LaxArray] => {
             const leaving = np.take(buf, pos, { axis: 0, mode: readMode as 'clip' | 'fill' });
             const at = buf.at(pos);
             const next = mode === 'set' ? at.set(x.mul(2)) : at.add(x);
-            return [{ buf: next, pos: np.remainder(pos.add(stride), W + 1) }, leaving.add(x)];
+            // A reduction of the updated ring per lane (over its window axis), or none.
+            const y = reduce === 'none' ? leaving.add(x) : leaving.add(reduce === 'sum' ? np.sum(next, { axis: 0 }) : np.max(next, { axis: 0 }));
+            return [{ buf: next, pos: np.remainder(pos.add(stride), W + 1) }, y];
           };
           const init = { buf: np.array(signal(W * S, W)).reshape([W, S]), pos: np.array(pos0, { dtype: 'int32' }) };
           const xs = np.array(signal(T * S, S + 1)).reshape([T, S]);
@@ -89,7 +92,50 @@ describe('WebGPU backend: scans over a carried ring buffer', () => {
       ),
       { numRuns: 30 },
     );
-  }, 120_000);
+  }, 180_000);
+
+  it('a naive rolling window (the updated ring reduced per lane every step: mean, var, max) runs on the GPU', async (ctx) => {
+    if (!gpu.need(ctx)) return;
+    type Carry = { buf: LaxArray; pos: LaxArray };
+    const W = 6;
+    const body = ({ buf, pos }: Carry, x: LaxArray): [Carry, LaxArray[]] => {
+      const next = buf.at(pos).set(x);
+      return [{ buf: next, pos: np.remainder(pos.add(1), W) }, [np.mean(next, { axis: 0 }), np.var(next, { axis: 0 }), np.max(next, { axis: 0 })]];
+    };
+    for (const sensors of [1, 5, 64]) {
+      const lanes = sensors === 1 ? [] : [sensors];
+      const xs = np.array(signal(20 * sensors, sensors).map((v) => (Number.isNaN(v) ? 0 : v))).reshape([20, ...lanes]);
+      const [c, ys] = lax.scan(body, { buf: np.zeros([W, ...lanes]), pos: np.array(0, { dtype: 'int32' }) }, xs);
+      oneScanDispatch(...(ys as LaxArray[]));
+      await agree([...(ys as LaxArray[]), c.buf], 64, 1e-3);
+      expect(gpu.backend().last?.ranOn).toBe('webgpu');
+    }
+    // Per key under vmap: the ring [keys, W].
+    const perKey = vmap((row: LaxArray) => lax.scan((cr: Carry, x: LaxArray): [Carry, LaxArray] => {
+      const [next, ys] = body(cr, x);
+      return [next, ys[0]];
+    }, { buf: np.zeros([W]), pos: np.array(0, { dtype: 'int32' }) }, row)[1]);
+    const means = perKey(np.array(signal(4 * 15, 9).map((v) => (Number.isNaN(v) ? 0 : v))).reshape([4, 15]));
+    await agree([means], 64, 1e-3);
+    expect(gpu.backend().last?.ranOn).toBe('webgpu');
+  });
+
+  it('a reduction across lanes of a ring (over the sensors axis) runs on the CPU backend', async (ctx) => {
+    if (!gpu.need(ctx)) return;
+    type Carry = { buf: LaxArray; pos: LaxArray };
+    const body = ({ buf, pos }: Carry, x: LaxArray): [Carry, LaxArray] => {
+      const next = buf.at(pos).set(x);
+      return [{ buf: next, pos: np.remainder(pos.add(1), 3) }, x.sub(np.mean(next, { axis: 1 }).slice(0))];
+    };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const [, ys] = lax.scan(body, { buf: np.zeros([3, 4]), pos: np.array(0, { dtype: 'int32' }) }, np.array(signal(6 * 4, 5).map((v) => (Number.isNaN(v) ? 1 : v))).reshape([6, 4]));
+      await agree([ys], 64, 1e-3);
+      expect(gpu.backend().last?.ranOn).toBe('cpu');
+    } finally {
+      warn.mockRestore();
+    }
+  });
 
   it('a body whose index leaves its lane at run time is recomputed on the CPU, saying so', async (ctx) => {
     if (!gpu.need(ctx)) return;
