@@ -1,8 +1,9 @@
 // lax.scan on the CPU: the body's schedule is compiled once and the whole scan runs as one
 // loop, with no graph building per step and the carry in preallocated buffers.
 //
-// - Fused: when every body kernel is elementwise (or an `.at` update of a carry that can be
-//   done in place, scan_plan.ts), ONE generated function holds the time loop; the body
+// - Fused: when every body kernel is elementwise, a reduction, or an `.at` update of a carry
+//   that can be done in place (scan_plan.ts; later kernels then read the updated value from
+//   the carried array), ONE generated function holds the time loop; the body
 //   kernels are inlined in it (time outside, lanes inside, for a batched carry). Kernels
 //   of one shape share a loop, with shared sub-expressions computed once (value numbering)
 //   and intermediates only that loop reads kept in variables; array carries swap with their
@@ -11,8 +12,8 @@
 //   element (an EMA, a running sum), body buffers become JS locals.
 //   That plan (`fusedSteps`) is rendered as wasm SIMD first (wasm/scan.ts: the same loops,
 //   four lanes per instruction, exact float32 instructions; 1.8x the JS on a scalar EMA and
-//   4x on the stream's rolling step), and as the JS above where wasm refuses the body or
-//   the heap has no room.
+//   4x on the stream's rolling step), and as the JS above where wasm refuses the body
+//   (reductions among others) or the heap has no room.
 // - Otherwise: each step runs the body's compiled kernels over buffers bound once, with
 //   the x slices as subarray views.
 
@@ -20,7 +21,7 @@ import type { TypedArray } from '../graph/dtype.js';
 import { sizeOf } from '../graph/shape.js';
 import { mapSlots } from '../scheduler/buffers.js';
 import type { Kernel, Schedule } from '../scheduler/kernel.js';
-import { type Access, groupedElementwiseCode, patchCode } from './codegen.js';
+import { type Access, groupedElementwiseCode, patchCode, reduceCode } from './codegen.js';
 import { literal, makeFunction } from './compile.js';
 import { bindBuffers, leafData, literalValue, runKernels } from './executor.js';
 import { LRU } from './lru.js';
@@ -29,6 +30,9 @@ import { compileWasmScan, wasmScanOn } from './wasm/scan.js';
 import type { KernelFn } from './compile.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
+
+/** What a fused scan step may hold: elementwise groups, in-place carry patches (whose updated value later kernels may read), reductions. */
+const FUSED = (patches: boolean) => ({ patches, reductions: true, readPatched: true });
 
 const bodyKeys = new WeakMap<Schedule['kernels'], Map<string, string>>();
 
@@ -76,7 +80,7 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
   const body: Schedule = k.body;
   const { numConsts, numCarry } = k;
   const scalar = body.buffers.every((b) => b.size === 1);
-  const steps = fusedSteps(k, !scalar);
+  const steps = fusedSteps(k, FUSED(!scalar));
   if (steps === null) return null;
   const role = new Map<number, { param: number } | { lit: number }>();
   let nLits = 0;
@@ -109,6 +113,10 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
     const r = role.get(buf.id);
     if (r && 'param' in r && isX(r.param)) step.push(`const ${xOffset(buf.id)} = t * ${buf.size};`);
   }
+  const carryBuf = (c: number) => body.inputs.find((inp) => inp.param === numConsts + c)?.buffer;
+  // A carry updated in place is its own storage before and after the update: reads of the
+  // updated value (the patch's output buffer) read the carry's array.
+  const storage = new Map(steps.flatMap((st) => (st.kind === 'patch' ? [[st.patch.outputs[0], carryBuf(st.carry)!] as const] : [])));
   // Reads name buffers (kernels' slots are mapped to buffers before emitting).
   const access: Access = {
     read: (b, index) => {
@@ -116,11 +124,11 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
       if (v !== undefined) return literal(v);
       const r = role.get(b);
       if (r && 'param' in r && isX(r.param)) return `${name(b)}[${xOffset(b)} + ${index}]`;
-      return scalar ? name(b) : `${name(b)}[${index}]`;
+      const at = storage.get(b) ?? b;
+      return scalar ? name(at) : `${name(at)}[${index}]`;
     },
     name,
   };
-  const carryBuf = (c: number) => body.inputs.find((inp) => inp.param === numConsts + c)?.buffer;
   for (const st of steps) {
     if (st.kind === 'group') {
       // An intermediate that only this group reads lives in a variable, never in its buffer.
@@ -129,6 +137,13 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
       const local = (b: number) => body.buffers[b].role === 'intermediate' && !readElsewhere.has(b);
       const items = group.map((kk) => ({ expr: mapSlots(kk.expr, (slot) => kk.inputs[slot]), out: kk.outputs[0], store: !local(kk.outputs[0]) }));
       step.push(`{\n${groupedElementwiseCode(group[0].shape, items, access, (b, i, v) => (scalar ? `${name(b)} = ${v};` : `${name(b)}[${i}] = ${v};`))}\n}`);
+      continue;
+    }
+    if (st.kind === 'reduce') {
+      const kr = st.kernel;
+      const slotAccess: Access = { read: (slot, index) => access.read(kr.inputs[slot], index), name: (slot) => name(kr.inputs[slot]) };
+      const out = kr.outputs[0];
+      step.push(`{\n${reduceCode(kr, slotAccess, (i, v) => (scalar ? `${name(out)} = ${v};` : `${name(out)}[${i}] = ${v};`))}\n}`);
       continue;
     }
     const { patch } = st;
@@ -186,7 +201,7 @@ function compileScan(k: ScanKernel): CompiledScan {
   let fn = cache.get(key);
   if (fn) return fn;
   // the wasm SIMD form of the fused plan where it has one (wasm/scan.ts), else the JS
-  const steps = fusedSteps(k);
+  const steps = fusedSteps(k, FUSED(true));
   const wasm = steps === null ? null : compileWasmScan(k, steps, bakedOf(k.body));
   let js: CompiledScan | undefined;
   const jsScan = (): CompiledScan => {

@@ -11,6 +11,7 @@ import type { Expr, Kernel } from './kernel.js';
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 export type ElementwiseOf = Extract<Kernel, { kind: 'elementwise' }>;
 export type PatchOf = Extract<Kernel, { kind: 'patch' }>;
+export type ReduceOf = Extract<Kernel, { kind: 'reduce' }>;
 
 /** Buffers an expression reads: `identity` when only at the coordinate being computed. */
 function readsOf(e: Expr, shape: readonly number[], out = new Map<number, boolean>(), seen = new Set<Expr>()): Map<number, boolean> {
@@ -104,7 +105,10 @@ export function inPlaceCarry(kk: Kernel, k: ScanKernel, readPatched = false): { 
 }
 
 /** One piece of a fused scan step, in run order. */
-export type FusedStep = { readonly kind: 'group'; readonly kernels: readonly ElementwiseOf[] } | { readonly kind: 'patch'; readonly patch: PatchOf; readonly carry: number };
+export type FusedStep =
+  | { readonly kind: 'group'; readonly kernels: readonly ElementwiseOf[] }
+  | { readonly kind: 'patch'; readonly patch: PatchOf; readonly carry: number }
+  | { readonly kind: 'reduce'; readonly kernel: ReduceOf };
 
 export interface StepOrderOptions {
   /** In-place carry patches (default true; false refuses every patch). */
@@ -139,11 +143,11 @@ export function stepOrder(k: ScanKernel, opts: StepOrderOptions = {}): { order: 
 /**
  * The body of a fused scan as the pieces of one step, in run order (`stepOrder`): shared-loop
  * groups of elementwise kernels (`groupKernels`), in segments between the in-place carry
- * patches (the buffers a patch reads may be reused by later kernels, so no kernel moves
- * across one). Null when `stepOrder` is.
+ * patches and the reductions (the buffers a patch reads may be reused by later kernels, so no
+ * kernel moves across one). Null when `stepOrder` is.
  */
-export function fusedSteps(k: ScanKernel, patches = true): FusedStep[] | null {
-  const plan = stepOrder(k, { patches });
+export function fusedSteps(k: ScanKernel, opts: StepOrderOptions = {}): FusedStep[] | null {
+  const plan = stepOrder(k, opts);
   if (plan === null) return null;
   const steps: FusedStep[] = [];
   let segment: ElementwiseOf[] = [];
@@ -153,8 +157,9 @@ export function fusedSteps(k: ScanKernel, patches = true): FusedStep[] | null {
   };
   for (const kk of plan.order) {
     const carry = plan.inPlace.get(kk);
-    if (carry === undefined) segment.push(kk as ElementwiseOf);
-    else flush(), steps.push({ kind: 'patch', patch: kk as PatchOf, carry });
+    if (carry !== undefined) flush(), steps.push({ kind: 'patch', patch: kk as PatchOf, carry });
+    else if (kk.kind === 'reduce') flush(), steps.push({ kind: 'reduce', kernel: kk as ReduceOf });
+    else segment.push(kk as ElementwiseOf);
   }
   flush();
   return steps;

@@ -1,13 +1,14 @@
 // The fused scan path (src/cpu/scan.ts): one generated loop for a whole scan, body kernels of
-// one shape sharing loops, array carries swapped, `.at` updates of a carry done in place.
-// Every case is bit-compared with the oracle and checked to take the fused path.
+// one shape sharing loops, array carries swapped, `.at` updates of a carry done in place,
+// reductions (a window's mean). Every case is checked to take the fused path and compared
+// with the oracle: bit for bit, or within the stated bound where the body sums floats.
 
 import { describe, expect, it } from 'vitest';
 import { fusedScanCode } from '../../src/cpu/scan.js';
 import { lax, np } from '../../src/index.js';
 import type { LaxArray } from '../../src/operators/array.js';
 import { schedule } from '../../src/scheduler/schedule.js';
-import { both, sameBits } from './helpers.js';
+import { both, close, sameBits } from './helpers.js';
 
 function expectFusedAndExact(...arrays: LaxArray[]): void {
   const s = schedule(arrays.map((a) => a.node));
@@ -16,6 +17,18 @@ function expectFusedAndExact(...arrays: LaxArray[]): void {
   for (const k of scans) expect(fusedScanCode(k as never), 'fused path').not.toBeNull();
   const [cpu, oracle] = both(...arrays);
   cpu.forEach((c, i) => expect(sameBits(c, oracle[i])).toBeNull());
+}
+
+/**
+ * As expectFusedAndExact, for bodies with float32 sums: the CPU backend sums in float64 and
+ * rounds once per output (cpu/codegen.ts `reduceCode`), the oracle rounds every step; both
+ * are within n * 2^-24 * sum(|x|) of the exact sum, here 1e-5 relative.
+ */
+function expectFusedAndClose(...arrays: LaxArray[]): void {
+  const s = schedule(arrays.map((a) => a.node));
+  for (const k of s.kernels.filter((kk) => kk.kind === 'scan')) expect(fusedScanCode(k as never), 'fused path').not.toBeNull();
+  const [cpu, oracle] = both(...arrays);
+  cpu.forEach((c, i) => expect(close(c, oracle[i], 1e-5)).toBeNull());
 }
 
 const xs = (t: number, n: number) => np.array(Float32Array.from({ length: t * n }, (_, i) => Math.sin(i * 0.37) * 10 + (i % 7))).reshape([t, n]);
@@ -72,5 +85,29 @@ describe('fused scans', () => {
       const [c, ys] = lax.scan(step, np.zeros([4]), xs(t, 4));
       expectFusedAndExact(c, ys);
     }
+  });
+
+  it('a naive rolling window: the ring read after its in-place update and reduced every step (mean, var, max, a cumulative sum of the lane-wise result)', () => {
+    type Carry = { buf: LaxArray; pos: LaxArray; acc: LaxArray };
+    for (const [w, n] of [[5, 6], [1, 3], [8, 1]] as const) {
+      const step = ({ buf, pos, acc }: Carry, x: LaxArray): [Carry, LaxArray[]] => {
+        const next = buf.at(pos).set(x);
+        const mean = np.mean(next, { axis: 0 });
+        return [{ buf: next, pos: np.remainder(pos.add(1), w), acc: acc.add(mean) }, [mean, np.var(next, { axis: 0 }), np.max(next, { axis: 0 })]];
+      };
+      const init = { buf: np.zeros([w, n]), pos: np.array(0, { dtype: 'int32' }), acc: np.zeros([n]) };
+      const [c, ys] = lax.scan(step, init, xs(13, n));
+      expectFusedAndClose(...(ys as LaxArray[]), c.buf, c.acc);
+    }
+  });
+
+  it('the old and the updated ring both read in one step (the update runs in place between them)', () => {
+    type Carry = { buf: LaxArray; pos: LaxArray };
+    const step = ({ buf, pos }: Carry, x: LaxArray): [Carry, LaxArray] => {
+      const next = buf.at(pos).set(x);
+      return [{ buf: next, pos: np.remainder(pos.add(1), 4) }, np.sum(next, { axis: 0 }).sub(np.sum(buf, { axis: 0 }))];
+    };
+    const [c, ys] = lax.scan(step, { buf: np.zeros([4, 3]), pos: np.array(0, { dtype: 'int32' }) }, xs(9, 3));
+    expectFusedAndClose(ys, c.buf);
   });
 });

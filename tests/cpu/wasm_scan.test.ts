@@ -153,4 +153,19 @@ describe('fused scans as wasm SIMD', () => {
     expect(r.wasmCalls).toBe(0);
     r.wasm.forEach((v, k) => expect(sameBits(v, r.oracle[k])).toBeNull());
   });
+
+  it('nor a body that reduces, or reads a ring after its in-place update (a naive rolling window)', () => {
+    type Ring = { buf: LaxArray; pos: LaxArray };
+    const reads = [(next: LaxArray) => np.max(next, { axis: 0 }), (next: LaxArray, pos: LaxArray) => np.take(next, pos.add(3), { axis: 0, mode: 'clip' }).mul(2)];
+    for (const read of reads) {
+      const step = ({ buf, pos }: Ring, x: LaxArray): [Ring, LaxArray] => {
+        const next = buf.at(pos).set(x);
+        return [{ buf: next, pos: np.remainder(pos.add(1), 4) }, read(next, pos)];
+      };
+      const [c, y] = lax.scan(step, { buf: np.zeros([4, 5]), pos: np.array(0, { dtype: 'int32' }) }, np.array(values(9, 5, 4)).reshape([9, 5]));
+      const r = runs([c.buf, y]);
+      expect(r.wasmCalls).toBe(0);
+      r.wasm.forEach((v, k) => expect(sameBits(v, r.oracle[k])).toBeNull()); // max, take: exact
+    }
+  });
 });

@@ -55,6 +55,9 @@ export const wasmScanOn = (): boolean => enabled;
 export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], baked: ReadonlyMap<number, number>): WasmScan | string {
   const heap = sharedHeapOrNull();
   if (!heap) return 'no wasm heap';
+  if (steps.some((st) => st.kind === 'reduce')) return 'reductions in a scan body are evaluated in JS';
+  const patchedOutputs = new Set(steps.flatMap((st) => (st.kind === 'patch' ? [st.patch.outputs[0]] : [])));
+  if (k.body.kernels.some((kk) => kk.inputs.some((b) => patchedOutputs.has(b)))) return 'reads of an updated carry are evaluated in JS';
   const { body, numConsts, numCarry } = k;
   const isX = (p: number) => p >= numConsts + numCarry;
   const isCarry = (p: number) => p >= numConsts && p < numConsts + numCarry;
@@ -150,6 +153,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
         em.loop(st.kernels[0].shape, items);
         continue;
       }
+      if (st.kind !== 'patch') throw new Error('internal error: a reduction reached the wasm scan');
       const { patch } = st;
       const target = em.address(carryBuf(st.carry)!);
       const size = sizeOf(patch.shape);
