@@ -7,8 +7,9 @@
 // |R| = m rows per lane: lane ℓ = a·|B| + b owns the m elements a·m·|B| + r·|B| + b. The
 // split is chosen from how the body indexes the carry: every access (a read, a gather, an
 // `.at` index) at lane coordinates c must have the lane part its split predicts (the
-// coefficients of the coordinates, `laneCoefficients`); whatever else the index adds (the
-// row: a ring position, a per-key position) is data.
+// coefficients of the coordinates, `laneCoefficients`; a reduction's reduced axes must move
+// along rows); whatever else the index adds (the row: a ring position, a per-key position)
+// is data. `memoryCarries` makes that choice for a scan's body.
 //
 // Safety does not rest on that guess: the kernel checks every access at run time (`ownerOf`
 // the index == the thread's lane) and raises a flag when one falls in another lane's
