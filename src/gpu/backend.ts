@@ -4,7 +4,7 @@
 //
 // Fallbacks, always announced once on the console, never silent:
 // - a schedule with a kernel that has no WGSL form (NotLowered: a scan whose body is not
-//   lane-wise, e.g. a reduction over the carry or a nested scan) runs on the CPU backend;
+//   lane-wise, e.g. a reduction across lanes or a nested scan) runs on the CPU backend;
 // - a program whose lane-wise scan touched another lane's elements of a carried array at run
 //   time (LaneEscape, render_scan.ts) is recomputed on the CPU backend, and stays there;
 // - no adapter (or none after a loss): the CPU backend.
