@@ -35,12 +35,20 @@ export interface ColumnLayout {
   readonly b: number;
 }
 
-/** A carry kept in device memory: its final-carry output buffer, each lane owning its elements. */
+/**
+ * A carry kept in device memory, each lane owning its elements: in its final-carry output
+ * buffer when the layout already puts row r of lane l at r·L + l (`[W, ...lanes]`: the
+ * lanes of a step read consecutive words), else (`[keys, W]`, whose lanes are W words
+ * apart) lane-major in scratch, row r of lane l at word `region + r·L + l`, copied in at
+ * the start and out at the end.
+ */
 export interface MemoryCarry {
   /** The carry's index. */
   readonly j: number;
   readonly size: number;
   readonly layout: ColumnLayout;
+  /** Word of its lane-major copy in the scan's scratch, or null when it stays in the output buffer. */
+  readonly region: number | null;
 }
 
 /** Each read (`read` map or gather index) of a body buffer in `e`, with its lane coefficients (null: not linear). */
@@ -105,6 +113,8 @@ export function memoryCarries(k: ScanKernel, order: readonly (ElementwiseKernel 
     }
   }
   const memory = new Map<number, MemoryCarry>();
+  // Scratch word 0 is the lane-escape flag; lane-major copies follow.
+  let scratchTop = 1;
   const paramOf = new Map(body.inputs.filter((b) => b.param !== null).map((b) => [b.param! - k.numConsts, b]));
   const sizeOfBuf = (id: number) => body.buffers[id].size;
   for (const j of new Set(inPlace.values())) {
@@ -118,7 +128,9 @@ export function memoryCarries(k: ScanKernel, order: readonly (ElementwiseKernel 
         ? { m: size, b: 1 }
         : candidateLayouts(binding.node.shape, L).find((lay) => own.every((a) => a.coeffs !== null && sizeOf(a.domain) === L && fitsLayout(a.coeffs, a.domain, lay)));
     if (!layout) throw new NotLowered(`a scan carry of shape [${binding.node.shape.join(', ')}] is read across lanes`);
-    const carry = { j, size, layout };
+    const direct = layout.b === L;
+    const carry = { j, size, layout, region: direct ? null : scratchTop };
+    if (!direct) scratchTop += size;
     memory.set(binding.buffer, carry), memory.set(out, carry);
   }
 
@@ -253,6 +265,12 @@ export function ownerOf(j: string, layout: ColumnLayout): string {
   const { m, b } = layout;
   if (b === 1) return `u32(${j}) / ${m}u`;
   return `(u32(${j}) / ${m * b}u) * ${b}u + u32(${j}) % ${b}u`;
+}
+
+/** WGSL (u32) of the row (in its lane) of element `j` (an i32 in range). */
+export function rowOf(j: string, layout: ColumnLayout): string {
+  const { m, b } = layout;
+  return b === 1 ? `u32(${j}) % ${m}u` : `(u32(${j}) / ${b}u) % ${m}u`;
 }
 
 /** WGSL (u32) of the element of row `r` owned by lane `lane`. */

@@ -20,7 +20,7 @@ import type { Node } from '../graph/node.js';
 import { sizeOf, walksFlat, type Shape } from '../graph/shape.js';
 import { stepOrder } from '../scheduler/scan_plan.js';
 import type { Expr, IndexMap, Kernel } from '../scheduler/kernel.js';
-import { elementOf, memoryCarries, ownerOf, type MemoryCarry } from './lane_layout.js';
+import { elementOf, memoryCarries, ownerOf, rowOf, type MemoryCarry } from './lane_layout.js';
 import { opaqueCount } from './block_scan.js';
 import { monoidOf, NotLowered, threadId, WG, type Dispatch } from './render_kernel.js';
 import { binaryWgsl, monoid, wgslType } from './wgsl_ops.js';
@@ -116,6 +116,16 @@ export function scanLayout(k: ScanKernel): ScanLayout {
 const raiseFlag = (lay: ScanLayout) => `mem[offs[${lay.flagMeta}]] = 1u;`;
 
 /**
+ * The arena word of element `j` (an i32 in range) of a memory carry, as this thread stores it:
+ * in the output buffer, or at its row of this lane's column of the lane-major copy (a
+ * foreign `j` raises the flag, and the result is void anyway).
+ */
+function memoryWord(lay: ScanLayout, mem: MemoryCarry, j: string): string {
+  if (mem.region === null) return `offs[${lay.k.inputs.length + mem.j}] + u32(${j})`;
+  return `offs[${lay.flagMeta}] + ${mem.region}u + ${rowOf(j, mem.layout)} * ${lay.L}u + lane`;
+}
+
+/**
  * How a body kernel (its input buffers, its domain) reads its input slots at time step `t`
  * (an i32 WGSL name in scope). Reads of memory carries are checked against the thread's
  * lane on `w` when the scan has more than one lane.
@@ -131,13 +141,12 @@ export function bodyRead(lay: ScanLayout, kb: { inputs: readonly number[]; shape
     }
     const mem = lay.memory.get(id);
     if (mem) {
-      const at = `offs[${k.inputs.length + mem.j}]`;
-      if (lay.flagMeta < 0) return fromWord(`mem[${at} + u32(${addr})]`, dtype);
+      if (lay.flagMeta < 0) return fromWord(`mem[${memoryWord(lay, mem, addr)}]`, dtype);
       if (!w) throw new NotLowered('a memory carry read outside the serial scan');
       const j = w.fresh('j');
       w.line(`let ${j}: i32 = ${addr};`);
       w.line(`if (${ownerOf(j, mem.layout)} != lane) { ${raiseFlag(lay)} }`);
-      return fromWord(`mem[${at} + u32(${j})]`, dtype);
+      return fromWord(`mem[${memoryWord(lay, mem, j)}]`, dtype);
     }
     const binding = k.body.inputs.find((b) => b.buffer === id)!;
     if (binding.param === null) return fromWord(`mem[offs[${lay.constMeta + bodyConsts.indexOf(binding)}] + u32(${addr})]`, dtype);
@@ -171,7 +180,8 @@ export function declareRegisters(w: WgslWriter, lay: ScanLayout, init?: (j: numb
   for (const mem of new Set(lay.memory.values())) {
     w.open(`for (var r = 0u; r < ${opaqueCount(mem.layout.m)}; r++)`);
     w.line(`let e = ${elementOf('lane', 'r', mem.layout)};`);
-    w.line(`mem[offs[${k.inputs.length + mem.j}] + e] = mem[offs[${numConsts + mem.j}] + e];`);
+    const to = mem.region === null ? `offs[${k.inputs.length + mem.j}] + e` : `offs[${lay.flagMeta}] + ${mem.region}u + r * ${lay.L}u + lane`;
+    w.line(`mem[${to}] = mem[offs[${numConsts + mem.j}] + e];`);
     w.close();
   }
 }
@@ -180,7 +190,6 @@ export function declareRegisters(w: WgslWriter, lay: ScanLayout, init?: (j: numb
 function emitPatch(w: WgslWriter, lay: ScanLayout, kp: PatchKernel): void {
   const baseBuf = kp.inputs[(kp.base as Extract<Expr, { op: 'read' }>).input];
   const mem = lay.memory.get(baseBuf)!;
-  const at = `offs[${lay.k.inputs.length + mem.j}]`;
   for (const p of kp.patches) {
     const n = sizeOf(p.shape);
     const serial = lay.L === 1;
@@ -191,9 +200,10 @@ function emitPatch(w: WgslWriter, lay: ScanLayout, kp: PatchKernel): void {
     w.open(`if (${j} >= 0 && ${j} < ${mem.size})`);
     if (!serial) w.open(`if (${ownerOf(j, mem.layout)} != lane) { ${raiseFlag(lay)} } else`);
     const upd = w.expr(p.updates, c, read);
-    const cur = fromWord(`mem[${at} + u32(${j})]`, kp.dtype);
+    const word = memoryWord(lay, mem, j);
+    const cur = fromWord(`mem[${word}]`, kp.dtype);
     const v = p.mode === 'set' ? upd : binaryWgsl[p.mode](cur, upd, kp.dtype, w);
-    w.line(`mem[${at} + u32(${j})] = ${toWord(v, kp.dtype)};`);
+    w.line(`mem[${word}] = ${toWord(v, kp.dtype)};`);
     if (!serial) w.close();
     w.close();
     w.close();
@@ -250,7 +260,7 @@ function bodyValue(id: number): string {
   throw new NotLowered(`scan body output buffer b${id} is a body input`);
 }
 
-/** Stores the final carries (memory carries are in their output buffers already). */
+/** Stores the final carries (memory carries: each lane copies its column of a lane-major copy out). */
 export function emitFinalCarries(w: WgslWriter, lay: ScanLayout): void {
   const { k, L } = lay;
   const inMemory = new Set([...lay.memory.values()].map((m) => m.j));
@@ -260,11 +270,18 @@ export function emitFinalCarries(w: WgslWriter, lay: ScanLayout): void {
     const store = `mem[offs[${k.inputs.length + j}] + ${lay.laneIdx(size)}] = ${toWord(`carry${j}`, k.body.buffers[id].dtype)};`;
     w.line(size === 1 && L > 1 ? `if (lane == 0u) { ${store} }` : store);
   });
+  for (const mem of new Set(lay.memory.values())) {
+    if (mem.region === null) continue;
+    w.open(`for (var r = 0u; r < ${opaqueCount(mem.layout.m)}; r++)`);
+    w.line(`mem[offs[${k.inputs.length + mem.j}] + ${elementOf('lane', 'r', mem.layout)}] = mem[offs[${lay.flagMeta}] + ${mem.region}u + r * ${L}u + lane];`);
+    w.close();
+  }
 }
 
 /**
  * The serial scan: one thread per lane runs every step in order (bit-exact with the oracle).
- * With checked memory carries its one scratch word is the lane-escape flag (`laneFlag`).
+ * With checked memory carries its scratch holds the lane-escape flag (`laneFlag`, word 0)
+ * and the lane-major copies of memory carries that need one.
  */
 export function renderScan(k: ScanKernel): Dispatch {
   const lay = scanLayout(k);
@@ -278,5 +295,6 @@ export function renderScan(k: ScanKernel): Dispatch {
   w.close();
   emitFinalCarries(w, lay);
   const checked = lay.flagMeta >= 0;
-  return { code: w.source(WG), workgroups: Math.ceil(lay.L / WG), ...(checked ? { scratch: 1, laneFlag: true } : {}) };
+  const scratch = 1 + [...new Set(lay.memory.values())].reduce((n, m) => n + (m.region === null ? 0 : m.size), 0);
+  return { code: w.source(WG), workgroups: Math.ceil(lay.L / WG), ...(checked ? { scratch, laneFlag: true } : {}) };
 }

@@ -52,10 +52,15 @@ describe('WebGPU backend: scans over a carried ring buffer', () => {
   it('vmap over keys of a scalar rolling step (the ring [keys, W])', async (ctx) => {
     if (!gpu.need(ctx)) return;
     const step = rollingStep({ window: 4, minPeriods: 1 }, 'mean');
-    const perKey = vmap((row: LaxArray) => lax.scan(step.f, step.init([]), row)[1]);
-    const ys = perKey(np.array(signal(5 * 30, 2)).reshape([5, 30]));
-    oneScanDispatch(ys);
-    await agree([ys], 64, 1e-3);
+    // the ring is stored lane-major during the scan (its lanes are W words apart in [keys, W])
+    // and copied back: the final ring is checked too
+    const perKey = vmap((row: LaxArray) => {
+      const [c, ys] = lax.scan(step.f, step.init([]), row);
+      return [c.buf, ys] as LaxArray[];
+    });
+    const [ring, ys] = perKey(np.array(signal(5 * 30, 2)).reshape([5, 30])) as LaxArray[];
+    oneScanDispatch(ys, ring);
+    await agree([ys, ring], 64, 1e-3);
     expect(gpu.backend().last?.ranOn).toBe('webgpu');
   });
 
