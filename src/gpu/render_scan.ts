@@ -13,8 +13,9 @@
 // of the carry it overwrites; later kernels may read the updated array). A reduction whose
 // kept shape is the lane's runs per lane, folding its reduced axes in a loop (a window's
 // mean). Anything else (a reduction across lanes, a nested scan, a patch that cannot run in
-// place) throws NotLowered, and the backend runs that schedule on the CPU (documented
-// fallback).
+// place, a value whose size is neither 1 nor L, such as the per-key position of a vmapped
+// ring whose keys hold several lanes each) throws NotLowered, and the backend runs that
+// schedule on the CPU (documented fallback).
 
 import type { Node } from '../graph/node.js';
 import { sizeOf, walksFlat, type Shape } from '../graph/shape.js';

@@ -142,6 +142,40 @@ describe('WebGPU backend: scans over a carried ring buffer', () => {
     }
   });
 
+  it('random ring bodies under vmap (a ring [keys, W, S] per key: stored lane-major in scratch)', async (ctx) => {
+    if (!gpu.need(ctx)) return;
+    // Keys with one value each, or one key with S values: a per-key position of keys with
+    // several lanes each is not lane-wise (it runs on the CPU: see the note in render_scan.ts).
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom([1, 2], [3, 1], [4, 1]),
+        fc.constantFrom(1, 4),
+        fc.array(fc.integer({ min: -6, max: 6 }), { minLength: 4, maxLength: 4 }),
+        fc.constantFrom('set', 'add'),
+        fc.constantFrom('none', 'sum'),
+        async ([K, S], W, pos0, mode, reduce) => {
+          type Carry = { buf: LaxArray; pos: LaxArray };
+          const body = ({ buf, pos }: Carry, x: LaxArray): [Carry, LaxArray] => {
+            const leaving = np.take(buf, pos, { axis: 0, mode: 'clip' });
+            const next = mode === 'set' ? buf.at(pos).set(x.mul(2)) : buf.at(pos).add(x);
+            const y = reduce === 'none' ? leaving.add(x) : leaving.add(np.sum(next, { axis: 0 }));
+            return [{ buf: next, pos: np.remainder(pos.add(1), W + 1) }, y];
+          };
+          const perKey = vmap((b: LaxArray, p: LaxArray, xs: LaxArray) => {
+            const [c, ys] = lax.scan(body, { buf: b, pos: p }, xs);
+            return [c.buf, c.pos, ys] as LaxArray[];
+          });
+          const bufs = np.array(signal(K * W * S, W + K)).reshape([K, W, S]);
+          const pos = np.array(pos0.slice(0, K), { dtype: 'int32' });
+          const xs = np.array(signal(K * 7 * S, S)).reshape([K, 7, S]);
+          await agree(perKey(bufs, pos, xs) as LaxArray[]);
+          expect(gpu.backend().last?.ranOn).toBe('webgpu');
+        },
+      ),
+      { numRuns: 12 },
+    );
+  }, 120_000);
+
   it('a body whose index leaves its lane at run time is recomputed on the CPU, saying so', async (ctx) => {
     if (!gpu.need(ctx)) return;
     // Lane l gathers buf.flat[k + l] (a flat gather, as lax.gather can): the coefficients fit
