@@ -110,4 +110,17 @@ describe('fused scans', () => {
     const [c, ys] = lax.scan(step, { buf: np.zeros([4, 3]), pos: np.array(0, { dtype: 'int32' }) }, xs(9, 3));
     expectFusedAndClose(ys, c.buf);
   });
+
+  it('one body with xs = null and with an xs it never reads: two compiled scans (they once shared one and read the xs as a literal)', () => {
+    // found by tests/property/scan.property.test.ts: an unused xs is not in the body's
+    // schedule, so only the scan's input count tells the two apart
+    const step = (c: LaxArray): [LaxArray, LaxArray] => {
+      const n = np.add(c, 1);
+      return [n, n.mul(2)];
+    };
+    const [, a] = lax.scan(step, 0.25, null, { length: 5 });
+    expectFusedAndExact(a);
+    const [, b] = lax.scan(step, 0.25, np.zeros([5, 3]));
+    expectFusedAndExact(b);
+  });
 });
