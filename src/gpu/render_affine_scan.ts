@@ -60,6 +60,7 @@ export function renderAffineScan(k: ScanKernel): Dispatch[] | null {
   if (k.length < AFFINE_MIN_LENGTH || m === 0 || m > MAX_CARRIES) return null;
   const lay = scanLayout(k);
   if (lay.L >= AFFINE_MAX_LANES || lay.memory.size > 0 || lay.order.some((kb) => kb.kind === 'reduce')) return null;
+  if (k.body.buffers.some((b) => b.size !== 1 && b.size !== lay.L)) return null; // per-key values of several lanes
   const probe = new WgslWriter();
   probe.line('let t = 0;');
   if (!steps(probe, lay)) return null;

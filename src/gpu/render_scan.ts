@@ -1,9 +1,9 @@
 // lax.scan as ONE dispatch: the time loop runs inside the kernel, one thread per lane.
 //
 // A scan is lane-wise when every elementwise kernel of its body schedule is over L elements
-// (or 1), and every carry and body intermediate of that size is read element-for-element (or
-// is a scalar): vmap-of-scan and many independent sensors run their L lanes in parallel,
-// a single stream is L = 1. Body values live in registers (`var`s named by body buffer);
+// (or a divisor of L), and every carry and body intermediate is read element-for-element,
+// per key, or as a scalar: vmap-of-scan and many independent sensors run their L lanes in
+// parallel, a single stream is L = 1. Body values live in registers (`var`s named by body buffer);
 // consts and xs are read from the arena (xs at time slice t), body constants are extra
 // uploads. A larger carry that the body updates with `.at` in place (a ring buffer of a
 // rolling window, `[W, ...lanes]`) stays in memory, in the final-carry output buffer, each
@@ -13,9 +13,10 @@
 // of the carry it overwrites; later kernels may read the updated array). A reduction whose
 // kept shape is the lane's runs per lane, folding its reduced axes in a loop (a window's
 // mean). Anything else (a reduction across lanes, a nested scan, a patch that cannot run in
-// place, a value whose size is neither 1 nor L, such as the per-key position of a vmapped
-// ring whose keys hold several lanes each) throws NotLowered, and the backend runs that
-// schedule on the CPU (documented fallback).
+// place, a value whose size does not divide L or that is read other than per key) throws
+// NotLowered, and the backend runs that schedule on the CPU (documented fallback). A value of
+// fewer than L elements (a per-key position when each key holds several lanes) is held by
+// every lane of its key (`laneRead`'s projection).
 
 import type { Node } from '../graph/node.js';
 import { sizeOf, walksFlat, type Shape } from '../graph/shape.js';
@@ -41,9 +42,17 @@ export function scanBodyConsts(k: ScanKernel): Node[] {
  */
 export function laneRead(map: IndexMap, shape: Shape, size: number): boolean {
   const kept = map.strides.slice(0, shape.length);
-  if (map.strides.slice(shape.length).some((s) => s !== 0)) return false;
-  if (size === 1) return map.offset === 0 && kept.every((s, i) => s === 0 || shape[i] === 1);
-  return map.offset === 0 && sizeOf(shape) === size && walksFlat(kept, shape);
+  if (map.offset !== 0 || map.strides.slice(shape.length).some((s) => s !== 0)) return false;
+  if (size === 1) return kept.every((s, i) => s === 0 || shape[i] === 1);
+  // A value of fewer elements than the domain (one per key of a [keys, values] domain) is
+  // read by projection: the domain's trailing axes, of n / size elements, do not move.
+  const n = sizeOf(shape);
+  if (n % size !== 0) return false;
+  for (let s = shape.length; s >= 0; s--) {
+    if (sizeOf(shape.slice(s)) !== n / size) continue;
+    if (kept.slice(s).every((st, i) => st === 0 || shape[s + i] === 1) && walksFlat(kept.slice(0, s), shape.slice(0, s))) return true;
+  }
+  return false;
 }
 
 type ElementwiseKernel = Extract<Kernel, { kind: 'elementwise' }>;
@@ -55,7 +64,11 @@ export type StepKernel = ElementwiseKernel | PatchKernel | ReduceKernel;
 /** What every rendering of a lane-wise scan needs: the body's buffers and their register names. */
 export interface ScanLayout {
   readonly k: ScanKernel;
-  /** Lanes (threads per time step). */
+  /**
+   * Lanes (threads per time step). A body value of L elements has one per lane; one of n
+   * elements (n dividing L: per key of keys with several lanes each) is held by every lane
+   * at element lane / (L / n), lanes of one key computing it alike.
+   */
   readonly L: number;
   /** Register names of carry params (by body buffer) and body kernel outputs. */
   readonly regs: Map<number, string>;
@@ -92,9 +105,9 @@ export function scanLayout(k: ScanKernel): ScanLayout {
   // A reduction runs per lane: its kept shape is the lane's, its reduced axes a loop.
   const domains = [...kernels, ...reductions].map((kb) => sizeOf(kb.shape));
   const L = Math.max(1, ...carrySizes, ...domains);
-  if (domains.some((d) => d !== 1 && d !== L)) throw new NotLowered(`scan body values of sizes ${domains.join(', ')} are not lane-wise over ${L} lanes`);
+  if (domains.some((d) => L % d !== 0)) throw new NotLowered(`scan body values of sizes ${domains.join(', ')} are not lane-wise over ${L} lanes`);
   const outSizes = body.outputs.filter((_, i) => i >= numCarry || !inMemory.has(i)).map(sizeOfBuf);
-  if (outSizes.some((d) => d !== 1 && d !== L)) throw new NotLowered('scan outputs are not lane-wise');
+  if (outSizes.some((d) => L % d !== 0)) throw new NotLowered('scan outputs are not lane-wise');
   if (L > 1 && patches.some((kp) => kp.patches.some((p) => sizeOf(p.shape) !== L))) throw new NotLowered('a scan body `.at` update is not one element per lane');
 
   const memory = memoryCarries(k, order, plan.inPlace, L);
@@ -110,7 +123,7 @@ export function scanLayout(k: ScanKernel): ScanLayout {
   for (const kb of reductions) if (!regs.has(kb.outputs[0])) regs.set(kb.outputs[0], `b${kb.outputs[0]}`);
   const constMeta = k.inputs.length + k.outputs.length;
   const flagMeta = L > 1 && memory.size > 0 ? constMeta + scanBodyConsts(k).length : -1;
-  return { k, L, regs, producer, sizeOfBuf, laneIdx: (size) => (size === 1 ? '0u' : 'lane'), constMeta, order, memory, flagMeta };
+  return { k, L, regs, producer, sizeOfBuf, laneIdx: (size) => (size === 1 ? '0u' : size === L ? 'lane' : `(lane / ${L / size}u)`), constMeta, order, memory, flagMeta };
 }
 
 /** Sets the lane-escape flag (the backend then recomputes on the CPU). */
@@ -248,7 +261,7 @@ export function emitStep(w: WgslWriter, lay: ScanLayout): void {
   body.outputs.slice(numCarry).forEach((id, j) => {
     const y = lay.sizeOfBuf(id);
     const store = `mem[offs[${nIn + numCarry + j}] + u32(t) * ${y}u + ${lay.laneIdx(y)}] = ${toWord(lay.regs.get(id) ?? bodyValue(id), body.buffers[id].dtype)};`;
-    w.line(y === 1 && L > 1 ? `if (lane == 0u) { ${store} }` : store);
+    w.line(y < L ? `if (lane % ${L / y}u == 0u) { ${store} }` : store);
   });
   const inMemory = new Set([...lay.memory.values()].map((m) => m.j));
   body.outputs.slice(0, numCarry).forEach((id, j) => {
@@ -269,7 +282,7 @@ export function emitFinalCarries(w: WgslWriter, lay: ScanLayout): void {
     if (inMemory.has(j)) return;
     const size = lay.sizeOfBuf(id);
     const store = `mem[offs[${k.inputs.length + j}] + ${lay.laneIdx(size)}] = ${toWord(`carry${j}`, k.body.buffers[id].dtype)};`;
-    w.line(size === 1 && L > 1 ? `if (lane == 0u) { ${store} }` : store);
+    w.line(size < L ? `if (lane % ${L / size}u == 0u) { ${store} }` : store);
   });
   for (const mem of new Set(lay.memory.values())) {
     if (mem.region === null) continue;

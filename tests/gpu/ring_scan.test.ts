@@ -144,11 +144,11 @@ describe('WebGPU backend: scans over a carried ring buffer', () => {
 
   it('random ring bodies under vmap (a ring [keys, W, S] per key: stored lane-major in scratch)', async (ctx) => {
     if (!gpu.need(ctx)) return;
-    // Keys with one value each, or one key with S values: a per-key position of keys with
-    // several lanes each is not lane-wise (it runs on the CPU: see the note in render_scan.ts).
+    // Keys with one value each, one key with S values, several keys with several values each
+    // (the per-key position is then held by each of its key's lanes).
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom([1, 2], [3, 1], [4, 1]),
+        fc.constantFrom([1, 2], [3, 1], [4, 1], [3, 2], [2, 3]),
         fc.constantFrom(1, 4),
         fc.array(fc.integer({ min: -6, max: 6 }), { minLength: 4, maxLength: 4 }),
         fc.constantFrom('set', 'add'),
@@ -172,7 +172,7 @@ describe('WebGPU backend: scans over a carried ring buffer', () => {
           expect(gpu.backend().last?.ranOn).toBe('webgpu');
         },
       ),
-      { numRuns: 12 },
+      { numRuns: 16 },
     );
   }, 120_000);
 
@@ -203,16 +203,19 @@ describe('WebGPU backend: scans over a carried ring buffer', () => {
     }
   });
 
-  it('stream operators on the WebGPU backend emit what they emit on the CPU (zscore per sensor; keyed rolling stats)', async (ctx) => {
+  it('stream operators on the WebGPU backend emit what they emit on the CPU (zscore per sensor; keyed rolling stats of numbers and of vectors)', async (ctx) => {
     if (!gpu.need(ctx)) return;
     const S = 6;
     // Chunks of 7 steps of S sensors (a typed array of 7 * S values is a chunk, emission.ts).
     const batches = Array.from({ length: 5 }, (_, b) => signal(7 * S, b));
     const records = Array.from({ length: 40 }, (_, i) => ({ key: ['a', 'b', 'c'][i % 3], value: i % 9 === 4 ? null : Math.cos(i) * 5, t: i }));
     const keyedStep = rollingStep({ window: 3, minPeriods: 1 }, ['mean', 'var']);
+    // keyed records with vector values: each key's state spans several lanes
+    const vectors = Array.from({ length: 30 }, (_, i) => ({ key: ['a', 'b', 'c'][i % 3], value: [Math.cos(i), i % 7 === 3 ? null : Math.sin(i) * 3], t: i }));
     const run = async () => ({
       z: (await collect(batches, zscore({ window: 4, minPeriods: 2, xShape: [S] }))) as Float32Array[],
       keyed: (await collect([records.slice(0, 17), records.slice(17)], stepOperator(keyedStep, { maxBatch: 8 }))).flat() as { value: { mean: number; var: number } }[],
+      keyedVectors: (await collect([vectors.slice(0, 11), vectors.slice(11)], stepOperator(keyedStep, { xShape: [2], maxBatch: 8 }))).flat() as { value: { mean: number[]; var: number[] } }[],
     });
     const want = await run();
     setBackend(gpu.backend());
@@ -225,6 +228,10 @@ describe('WebGPU backend: scans over a carried ring buffer', () => {
       expect(got.keyed).toHaveLength(records.length);
       expectClose(field(got.keyed, 'mean'), field(want.keyed, 'mean'), 64, 1e-3, 'keyed mean');
       expectClose(field(got.keyed, 'var'), field(want.keyed, 'var'), 64, 1e-3, 'keyed var');
+      const flat = (rs: typeof want.keyedVectors, f: 'mean' | 'var') => Float32Array.from(rs.flatMap((r) => Array.from(r.value[f])));
+      expect(got.keyedVectors).toHaveLength(vectors.length);
+      expectClose(flat(got.keyedVectors, 'mean'), flat(want.keyedVectors, 'mean'), 64, 1e-3, 'keyed vector mean');
+      expectClose(flat(got.keyedVectors, 'var'), flat(want.keyedVectors, 'var'), 64, 1e-3, 'keyed vector var');
     } finally {
       setBackend(cpuBackend);
     }
