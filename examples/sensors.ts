@@ -5,12 +5,14 @@
 // Shows a live view when stdout is a terminal, and ends with records/s and the
 // precision/recall of the flags against the data set's labels.
 //
-//   npm start            (node --import tsx examples/sensors.ts [--window 30] [--threshold 3] [--min-delta 1])
+//   npm start            (node --import tsx examples/sensors.ts [--window 30] [--threshold 3] [--min-delta 1] [--backend cpu|webgpu|auto])
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { from, concatMap, timer, map, lastValueFrom, tap, toArray } from 'rxjs';
+import type { BackendName } from '../src/devices.js';
+import { init } from '../src/index.js';
 import { emaStep, fanout, rollingStep, stepOperator, type BatchInfo } from '../src/rx.js';
 
 interface Reading {
@@ -89,11 +91,15 @@ export async function sensors(opts: { window?: number; threshold?: number; minDe
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const b = process.argv.indexOf('--backend');
+  const backend = b > 0 ? await init({ backend: process.argv[b + 1] as BackendName }) : 'cpu';
   const s = await sensors({ window: arg('window', 30), threshold: arg('threshold', 3), minDelta: arg('min-delta', 1) });
   console.log(
     `\nsensors: ${s.records} records from 4 motes in ${s.seconds.toFixed(2)} s = ${Math.round(s.recordsPerSecond)} records/s ` +
       `(${s.batches} batches, median ${s.medianBatch} records)\n` +
       `z-score flags (|z| > ${s.threshold} and |x - mean| > ${s.minDelta}, window ${s.window}, on humidity or temperature) against the labelled events: ` +
-      `precision ${s.precision.toFixed(3)}, recall ${s.recall.toFixed(3)} (${s.tp} true positives, ${s.fp} false positives, ${s.fn} missed)`,
+      `precision ${s.precision.toFixed(3)}, recall ${s.recall.toFixed(3)} (${s.tp} true positives, ${s.fp} false positives, ${s.fn} missed)` +
+      (backend === 'cpu' ? '' : ` [${backend} backend]`),
   );
+  if (backend !== 'cpu') process.exit(0); // Dawn keeps the process alive
 }

@@ -114,13 +114,14 @@ describe('fused scans', () => {
   it('one body with xs = null and with an xs it never reads: two compiled scans (they once shared one and read the xs as a literal)', () => {
     // found by tests/property/scan.property.test.ts: an unused xs is not in the body's
     // schedule, so only the scan's input count tells the two apart
-    const step = (c: LaxArray): [LaxArray, LaxArray] => {
+    // (a JS number as the initial carry, weakly typed, as the property found it)
+    const step = (c: LaxArray | number): [LaxArray, LaxArray] => {
       const n = np.add(c, 1);
       return [n, n.mul(2)];
     };
-    const [, a] = lax.scan(step, 0.25, null, { length: 5 });
+    const [, a] = lax.scan(step, 0.25 as LaxArray | number, null, { length: 5 });
     expectFusedAndExact(a);
-    const [, b] = lax.scan(step, 0.25, np.zeros([5, 3]));
+    const [, b] = lax.scan(step, 0.25 as LaxArray | number, np.zeros([5, 3]));
     expectFusedAndExact(b);
   });
 });
