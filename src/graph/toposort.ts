@@ -36,14 +36,15 @@ export function toposort(outputs: readonly Node[], stop: (n: Node) => boolean = 
 /**
  * Rebuild the graph of `outputs` with some nodes replaced, via `rebuild` for the rest.
  * `order`: the topological order of that graph stopping at the replaced nodes, when the
- * caller keeps it (jit replays one trace many times).
+ * caller keeps it (jit replays one trace many times); it may leave out nodes that no
+ * replaced node reaches (they stay themselves).
  */
 export function substitute(outputs: readonly Node[], replace: Map<Node, Node>, rebuild: (n: Node, inputs: Node[]) => Node, order?: readonly Node[]): Node[] {
   const env = new Map(replace);
   for (const n of order ?? toposort(outputs, (x) => env.has(x))) {
     if (env.has(n)) continue;
-    const inputs = n.inputs.map((x) => env.get(x)!);
+    const inputs = n.inputs.map((x) => env.get(x) ?? x);
     env.set(n, inputs.every((x, i) => x === n.inputs[i]) ? n : rebuild(n, inputs));
   }
-  return outputs.map((o) => env.get(o)!);
+  return outputs.map((o) => env.get(o) ?? o);
 }

@@ -14,7 +14,7 @@ interface Trace {
   params: Node[];
   outputs: Node[];
   outDef: TreeDef;
-  /** The trace's graph from the params to the outputs, inputs first (sorted once). */
+  /** The trace's nodes the params reach, in topological order (sorted once): what a replay rebuilds. */
   order: Node[];
   /** Trace nodes that do not depend on the params (every replay shares them). */
   kept: Node[];
@@ -59,8 +59,10 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       const out = compiling(() => f(...(unflatten(def, params.map(wrap)) as unknown[])));
       const [outputs, outDef] = flattenNodes(out);
       const isParam = new Set(params);
-      const order = toposort(outputs, (x) => isParam.has(x));
-      t = { params, outputs, outDef, order, kept: keptNodes(order, params), schedules: new Map() };
+      const all = toposort(outputs, (x) => isParam.has(x));
+      const kept = keptNodes(all, params);
+      const shared = new Set(kept);
+      t = { params, outputs, outDef, order: all.filter((n) => !shared.has(n) && !isParam.has(n)), kept, schedules: new Map() };
       if (cache.size >= limit) cache.delete(cache.keys().next().value!);
     }
     cache.set(key, t);

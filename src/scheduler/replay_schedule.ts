@@ -20,26 +20,30 @@ export const replayStats = { hits: 0, misses: 0 };
 /** Schedules kept per trace. */
 const PER_TRACE = 16;
 
-/** What the scheduler reads of a node besides structure: value or not, and the in-place liveness. */
-const live = (n: Node): string => `${n.buf !== undefined ? 'b' : n.prim === 'const' ? 'k' : '-'}${n.handles === 0 ? 0 : 1}${n.users === 1 ? 1 : n.users === 0 ? 0 : 2}`;
+/**
+ * What the scheduler reads of a node besides structure, as one character code: value or not,
+ * the in-place liveness (handles, users as 0 / 1 / more), consumed. A stream's batch program
+ * shares hundreds of trace nodes, so the key is one string of codes, not a string per node.
+ */
+const code = (n: Node): number =>
+  65 + ((n.buf !== undefined ? 1 : n.prim === 'const' ? 2 : 0) | (n.handles === 0 ? 0 : 4) | (n.users === 0 ? 0 : n.users === 1 ? 8 : 16) | (n.consumed ? 32 : 0));
 
 /** The schedule of `outputs` when they are outputs of one jit replay over bound leaves, else null. */
 export function replaySchedule(outputs: readonly Node[], full: () => Schedule): Schedule | null {
   const r = outputs.length > 0 ? replayOf(outputs[0]) : undefined;
   if (r === undefined || outputs.some((o) => replayOf(o) !== r)) return null;
-  let key = '';
-  for (const n of r.inputs) {
-    if (n.consumed || (n.buf === undefined && n.prim !== 'const')) return null;
-    key += live(n);
+  const leaves = [...r.inputs, ...r.kept, ...r.outputs];
+  const codes = new Uint16Array(leaves.length);
+  for (let i = 0; i < leaves.length; i++) {
+    const n = leaves[i];
+    if (i < r.inputs.length && (n.consumed || (n.buf === undefined && n.prim !== 'const'))) return null;
+    codes[i] = code(n);
   }
-  key += '|';
-  for (const n of r.kept) key += live(n) + (n.consumed ? 'c' : '');
-  key += '|';
-  for (const n of r.outputs) key += live(n);
+  let key = '';
+  for (let i = 0; i < codes.length; i += 4096) key += String.fromCharCode(...codes.subarray(i, i + 4096));
   key += `|${outputs.map((o) => r.outputs.indexOf(o)).join(',')}`;
   // One node passed for two params is one leaf: the pattern is part of the structure.
   if (new Set(r.inputs).size < r.inputs.length) key += `|${r.inputs.map((n) => r.inputs.indexOf(n)).join(',')}`;
-  const leaves = [...r.inputs, ...r.kept, ...r.outputs];
   const cache = r.schedules as Map<string, Entry>;
   const hit = cache.get(key);
   if (hit) {
