@@ -132,6 +132,9 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
     },
     name,
   };
+  const write = (b: number, i: string, v: string) => (scalar ? `${name(b)} = ${v};` : `${name(b)}[${i}] = ${v};`);
+  /** Reads of kernel `kk`'s input slots. */
+  const slotAccess = (kk: Kernel): Access => ({ read: (slot, index) => access.read(kk.inputs[slot], index), name: (slot) => name(kk.inputs[slot]) });
   for (const st of steps) {
     if (st.kind === 'group') {
       // An intermediate that only this group reads lives in a variable, never in its buffer.
@@ -139,19 +142,16 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
       const readElsewhere = new Set(body.kernels.filter((kk) => !group.includes(kk as ElementwiseOf)).flatMap((kk) => kk.inputs));
       const local = (b: number) => body.buffers[b].role === 'intermediate' && !readElsewhere.has(b);
       const items = group.map((kk) => ({ expr: mapSlots(kk.expr, (slot) => kk.inputs[slot]), out: kk.outputs[0], store: !local(kk.outputs[0]) }));
-      step.push(`{\n${groupedElementwiseCode(group[0].shape, items, access, (b, i, v) => (scalar ? `${name(b)} = ${v};` : `${name(b)}[${i}] = ${v};`))}\n}`);
+      step.push(`{\n${groupedElementwiseCode(group[0].shape, items, access, write)}\n}`);
       continue;
     }
     if (st.kind === 'reduce') {
       const kr = st.kernel;
-      const slotAccess: Access = { read: (slot, index) => access.read(kr.inputs[slot], index), name: (slot) => name(kr.inputs[slot]) };
-      const out = kr.outputs[0];
-      step.push(`{\n${reduceCode(kr, slotAccess, (i, v) => (scalar ? `${name(out)} = ${v};` : `${name(out)}[${i}] = ${v};`))}\n}`);
+      step.push(`{\n${reduceCode(kr, slotAccess(kr), (i, v) => write(kr.outputs[0], i, v))}\n}`);
       continue;
     }
     const { patch } = st;
-    const slotAccess: Access = { read: (slot, index) => access.read(patch.inputs[slot], index), name: (slot) => name(patch.inputs[slot]) };
-    step.push(`{\n${patchCode({ ...patch, base: null }, slotAccess, name(carryBuf(st.carry)!), sizeOf(patch.shape))}\n}`);
+    step.push(`{\n${patchCode({ ...patch, base: null }, slotAccess(patch), name(carryBuf(st.carry)!), sizeOf(patch.shape))}\n}`);
   }
   // ys, then carries (the body's outputs are never its input buffers).
   const outputs = body.outputs;

@@ -20,12 +20,10 @@
 import type { Node } from '../graph/node.js';
 import { stridesOf, sizeOf, walksFlat, type Shape } from '../graph/shape.js';
 import { exprChildren, type Expr, type Kernel } from '../scheduler/kernel.js';
+import type { ElementwiseOf, StepKernel } from '../scheduler/scan_plan.js';
 import { NotLowered } from './render_kernel.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
-type ElementwiseKernel = Extract<Kernel, { kind: 'elementwise' }>;
-type PatchKernel = Extract<Kernel, { kind: 'patch' }>;
-type ReduceKernel = Extract<Kernel, { kind: 'reduce' }>;
 
 /** How lanes own a carry's elements: lane ℓ = a·b + bb owns a·m·b + r·b + bb for rows r < m. */
 export interface ColumnLayout {
@@ -62,14 +60,14 @@ function accesses(e: Expr, rank: number, slots: SlotInfo, bufOf: (slot: number) 
 
 /**
  * The scan's memory carries (those patched in place, `inPlace`: patch kernel -> carry) by
- * the body buffers of their param and of their patched value (one storage), each with the layout that every access of the body
- * (`order`, over L lanes) fits; NotLowered when none does. Index expressions are followed
+ * the body buffers of their param and of their patched value (one storage), each with the
+ * layout that every access of the body (`order`, over L lanes) fits; NotLowered when none does. Index expressions are followed
  * through the registers they read, to the kernel that last wrote each.
  */
-export function memoryCarries(k: ScanKernel, order: readonly (ElementwiseKernel | PatchKernel | ReduceKernel)[], inPlace: ReadonlyMap<Kernel, number>, L: number): Map<number, MemoryCarry> {
+export function memoryCarries(k: ScanKernel, order: readonly StepKernel[], inPlace: ReadonlyMap<Kernel, number>, L: number): Map<number, MemoryCarry> {
   const { body } = k;
-  const writer = new Map<number, ElementwiseKernel>();
-  const kernelSlots = new Map<ElementwiseKernel, SlotInfo>();
+  const writer = new Map<number, ElementwiseOf>();
+  const kernelSlots = new Map<ElementwiseOf, SlotInfo>();
   const slotsOf = (inputs: readonly number[], shape: Shape): SlotInfo => {
     const writers = new Map(writer);
     return {
@@ -116,10 +114,9 @@ export function memoryCarries(k: ScanKernel, order: readonly (ElementwiseKernel 
   // Scratch word 0 is the lane-escape flag; lane-major copies follow.
   let scratchTop = 1;
   const paramOf = new Map(body.inputs.filter((b) => b.param !== null).map((b) => [b.param! - k.numConsts, b]));
-  const sizeOfBuf = (id: number) => body.buffers[id].size;
   for (const j of new Set(inPlace.values())) {
     const binding = paramOf.get(j)!;
-    const size = sizeOfBuf(binding.buffer);
+    const size = body.buffers[binding.buffer].size;
     // The carry's storage holds its old value, then (after the patch) its new one: reads of both count.
     const out = body.outputs[j];
     const own = found.filter((a) => a.buf === binding.buffer || a.buf === out);

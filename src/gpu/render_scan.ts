@@ -3,9 +3,9 @@
 // A scan is lane-wise when every elementwise kernel of its body schedule is over L elements
 // (or a divisor of L), and every carry and body intermediate is read element-for-element,
 // per key, or as a scalar: vmap-of-scan and many independent sensors run their L lanes in
-// parallel, a single stream is L = 1. Body values live in registers (`var`s named by body buffer);
-// consts and xs are read from the arena (xs at time slice t), body constants are extra
-// uploads. A larger carry that the body updates with `.at` in place (a ring buffer of a
+// parallel, a single stream is L = 1. Body values live in registers (`var`s named by body
+// buffer); consts and xs are read from the arena (xs at time slice t), body constants are
+// extra uploads. A larger carry that the body updates with `.at` in place (a ring buffer of a
 // rolling window, `[W, ...lanes]`) stays in memory, in the final-carry output buffer, each
 // thread touching only its own lane's elements (lane_layout.ts: every such access is checked
 // at run time, and one that leaves its lane sends the schedule to the CPU). The body runs in
@@ -20,7 +20,7 @@
 
 import type { Node } from '../graph/node.js';
 import { sizeOf, walksFlat, type Shape } from '../graph/shape.js';
-import { stepOrder } from '../scheduler/scan_plan.js';
+import { stepOrder, type ElementwiseOf, type PatchOf, type ReduceOf, type StepKernel } from '../scheduler/scan_plan.js';
 import type { Expr, IndexMap, Kernel } from '../scheduler/kernel.js';
 import { elementOf, memoryCarries, ownerOf, rowOf, type MemoryCarry } from './lane_layout.js';
 import { opaqueCount } from './block_scan.js';
@@ -55,12 +55,6 @@ export function laneRead(map: IndexMap, shape: Shape, size: number): boolean {
   return false;
 }
 
-type ElementwiseKernel = Extract<Kernel, { kind: 'elementwise' }>;
-type PatchKernel = Extract<Kernel, { kind: 'patch' }>;
-type ReduceKernel = Extract<Kernel, { kind: 'reduce' }>;
-/** A body kernel the lane-wise scan runs. */
-export type StepKernel = ElementwiseKernel | PatchKernel | ReduceKernel;
-
 /** What every rendering of a lane-wise scan needs: the body's buffers and their register names. */
 export interface ScanLayout {
   readonly k: ScanKernel;
@@ -73,7 +67,7 @@ export interface ScanLayout {
   /** Register names of carry params (by body buffer) and body kernel outputs. */
   readonly regs: Map<number, string>;
   /** The body kernel writing each body buffer. */
-  readonly producer: Map<number, ElementwiseKernel>;
+  readonly producer: Map<number, ElementwiseOf>;
   sizeOfBuf(id: number): number;
   laneIdx(size: number): string;
   /** Meta index of the first body constant. */
@@ -82,6 +76,10 @@ export interface ScanLayout {
   readonly order: readonly StepKernel[];
   /** Memory carries by the body buffers of their param and of their patched value. */
   readonly memory: Map<number, MemoryCarry>;
+  /** The memory carries, each once. */
+  readonly memoryCarries: readonly MemoryCarry[];
+  /** Indices of the carries kept in memory (no register). */
+  readonly inMemory: ReadonlySet<number>;
   /** Meta index of the word a thread sets when an access leaves its lane (-1: no access is checked). */
   readonly flagMeta: number;
 }
@@ -95,10 +93,10 @@ export function scanLayout(k: ScanKernel): ScanLayout {
     const bad = body.kernels.find((kb) => kb.kind !== 'elementwise' && kb.kind !== 'patch' && kb.kind !== 'reduce');
     throw new NotLowered(bad ? `a scan body with a ${bad.kind} kernel is not lowered to WGSL` : 'a scan body with an `.at` update that cannot run in place on its carry is not lowered to WGSL');
   }
-  const order = plan.order as StepKernel[];
-  const patches = [...plan.inPlace.keys()] as PatchKernel[];
-  const kernels = order.filter((kb): kb is ElementwiseKernel => kb.kind === 'elementwise');
-  const reductions = order.filter((kb): kb is ReduceKernel => kb.kind === 'reduce');
+  const { order } = plan;
+  const patches = [...plan.inPlace.keys()] as PatchOf[];
+  const kernels = order.filter((kb): kb is ElementwiseOf => kb.kind === 'elementwise');
+  const reductions = order.filter((kb): kb is ReduceOf => kb.kind === 'reduce');
   const paramOf = new Map(body.inputs.filter((b) => b.param !== null).map((b) => [b.param! - numConsts, b]));
   const inMemory = new Set(plan.inPlace.values());
   const carrySizes = body.outputs.slice(0, numCarry).filter((_, j) => !inMemory.has(j)).map(sizeOfBuf);
@@ -114,7 +112,7 @@ export function scanLayout(k: ScanKernel): ScanLayout {
 
   const regs = new Map<number, string>();
   for (const [j, b] of paramOf) if (j >= 0 && j < numCarry && !inMemory.has(j)) regs.set(b.buffer, `carry${j}`);
-  const producer = new Map<number, ElementwiseKernel>();
+  const producer = new Map<number, ElementwiseOf>();
   for (const kb of kernels) {
     const id = kb.outputs[0];
     producer.set(id, kb);
@@ -123,7 +121,8 @@ export function scanLayout(k: ScanKernel): ScanLayout {
   for (const kb of reductions) if (!regs.has(kb.outputs[0])) regs.set(kb.outputs[0], `b${kb.outputs[0]}`);
   const constMeta = k.inputs.length + k.outputs.length;
   const flagMeta = L > 1 && memory.size > 0 ? constMeta + scanBodyConsts(k).length : -1;
-  return { k, L, regs, producer, sizeOfBuf, laneIdx: (size) => (size === 1 ? '0u' : size === L ? 'lane' : `(lane / ${L / size}u)`), constMeta, order, memory, flagMeta };
+  const laneIdx = (size: number) => (size === 1 ? '0u' : size === L ? 'lane' : `(lane / ${L / size}u)`);
+  return { k, L, regs, producer, sizeOfBuf, laneIdx, constMeta, order, memory, memoryCarries: [...new Set(memory.values())], inMemory, flagMeta };
 }
 
 /** Sets the lane-escape flag (the backend then recomputes on the CPU). */
@@ -136,8 +135,14 @@ const raiseFlag = (lay: ScanLayout) => `mem[offs[${lay.flagMeta}]] = 1u;`;
  */
 function memoryWord(lay: ScanLayout, mem: MemoryCarry, j: string): string {
   if (mem.region === null) return `offs[${lay.k.inputs.length + mem.j}] + u32(${j})`;
-  return `offs[${lay.flagMeta}] + ${mem.region}u + ${rowOf(j, mem.layout)} * ${lay.L}u + lane`;
+  return laneMajorWord(lay, mem, rowOf(j, mem.layout));
 }
+
+/** The arena word of row `r` (u32) of this lane's column in a memory carry's lane-major copy. */
+const laneMajorWord = (lay: ScanLayout, mem: MemoryCarry, r: string) => `offs[${lay.flagMeta}] + ${mem.region}u + ${r} * ${lay.L}u + lane`;
+
+/** `store` of a value of `size` elements: by every lane, or by one lane of each element's group. */
+const storeOnce = (lay: ScanLayout, size: number, store: string) => (size < lay.L ? `if (lane % ${lay.L / size}u == 0u) { ${store} }` : store);
 
 /**
  * How a body kernel (its input buffers, its domain) reads its input slots at time step `t`
@@ -177,9 +182,8 @@ export function bodyRead(lay: ScanLayout, kb: { inputs: readonly number[]; shape
 export function declareRegisters(w: WgslWriter, lay: ScanLayout, init?: (j: number) => string): void {
   const { k } = lay;
   const { body, numConsts, numCarry } = k;
-  const inMemory = new Set([...lay.memory.values()].map((m) => m.j));
   for (let j = 0; j < numCarry; j++) {
-    if (inMemory.has(j)) continue;
+    if (lay.inMemory.has(j)) continue;
     const out = body.buffers[body.outputs[j]];
     const v = init ? init(j) : fromWord(`mem[offs[${numConsts + j}] + ${lay.laneIdx(out.size)}]`, out.dtype);
     w.line(`var carry${j}: ${wgslType[out.dtype]} = ${v};`);
@@ -191,17 +195,17 @@ export function declareRegisters(w: WgslWriter, lay: ScanLayout, init?: (j: numb
     declared.add(id);
     w.line(`var b${id}: ${wgslType[body.buffers[id].dtype]};`);
   }
-  for (const mem of new Set(lay.memory.values())) {
+  for (const mem of lay.memoryCarries) {
     w.open(`for (var r = 0u; r < ${opaqueCount(mem.layout.m)}; r++)`);
     w.line(`let e = ${elementOf('lane', 'r', mem.layout)};`);
-    const to = mem.region === null ? `offs[${k.inputs.length + mem.j}] + e` : `offs[${lay.flagMeta}] + ${mem.region}u + r * ${lay.L}u + lane`;
+    const to = mem.region === null ? `offs[${k.inputs.length + mem.j}] + e` : laneMajorWord(lay, mem, 'r');
     w.line(`mem[${to}] = mem[offs[${numConsts + mem.j}] + e];`);
     w.close();
   }
 }
 
 /** An in-place `.at` update of a memory carry: each lane applies the updates of its own elements, in order. */
-function emitPatch(w: WgslWriter, lay: ScanLayout, kp: PatchKernel): void {
+function emitPatch(w: WgslWriter, lay: ScanLayout, kp: PatchOf): void {
   const baseBuf = kp.inputs[(kp.base as Extract<Expr, { op: 'read' }>).input];
   const mem = lay.memory.get(baseBuf)!;
   for (const p of kp.patches) {
@@ -225,7 +229,7 @@ function emitPatch(w: WgslWriter, lay: ScanLayout, kp: PatchKernel): void {
 }
 
 /** A reduction per lane: the lane's output element folds its reduced axes in the oracle's order, then the epilogue. */
-function emitReduce(w: WgslWriter, lay: ScanLayout, kb: ReduceKernel): void {
+function emitReduce(w: WgslWriter, lay: ScanLayout, kb: ReduceOf): void {
   const d = kb.accDtype;
   const m = monoid(monoidOf[kb.op], d, w);
   const acc = w.fresh('acc');
@@ -243,7 +247,7 @@ function emitReduce(w: WgslWriter, lay: ScanLayout, kb: ReduceKernel): void {
 
 /** One time step at `t`: the body kernels in order, the ys stores, then the carry update. */
 export function emitStep(w: WgslWriter, lay: ScanLayout): void {
-  const { k, L } = lay;
+  const { k } = lay;
   const { body, numCarry } = k;
   const nIn = k.inputs.length;
   for (const kb of lay.order) {
@@ -261,11 +265,10 @@ export function emitStep(w: WgslWriter, lay: ScanLayout): void {
   body.outputs.slice(numCarry).forEach((id, j) => {
     const y = lay.sizeOfBuf(id);
     const store = `mem[offs[${nIn + numCarry + j}] + u32(t) * ${y}u + ${lay.laneIdx(y)}] = ${toWord(lay.regs.get(id) ?? bodyValue(id), body.buffers[id].dtype)};`;
-    w.line(y < L ? `if (lane % ${L / y}u == 0u) { ${store} }` : store);
+    w.line(storeOnce(lay, y, store));
   });
-  const inMemory = new Set([...lay.memory.values()].map((m) => m.j));
   body.outputs.slice(0, numCarry).forEach((id, j) => {
-    if (!inMemory.has(j)) w.line(`carry${j} = ${lay.regs.get(id) ?? bodyValue(id)};`);
+    if (!lay.inMemory.has(j)) w.line(`carry${j} = ${lay.regs.get(id) ?? bodyValue(id)};`);
   });
 }
 
@@ -276,18 +279,16 @@ function bodyValue(id: number): string {
 
 /** Stores the final carries (memory carries: each lane copies its column of a lane-major copy out). */
 export function emitFinalCarries(w: WgslWriter, lay: ScanLayout): void {
-  const { k, L } = lay;
-  const inMemory = new Set([...lay.memory.values()].map((m) => m.j));
+  const { k } = lay;
   k.body.outputs.slice(0, k.numCarry).forEach((id, j) => {
-    if (inMemory.has(j)) return;
+    if (lay.inMemory.has(j)) return;
     const size = lay.sizeOfBuf(id);
-    const store = `mem[offs[${k.inputs.length + j}] + ${lay.laneIdx(size)}] = ${toWord(`carry${j}`, k.body.buffers[id].dtype)};`;
-    w.line(size < L ? `if (lane % ${L / size}u == 0u) { ${store} }` : store);
+    w.line(storeOnce(lay, size, `mem[offs[${k.inputs.length + j}] + ${lay.laneIdx(size)}] = ${toWord(`carry${j}`, k.body.buffers[id].dtype)};`));
   });
-  for (const mem of new Set(lay.memory.values())) {
+  for (const mem of lay.memoryCarries) {
     if (mem.region === null) continue;
     w.open(`for (var r = 0u; r < ${opaqueCount(mem.layout.m)}; r++)`);
-    w.line(`mem[offs[${k.inputs.length + mem.j}] + ${elementOf('lane', 'r', mem.layout)}] = mem[offs[${lay.flagMeta}] + ${mem.region}u + r * ${L}u + lane];`);
+    w.line(`mem[offs[${k.inputs.length + mem.j}] + ${elementOf('lane', 'r', mem.layout)}] = mem[${laneMajorWord(lay, mem, 'r')}];`);
     w.close();
   }
 }
@@ -309,6 +310,6 @@ export function renderScan(k: ScanKernel): Dispatch {
   w.close();
   emitFinalCarries(w, lay);
   const checked = lay.flagMeta >= 0;
-  const scratch = 1 + [...new Set(lay.memory.values())].reduce((n, m) => n + (m.region === null ? 0 : m.size), 0);
+  const scratch = 1 + lay.memoryCarries.reduce((n, m) => n + (m.region === null ? 0 : m.size), 0);
   return { code: w.source(WG), workgroups: Math.ceil(lay.L / WG), ...(checked ? { scratch, laneFlag: true } : {}) };
 }

@@ -22,11 +22,12 @@ interface Trace {
   schedules: Map<string, unknown>;
 }
 
-/** The nodes of `order` (params first) that no param reaches. */
-function keptNodes(order: readonly Node[], params: readonly Node[]): Node[] {
-  const reached = new Set(params);
-  for (const n of order) if (n.inputs.some((x) => reached.has(x))) reached.add(n);
-  return order.filter((n) => !reached.has(n));
+/** The nodes of `order` (a topological order holding the params) that the params reach, and those they do not. */
+function splitByParams(order: readonly Node[], params: readonly Node[]): { reached: Node[]; kept: Node[] } {
+  const isParam = new Set(params);
+  const reach = new Set(params);
+  for (const n of order) if (n.inputs.some((x) => reach.has(x))) reach.add(n);
+  return { reached: order.filter((n) => reach.has(n) && !isParam.has(n)), kept: order.filter((n) => !reach.has(n)) };
 }
 
 export interface JitOptions {
@@ -59,10 +60,8 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       const out = compiling(() => f(...(unflatten(def, params.map(wrap)) as unknown[])));
       const [outputs, outDef] = flattenNodes(out);
       const isParam = new Set(params);
-      const all = toposort(outputs, (x) => isParam.has(x));
-      const kept = keptNodes(all, params);
-      const shared = new Set(kept);
-      t = { params, outputs, outDef, order: all.filter((n) => !shared.has(n) && !isParam.has(n)), kept, schedules: new Map() };
+      const { reached, kept } = splitByParams(toposort(outputs, (x) => isParam.has(x)), params);
+      t = { params, outputs, outDef, order: reached, kept, schedules: new Map() };
       if (cache.size >= limit) cache.delete(cache.keys().next().value!);
     }
     cache.set(key, t);

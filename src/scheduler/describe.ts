@@ -2,7 +2,6 @@
 
 import { exprChildren, type Expr, type Kernel, type Schedule } from './kernel.js';
 
-
 /**
  * Prints the expressions of one kernel. Expressions are DAGs (threefry's is 2^20 paths deep
  * as a tree), so a non-leaf sub-expression reached twice is printed once, as `$k = ...` in

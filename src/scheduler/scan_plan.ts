@@ -6,37 +6,23 @@
 
 import { walksFlat } from '../graph/shape.js';
 import { mapSlots } from './buffers.js';
-import type { Expr, Kernel } from './kernel.js';
+import { exprChildren, type Expr, type Kernel } from './kernel.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 export type ElementwiseOf = Extract<Kernel, { kind: 'elementwise' }>;
 export type PatchOf = Extract<Kernel, { kind: 'patch' }>;
 export type ReduceOf = Extract<Kernel, { kind: 'reduce' }>;
+/** The kernels a step order holds (`stepOrder`). */
+export type StepKernel = ElementwiseOf | PatchOf | ReduceOf;
 
 /** Buffers an expression reads: `identity` when only at the coordinate being computed. */
 function readsOf(e: Expr, shape: readonly number[], out = new Map<number, boolean>(), seen = new Set<Expr>()): Map<number, boolean> {
   if (seen.has(e)) return out;
   seen.add(e);
   const note = (b: number, identity: boolean) => out.set(b, (out.get(b) ?? true) && identity);
-  switch (e.op) {
-    case 'read':
-      note(e.input, e.map.offset === 0 && walksFlat(e.map.strides, shape));
-      break;
-    case 'gather':
-      note(e.input, false), readsOf(e.index, shape, out, seen);
-      break;
-    case 'unary':
-    case 'cast':
-    case 'bitcast':
-      readsOf(e.a, shape, out, seen);
-      break;
-    case 'binary':
-      readsOf(e.a, shape, out, seen), readsOf(e.b, shape, out, seen);
-      break;
-    case 'select':
-      readsOf(e.cond, shape, out, seen), readsOf(e.a, shape, out, seen), readsOf(e.b, shape, out, seen);
-      break;
-  }
+  if (e.op === 'read') note(e.input, e.map.offset === 0 && walksFlat(e.map.strides, shape));
+  if (e.op === 'gather') note(e.input, false);
+  for (const c of exprChildren(e)) readsOf(c, shape, out, seen);
   return out;
 }
 
@@ -127,7 +113,7 @@ export interface StepOrderOptions {
  * the WGSL scan (src/gpu/render_scan.ts) runs the order per lane, with reductions and
  * reads of patched carries.
  */
-export function stepOrder(k: ScanKernel, opts: StepOrderOptions = {}): { order: Kernel[]; inPlace: Map<Kernel, number> } | null {
+export function stepOrder(k: ScanKernel, opts: StepOrderOptions = {}): { order: StepKernel[]; inPlace: Map<Kernel, number> } | null {
   const { body } = k;
   const inPlace = new Map<Kernel, number>();
   const after = new Map<number, Kernel[]>();
@@ -136,7 +122,7 @@ export function stepOrder(k: ScanKernel, opts: StepOrderOptions = {}): { order: 
     if (p !== null) inPlace.set(kk, p.carry), after.set(p.after, [...(after.get(p.after) ?? []), kk]);
     else if (kk.kind !== 'elementwise' && !(opts.reductions && kk.kind === 'reduce')) return null;
   }
-  const order = body.kernels.flatMap((kk, i) => [...(inPlace.has(kk) ? [] : [kk]), ...(after.get(i) ?? [])]);
+  const order = body.kernels.flatMap((kk, i) => [...(inPlace.has(kk) ? [] : [kk]), ...(after.get(i) ?? [])]) as StepKernel[];
   return { order, inPlace };
 }
 
@@ -158,7 +144,7 @@ export function fusedSteps(k: ScanKernel, opts: StepOrderOptions = {}): FusedSte
   for (const kk of plan.order) {
     const carry = plan.inPlace.get(kk);
     if (carry !== undefined) flush(), steps.push({ kind: 'patch', patch: kk as PatchOf, carry });
-    else if (kk.kind === 'reduce') flush(), steps.push({ kind: 'reduce', kernel: kk as ReduceOf });
+    else if (kk.kind === 'reduce') flush(), steps.push({ kind: 'reduce', kernel: kk });
     else segment.push(kk as ElementwiseOf);
   }
   flush();
