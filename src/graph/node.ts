@@ -102,12 +102,38 @@ const emptyParams = (params: object): boolean => {
 // its trace's), so their key is computed once per object.
 const paramsKeys = new WeakMap<object, string>();
 
+/**
+ * The key of params whose values are all numbers, booleans, strings or arrays of numbers
+ * (a reshape's shape, a reduction's axes: new objects call after call), else null. It
+ * cannot equal a JSON key (those start `{"`).
+ */
+function flatParamsKey(params: Record<string, unknown>): string | null {
+  let key = '{';
+  for (const k in params) {
+    const v = params[k];
+    if (typeof v === 'number') key += `${k}=${Object.is(v, -0) ? '-0' : v};`;
+    else if (typeof v === 'boolean') key += `${k}=${v};`;
+    else if (typeof v === 'string') key += `${k}=${JSON.stringify(v)};`;
+    else if (v === undefined) continue;
+    else if (Array.isArray(v)) {
+      key += `${k}=[`;
+      for (const x of v) {
+        if (typeof x !== 'number') return null;
+        key += `${Object.is(x, -0) ? '-0' : x},`;
+      }
+      key += '];';
+    } else return null;
+  }
+  return key + '}';
+}
+
 export function paramsKey(params: object): string {
-  // Fast paths for the two most frequent cases: elementwise ops (no params) and host data.
+  // Fast paths for the most frequent cases: elementwise ops (no params), host data, and
+  // params of plain values (no JSON replacer call per value).
   if (emptyParams(params)) return '{}';
   const c = params as Partial<PrimParams['const']>;
   if (ArrayBuffer.isView(c.data) && c.shape !== undefined) return `{@${identity(c.data)};${c.shape.join(',')};${c.dtype};${c.weak}}`;
-  let key = paramsKeys.get(params);
+  let key = paramsKeys.get(params) ?? flatParamsKey(params as Record<string, unknown>) ?? undefined;
   if (key === undefined) {
     key = JSON.stringify(params, (_k, v) => {
       if (v instanceof Node) return `#${v.id}`;

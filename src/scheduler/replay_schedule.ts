@@ -3,6 +3,11 @@
 // (schedule.ts `fingerprint`) was most of the scheduler's cost per call, and a stream's
 // per-batch program repeats one trace. A miss takes the full path once and remembers where
 // its leaves are among the replay's inputs, shared nodes and outputs.
+//
+// Inputs that are not leaves (`f(x.reshape(...))`: work made outside the jit) are walked,
+// and only they: their structure (schedule.ts `fingerprint` of the inputs) joins the key and
+// their leaves the leaf list. An input that is, or reaches, a shared trace node (a captured
+// array passed in again) takes the full path: the key does not say that the two are one.
 
 import type { Node } from '../graph/node.js';
 import { replayOf } from '../graph/replay.js';
@@ -28,22 +33,55 @@ const PER_TRACE = 16;
 const code = (n: Node): number =>
   65 + ((n.buf !== undefined ? 1 : n.prim === 'const' ? 2 : 0) | (n.handles === 0 ? 0 : 4) | (n.users === 0 ? 0 : n.users === 1 ? 8 : 16) | (n.consumed ? 32 : 0));
 
-/** The schedule of `outputs` when they are outputs of one jit replay over bound leaves, else null. */
-export function replaySchedule(outputs: readonly Node[], full: () => Schedule): Schedule | null {
+/** The structure of the graph of some nodes (schedule.ts `fingerprint`): its key and its leaves in walk order. */
+export type Walk = (nodes: readonly Node[]) => { key: string; leaves: Node[] };
+
+/** The shared trace nodes of a trace (by its `kept` array), as a set. */
+const keptSets = new WeakMap<readonly Node[], Set<Node>>();
+const keptSet = (kept: readonly Node[]): Set<Node> => {
+  let s = keptSets.get(kept);
+  if (s === undefined) keptSets.set(kept, (s = new Set(kept)));
+  return s;
+};
+
+/** The nodes a walk from `from` (stopping at leaves) meets. */
+function reached(from: readonly Node[]): Node[] {
+  const seen = new Set<Node>();
+  const stack = [...from];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    if (n.buf === undefined && n.prim !== 'const') stack.push(...n.inputs);
+  }
+  return [...seen];
+}
+
+/**
+ * The schedule of `outputs` when they are outputs of one jit replay, else null. Inputs that
+ * are not leaves are described by `walk` (their graph alone).
+ */
+export function replaySchedule(outputs: readonly Node[], full: () => Schedule, walk: Walk): Schedule | null {
   const r = outputs.length > 0 ? replayOf(outputs[0]) : undefined;
   if (r === undefined || outputs.some((o) => replayOf(o) !== r)) return null;
-  const leaves = [...r.inputs, ...r.kept, ...r.outputs];
-  const codes = new Uint16Array(leaves.length);
-  for (let i = 0; i < leaves.length; i++) {
-    const n = leaves[i];
-    if (i < r.inputs.length && (n.consumed || (n.buf === undefined && n.prim !== 'const'))) return null;
-    codes[i] = code(n);
-  }
+  let front: readonly Node[] = r.inputs;
   let key = '';
+  const kept = keptSet(r.kept);
+  if (r.inputs.some((n) => n.consumed || kept.has(n))) return null;
+  if (r.inputs.some((n) => n.buf === undefined && n.prim !== 'const')) {
+    if (kept.size > 0 && reached(r.inputs).some((n) => kept.has(n))) return null;
+    // Every input, so that the key says which walk node each param is (and which are one node).
+    const fp = walk(r.inputs);
+    front = fp.leaves;
+    key = `v${fp.key}|`;
+  }
+  const leaves = [...front, ...r.kept, ...r.outputs];
+  const codes = new Uint16Array(leaves.length);
+  for (let i = 0; i < leaves.length; i++) codes[i] = code(leaves[i]);
   for (let i = 0; i < codes.length; i += 4096) key += String.fromCharCode(...codes.subarray(i, i + 4096));
   key += `|${outputs.map((o) => r.outputs.indexOf(o)).join(',')}`;
   // One node passed for two params is one leaf: the pattern is part of the structure.
-  if (new Set(r.inputs).size < r.inputs.length) key += `|${r.inputs.map((n) => r.inputs.indexOf(n)).join(',')}`;
+  if (front === r.inputs && new Set(r.inputs).size < r.inputs.length) key += `|${r.inputs.map((n) => r.inputs.indexOf(n)).join(',')}`;
   const cache = r.schedules as Map<string, Entry>;
   const hit = cache.get(key);
   if (hit) {

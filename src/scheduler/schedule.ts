@@ -420,7 +420,7 @@ export function scheduleBody(body: Body): Schedule {
 export function schedule(outputs: readonly Node[], opts: ScheduleOptions = {}): Schedule {
   if (opts.params !== undefined || opts.allowTake === false) return build(outputs, opts);
   const full = () => cached(scheduleCache, fingerprint(outputs, null), () => build(outputs, opts));
-  return replaySchedule(outputs, full) ?? full();
+  return replaySchedule(outputs, full, (nodes) => fingerprint(nodes, null)) ?? full();
 }
 
 function build(outputs: readonly Node[], opts: ScheduleOptions): Schedule {
