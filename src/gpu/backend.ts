@@ -39,6 +39,14 @@ export interface RunStats {
 
 const loweredByKernels = new WeakMap<Schedule['kernels'], LoweredKernel[] | string>();
 
+/** Compute dispatches a lowered program encodes (counted once per program). */
+const dispatchCounts = new WeakMap<LoweredKernel[], number>();
+function dispatchCount(kernels: LoweredKernel[]): number {
+  let n = dispatchCounts.get(kernels);
+  if (n === undefined) dispatchCounts.set(kernels, (n = kernels.reduce((a, k) => a + k.dispatches.filter((d) => d.workgroups > 0).length, 0)));
+  return n;
+}
+
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';
   private ctx: GpuContext | null = null;
@@ -108,7 +116,7 @@ export class WebGpuBackend implements Backend {
       }
       try {
         const values = await execute(ctx, lowered.s, lowered.kernels);
-        this.last = { kernels: lowered.s.kernels.length, dispatches: lowered.kernels.reduce((a, k) => a + k.dispatches.filter((d) => d.workgroups > 0).length, 0), submits: 1, ranOn: 'webgpu' };
+        this.last = { kernels: lowered.s.kernels.length, dispatches: dispatchCount(lowered.kernels), submits: 1, ranOn: 'webgpu' };
         return values;
       } catch (e) {
         if (e instanceof LaneEscape) {
