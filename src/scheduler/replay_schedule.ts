@@ -70,10 +70,11 @@ export function replaySchedule(outputs: readonly Node[], full: () => Schedule, w
   if (r.inputs.some((n) => n.consumed || kept.has(n))) return null;
   if (r.inputs.some((n) => n.buf === undefined && n.prim !== 'const')) {
     if (kept.size > 0 && reached(r.inputs).some((n) => kept.has(n))) return null;
-    // Every input, so that the key says which walk node each param is (and which are one node).
+    // Every input, so that the key says which walk node each param is (and which are one
+    // node). The key starts '#', which no liveness code is (they are 'A' and up).
     const fp = walk(r.inputs);
     front = fp.leaves;
-    key = `v${fp.key}|`;
+    key = `#${fp.key}|`;
   }
   const leaves = [...front, ...r.kept, ...r.outputs];
   const codes = new Uint16Array(leaves.length);
