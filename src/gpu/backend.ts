@@ -37,15 +37,9 @@ export interface RunStats {
   ranOn: 'webgpu' | 'cpu';
 }
 
-const loweredByKernels = new WeakMap<Schedule['kernels'], LoweredKernel[] | string>();
-
-/** Compute dispatches a lowered program encodes (counted once per program). */
-const dispatchCounts = new WeakMap<LoweredKernel[], number>();
-function dispatchCount(kernels: LoweredKernel[]): number {
-  let n = dispatchCounts.get(kernels);
-  if (n === undefined) dispatchCounts.set(kernels, (n = kernels.reduce((a, k) => a + k.dispatches.filter((d) => d.workgroups > 0).length, 0)));
-  return n;
-}
+/** A schedule's WGSL form (its kernels and the compute dispatches they encode), or why it has none. */
+type Lowered = { kernels: LoweredKernel[]; dispatches: number } | string;
+const loweredByKernels = new WeakMap<Schedule['kernels'], Lowered>();
 
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';
@@ -79,21 +73,22 @@ export class WebGpuBackend implements Backend {
   }
 
   /** The schedule of `outputs` and its WGSL, or the reason it has none. */
-  lower(outputs: readonly Node[]): { s: Schedule; kernels: LoweredKernel[] } | { s: Schedule; reason: string } {
+  lower(outputs: readonly Node[]): { s: Schedule; kernels: LoweredKernel[]; dispatches: number } | { s: Schedule; reason: string } {
     const s = schedule(outputs);
     // Schedules of one program share their kernels (the scheduler caches by structure), so
     // their WGSL is rendered once.
     let lowered = loweredByKernels.get(s.kernels);
     if (lowered === undefined) {
       try {
-        lowered = lowerInfo(s, s.kernels.map(renderKernel));
+        const kernels = lowerInfo(s, s.kernels.map(renderKernel));
+        lowered = { kernels, dispatches: kernels.reduce((a, k) => a + k.dispatches.filter((d) => d.workgroups > 0).length, 0) };
       } catch (e) {
         if (!(e instanceof NotLowered)) throw e;
         lowered = e.message;
       }
       loweredByKernels.set(s.kernels, lowered);
     }
-    return typeof lowered === 'string' ? { s, reason: lowered } : { s, kernels: lowered };
+    return typeof lowered === 'string' ? { s, reason: lowered } : { s, ...lowered };
   }
 
   private async onCpu(outputs: readonly Node[], s: Schedule | null): Promise<TypedArray[]> {
@@ -116,14 +111,14 @@ export class WebGpuBackend implements Backend {
       }
       try {
         const values = await execute(ctx, lowered.s, lowered.kernels);
-        this.last = { kernels: lowered.s.kernels.length, dispatches: dispatchCount(lowered.kernels), submits: 1, ranOn: 'webgpu' };
+        this.last = { kernels: lowered.s.kernels.length, dispatches: lowered.dispatches, submits: 1, ranOn: 'webgpu' };
         return values;
       } catch (e) {
         if (e instanceof LaneEscape) {
           // The values depend on data the next run may share: this program stays on the CPU.
           const reason = `${e.message} (its values depend on data); this program runs on the CPU backend`;
           loweredByKernels.set(lowered.s.kernels, reason);
-          this.warnOnce(`${reason}`);
+          this.warnOnce(reason);
           return this.onCpu(outputs, lowered.s);
         }
         await Promise.race([ctx.gpu.device.lost, yieldToEventLoop()]);

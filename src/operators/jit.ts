@@ -22,9 +22,10 @@ interface Trace {
   schedules: Map<string, unknown>;
 }
 
-/** The nodes of `order` (a topological order holding the params) that the params reach, and those they do not. */
-function splitByParams(order: readonly Node[], params: readonly Node[]): { reached: Node[]; kept: Node[] } {
+/** The trace's nodes between the params and the outputs in topological order: those the params reach, and those they do not. */
+function splitByParams(outputs: readonly Node[], params: readonly Node[]): { reached: Node[]; kept: Node[] } {
   const isParam = new Set(params);
+  const order = toposort(outputs, (x) => isParam.has(x));
   const reach = new Set(params);
   for (const n of order) if (n.inputs.some((x) => reach.has(x))) reach.add(n);
   return { reached: order.filter((n) => reach.has(n) && !isParam.has(n)), kept: order.filter((n) => !reach.has(n)) };
@@ -59,8 +60,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       const params = nodes.map((n) => paramNode(n.shape, n.dtype));
       const out = compiling(() => f(...(unflatten(def, params.map(wrap)) as unknown[])));
       const [outputs, outDef] = flattenNodes(out);
-      const isParam = new Set(params);
-      const { reached, kept } = splitByParams(toposort(outputs, (x) => isParam.has(x)), params);
+      const { reached, kept } = splitByParams(outputs, params);
       t = { params, outputs, outDef, order: reached, kept, schedules: new Map() };
       if (cache.size >= limit) cache.delete(cache.keys().next().value!);
     }

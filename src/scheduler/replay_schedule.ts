@@ -33,8 +33,8 @@ const PER_TRACE = 16;
 const code = (n: Node): number =>
   65 + ((n.buf !== undefined ? 1 : n.prim === 'const' ? 2 : 0) | (n.handles === 0 ? 0 : 4) | (n.users === 0 ? 0 : n.users === 1 ? 8 : 16) | (n.consumed ? 32 : 0));
 
-/** The structure of the graph of some nodes (schedule.ts `fingerprint`): its key and its leaves in walk order. */
-export type Walk = (nodes: readonly Node[]) => { key: string; leaves: Node[] };
+/** The structure of the graph of some nodes (schedule.ts `fingerprint`): its key, its leaves in walk order, the walk's nodes. */
+export type Walk = (nodes: readonly Node[]) => { key: string; leaves: Node[]; order: readonly Node[] };
 
 /** The shared trace nodes of a trace (by its `kept` array), as a set. */
 const keptSets = new WeakMap<readonly Node[], Set<Node>>();
@@ -43,19 +43,6 @@ const keptSet = (kept: readonly Node[]): Set<Node> => {
   if (s === undefined) keptSets.set(kept, (s = new Set(kept)));
   return s;
 };
-
-/** The nodes a walk from `from` (stopping at leaves) meets. */
-function reached(from: readonly Node[]): Node[] {
-  const seen = new Set<Node>();
-  const stack = [...from];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    if (n.buf === undefined && n.prim !== 'const') stack.push(...n.inputs);
-  }
-  return [...seen];
-}
 
 /**
  * The schedule of `outputs` when they are outputs of one jit replay, else null. Inputs that
@@ -69,10 +56,10 @@ export function replaySchedule(outputs: readonly Node[], full: () => Schedule, w
   const kept = keptSet(r.kept);
   if (r.inputs.some((n) => n.consumed || kept.has(n))) return null;
   if (r.inputs.some((n) => n.buf === undefined && n.prim !== 'const')) {
-    if (kept.size > 0 && reached(r.inputs).some((n) => kept.has(n))) return null;
     // Every input, so that the key says which walk node each param is (and which are one
     // node). The key starts '#', which no liveness code is (they are 'A' and up).
     const fp = walk(r.inputs);
+    if (kept.size > 0 && fp.order.some((n) => kept.has(n))) return null;
     front = fp.leaves;
     key = `#${fp.key}|`;
   }

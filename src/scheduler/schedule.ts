@@ -343,8 +343,8 @@ const scheduleCache = new Map<string, { s: Schedule; leafAt: number[] }>();
 const bodyCache = new Map<string, { s: Schedule; leafAt: number[] }>();
 const bodyFingerprints = new WeakMap<Body, { key: string; leaves: Node[] }>();
 
-/** The structure of the graph of `outputs`: its key and its leaves in walk order. */
-function fingerprint(outputs: readonly Node[], params: readonly Node[] | null): { key: string; leaves: Node[] } {
+/** The structure of the graph of `outputs`: its key, its leaves in walk order, and the walk's nodes. */
+function fingerprint(outputs: readonly Node[], params: readonly Node[] | null): { key: string; leaves: Node[]; order: Node[] } {
   const order = toposort(outputs, isLeaf);
   const at = new Map<Node, number>();
   const leaves: Node[] = [];
@@ -368,7 +368,7 @@ function fingerprint(outputs: readonly Node[], params: readonly Node[] | null): 
       parts.push(`${n.prim}(${n.inputs.map((x) => at.get(x)).join(',')})${pk}${live}`);
     }
   }
-  return { key: `${parts.join(';')}=>${outputs.map((o) => at.get(o)).join(',')}`, leaves };
+  return { key: `${parts.join(';')}=>${outputs.map((o) => at.get(o)).join(',')}`, leaves, order };
 }
 
 /** A body leaf's values (small ones spelled out; large ones by identity). */
@@ -385,7 +385,10 @@ function scanParamsKey(n: Node<'scan'>): string {
 /** The structure of a scan body (cached per body object: outer keys and scheduleBody share it). */
 function bodyFingerprint(body: Body): { key: string; leaves: Node[] } {
   let fp = bodyFingerprints.get(body);
-  if (fp === undefined) bodyFingerprints.set(body, (fp = fingerprint(body.outputs, body.params)));
+  if (fp === undefined) {
+    const { key, leaves } = fingerprint(body.outputs, body.params);
+    bodyFingerprints.set(body, (fp = { key, leaves }));
+  }
   return fp;
 }
 

@@ -175,6 +175,7 @@ describe('schedules of jit replays (found by liveness, scheduler/replay_schedule
       expect(Array.from(await y1.data())).toEqual([2, 4, 6, 8]);
       expect(Array.from(await y2.data())).toEqual([11, 22, 33, 44]);
     }
-    expect(keep).toHaveLength(4);
+    // The premise, held all along by `keep`: c1 and c2 both have more than one user.
+    for (const k of keep) expect(k.node.inputs[0].users).toBeGreaterThan(1);
   });
 });
