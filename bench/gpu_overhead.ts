@@ -11,9 +11,11 @@
 // The ratio laxflow / raw is the engine's overhead per realize (target <= 1.5x): the median over
 // rounds of one laxflow block's median over the next raw block's.
 //
-// The two are timed in alternating blocks of 50 runs, so that both see the same machine noise.
+// The two are timed in alternating blocks of 50 runs, so that both see the same machine noise,
+// after `--warmup` untimed runs of each (V8 optimizes the engine's code over the first few
+// hundred calls; what is measured is the steady state of a program called again and again).
 //
-//   XDG_RUNTIME_DIR=/tmp/xdg-runtime node --import tsx bench/gpu_overhead.ts [--reps 500]
+//   XDG_RUNTIME_DIR=/tmp/xdg-runtime node --import tsx bench/gpu_overhead.ts [--reps 2000] [--warmup 1000]
 
 import { WebGpuBackend } from '../src/gpu/backend.js';
 import { acquireGpu, gpuUnavailableReason } from '../src/gpu/device.js';
@@ -26,7 +28,8 @@ const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const REPS = arg('reps', 500);
+const REPS = arg('reps', 2000);
+const WARMUP = arg('warmup', 1000);
 const N = 4096;
 
 interface Program {
@@ -77,7 +80,7 @@ async function timePair(a: () => Promise<unknown>, b: () => Promise<unknown>): P
     into?.push(...ts);
     return median(ts);
   };
-  await block(a, null), await block(b, null);
+  for (let i = 0; i < WARMUP; i += 50) await block(a, null), await block(b, null);
   for (let r = 0; r < Math.ceil(REPS / 50); r++) {
     const ma = await block(a, ta);
     const mb = await block(b, tb);
@@ -94,9 +97,9 @@ if (!gpu) {
 const backend = new WebGpuBackend();
 setBackend(backend);
 
-console.log(`device: ${gpu.description}; ${REPS} runs per cell, median\n`);
+console.log(`device: ${gpu.description}; ${REPS} runs per cell after ${WARMUP} untimed, median\n`);
 const rows: string[][] = [['program', 'kernels', 'dispatches', 'laxflow ms', 'raw Dawn ms', 'ratio (per round)']];
-for (const p of programs) {
+for (const p of programs.filter((q) => !process.env.ONLY || q.name.includes(process.env.ONLY))) {
   // The raw version: laxflow's lowering, once; then only Dawn calls per run.
   const out = p.build();
   const raw = await rawProgram(backend, gpu, out.node);

@@ -6,9 +6,21 @@
 // counts live user-facing Arrays; both go down when the garbage collector reclaims them
 // (FinalizationRegistry). A realized node with no handles and a single user can give its
 // buffer to that user.
+//
+// Young graphs: V8 (Node 20) keeps every object that is a WeakRef's or a
+// FinalizationRegistry's target, or a WeakMap key, through young-generation collections, and
+// with it all it reaches. A loop of `f(np.array(x)).data()` makes a small graph per call; had
+// its nodes such registrations, each graph (and its typed arrays) would be promoted and wait
+// for a full collection: half of the host time of such a loop was the collector's. So the
+// nodes a call makes are registered by proxy: a node that is not hash-consed (`unique`) holds
+// a `lifetime` token, and the token is what the registry watches (a jit replay's nodes share
+// one); the graph dies young and only the tokens wait. Nodes over a unique node are not
+// hash-consed outside a trace (they can only equal a node made by the same call on the same
+// node again); in a trace (`consingAll`) every node is.
 
 import type { DType, TypedArray } from './dtype.js';
 import type { Prim, PrimParams } from './prims.js';
+import type { Replay } from './replay.js';
 import type { Shape } from './shape.js';
 import { shapeRules, type Aval } from './shape_rules.js';
 
@@ -35,6 +47,12 @@ export class Node<P extends Prim = Prim> {
   readonly live: Liveness = { handles: 0, users: 0 };
   /** Set when an in-place update took this node's buffer and it can no longer be read. */
   consumed = false;
+  /** Not in the hash-consing table (nor is a node over it, outside a trace). */
+  unique = false;
+  /** The token whose collection releases this node's inputs' users (unique nodes with inputs). */
+  lifetime: object | undefined = undefined;
+  /** The jit replay that made this node as one of its outputs (graph/replay.ts). */
+  replay: Replay | undefined = undefined;
 
   constructor(
     readonly prim: P,
@@ -145,8 +163,21 @@ export function paramsKey(params: object): string {
   return key;
 }
 
+let consing = 0;
+
+/** Run `f` with every node hash-consed, also those over unique nodes (tracing: common subexpressions stay one node). */
+export function consingAll<T>(f: () => T): T {
+  consing++;
+  try {
+    return f();
+  } finally {
+    consing--;
+  }
+}
+
 /** The node for `prim(inputs; params)`, shared with any identical existing node. */
 export function node<P extends Prim>(prim: P, inputs: readonly Node[], params: PrimParams[P]): Node<P> {
+  if (consing === 0 && inputs.some((x) => x.unique)) return uniqueOver(prim, inputs, params);
   const key = `${prim}(${inputs.map((x) => x.id).join(',')})${paramsKey(params)}`;
   const hit = table.get(key)?.deref();
   if (hit) return hit as Node<P>;
@@ -160,15 +191,30 @@ export function node<P extends Prim>(prim: P, inputs: readonly Node[], params: P
   return n;
 }
 
+/** `prim(inputs; params)` over a unique input, outside a trace: a unique node, its users released through its own token. */
+function uniqueOver<P extends Prim>(prim: P, inputs: readonly Node[], params: PrimParams[P]): Node<P> {
+  const out = shapeRules[prim](inputs, params);
+  const aval: Aval = Array.isArray(out) ? { shape: [], dtype: 'float32' } : out;
+  const n = new Node(prim, inputs, params, aval.shape, aval.dtype, aval.weak ?? false, Array.isArray(out) ? out : []);
+  n.unique = true;
+  const lives = inputs.map((x) => x.live);
+  for (const l of lives) l.users++;
+  finalized.register((n.lifetime = {}), { key: null, inputs: lives });
+  return n;
+}
+
 /**
  * A node without inputs that no other node can equal: a `const` over data no one else
- * holds (np.array's copy of user data). It skips hash-consing, so it costs no table entry,
- * weak reference or finalizer: a loop of `f(np.array(x))` calls makes one per call.
+ * holds (np.array's copy of user data, a scalar's one element). It skips hash-consing, so it
+ * costs no table entry, weak reference or finalizer: a loop of `f(np.array(x))` calls makes
+ * one per call.
  */
 export function uniqueNode<P extends Prim>(prim: P, params: PrimParams[P]): Node<P> {
   const out = shapeRules[prim]([], params);
   if (Array.isArray(out)) throw new Error(`internal error: uniqueNode(${prim}) of a tuple primitive`);
-  return new Node(prim, [], params, out.shape, out.dtype, out.weak ?? false, []);
+  const n = new Node(prim, [], params, out.shape, out.dtype, out.weak ?? false, []);
+  n.unique = true;
+  return n;
 }
 
 /** Number of live entries in the hash-consing table (for tests and leak checks). */
@@ -179,18 +225,35 @@ export function withInputs(n: Node, inputs: readonly Node[]): Node {
   return node(n.prim, inputs, n.params as never);
 }
 
+/** The nodes of one jit replay: one token for all, so that one registration releases their inputs' users. */
+export interface ReplayGroup {
+  readonly token: object;
+  readonly lives: Liveness[];
+}
+
+export const replayGroup = (): ReplayGroup => ({ token: {}, lives: [] });
+
 /**
  * A jit replay's copy of trace node `n` over `inputs` (of the same avals as n's inputs): n's
  * avals (no shape rule) and no hash-consing. The trace was hash-consed when it was built,
  * so its nodes are distinct already, and a replay over new inputs cannot equal an existing
  * node; only a second call on the very same inputs could, and like JAX such a call
- * computes again. Users are counted as for any node (in-place updates need them); the
- * replay costs no table entry or weak reference per node.
+ * computes again. Users are counted as for any node (in-place updates need them), and
+ * released when the whole group is collected (`sealReplay`): a replay node that dies before
+ * the others leaves its inputs counted a while longer, which can only cost a copy.
  */
-export function replayNode(n: Node, inputs: readonly Node[]): Node {
+export function replayNode(n: Node, inputs: readonly Node[], group: ReplayGroup): Node {
   const r = new Node(n.prim, inputs, n.params as never, n.shape, n.dtype, n.weak, n.tuple);
-  const lives = inputs.map((x) => x.live);
-  for (const l of lives) l.users++;
-  finalized.register(r, { key: null, inputs: lives });
+  r.unique = true;
+  r.lifetime = group.token;
+  for (const x of inputs) {
+    x.live.users++;
+    group.lives.push(x.live);
+  }
   return r;
+}
+
+/** Watch a replay's token (after its last `replayNode`). */
+export function sealReplay(group: ReplayGroup): void {
+  if (group.lives.length > 0) finalized.register(group.token, { key: null, inputs: group.lives });
 }

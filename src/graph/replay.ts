@@ -20,11 +20,9 @@ export interface Replay {
   readonly schedules: Map<string, unknown>;
 }
 
-const replays = new WeakMap<Node, Replay>();
-
-/** Records a replay (its outputs must be nodes it created). */
+/** Records a replay on its outputs (nodes it created; a field, not a WeakMap: see node.ts on young graphs). */
 export function noteReplay(r: Replay): void {
-  for (const o of r.outputs) replays.set(o, r);
+  for (const o of r.outputs) o.replay = r;
 }
 
-export const replayOf = (n: Node): Replay | undefined => replays.get(n);
+export const replayOf = (n: Node): Replay | undefined => n.replay;

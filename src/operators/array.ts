@@ -12,7 +12,8 @@ import { IndexRef } from './at.js';
 
 // Live handles per node, for deciding when an in-place update may take a buffer. The held
 // value is the node's counters, not the node: a dead Array must not keep its node alive
-// until the callback runs.
+// until the callback runs. The registry watches a token each Array holds, not the Array:
+// a registered object and all it reaches survive young-generation collections (graph/node.ts).
 const handleRegistry = new FinalizationRegistry<Liveness>((live) => {
   live.handles--;
 });
@@ -20,9 +21,10 @@ const handleRegistry = new FinalizationRegistry<Liveness>((live) => {
 export type Nested = number | boolean | Nested[];
 
 export class LaxArray {
+  readonly #lifetime = {};
   constructor(readonly node: Node) {
     node.live.handles++;
-    handleRegistry.register(this, node.live);
+    handleRegistry.register(this.#lifetime, node.live);
   }
 
   get shape(): number[] {

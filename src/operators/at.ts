@@ -12,11 +12,11 @@ import { node } from '../graph/node.js';
 import type { ScatterMode } from '../graph/prims.js';
 import { broadcastShapes, fmtShape, type Shape } from '../graph/shape.js';
 import type { LaxArray } from './array.js';
-import { broadcastNode, castNode, checkIndexCount, constant, iotaNode, Slice, sliceIndices, toNode, wrap, type ArrayLike, type Index } from './np.js';
+import { broadcastNode, castNode, checkIndexCount, freshConstant, iotaNode, Slice, sliceIndices, toNode, wrap, type ArrayLike, type Index } from './np.js';
 
 type AxisIndex = { kind: 'slice'; start: number; count: number; step: number } | { kind: 'advanced'; index: Node } | { kind: 'int'; value: number };
 
-const int = (v: number, shape: Shape) => broadcastNode(constant(Int32Array.of(v), [], 'int32'), shape);
+const int = (v: number, shape: Shape) => broadcastNode(freshConstant(Int32Array.of(v), [], 'int32'), shape);
 const bin = (prim: 'add' | 'mul' | 'lt' | 'ge' | 'and', a: Node, b: Node) => node(prim, [a, b], {});
 
 function classify(x: Node, index: readonly Index[]): AxisIndex[] {
@@ -76,7 +76,7 @@ function plan(x: Node, index: readonly Index[]): Plan {
   const coords = axes.map((a, ax): Node => {
     if (a.kind === 'slice') return bin('add', int(a.start, shape), bin('mul', iotaNode(shape, slicePos.get(ax)!), int(a.step, shape)));
     if (a.kind === 'int' && !advanced) return int(a.value, shape);
-    const idx = a.kind === 'int' ? constant(Int32Array.of(a.value), [], 'int32') : a.index;
+    const idx = a.kind === 'int' ? freshConstant(Int32Array.of(a.value), [], 'int32') : a.index;
     const inB = broadcastNode(idx, bshape);
     return node('broadcast', [inB], { shape, dims: bDims });
   });

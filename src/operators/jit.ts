@@ -2,7 +2,7 @@
 // and replay the traced graph on later calls without running `f` again. The cache is
 // bounded (least recently used entries are dropped).
 
-import { replayNode, type Node } from '../graph/node.js';
+import { replayGroup, replayNode, sealReplay, type Node } from '../graph/node.js';
 import { unflatten, type TreeDef } from '../graph/pytree.js';
 import { noteReplay } from '../graph/replay.js';
 import { substitute, toposort } from '../graph/toposort.js';
@@ -66,7 +66,9 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     }
     cache.set(key, t);
     // The inputs have the trace's avals (the cache key), so every node keeps its traced avals.
-    const outs = substitute(t.outputs, new Map(t.params.map((p, i) => [p, nodes[i]])), replayNode, t.order);
+    const group = replayGroup();
+    const outs = substitute(t.outputs, new Map(t.params.map((p, i) => [p, nodes[i]])), (n, inputs) => replayNode(n, inputs, group), t.order);
+    sealReplay(group);
     // Outputs that are all new nodes let the scheduler key this replay by liveness alone.
     if (outs.every((o, i) => o !== t!.outputs[i] && !nodes.includes(o))) noteReplay({ inputs: nodes, kept: t.kept, outputs: outs, schedules: t.schedules });
     return unflatten(t.outDef, outs.map(wrap));

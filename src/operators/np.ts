@@ -41,9 +41,9 @@ export function constant(data: TypedArray, shape: Shape, dtype: DType, weak = fa
   return n;
 }
 
-/** `constant` over data just copied for it, which no other node can hold: not hash-consed (`uniqueNode`). */
-function freshConstant(data: TypedArray, shape: Shape, dtype: DType): Node {
-  const n = uniqueNode('const', { data, shape, dtype, weak: false });
+/** `constant` over data just made for it, which no other node can hold: not hash-consed (`uniqueNode`). */
+export function freshConstant(data: TypedArray, shape: Shape, dtype: DType, weak = false): Node {
+  const n = uniqueNode('const', { data, shape, dtype, weak });
   adopt(n, data);
   return n;
 }
@@ -53,7 +53,7 @@ function scalarNode(x: number | boolean, dtype?: DType): Node {
   const d = dtype ?? t.dtype;
   const data = allocate(d, 1);
   data[0] = castScalar(Number(x), d);
-  return constant(data, [], d, dtype === undefined);
+  return freshConstant(data, [], d, dtype === undefined);
 }
 
 export function toNode(x: ArrayLike): Node {

@@ -106,7 +106,8 @@ export function randint(k: KeyArray, shape: readonly number[], minval: ArrayLike
   checkParamShapes('randint', s, shapeOf(minval), shapeOf(maxval));
   const lo = np.broadcastTo(intBound('randint', minval, dtype), s);
   const hi = np.broadcastTo(intBound('randint', maxval, dtype), s);
-  const [k1, k2] = [split(key).slice(0), split(key).slice(1)];
+  const keys = split(key);
+  const [k1, k2] = [keys.slice(0), keys.slice(1)];
   const higherBits = randomBits(k1, s);
   const lowerBits = randomBits(k2, s);
   let span = lax.convertElementType(np.subtract(hi, lo), 'uint32');

@@ -9,7 +9,7 @@
 import { allocate, castScalar, storage, type DType, type TypedArray } from '../../graph/dtype.js';
 import { fmtShape, shapesEqual, sizeOf } from '../../graph/shape.js';
 import { LaxArray, type Nested } from '../array.js';
-import { constant, reshapeNode, castNode, wrap } from '../np.js';
+import { freshConstant, reshapeNode, castNode, wrap } from '../np.js';
 import type { Node } from '../../graph/node.js';
 
 export type Kind = 'js' | 'typed' | 'array';
@@ -96,7 +96,7 @@ export function mirrorLeaf(buf: TypedArray, yShape: readonly number[], dtype: DT
   const part = buf.subarray(from * ys, (from + steps) * ys);
   const shape = chunk ? [steps, ...yShape] : [...yShape];
   if (kind === 'typed') return owned ? part : part.slice();
-  if (kind === 'array') return wrap(constant(owned ? part : part.slice(), shape, dtype));
+  if (kind === 'array') return wrap(freshConstant(owned ? part : part.slice(), shape, dtype));
   return toJs(part, shape, dtype);
 }
 

@@ -19,7 +19,7 @@ import { unflatten } from '../../graph/pytree.js';
 import { sizeOf } from '../../graph/shape.js';
 import type { LaxArray } from '../array.js';
 import { jit } from '../jit.js';
-import { constant, take, wrap } from '../np.js';
+import { freshConstant, take, wrap } from '../np.js';
 import { scan as laxScan } from '../scan.js';
 import { flattenNodes } from '../trace.js';
 import { vmap } from '../vmap.js';
@@ -140,9 +140,9 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       // 3. one schedule: gather, scan over rounds, scatter
       const [newTable, ys] = run(
         carryTree(spec.def, table),
-        wrap(constant(idx, [M], 'int32')),
-        wrap(constant(xs, [R, M, ...xShape], dtype)),
-        wrap(constant(valid, [R, M], 'bool')),
+        wrap(freshConstant(idx, [M], 'int32')),
+        wrap(freshConstant(xs, [R, M, ...xShape], dtype)),
+        wrap(freshConstant(valid, [R, M], 'bool')),
       ) as [unknown, unknown];
       const [tableNodes] = flattenNodes(newTable);
       const [yNodes] = flattenNodes(ys);

@@ -8,7 +8,7 @@ import { unflatten } from '../../graph/pytree.js';
 import { sizeOf } from '../../graph/shape.js';
 import { jit } from '../jit.js';
 import { scan as laxScan } from '../scan.js';
-import { constant, wrap } from '../np.js';
+import { freshConstant, wrap } from '../np.js';
 import { node } from '../../graph/node.js';
 import { flattenNodes } from '../trace.js';
 import type { LaxArray } from '../array.js';
@@ -32,7 +32,7 @@ function stepsNode(batch: Emission[], xShape: readonly number[], dtype: DType, l
     const data = allocate(dtype, steps * xs);
     let at = 0;
     for (const e of hostParts) data.set(e.host!, at), (at += e.host!.length);
-    parts.push(constant(data, [steps, ...xShape], dtype));
+    parts.push(freshConstant(data, [steps, ...xShape], dtype));
     hostParts = [];
   };
   for (const e of batch) {
@@ -58,7 +58,7 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
       const length = bucket(n);
       const valid = allocate('bool', length).fill(1, 0, n);
       const state = ctx.getState();
-      const [carry, ys] = run(carryTree(spec.def, state.carry), wrap(stepsNode(batch, xShape, dtype, length)), wrap(constant(valid, [length], 'bool'))) as [unknown, unknown];
+      const [carry, ys] = run(carryTree(spec.def, state.carry), wrap(stepsNode(batch, xShape, dtype, length)), wrap(freshConstant(valid, [length], 'bool'))) as [unknown, unknown];
       const [carryNodes] = flattenNodes(carry);
       const [yNodes] = flattenNodes(ys);
       return thenMaybe(realizeNow([...carryNodes, ...yNodes], carryNodes.length), (bufs) => {
