@@ -71,7 +71,7 @@ export function castNode(n: Node, dtype: DType, weak = false): Node {
     const p = (n as Node<'const'>).params;
     const data = allocate(dtype, 1);
     data[0] = p.dtype === 'float32' || dtype === 'float32' || dtype === 'bool' ? castScalar(p.data[0], dtype) : dtype === 'int32' ? p.data[0] | 0 : p.data[0] >>> 0;
-    return constant(data, p.shape, dtype, p.weak || weak);
+    return freshConstant(data, p.shape, dtype, p.weak || weak);
   }
   return node('cast', [n], weak ? { dtype, weak } : { dtype });
 }

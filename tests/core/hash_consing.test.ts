@@ -2,8 +2,9 @@
 // is one node, and params that differ in any value are different nodes.
 
 import { describe, expect, it } from 'vitest';
-import { paramsKey } from '../../src/graph/node.js';
-import { lax, np } from '../../src/index.js';
+import { consTableSize, paramsKey } from '../../src/graph/node.js';
+import { jit, lax, np, type LaxArray } from '../../src/index.js';
+import { collectGarbage } from '../cpu/helpers.js';
 
 describe('hash-consing', () => {
   const x = np.arange(24).astype('float32');
@@ -34,4 +35,42 @@ describe('hash-consing', () => {
     expect(paramsKey({ nested: { a: 1 } })).toBe('{"nested":{"a":1}}');
     expect(paramsKey({ axes: null })).toBe('{"axes":null}');
   });
+
+  it('stops at unique nodes outside a trace (np.array data, JS scalars, jit replays), and covers every node of a trace', () => {
+    const data = Float32Array.from({ length: 8 }, (_, i) => i);
+    const f = jit((p: LaxArray) => p.mul(2));
+    f(x); // traced now: its nodes are in the table
+    const before = consTableSize();
+    const a = np.array(data);
+    // Over a unique node: two calls make two nodes, and neither enters the table.
+    expect(a.reshape([2, 4]).node).not.toBe(a.reshape([2, 4]).node);
+    expect(a.add(1).node.unique).toBe(true);
+    expect(x.add(1).node.unique).toBe(true); // the scalar's constant is unique
+    expect(f(x).node.unique).toBe(true);
+    expect(consTableSize()).toBe(before);
+    // In a trace every node is hash-consed, also over a captured unique array: common
+    // subexpressions stay one node, so the fused kernel computes them once.
+    let twice: [LaxArray, LaxArray] | null = null;
+    const g = jit((p: LaxArray) => {
+      twice = [p.mul(a), p.mul(a)];
+      return twice[0].add(twice[1]);
+    });
+    g(np.array(data));
+    expect(twice![0].node).toBe(twice![1].node);
+  });
+
+  it('releases the users a unique node and a jit replay counted once they are collected (through the tokens they hold)', async () => {
+    const base = np.arange(8).astype('float32');
+    const f = jit((p: LaxArray) => p.mul(2).add(1));
+    const users = base.node.users;
+    // In a function of its own, so that nothing on this frame keeps the arrays.
+    (() => {
+      const made = [base.reshape([2, 4]).add(np.array(new Float32Array(8)).reshape([2, 4])), f(base), f(base)];
+      expect(base.node.users).toBe(users + 3);
+      expect(made).toHaveLength(3);
+    })();
+    await collectGarbage(() => base.node.users === users);
+    expect(base.node.users).toBe(users);
+  });
 });
+
