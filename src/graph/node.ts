@@ -49,6 +49,8 @@ export class Node<P extends Prim = Prim> {
   consumed = false;
   /** Not in the hash-consing table (nor is a node over it, outside a trace). */
   unique = false;
+  /** Its storage is another node's too (a constant and its reshape): never updated in place. */
+  aliased = false;
   /** The token whose collection releases this node's inputs' users (unique nodes with inputs). */
   lifetime: object | undefined = undefined;
   /** The jit replay that made this node as one of its outputs (graph/replay.ts). */

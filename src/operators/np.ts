@@ -6,7 +6,7 @@ import { allocate, castScalar, isDType, promoteAll, scalarType, type DType, type
 import { node, uniqueNode, type Node } from '../graph/node.js';
 import type { BinaryPrim, CumulativePrim, ReducePrim, UnaryPrim } from '../graph/prims.js';
 import { broadcastShapes, fmtShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../graph/shape.js';
-import { adopt, copyIn } from '../scheduler/pool.js';
+import { adopt, copyIn, heapResident } from '../scheduler/pool.js';
 import { LaxArray, type Nested } from './array.js';
 import { isCompiling } from './compiling.js';
 
@@ -84,7 +84,23 @@ export function broadcastNode(n: Node, shape: Shape): Node {
 }
 
 export function reshapeNode(n: Node, shape: Shape): Node {
-  return shapesEqual(n.shape, shape) ? n : node('reshape', [n], { shape });
+  if (shapesEqual(n.shape, shape)) return n;
+  return n.prim === 'const' ? constantView(n as Node<'const'>, shape) : node('reshape', [n], { shape });
+}
+
+/**
+ * A reshape of a constant: a constant over the same data, as XLA folds it (no kernel, and a
+ * leaf, so a jit replay over `np.array(x).reshape(...)` finds its schedule without a walk).
+ * The two share storage, so neither is ever updated in place (`aliased`). A unique constant's
+ * view is unique, a hash-consed one's is hash-consed. Kept a reshape node: a constant taken
+ * in place already, and heap-resident data (its block goes back with the node that adopted it).
+ */
+function constantView(n: Node<'const'>, shape: Shape): Node {
+  const p = n.params;
+  if (n.consumed || heapResident(p.data)) return node('reshape', [n], { shape });
+  const view = n.unique ? uniqueNode('const', { data: p.data, shape, dtype: p.dtype, weak: p.weak }) : node('const', [], { data: p.data, shape, dtype: p.dtype, weak: p.weak });
+  n.aliased = view.aliased = true;
+  return view;
 }
 
 // ---- creation ----------------------------------------------------------------------------------

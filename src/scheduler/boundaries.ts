@@ -17,7 +17,8 @@
 //     base once, then apply the k patches in order). The patch runs IN PLACE, with no copy,
 //     when its base is never read again: a materialized intermediate with no other
 //     consumer, or a realized/const leaf with `handles === 0 && users === 1` whose merged
-//     scatters are all dead too (`handles === 0 && users === 1`).
+//     scatters are all dead too (`handles === 0 && users === 1`), unless its storage is
+//     another node's too (`aliased`: a constant and its reshape, np.ts `constantView`).
 //  6. 'elementwise' and 'view' nodes fuse into each consumer's kernel and are recomputed
 //     there per element (views become index maps, see view.ts), unless the node is used by
 //     two or more different kernels AND is expensive (`cost >= EXPENSIVE`, where cost

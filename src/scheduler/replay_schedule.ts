@@ -27,11 +27,11 @@ const PER_TRACE = 16;
 
 /**
  * What the scheduler reads of a node besides structure, as one character code: value or not,
- * the in-place liveness (handles, users as 0 / 1 / more), consumed. A stream's batch program
+ * the in-place liveness (handles, users as 0 / 1 / more), consumed, aliased. A stream's batch program
  * shares hundreds of trace nodes, so the key is one string of codes, not a string per node.
  */
 const code = (n: Node): number =>
-  65 + ((n.buf !== undefined ? 1 : n.prim === 'const' ? 2 : 0) | (n.handles === 0 ? 0 : 4) | (n.users === 0 ? 0 : n.users === 1 ? 8 : 16) | (n.consumed ? 32 : 0));
+  65 + ((n.buf !== undefined ? 1 : n.prim === 'const' ? 2 : 0) | (n.handles === 0 ? 0 : 4) | (n.users === 0 ? 0 : n.users === 1 ? 8 : 16) | (n.consumed ? 32 : 0) | (n.aliased ? 64 : 0));
 
 /** The structure of the graph of some nodes (schedule.ts `fingerprint`): its key, its leaves in walk order, the walk's nodes. */
 export type Walk = (nodes: readonly Node[]) => { key: string; leaves: Node[]; order: readonly Node[] };

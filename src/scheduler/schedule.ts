@@ -298,7 +298,7 @@ class Builder {
     const chain: Node[] = [top];
     while (this.merged.has(chain[0].inputs[0])) chain.unshift(chain[0].inputs[0]);
     const base = chain[0].inputs[0];
-    const dead = (x: Node) => x.handles === 0 && x.users === 1;
+    const dead = (x: Node) => x.handles === 0 && x.users === 1 && !x.aliased;
     let inPlace: number | null = null;
     if ((this.materialized.has(base) || base.prim === 'proj') && !isLeaf(base) && !this.outputSet.has(base) && this.uses(base) === 1) {
       inPlace = this.valueOf(base);
@@ -351,7 +351,7 @@ function fingerprint(outputs: readonly Node[], params: readonly Node[] | null): 
   const parts: string[] = [];
   for (const n of order) {
     at.set(n, at.size);
-    const live = `${n.handles === 0 ? 0 : 1}${n.users === 1 ? 1 : n.users === 0 ? 0 : 2}${n.consumed ? 'c' : ''}`;
+    const live = `${n.handles === 0 ? 0 : 1}${n.users === 1 ? 1 : n.users === 0 ? 0 : 2}${n.consumed ? 'c' : ''}${n.aliased ? 'a' : ''}`;
     if (isLeaf(n)) {
       leaves.push(n);
       const aval = `${n.dtype}[${n.shape.join(',')}]${live}`;

@@ -57,6 +57,24 @@ describe('in-place .at', () => {
     expect(Array.from((await live.data()).slice(0, 3))).toEqual([0, 1, 2]);
   });
 
+  it('a reshaped constant is a constant over the same data: the dead reshape is copied, never updated in place, and the original stays intact', async () => {
+    const data = Float32Array.from({ length: 1000 }, (_, i) => i);
+    const live = np.array(data);
+    const chain = (() => {
+      const dead = live.reshape([10, 100]);
+      expect(dead.node.prim).toBe('const'); // no reshape node: a leaf over live's data
+      expect((dead.node as Node<'const'>).params.data).toBe((live.node as Node<'const'>).params.data);
+      return { z: dead.at(0, 0).set(-5), b: dead.node };
+    })();
+    await collectGarbage(() => chain.b.handles === 0);
+    expect(chain.b.handles).toBe(0);
+    expect(chain.b.users).toBe(1); // dead but for the patch: only the shared storage keeps it from being taken
+    expect(schedule([chain.z.node]).inputs.some((i) => i.take)).toBe(false);
+    const out = await chain.z.data();
+    expect(Array.from(out.slice(0, 3))).toEqual([-5, 1, 2]);
+    expect(Array.from((await live.data()).slice(0, 3))).toEqual([0, 1, 2]);
+  });
+
   it('a chain on a live base copies it once and leaves it intact', async () => {
     const base = np.arange(1000).astype('float32');
     const before = await base.data();
