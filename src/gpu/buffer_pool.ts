@@ -16,9 +16,10 @@ export function sizeClass(bytes: number): number {
 }
 
 export class BufferPool {
-  private readonly idle = new Map<string, GPUBuffer[]>();
+  /** Idle buffers by `size class * 2^12 + usage` (usage flags are below 2^10). */
+  private readonly idle = new Map<number, GPUBuffer[]>();
   /** Each created buffer's list key (its usage and size class), so giving it back reads no Dawn getter. */
-  private readonly keys = new WeakMap<GPUBuffer, { key: string; size: number }>();
+  private readonly keys = new WeakMap<GPUBuffer, { key: number; size: number }>();
   private idleBytes = 0;
   /** Buffers created (for tests: reuse means this stops growing). */
   created = 0;
@@ -31,7 +32,7 @@ export class BufferPool {
   /** A buffer of at least `bytes` with exactly `usage`. */
   take(bytes: number, usage: number): GPUBuffer {
     const size = sizeClass(bytes);
-    const key = `${usage}:${size}`;
+    const key = size * 4096 + usage;
     const hit = this.idle.get(key)?.pop();
     if (hit) {
       this.idleBytes -= size;
@@ -45,7 +46,7 @@ export class BufferPool {
 
   /** Return a buffer taken from this pool (not mapped). */
   give(buf: GPUBuffer): void {
-    const { key, size } = this.keys.get(buf) ?? { key: `${buf.usage}:${buf.size}`, size: buf.size };
+    const { key, size } = this.keys.get(buf) ?? { key: buf.size * 4096 + buf.usage, size: buf.size };
     if (this.idleBytes + size > this.maxIdleBytes) {
       buf.destroy();
       return;

@@ -189,6 +189,7 @@ interface Program {
   groups?: (GPUBindGroup | null)[];
 }
 const programs = new WeakMap<LoweredKernel[], Program>();
+const NO_WORDS = new Uint32Array(0);
 /** The program whose meta words a pooled meta buffer holds (so a repeat skips the write). */
 const metaHolder = new WeakMap<GPUBuffer, Program>();
 
@@ -196,18 +197,17 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
   const { device, limits } = ctx.gpu;
   const queue = device.queue;
   let prog = programs.get(kernels);
-  let uploads: ArenaPlan['uploads'];
   if (prog === undefined || prog.ctx !== ctx) {
-    const plan = planArena(ctx.gpu, s, kernels);
+    const laid = planArena(ctx.gpu, s, kernels);
+    // The program keeps no run's input values (they are read from the schedule's inputs).
+    const plan = { ...laid, uploads: laid.uploads.map((u, i) => (i < s.inputs.length ? { at: u.at, data: NO_WORDS } : u)) };
     prog = { ctx, plan, pipelines: await Promise.all(plan.flat.map(({ d }) => ctx.pipelines.get(d.code))) };
     programs.set(kernels, prog);
-    uploads = plan.uploads;
-  } else {
-    // Same layout; this run's input values (scan body constants stay).
-    const at = prog.plan.uploads;
-    uploads = [...s.inputs.map((inp, i) => ({ at: at[i].at, data: words(inp.node) })), ...at.slice(s.inputs.length)];
   }
   const program = prog;
+  // The layout's uploads: this run's input values first, then the scan body constants and
+  // lane flags, which stay.
+  const uploads = program.plan.uploads;
   const { offsets, arenaBytes, flat, meta, metaAt, metaBytes, outBufs, outAt, flags, stagingWords } = program.plan;
   const pipelines = program.pipelines;
 
@@ -220,7 +220,10 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
   try {
     // Each input straight from its host array (no packed copy of them all first), except
     // views of the CPU backend's shared heap: Dawn for Node crashes on a SharedArrayBuffer.
-    for (const u of uploads) if (u.data.length > 0) queue.writeBuffer(arena, u.at * 4, isShared(u.data) ? u.data.slice() : u.data);
+    for (let i = 0; i < uploads.length; i++) {
+      const data = i < s.inputs.length ? words(s.inputs[i].node) : uploads[i].data;
+      if (data.length > 0) queue.writeBuffer(arena, uploads[i].at * 4, isShared(data) ? data.slice() : data);
+    }
     if (metaHolder.get(metaBuf) !== program) {
       queue.writeBuffer(metaBuf, 0, meta);
       metaHolder.set(metaBuf, program);

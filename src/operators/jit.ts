@@ -5,7 +5,8 @@
 import { replayGroup, replayNode, sealReplay, type Node } from '../graph/node.js';
 import { unflatten, type TreeDef } from '../graph/pytree.js';
 import { noteReplay } from '../graph/replay.js';
-import { substitute, toposort } from '../graph/toposort.js';
+import { toposort } from '../graph/toposort.js';
+import { LaxArray } from './array.js';
 import { compiling } from './compiling.js';
 import { wrap } from './np.js';
 import { flattenNodes, paramNode } from './trace.js';
@@ -31,6 +32,36 @@ function splitByParams(outputs: readonly Node[], params: readonly Node[]): { rea
   return { reached: order.filter((n) => reach.has(n) && !isParam.has(n)), kept: order.filter((n) => !reach.has(n)) };
 }
 
+/**
+ * The argument nodes, and the pytree structure when it is not the common one (every argument
+ * an array: `null`, keyed like the tuple of leaves it is without a pytree walk).
+ */
+function argNodes(args: readonly unknown[]): [Node[], TreeDef | null] {
+  if (args.every((a) => a instanceof LaxArray)) return [args.map((a) => (a as LaxArray).node), null];
+  return flattenNodes(args);
+}
+
+/** `JSON.stringify` of the treedef of a tuple of `n` leaves (what flattenNodes gives for n arrays). */
+const leafTupleKeys: string[] = [];
+const leafTupleKey = (n: number): string => (leafTupleKeys[n] ??= JSON.stringify({ kind: 'tuple', children: Array.from({ length: n }, () => ({ kind: 'leaf' })) }));
+
+/**
+ * The trace's graph over new input nodes. The inputs have the trace's avals (the cache key),
+ * so every node keeps its traced avals; each node of `order` depends on a param, so each is
+ * new. One token releases the users they count (node.ts `replayGroup`).
+ */
+function replay(t: Trace, nodes: readonly Node[]): Node[] {
+  const env = new Map<Node, Node>();
+  t.params.forEach((p, i) => env.set(p, nodes[i]));
+  const group = replayGroup();
+  for (const n of t.order) {
+    const inputs = n.inputs.map((x) => env.get(x) ?? x);
+    env.set(n, replayNode(n, inputs, group));
+  }
+  sealReplay(group);
+  return t.outputs.map((o) => env.get(o) ?? o);
+}
+
 export interface JitOptions {
   /** Maximum number of traces kept (default 64). */
   cacheSize?: number;
@@ -50,25 +81,23 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   const cache = new Map<string, Trace>();
   let traces = 0;
   const call = (...args: unknown[]) => {
-    const [nodes, def] = flattenNodes(args);
-    const key = JSON.stringify(def) + nodes.map((n) => `${n.dtype}${n.weak ? '~' : ''}[${n.shape.join(',')}]`).join(';');
+    const [nodes, def] = argNodes(args);
+    let key = def === null ? leafTupleKey(nodes.length) : JSON.stringify(def);
+    for (const n of nodes) key += `${n.dtype}${n.weak ? '~' : ''}[${n.shape.join(',')}];`;
     let t = cache.get(key);
     if (t) {
       cache.delete(key); // move to most recently used
     } else {
       traces++;
       const params = nodes.map((n) => paramNode(n.shape, n.dtype));
-      const out = compiling(() => f(...(unflatten(def, params.map(wrap)) as unknown[])));
+      const out = compiling(() => f(...(unflatten(def ?? flattenNodes(args)[1], params.map(wrap)) as unknown[])));
       const [outputs, outDef] = flattenNodes(out);
       const { reached, kept } = splitByParams(outputs, params);
       t = { params, outputs, outDef, order: reached, kept, schedules: new Map() };
       if (cache.size >= limit) cache.delete(cache.keys().next().value!);
     }
     cache.set(key, t);
-    // The inputs have the trace's avals (the cache key), so every node keeps its traced avals.
-    const group = replayGroup();
-    const outs = substitute(t.outputs, new Map(t.params.map((p, i) => [p, nodes[i]])), (n, inputs) => replayNode(n, inputs, group), t.order);
-    sealReplay(group);
+    const outs = replay(t, nodes);
     // Outputs that are all new nodes let the scheduler key this replay by liveness alone.
     if (outs.every((o, i) => o !== t!.outputs[i] && !nodes.includes(o))) noteReplay({ inputs: nodes, kept: t.kept, outputs: outs, schedules: t.schedules });
     return unflatten(t.outDef, outs.map(wrap));

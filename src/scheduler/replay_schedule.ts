@@ -44,6 +44,15 @@ const keptSet = (kept: readonly Node[]): Set<Node> => {
   return s;
 };
 
+const inOrder = (a: readonly Node[], b: readonly Node[]): boolean => a.length === b.length && a.every((n, i) => n === b[i]);
+
+/** Does a node occur twice? (A few inputs: no set.) */
+function repeats(nodes: readonly Node[]): boolean {
+  if (nodes.length > 16) return new Set(nodes).size < nodes.length;
+  for (let i = 1; i < nodes.length; i++) for (let j = 0; j < i; j++) if (nodes[i] === nodes[j]) return true;
+  return false;
+}
+
 /**
  * The schedule of `outputs` when they are outputs of one jit replay, else null. Inputs that
  * are not leaves are described by `walk` (their graph alone).
@@ -66,15 +75,16 @@ export function replaySchedule(outputs: readonly Node[], full: () => Schedule, w
   const leaves = [...front, ...r.kept, ...r.outputs];
   const codes = new Uint16Array(leaves.length);
   for (let i = 0; i < leaves.length; i++) codes[i] = code(leaves[i]);
-  for (let i = 0; i < codes.length; i += 4096) key += String.fromCharCode(...codes.subarray(i, i + 4096));
-  key += `|${outputs.map((o) => r.outputs.indexOf(o)).join(',')}`;
+  for (let i = 0; i < codes.length; i += 4096) key += String.fromCharCode.apply(null, codes.subarray(i, i + 4096) as unknown as number[]);
+  // Which outputs are asked for ('*': all, in order: the common read).
+  key += inOrder(outputs, r.outputs) ? '|*' : `|${outputs.map((o) => r.outputs.indexOf(o)).join(',')}`;
   // One node passed for two params is one leaf: the pattern is part of the structure.
-  if (front === r.inputs && new Set(r.inputs).size < r.inputs.length) key += `|${r.inputs.map((n) => r.inputs.indexOf(n)).join(',')}`;
+  if (front === r.inputs && repeats(r.inputs)) key += `|${r.inputs.map((n) => r.inputs.indexOf(n)).join(',')}`;
   const cache = r.schedules as Map<string, Entry>;
   const hit = cache.get(key);
   if (hit) {
     replayStats.hits++;
-    cache.delete(key), cache.set(key, hit);
+    if (cache.size > 1) cache.delete(key), cache.set(key, hit); // most recent last
     return { ...hit.s, inputs: hit.s.inputs.map((b, i) => ({ ...b, node: leaves[hit.leafAt[i]] })) };
   }
   replayStats.misses++;
