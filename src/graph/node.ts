@@ -177,8 +177,29 @@ export function consingAll<T>(f: () => T): T {
   }
 }
 
+/** A throwaway trace's own table (`consingLocally`), its nodes' token and the users they count. */
+let local: { table: Map<string, Node>; group: ReplayGroup } | null = null;
+
+/**
+ * Run `f` as a throwaway trace (an eager vmap traces its function on every call): its nodes
+ * are hash-consed in a table of its own, which dies with the trace (no weak reference, no
+ * global entry), and they share one token, as a jit replay's nodes do.
+ */
+export function consingLocally<T>(f: () => T): T {
+  const outer = local;
+  const scope = { table: new Map<string, Node>(), group: replayGroup() };
+  local = scope;
+  try {
+    return f();
+  } finally {
+    local = outer;
+    sealReplay(scope.group);
+  }
+}
+
 /** The node for `prim(inputs; params)`, shared with any identical existing node. */
 export function node<P extends Prim>(prim: P, inputs: readonly Node[], params: PrimParams[P]): Node<P> {
+  if (consing === 0 && local !== null) return localNode(local, prim, inputs, params);
   if (consing === 0 && inputs.some((x) => x.unique)) return uniqueOver(prim, inputs, params);
   const key = `${prim}(${inputs.map((x) => x.id).join(',')})${paramsKey(params)}`;
   const hit = table.get(key)?.deref();
@@ -202,6 +223,24 @@ function uniqueOver<P extends Prim>(prim: P, inputs: readonly Node[], params: Pr
   const lives = inputs.map((x) => x.live);
   for (const l of lives) l.users++;
   finalized.register((n.lifetime = {}), { key: null, inputs: lives });
+  return n;
+}
+
+/** `prim(inputs; params)` in a throwaway trace: hash-consed in its table, a unique node elsewhere. */
+function localNode<P extends Prim>(scope: { table: Map<string, Node>; group: ReplayGroup }, prim: P, inputs: readonly Node[], params: PrimParams[P]): Node<P> {
+  const key = `${prim}(${inputs.map((x) => x.id).join(',')})${paramsKey(params)}`;
+  const hit = scope.table.get(key);
+  if (hit) return hit as Node<P>;
+  const out = shapeRules[prim](inputs, params);
+  const aval: Aval = Array.isArray(out) ? { shape: [], dtype: 'float32' } : out;
+  const n = new Node(prim, inputs, params, aval.shape, aval.dtype, aval.weak ?? false, Array.isArray(out) ? out : []);
+  n.unique = true;
+  n.lifetime = scope.group.token;
+  for (const x of inputs) {
+    x.live.users++;
+    scope.group.lives.push(x.live);
+  }
+  scope.table.set(key, n);
   return n;
 }
 

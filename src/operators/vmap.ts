@@ -1,7 +1,7 @@
 // vmap: trace the per-example function once, then batch its graph with the batching
 // rules of src/operators/batching.ts (no JS loop over examples).
 
-import { node, type Node } from '../graph/node.js';
+import { consingLocally, node, type Node } from '../graph/node.js';
 import { broadcastPrefix, flatten, unflatten } from '../graph/pytree.js';
 import { fmtShape, normalizeAxis } from '../graph/shape.js';
 import { LaxArray } from './array.js';
@@ -55,15 +55,18 @@ export function vmap<F extends (...args: any[]) => unknown>(f: F, opts: VmapOpti
     if (size === -2) throw new TypeError(`vmap got inconsistent sizes for array axes to be mapped:\n  * ${sizes.join('\n  * ')}`);
 
     const env = new Map<Node, BVal>();
-    const traceArgs = nodes.map((n, i) => {
-      const ax = axes[i];
-      if (ax === null) return leaves[i] instanceof LaxArray || typeof leaves[i] !== 'object' ? leaves[i] : wrap(n);
-      const batchedIn = moveAxis(n, normalizeAxis(ax, n.shape.length), 0);
-      const p = paramNode(batchedIn.shape.slice(1), n.dtype);
-      env.set(p, { node: batchedIn, batched: true });
-      return wrap(p);
+    // The trace is thrown away once batched: its nodes are hash-consed in a table of its own.
+    const out = consingLocally(() => {
+      const traceArgs = nodes.map((n, i) => {
+        const ax = axes[i];
+        if (ax === null) return leaves[i] instanceof LaxArray || typeof leaves[i] !== 'object' ? leaves[i] : wrap(n);
+        const batchedIn = moveAxis(n, normalizeAxis(ax, n.shape.length), 0);
+        const p = paramNode(batchedIn.shape.slice(1), n.dtype);
+        env.set(p, { node: batchedIn, batched: true });
+        return wrap(p);
+      });
+      return f(...(unflatten(def, traceArgs) as unknown[]));
     });
-    const out = f(...(unflatten(def, traceArgs) as unknown[]));
     const [outLeaves, outDef] = flatten<ArrayLike>(out, isLeaf);
     const outNodes = outLeaves.map((l) => toNode(l));
     const results = batchGraph(outNodes, env, size);

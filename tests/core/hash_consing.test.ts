@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { consTableSize, paramsKey } from '../../src/graph/node.js';
-import { jit, lax, np, type LaxArray } from '../../src/index.js';
+import { jit, lax, np, vmap, type LaxArray } from '../../src/index.js';
 import { collectGarbage } from '../cpu/helpers.js';
 
 describe('hash-consing', () => {
@@ -71,6 +71,19 @@ describe('hash-consing', () => {
     })();
     await collectGarbage(() => base.node.users === users);
     expect(base.node.users).toBe(users);
+  });
+
+  it('traces an eager vmap in a table of its own: common subexpressions stay one node, and nothing enters the global table', async () => {
+    const rows = np.array(Float32Array.from({ length: 6 }, (_, i) => i)).reshape([3, 2]);
+    const before = consTableSize();
+    let twice: [LaxArray, LaxArray] | null = null;
+    const out = vmap((p: LaxArray) => {
+      twice = [p.mul(p), p.mul(p)];
+      return twice[0].add(twice[1]);
+    })(rows);
+    expect(twice![0].node).toBe(twice![1].node);
+    expect(consTableSize()).toBe(before);
+    expect(Array.from(await out.data())).toEqual([0, 2, 8, 18, 32, 50]);
   });
 });
 
