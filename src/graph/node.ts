@@ -177,8 +177,34 @@ export function consingAll<T>(f: () => T): T {
   }
 }
 
-/** A throwaway trace's own table (`consingLocally`), its nodes' token and the users they count. */
-let local: { table: Map<string, Node>; group: ReplayGroup } | null = null;
+/**
+ * Unique nodes whose inputs' users one token releases: a jit replay's nodes, a throwaway
+ * trace's (`consingLocally`), or one node alone (`uniqueOver`).
+ */
+export interface LifetimeGroup {
+  readonly token: object;
+  readonly lives: Liveness[];
+}
+
+export const lifetimeGroup = (): LifetimeGroup => ({ token: {}, lives: [] });
+
+/** `n` becomes a unique node of `group`: it counts as a user of each input until the group's token is collected. */
+function join(n: Node, group: LifetimeGroup): void {
+  n.unique = true;
+  n.lifetime = group.token;
+  for (const x of n.inputs) {
+    x.live.users++;
+    group.lives.push(x.live);
+  }
+}
+
+/** Watch a group's token (after its last node joined). */
+export function sealLifetime(group: LifetimeGroup): void {
+  if (group.lives.length > 0) finalized.register(group.token, { key: null, inputs: group.lives });
+}
+
+/** A throwaway trace's own table (`consingLocally`) and its nodes' group. */
+let local: { table: Map<string, Node>; group: LifetimeGroup } | null = null;
 
 /**
  * Run `f` as a throwaway trace (an eager vmap traces its function on every call): its nodes
@@ -187,26 +213,33 @@ let local: { table: Map<string, Node>; group: ReplayGroup } | null = null;
  */
 export function consingLocally<T>(f: () => T): T {
   const outer = local;
-  const scope = { table: new Map<string, Node>(), group: replayGroup() };
+  const scope = { table: new Map<string, Node>(), group: lifetimeGroup() };
   local = scope;
   try {
     return f();
   } finally {
     local = outer;
-    sealReplay(scope.group);
+    sealLifetime(scope.group);
   }
+}
+
+const consKey = (prim: Prim, inputs: readonly Node[], params: object): string => `${prim}(${inputs.map((x) => x.id).join(',')})${paramsKey(params)}`;
+
+/** A new node for `prim(inputs; params)`, its avals from the shape rule. */
+function made<P extends Prim>(prim: P, inputs: readonly Node[], params: PrimParams[P]): Node<P> {
+  const out = shapeRules[prim](inputs, params);
+  const aval: Aval = Array.isArray(out) ? { shape: [], dtype: 'float32' } : out;
+  return new Node(prim, inputs, params, aval.shape, aval.dtype, aval.weak ?? false, Array.isArray(out) ? out : []);
 }
 
 /** The node for `prim(inputs; params)`, shared with any identical existing node. */
 export function node<P extends Prim>(prim: P, inputs: readonly Node[], params: PrimParams[P]): Node<P> {
   if (consing === 0 && local !== null) return localNode(local, prim, inputs, params);
   if (consing === 0 && inputs.some((x) => x.unique)) return uniqueOver(prim, inputs, params);
-  const key = `${prim}(${inputs.map((x) => x.id).join(',')})${paramsKey(params)}`;
+  const key = consKey(prim, inputs, params);
   const hit = table.get(key)?.deref();
   if (hit) return hit as Node<P>;
-  const out = shapeRules[prim](inputs, params);
-  const aval: Aval = Array.isArray(out) ? { shape: [], dtype: 'float32' } : out;
-  const n = new Node(prim, inputs, params, aval.shape, aval.dtype, aval.weak ?? false, Array.isArray(out) ? out : []);
+  const n = made(prim, inputs, params);
   const lives = inputs.map((x) => x.live);
   for (const l of lives) l.users++;
   table.set(key, new WeakRef(n));
@@ -214,32 +247,22 @@ export function node<P extends Prim>(prim: P, inputs: readonly Node[], params: P
   return n;
 }
 
-/** `prim(inputs; params)` over a unique input, outside a trace: a unique node, its users released through its own token. */
+/** `prim(inputs; params)` over a unique input, outside a trace: a unique node, a group of its own. */
 function uniqueOver<P extends Prim>(prim: P, inputs: readonly Node[], params: PrimParams[P]): Node<P> {
-  const out = shapeRules[prim](inputs, params);
-  const aval: Aval = Array.isArray(out) ? { shape: [], dtype: 'float32' } : out;
-  const n = new Node(prim, inputs, params, aval.shape, aval.dtype, aval.weak ?? false, Array.isArray(out) ? out : []);
-  n.unique = true;
-  const lives = inputs.map((x) => x.live);
-  for (const l of lives) l.users++;
-  finalized.register((n.lifetime = {}), { key: null, inputs: lives });
+  const n = made(prim, inputs, params);
+  const group = lifetimeGroup();
+  join(n, group);
+  sealLifetime(group);
   return n;
 }
 
 /** `prim(inputs; params)` in a throwaway trace: hash-consed in its table, a unique node elsewhere. */
-function localNode<P extends Prim>(scope: { table: Map<string, Node>; group: ReplayGroup }, prim: P, inputs: readonly Node[], params: PrimParams[P]): Node<P> {
-  const key = `${prim}(${inputs.map((x) => x.id).join(',')})${paramsKey(params)}`;
+function localNode<P extends Prim>(scope: { table: Map<string, Node>; group: LifetimeGroup }, prim: P, inputs: readonly Node[], params: PrimParams[P]): Node<P> {
+  const key = consKey(prim, inputs, params);
   const hit = scope.table.get(key);
   if (hit) return hit as Node<P>;
-  const out = shapeRules[prim](inputs, params);
-  const aval: Aval = Array.isArray(out) ? { shape: [], dtype: 'float32' } : out;
-  const n = new Node(prim, inputs, params, aval.shape, aval.dtype, aval.weak ?? false, Array.isArray(out) ? out : []);
-  n.unique = true;
-  n.lifetime = scope.group.token;
-  for (const x of inputs) {
-    x.live.users++;
-    scope.group.lives.push(x.live);
-  }
+  const n = made(prim, inputs, params);
+  join(n, scope.group);
   scope.table.set(key, n);
   return n;
 }
@@ -266,35 +289,17 @@ export function withInputs(n: Node, inputs: readonly Node[]): Node {
   return node(n.prim, inputs, n.params as never);
 }
 
-/** The nodes of one jit replay: one token for all, so that one registration releases their inputs' users. */
-export interface ReplayGroup {
-  readonly token: object;
-  readonly lives: Liveness[];
-}
-
-export const replayGroup = (): ReplayGroup => ({ token: {}, lives: [] });
-
 /**
  * A jit replay's copy of trace node `n` over `inputs` (of the same avals as n's inputs): n's
  * avals (no shape rule) and no hash-consing. The trace was hash-consed when it was built,
  * so its nodes are distinct already, and a replay over new inputs cannot equal an existing
  * node; only a second call on the very same inputs could, and like JAX such a call
  * computes again. Users are counted as for any node (in-place updates need them), and
- * released when the whole group is collected (`sealReplay`): a replay node that dies before
+ * released when the whole group is collected (`sealLifetime`): a replay node that dies before
  * the others leaves its inputs counted a while longer, which can only cost a copy.
  */
-export function replayNode(n: Node, inputs: readonly Node[], group: ReplayGroup): Node {
+export function replayNode(n: Node, inputs: readonly Node[], group: LifetimeGroup): Node {
   const r = new Node(n.prim, inputs, n.params as never, n.shape, n.dtype, n.weak, n.tuple);
-  r.unique = true;
-  r.lifetime = group.token;
-  for (const x of inputs) {
-    x.live.users++;
-    group.lives.push(x.live);
-  }
+  join(r, group);
   return r;
-}
-
-/** Watch a replay's token (after its last `replayNode`). */
-export function sealReplay(group: ReplayGroup): void {
-  if (group.lives.length > 0) finalized.register(group.token, { key: null, inputs: group.lives });
 }

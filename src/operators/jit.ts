@@ -2,7 +2,7 @@
 // and replay the traced graph on later calls without running `f` again. The cache is
 // bounded (least recently used entries are dropped).
 
-import { replayGroup, replayNode, sealReplay, type Node } from '../graph/node.js';
+import { lifetimeGroup, replayNode, sealLifetime, type Node } from '../graph/node.js';
 import { unflatten, type TreeDef } from '../graph/pytree.js';
 import { noteReplay } from '../graph/replay.js';
 import { toposort } from '../graph/toposort.js';
@@ -48,17 +48,17 @@ const leafTupleKey = (n: number): string => (leafTupleKeys[n] ??= JSON.stringify
 /**
  * The trace's graph over new input nodes. The inputs have the trace's avals (the cache key),
  * so every node keeps its traced avals; each node of `order` depends on a param, so each is
- * new. One token releases the users they count (node.ts `replayGroup`).
+ * new. One token releases the users they count (node.ts `LifetimeGroup`).
  */
 function replay(t: Trace, nodes: readonly Node[]): Node[] {
   const env = new Map<Node, Node>();
   t.params.forEach((p, i) => env.set(p, nodes[i]));
-  const group = replayGroup();
+  const group = lifetimeGroup();
   for (const n of t.order) {
     const inputs = n.inputs.map((x) => env.get(x) ?? x);
     env.set(n, replayNode(n, inputs, group));
   }
-  sealReplay(group);
+  sealLifetime(group);
   return t.outputs.map((o) => env.get(o) ?? o);
 }
 

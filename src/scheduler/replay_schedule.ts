@@ -26,12 +26,18 @@ export const replayStats = { hits: 0, misses: 0 };
 const PER_TRACE = 16;
 
 /**
- * What the scheduler reads of a node besides structure, as one character code: value or not,
- * the in-place liveness (handles, users as 0 / 1 / more), consumed, aliased. A stream's batch program
- * shares hundreds of trace nodes, so the key is one string of codes, not a string per node.
+ * What the in-place rules (schedule.ts `patchKernel`) read of a node, as bits: handles (0 or
+ * more), users (0 / 1 / more), consumed, aliased. Both schedule keys spell it with this.
  */
-const code = (n: Node): number =>
-  65 + ((n.buf !== undefined ? 1 : n.prim === 'const' ? 2 : 0) | (n.handles === 0 ? 0 : 4) | (n.users === 0 ? 0 : n.users === 1 ? 8 : 16) | (n.consumed ? 32 : 0) | (n.aliased ? 64 : 0));
+export const inPlaceLiveness = (n: Node): number =>
+  (n.handles === 0 ? 0 : 1) | (n.users === 0 ? 0 : n.users === 1 ? 2 : 4) | (n.consumed ? 8 : 0) | (n.aliased ? 16 : 0);
+
+/**
+ * What the scheduler reads of a node besides structure, as one character code: value or not,
+ * and its in-place liveness. A stream's batch program shares hundreds of trace nodes, so the
+ * key is one string of codes, not a string per node.
+ */
+const code = (n: Node): number => 65 + ((n.buf !== undefined ? 1 : n.prim === 'const' ? 2 : 0) | (inPlaceLiveness(n) << 2));
 
 /** The structure of the graph of some nodes (schedule.ts `fingerprint`): its key, its leaves in walk order, the walk's nodes. */
 export type Walk = (nodes: readonly Node[]) => { key: string; leaves: Node[]; order: readonly Node[] };

@@ -10,7 +10,7 @@ import { toposort } from '../graph/toposort.js';
 import { EXPENSIVE, fusionClass, materializedOperands, primCost } from './boundaries.js';
 import { planBuffers, type LogicalKernel } from './buffers.js';
 import type { Expr, KernelBody, ReduceOp, Schedule } from './kernel.js';
-import { replaySchedule } from './replay_schedule.js';
+import { inPlaceLiveness, replaySchedule } from './replay_schedule.js';
 import { contiguous, permuteExpr, viewExpr } from './view.js';
 
 export interface ScheduleOptions {
@@ -351,7 +351,7 @@ function fingerprint(outputs: readonly Node[], params: readonly Node[] | null): 
   const parts: string[] = [];
   for (const n of order) {
     at.set(n, at.size);
-    const live = `${n.handles === 0 ? 0 : 1}${n.users === 1 ? 1 : n.users === 0 ? 0 : 2}${n.consumed ? 'c' : ''}${n.aliased ? 'a' : ''}`;
+    const live = inPlaceLiveness(n);
     if (isLeaf(n)) {
       leaves.push(n);
       const aval = `${n.dtype}[${n.shape.join(',')}]${live}`;
