@@ -4,7 +4,7 @@
 import type { DType, TypedArray } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
 import type { Kernel, Schedule } from '../scheduler/kernel.js';
-import { disown, give, take } from '../scheduler/pool.js';
+import { disown, give, take } from './pool.js';
 import { compileKernel } from './compile.js';
 import { runScan } from './scan.js';
 

@@ -11,18 +11,18 @@
 // rows of any length (order-independent, exact), and as float sums over long rows in
 // float64 lanes (rounded once per row, as the JS kernels do). Long float products stay in JS.
 //
-// The compiled function runs in place on heap-resident buffers (scheduler/pool.ts puts large
+// The compiled function runs in place on heap-resident buffers (cpu/pool.ts puts large
 // buffers in the shared heap); a call with an input outside the heap (a small or user array,
 // a full heap) runs the kernel's JS instead. An output outside the heap (the array `data()`
 // returns, a reduction's small result) is written through heap scratch and copied out.
 // Calls over enough elements run in parts on worker threads (threads.ts). A module is compiled on the first call that can
 // use it. Both compute the same values (tests/cpu/wasm_kernels.test.ts, and the programs on
-// recycled, poisoned heap buffers of tests/scheduler/pool.test.ts).
+// recycled, poisoned heap buffers of tests/cpu/pool.test.ts).
 
 import type { DType, TypedArray } from '../../graph/dtype.js';
 import { walksFlat } from '../../graph/shape.js';
 import type { ElementwiseKernel, Expr as KExpr, ReduceKernel } from '../../scheduler/kernel.js';
-import { heapResident } from '../../scheduler/pool.js';
+import { heapResident } from '../pool.js';
 import type { KernelFn } from '../compile.js';
 import { compileElementwise, compileReduce, runPart, SMALL_ROW, type Compiled, type WasmKernel } from './compile.js';
 import { acc, apply, bakedConstant, constant, input, iota, type Expr, type ExprPrim } from './expr.js';

@@ -24,7 +24,7 @@ import { scatterCombine } from '../../graph/prims.js';
 import { sizeOf } from '../../graph/shape.js';
 import { mapSlots } from '../../scheduler/buffers.js';
 import type { Expr as KExpr, Kernel } from '../../scheduler/kernel.js';
-import { heapResident } from '../../scheduler/pool.js';
+import { heapResident } from '../pool.js';
 import type { FusedStep } from '../../scheduler/scan_plan.js';
 import { ModuleBuilder } from './encoder.js';
 import { lowerings } from './lower.js';

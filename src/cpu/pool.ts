@@ -20,7 +20,7 @@
 // says which).
 
 import { allocate, copyOf, storage, type DType, type TypedArray } from '../graph/dtype.js';
-import { isWasmDType, sharedHeapOrNull, type WasmBuffer } from '../cpu/wasm/memory.js';
+import { isWasmDType, sharedHeapOrNull, type WasmBuffer } from './wasm/memory.js';
 
 const limits = { minBytes: 1 << 16, poison: false };
 
