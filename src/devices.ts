@@ -5,7 +5,7 @@ import { copyOf, type TypedArray } from './graph/dtype.js';
 import { cpuBackend } from './cpu/backend.js';
 import { oracleBackend } from './cpu/oracle_backend.js';
 import type { LaxArray } from './operators/array.js';
-import { currentBackend, realizeNodes, setBackend, type Backend } from './scheduler/realize.js';
+import { currentBackend, realizeNodes, setBackend, setHostBackend, type Backend } from './scheduler/realize.js';
 
 export type BackendName = 'auto' | 'cpu' | 'webgpu' | 'oracle';
 
@@ -46,6 +46,7 @@ export async function realize(...arrays: LaxArray[]): Promise<TypedArray[]> {
   return bufs.map(copyOf);
 }
 
+setHostBackend(cpuBackend);
 setBackend(cpuBackend);
 // WebGPU loads on demand (src/gpu, which loads Dawn itself only in Node): no static import here.
 registerBackend('webgpu', async () => (await import('./gpu/backend.js')).loadWebGpuBackend());

@@ -7,6 +7,7 @@ import type { Kernel, Schedule } from '../scheduler/kernel.js';
 import type { Backend } from '../scheduler/realize.js';
 import { schedule } from '../scheduler/schedule.js';
 import { runSchedule } from './executor.js';
+import { heapStorage } from './pool.js';
 
 /** Smaller results are realized and copied as usual (the copy is cheap). */
 const FRESH_FROM = 1 << 14;
@@ -29,7 +30,7 @@ function keptStorage(s: Schedule, outputs: readonly Node[], kept: ReadonlySet<No
 
 export const cpuBackend: Backend = {
   name: 'cpu',
-  heapInputs: true,
+  storage: heapStorage,
   // Values the caller keeps (a stream's carry) are written into views of one ordinary
   // allocation: no heap block to copy out and no allocation per value (a stream step with
   // many small carries allocated a dozen arrays per batch, and V8 collected garbage for them).

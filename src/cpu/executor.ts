@@ -4,7 +4,8 @@
 import type { DType, TypedArray } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
 import type { Kernel, Schedule } from '../scheduler/kernel.js';
-import { disown, give, take } from './pool.js';
+import { surrender } from '../scheduler/realize.js';
+import { give, take } from './pool.js';
 import { compileKernel } from './compile.js';
 import { runScan } from './scan.js';
 
@@ -93,14 +94,7 @@ export function runKernels(s: Schedule, bufs: TypedArray[]): void {
 export function runSchedule(s: Schedule, params: readonly TypedArray[] = [], preset?: ReadonlyMap<number, TypedArray>): TypedArray[] {
   const bufs = bindBuffers(s, params, preset);
   runKernels(s, bufs);
-  for (const inp of s.inputs) {
-    if (!inp.take) continue;
-    if (inp.node.buf !== undefined) {
-      disown(inp.node, inp.node.buf);
-      inp.node.buf = undefined;
-    } else disown(inp.node, (inp.node as Node<'const'>).params.data);
-    if (inp.node.prim === 'const') inp.node.consumed = true; // its data is someone else's now
-  }
+  for (const inp of s.inputs) if (inp.take) surrender(inp.node);
   for (const b of s.buffers) if (b.role === 'intermediate') give(bufs[b.id]);
   return s.outputs.map((b) => bufs[b]);
 }

@@ -13,13 +13,14 @@
 //   moves to another node (an in-place patch) is `disown`ed by the donor first.
 // Nothing outside the engine ever sees a heap view: `data()` and `realize()` return
 // ordinary arrays, and buffers that leave the engine otherwise (the streams keep their
-// carries) are copied out to ordinary arrays first (`handOut`); a stream reads a batch's
-// outputs in place and gives them back (`giveBack`). Buffers under `minBytes`, bool buffers, and
+// carries) are copied out to ordinary arrays first; a stream reads a batch's outputs in
+// place and gives them back (scheduler/realize.ts, through `heapStorage`). Buffers under `minBytes`, bool buffers, and
 // everything once the heap is full are ordinary typed arrays, never recycled.
 // A recycled block is zero-filled unless its first writer sets every element (the executor
 // says which).
 
-import { allocate, copyOf, storage, type DType, type TypedArray } from '../graph/dtype.js';
+import { allocate, storage, type DType, type TypedArray } from '../graph/dtype.js';
+import type { Storage } from '../scheduler/realize.js';
 import { isWasmDType, sharedHeapOrNull, type WasmBuffer } from './wasm/memory.js';
 
 const limits = { minBytes: 1 << 16, poison: false };
@@ -79,16 +80,9 @@ export function take(dtype: DType, size: number, zeroed = true): TypedArray {
   return view;
 }
 
-let heapInputs = true;
-
-/** Whether np.array copies large data into the heap (the backend reads it there: realize.ts `setBackend`). */
-export function setHeapInputs(on: boolean): void {
-  heapInputs = on;
-}
-
 /** A heap-resident copy of `src` (np.array's storage), or a plain copy. */
 export function copyIn<T extends TypedArray>(src: T, dtype: DType): TypedArray {
-  if (!heapInputs || src.length * 4 < limits.minBytes || !isWasmDType(dtype)) return new storage[dtype](src as never);
+  if (src.length * 4 < limits.minBytes || !isWasmDType(dtype)) return new storage[dtype](src as never);
   const b = take(dtype, src.length, false);
   b.set(src as never);
   return b;
@@ -122,21 +116,6 @@ export function disown(node: object, buf: TypedArray | undefined): void {
   adopted.delete(buf);
 }
 
-/**
- * The buffer to hand out of the engine for `node` (someone outside keeps it): a heap view is
- * replaced by an ordinary copy, which becomes the node's value, and its block goes back. A
- * constant's data stays its storage (the node's params hold it): it gets a copy only.
- */
-export function handOut(node: { prim: string; buf?: TypedArray }, buf: TypedArray): TypedArray {
-  if (!blocks.has(buf)) return buf;
-  const copy = copyOf(buf);
-  if (node.prim === 'const') return copy;
-  disown(node, buf);
-  if (node.buf === buf) node.buf = copy;
-  give(buf);
-  return copy;
-}
-
 /** Bytes of the shared heap in live blocks (tests, leak checks). */
 export const heapLiveBytes = (): number => sharedHeapOrNull()?.liveBytes ?? 0;
 
@@ -150,3 +129,6 @@ const YIELD_FROM_BYTES = 256 << 20;
 
 /** Should an async read let the event loop turn first (many live heap bytes, maybe dead)? */
 export const heapCrowded = (): boolean => heapLiveBytes() > YIELD_FROM_BYTES;
+
+/** The CPU backend's storage, as the realization layer sees it. */
+export const heapStorage: Storage = { copyIn, adopt, disown, give, owns: heapResident, crowded: heapCrowded };

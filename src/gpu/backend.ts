@@ -16,8 +16,7 @@
 
 import type { TypedArray } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
-import { cpuBackend } from '../cpu/backend.js';
-import { yieldToEventLoop, type Backend } from '../scheduler/realize.js';
+import { runOnHost, yieldToEventLoop, type Backend } from '../scheduler/realize.js';
 import { schedule } from '../scheduler/schedule.js';
 import type { Schedule } from '../scheduler/kernel.js';
 import { BufferPool } from './buffer_pool.js';
@@ -93,7 +92,7 @@ export class WebGpuBackend implements Backend {
 
   private async onCpu(outputs: readonly Node[], s: Schedule | null): Promise<TypedArray[]> {
     this.last = { kernels: s?.kernels.length ?? 0, dispatches: 0, submits: 0, ranOn: 'cpu' };
-    return cpuBackend.run(outputs);
+    return runOnHost(outputs);
   }
 
   async run(outputs: readonly Node[]): Promise<TypedArray[]> {

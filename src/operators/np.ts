@@ -6,7 +6,7 @@ import { allocate, castScalar, isDType, promoteAll, scalarType, type DType, type
 import { node, uniqueNode, type Node } from '../graph/node.js';
 import type { BinaryPrim, CumulativePrim, ReducePrim, UnaryPrim } from '../graph/prims.js';
 import { broadcastShapes, fmtShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../graph/shape.js';
-import { adopt, copyIn, heapResident } from '../scheduler/pool.js';
+import { holdStorage, hostCopy, isBackendStorage } from '../scheduler/realize.js';
 import { LaxArray, type Nested } from './array.js';
 import { isCompiling } from './compiling.js';
 
@@ -37,14 +37,14 @@ export const wrap = (n: Node) => new LaxArray(n);
 
 export function constant(data: TypedArray, shape: Shape, dtype: DType, weak = false): Node {
   const n = node('const', [], { data, shape, dtype, weak });
-  adopt(n, data); // a heap-resident copy goes back to the heap with its node
+  holdStorage(n, data); // backend storage (np.array's copy) is recycled with its node
   return n;
 }
 
 /** `constant` over data just made for it, which no other node can hold: not hash-consed (`uniqueNode`). */
 export function freshConstant(data: TypedArray, shape: Shape, dtype: DType, weak = false): Node {
   const n = uniqueNode('const', { data, shape, dtype, weak });
-  adopt(n, data);
+  holdStorage(n, data);
   return n;
 }
 
@@ -93,11 +93,11 @@ export function reshapeNode(n: Node, shape: Shape): Node {
  * leaf, so a jit replay over `np.array(x).reshape(...)` finds its schedule without a walk).
  * The two share storage, so neither is ever updated in place (`aliased`). A unique constant's
  * view is unique, a hash-consed one's is hash-consed. Kept a reshape node: a constant taken
- * in place already, and heap-resident data (its block goes back with the node that adopted it).
+ * in place already, and backend storage (recycled with the node that holds it).
  */
 function constantView(n: Node<'const'>, shape: Shape): Node {
   const p = n.params;
-  if (n.consumed || heapResident(p.data)) return node('reshape', [n], { shape });
+  if (n.consumed || isBackendStorage(p.data)) return node('reshape', [n], { shape });
   const view = n.unique ? uniqueNode('const', { data: p.data, shape, dtype: p.dtype, weak: p.weak }) : node('const', [], { data: p.data, shape, dtype: p.dtype, weak: p.weak });
   n.aliased = view.aliased = true;
   return view;
@@ -144,7 +144,7 @@ export function array(data: ArrayLike | Float64Array, opts: { dtype?: DType } = 
     const dtype = opts.dtype ?? typedDtype(data);
     // The typed-array constructor copies (and converts) natively; `.from` walks an iterator.
     const src = data as unknown as globalThis.ArrayLike<number>;
-    const buf = dtype === 'bool' ? Uint8Array.from(src, (v) => (v !== 0 ? 1 : 0)) : copyIn(data as TypedArray, dtype);
+    const buf = dtype === 'bool' ? Uint8Array.from(src, (v) => (v !== 0 ? 1 : 0)) : hostCopy(data as TypedArray, dtype);
     return wrap(freshConstant(buf, [data.length], dtype));
   }
   const shape = inferShape(data);

@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, lax, np, realize } from '../../src/index.js';
 import type { LaxArray } from '../../src/operators/array.js';
-import { heapResident } from '../../src/scheduler/pool.js';
+import { heapResident } from '../../src/cpu/pool.js';
 import { both, close, collectGarbage, sameBits } from './helpers.js';
 
 const N = 1 << 16;

@@ -1,4 +1,4 @@
-// Heap-resident buffers (src/scheduler/pool.ts): what comes back to the shared wasm heap,
+// Heap-resident buffers (src/cpu/pool.ts): what comes back to the shared wasm heap,
 // what never does, and that no kernel (JS or wasm) depends on the contents of a recycled
 // block. Here every float32/int32/uint32 buffer lives in the heap (minBytes 0), so the wasm
 // kernels run wherever they qualify, and each block handed out without zeroing is poisoned
@@ -11,8 +11,8 @@ import { config, init, lax, np, random, vmap } from '../../src/index.js';
 import { evaluate } from '../../src/cpu/oracle.js';
 import type { LaxArray } from '../../src/operators/array.js';
 import type { TypedArray } from '../../src/graph/dtype.js';
-import { realizeNow } from '../../src/operators/rx/realize_now.js';
-import { configurePool, give, heapLiveBytes, heapResident, poolStats, take } from '../../src/scheduler/pool.js';
+import { realizeBatch } from '../../src/scheduler/realize.js';
+import { configurePool, give, heapLiveBytes, heapResident, poolStats, take } from '../../src/cpu/pool.js';
 import { wasmStats } from '../../src/cpu/wasm/kernels.js';
 import { close, collectGarbage, sameBits } from '../cpu/helpers.js';
 
@@ -114,7 +114,7 @@ describe('heap-resident buffers', () => {
     const a = np.array(Float32Array.from({ length: 3000 }, (_, i) => i));
     await a.data(); // realized: its value is its data
     const data = a.node.buf!;
-    const [kept] = realizeNow([a.node]) as Float32Array[];
+    const [kept] = realizeBatch([a.node]) as Float32Array[];
     expect(heapResident(kept)).toBe(false);
     expect(a.node.buf).toBe(data);
     for (let k = 0; k < 4; k++) await np.arange(3000).astype('float32').mul(-1).data(); // heap churn
@@ -126,7 +126,7 @@ describe('heap-resident buffers', () => {
     await collect();
     const before = heapLiveBytes();
     const x = np.arange(3000).astype('float32').mul(3);
-    const [kept] = realizeNow([x.node]) as Float32Array[];
+    const [kept] = realizeBatch([x.node]) as Float32Array[];
     expect(heapResident(kept)).toBe(false);
     expect(x.node.buf).toBe(kept);
     expect(heapLiveBytes()).toBe(before);
@@ -139,7 +139,7 @@ describe('heap-resident buffers', () => {
     const b = np.arange(5).astype('int32').add(1);
     const c = np.arange(4000).astype('float32').add(1); // lent: a heap block, given back by the caller
     const base = np.array(Float32Array.from({ length: 2000 }, (_, i) => i)); // a leaf: its own data
-    const [ka, kb, kbase, lent] = realizeNow([a.node, b.node, base.node, c.node], 3) as TypedArray[];
+    const [ka, kb, kbase, lent] = realizeBatch([a.node, b.node, base.node, c.node], 3) as TypedArray[];
     expect([ka, kb].every((v) => !heapResident(v))).toBe(true);
     expect(ka.buffer).toBe(kb.buffer); // one allocation
     expect(ka.byteOffset % 16 + kb.byteOffset % 16).toBe(0);

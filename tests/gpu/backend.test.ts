@@ -11,7 +11,7 @@ import { lax, np, vmap, type LaxArray } from '../../src/index.js';
 import { renderKernel } from '../../src/gpu/render_kernel.js';
 import { execute, lowerInfo } from '../../src/gpu/runtime.js';
 import { cpuBackend } from '../../src/cpu/backend.js';
-import { heapResident } from '../../src/scheduler/pool.js';
+import { heapResident } from '../../src/cpu/pool.js';
 import { setBackend } from '../../src/scheduler/realize.js';
 import { schedule } from '../../src/scheduler/schedule.js';
 import { agreeOn, expectClose, oracle, useGpu } from './gpu_harness.js';

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lax, np, type LaxArray } from '../../src/index.js';
 import { scan } from '../../src/rx.js';
-import { heapLiveBytes, heapResident } from '../../src/scheduler/pool.js';
+import { heapLiveBytes, heapResident } from '../../src/cpu/pool.js';
 import { collect, expectSame } from './helpers.js';
 
 // A body with a pytree carry and output, float and int leaves, and a nonlinearity.

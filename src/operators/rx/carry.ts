@@ -3,14 +3,14 @@
 // `promotedInit` gives the initial carry the dtypes `lax.scan` would give it (a weakly
 // typed JS number takes the dtype the body returns), so every batch sees a strong carry.
 
-import type { DType, TypedArray } from '../../graph/dtype.js';
+import type { DType } from '../../graph/dtype.js';
+import { computeOnHost } from '../../scheduler/realize.js';
 import { node, type Node } from '../../graph/node.js';
 import { flatten, unflatten, type TreeDef } from '../../graph/pytree.js';
 import { castNode, constant, floorDivide, take, where, wrap, zeros } from '../np.js';
 import { scan as laxScan } from '../scan.js';
 import { flattenNodes, isLeaf } from '../trace.js';
 import type { LaxArray } from '../array.js';
-import { cpuBackend } from '../../cpu/backend.js';
 import type { Leaf } from './state.js';
 import type { StepFn } from './step.js';
 
@@ -30,12 +30,9 @@ export function carrySpec(f: StepFn, init: unknown, xShape: readonly number[], d
   const [outs] = flattenNodes(c);
   const [initNodes] = flattenNodes(init);
   const cast = initNodes.map((n, i) => castNode(n, outs[i].dtype));
-  // The initial carry is host data, computed synchronously on any backend by the CPU
-  // backend into ordinary arrays (`kept`: never heap blocks; the oracle took ~10 ms for a
-  // ring of 32 x 4096 NaNs).
-  const distinct = [...new Set(cast)];
-  const values = cpuBackend.run(distinct, new Set(distinct)) as TypedArray[];
-  const bufs = cast.map((n) => values[distinct.indexOf(n)]);
+  // The initial carry is host data, computed synchronously whatever the backend (the
+  // oracle is slow for a large ring of NaNs, and WebGPU asynchronous).
+  const bufs = computeOnHost(cast);
   const [yNodes, yDef] = flattenNodes(y);
   return {
     def,

@@ -27,7 +27,7 @@ import type { Engine } from './batcher.js';
 import { bucket } from './buckets.js';
 import { carryTree, maskedStep } from './carry.js';
 import { mirrorLeaf, type Kind } from './emission.js';
-import { giveBack, realizeNow, thenMaybe } from './realize_now.js';
+import { giveBack, realizeBatch, thenMaybe } from '../../scheduler/realize.js';
 import { isRecordChunk, MalformedRecordError, recordValue, sendDeadLetter, type DeadLetter, type KeyedRecord } from './records.js';
 import { commit, type Leaf } from './state.js';
 import type { EngineContext } from './context.js';
@@ -146,7 +146,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       ) as [unknown, unknown];
       const [tableNodes] = flattenNodes(newTable);
       const [yNodes] = flattenNodes(ys);
-      return thenMaybe(realizeNow([...tableNodes, ...yNodes], tableNodes.length), (bufs) => {
+      return thenMaybe(realizeBatch([...tableNodes, ...yNodes], tableNodes.length), (bufs) => {
         const yBufs = bufs.slice(tableNodes.length);
         const [next, patches] = commit(state, (d) => {
           d.position += records.length;

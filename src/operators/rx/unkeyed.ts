@@ -16,7 +16,7 @@ import type { Engine } from './batcher.js';
 import { bucket } from './buckets.js';
 import { carryTree, maskedStep } from './carry.js';
 import { mirrorLeaf, readEmission, type Emission } from './emission.js';
-import { giveBack, realizeNow, thenMaybe } from './realize_now.js';
+import { giveBack, realizeBatch, thenMaybe } from '../../scheduler/realize.js';
 import { commit } from './state.js';
 import type { EngineContext } from './context.js';
 
@@ -61,7 +61,7 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
       const [carry, ys] = run(carryTree(spec.def, state.carry), wrap(stepsNode(batch, xShape, dtype, length)), wrap(freshConstant(valid, [length], 'bool'))) as [unknown, unknown];
       const [carryNodes] = flattenNodes(carry);
       const [yNodes] = flattenNodes(ys);
-      return thenMaybe(realizeNow([...carryNodes, ...yNodes], carryNodes.length), (bufs) => {
+      return thenMaybe(realizeBatch([...carryNodes, ...yNodes], carryNodes.length), (bufs) => {
         const carryBufs = bufs.slice(0, carryNodes.length);
         const yBufs = bufs.slice(carryNodes.length);
         const [next, patches] = commit(state, (d) => {
