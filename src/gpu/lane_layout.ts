@@ -21,7 +21,7 @@ import type { Node } from '../graph/node.js';
 import { stridesOf, sizeOf, walksFlat, type Shape } from '../graph/shape.js';
 import { exprChildren, type Expr, type Kernel } from '../scheduler/kernel.js';
 import type { ElementwiseOf, StepKernel } from '../scheduler/scan_plan.js';
-import { NotLowered } from './render_kernel.js';
+import { NotLowered } from './dispatch.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 

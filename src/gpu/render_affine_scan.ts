@@ -20,7 +20,7 @@
 import type { Kernel } from '../scheduler/kernel.js';
 import { affineStep, type AffineStep } from './affine_recurrence.js';
 import { combineInto, declareExclusive, declareIdentity, emitBlockPrefixes, emitBlockScan, opaqueBound, PER_THREAD, SCAN_BLOCK, SCAN_WG, shared, sharedDecls, type TupleMonoid } from './block_scan.js';
-import type { Dispatch } from './render_kernel.js';
+import type { Dispatch } from './dispatch.js';
 import { declareRegisters, emitFinalCarries, emitStep, scanBodyConsts, scanLayout, type ScanLayout } from './render_scan.js';
 import { fromWord, WgslWriter } from './wgsl_writer.js';
 

@@ -14,7 +14,7 @@
 import { sizeOf, stridesOf } from '../graph/shape.js';
 import type { Kernel } from '../scheduler/kernel.js';
 import { emitBlockPrefixes, emitBlockScan, declareExclusive, declareIdentity, combineInto, sharedDecls, shared, opaqueBound, PER_THREAD, SCAN_BLOCK, SCAN_WG, type TupleMonoid } from './block_scan.js';
-import type { Dispatch } from './render_kernel.js';
+import type { Dispatch } from './dispatch.js';
 import { monoid, wgslType } from './wgsl_ops.js';
 import { fromWord, toWord, WgslWriter } from './wgsl_writer.js';
 

@@ -14,41 +14,20 @@
 // Meta words: offs[s] = offset of input slot s, then one per output buffer.
 
 import { stridesOf, sizeOf } from '../graph/shape.js';
-import type { Kernel, ReduceOp } from '../scheduler/kernel.js';
+import type { Kernel } from '../scheduler/kernel.js';
+import { groupId, threadId, WG, type Dispatch } from './dispatch.js';
 import { renderAffineScan } from './render_affine_scan.js';
 import { renderCumulative } from './render_cumulative.js';
 import { renderScan } from './render_scan.js';
-import { binaryWgsl, monoid, wgslType } from './wgsl_ops.js';
+import { binaryWgsl, monoid, reduceMonoid, wgslType } from './wgsl_ops.js';
 import { fromWord, toWord, WgslWriter } from './wgsl_writer.js';
 
-export interface Dispatch {
-  code: string;
-  workgroups: number;
-  /**
-   * Words of scratch memory the kernel's dispatches share (parallel scans keep block totals
-   * there); its arena offset is the meta word after the kernel's buffers and extras.
-   */
-  scratch?: number;
-  /**
-   * The kernel's first scratch word is a flag it sets when an access left its lane (a memory
-   * carry of a lane-wise scan, render_scan.ts): zeroed before the run, read back with the
-   * outputs; set means the results are void and the schedule runs on the CPU instead.
-   */
-  laneFlag?: boolean;
-}
+// The backend catches NotLowered from this module.
+export { NotLowered } from './dispatch.js';
 
-/** Why a kernel has no GPU form (the backend then runs the schedule on the CPU). */
-export class NotLowered extends Error {}
-
-export const WG = 64;
 const TREE_WG = 256;
 /** Reduced extent from which a reduction with few outputs uses a workgroup tree. */
-export const TREE_MIN = 1024;
-
-/** Linear thread id over a 2-D grid of workgroups (one dimension holds 65535). */
-export const threadId = (wg: number) => `(wid.x + wid.y * nwg.x) * ${wg}u + lid.x`;
-
-export const monoidOf: { [R in ReduceOp]: 'add' | 'mul' | 'max' | 'min' } = { sum: 'add', prod: 'mul', max: 'max', min: 'min' };
+const TREE_MIN = 1024;
 
 export function renderKernel(k: Kernel): Dispatch[] {
   const out = k.inputs.length; // meta index of outputs[0]
@@ -65,11 +44,11 @@ export function renderKernel(k: Kernel): Dispatch[] {
       const n = sizeOf(k.shape);
       const R = sizeOf(k.reduceShape);
       const d = k.accDtype;
-      const m = monoid(monoidOf[k.op], d, w);
+      const m = monoid(reduceMonoid[k.op], d, w);
       const outDtype = k.epilogue?.dtype ?? d;
       const tree = R >= TREE_MIN && n <= 65535 && d !== 'bool';
       const wg = tree ? TREE_WG : WG;
-      w.line(`let o = ${tree ? '(wid.x + wid.y * nwg.x)' : threadId(WG)};`);
+      w.line(`let o = ${tree ? groupId : threadId(WG)};`);
       if (!tree) w.line(`if (o >= ${n}u) { return; }`);
       w.line(`var acc: ${wgslType[d]} = ${m.init};`);
       w.open(`if (o < ${n}u)`);

@@ -24,8 +24,8 @@ import { stepOrder, type ElementwiseOf, type PatchOf, type ReduceOf, type StepKe
 import type { Expr, IndexMap, Kernel } from '../scheduler/kernel.js';
 import { elementOf, memoryCarries, ownerOf, rowOf, type MemoryCarry } from './lane_layout.js';
 import { opaqueCount } from './block_scan.js';
-import { monoidOf, NotLowered, threadId, WG, type Dispatch } from './render_kernel.js';
-import { binaryWgsl, monoid, wgslType } from './wgsl_ops.js';
+import { NotLowered, threadId, WG, type Dispatch } from './dispatch.js';
+import { binaryWgsl, monoid, reduceMonoid, wgslType } from './wgsl_ops.js';
 import { fromWord, toWord, WgslWriter, type ReadFn } from './wgsl_writer.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
@@ -231,7 +231,7 @@ function emitPatch(w: WgslWriter, lay: ScanLayout, kp: PatchOf): void {
 /** A reduction per lane: the lane's output element folds its reduced axes in the oracle's order, then the epilogue. */
 function emitReduce(w: WgslWriter, lay: ScanLayout, kb: ReduceOf): void {
   const d = kb.accDtype;
-  const m = monoid(monoidOf[kb.op], d, w);
+  const m = monoid(reduceMonoid[kb.op], d, w);
   const acc = w.fresh('acc');
   w.line(`var ${acc}: ${wgslType[d]} = ${m.init};`);
   w.open('');

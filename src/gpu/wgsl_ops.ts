@@ -16,6 +16,7 @@
 
 import type { DType } from '../graph/dtype.js';
 import type { BinaryPrim, UnaryPrim } from '../graph/prims.js';
+import type { ReduceOp } from '../scheduler/kernel.js';
 
 /** WGSL register type of a dtype (bool is stored as a u32 word in memory). */
 export const wgslType: { [D in DType]: string } = { float32: 'f32', int32: 'i32', uint32: 'u32', bool: 'bool' };
@@ -229,8 +230,13 @@ export function helperSource(used: Iterable<HelperName>): string {
   return out.join('\n');
 }
 
+export type MonoidOp = 'add' | 'mul' | 'max' | 'min';
+
+/** The monoid each reduction folds with. */
+export const reduceMonoid: { [R in ReduceOp]: MonoidOp } = { sum: 'add', prod: 'mul', max: 'max', min: 'min' };
+
 /** Neutral element and combiner of a reduction or cumulative op, as WGSL. */
-export function monoid(op: 'add' | 'mul' | 'max' | 'min', d: DType, e: Emit): { init: string; combine: (a: string, b: string) => string } {
+export function monoid(op: MonoidOp, d: DType, e: Emit): { init: string; combine: (a: string, b: string) => string } {
   const inits: Record<typeof op, { [D in DType]: string }> = {
     add: { float32: '0.0', int32: '0', uint32: '0u', bool: 'false' },
     mul: { float32: '1.0', int32: '1', uint32: '1u', bool: 'true' },
