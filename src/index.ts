@@ -7,7 +7,7 @@ export * as random from './random/index.js';
 export { vmap, type VmapOptions } from './operators/vmap.js';
 export { jit } from './operators/jit.js';
 export { LaxArray, LaxArray as Array } from './operators/array.js';
-export { Slice } from './operators/np.js';
+export { Slice } from './operators/array.js';
 export { config } from './config.js';
 export { init, realize, backendName } from './devices.js';
 export type { DType, TypedArray } from './graph/dtype.js';

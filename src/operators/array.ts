@@ -1,14 +1,13 @@
 // The user-facing Array: a thin, immutable handle on a graph node. Nothing is computed
-// until a value is read (`data`, `tolist`, `item`, `format`, `realize`).
+// until a value is read (`data`, `tolist`, `item`, `format`, `realize`). Its NumPy-style
+// methods (`add`, `sum`, `reshape`, `.at`, ...) are installed by array_methods.ts, which np.ts
+// loads, as JAX sets jax.Array's methods from jax.numpy: this file knows no operation.
 
 import type { DType, TypedArray } from '../graph/dtype.js';
 import type { Liveness, Node } from '../graph/node.js';
 import type { Shape } from '../graph/shape.js';
 import { readFresh, realizeNodes } from '../scheduler/realize.js';
 import { formatArray } from './format.js';
-import * as np from './np.js';
-import type { ArrayLike, AxisOptions, Index, SliceIndex } from './np.js';
-import { IndexRef } from './at.js';
 
 // Live handles per node, for deciding when an in-place update may take a buffer. The held
 // value is the node's counters, not the node: a dead Array must not keep its node alive
@@ -19,6 +18,25 @@ const handleRegistry = new FinalizationRegistry<Liveness>((live) => {
 });
 
 export type Nested = number | boolean | Nested[];
+export type ArrayLike = LaxArray | number | boolean | Nested | TypedArray;
+export interface AxisOptions {
+  axis?: number | number[] | null;
+  keepdims?: boolean;
+}
+
+/** A Python slice `start:stop:step` for indexing (`np.slice(1, 3)` is `1:3`). */
+export class Slice {
+  constructor(
+    readonly start: number | null = null,
+    readonly stop: number | null = null,
+    readonly step: number | null = null,
+  ) {}
+}
+
+/** Basic index: an integer, a slice, or `null` for a whole axis. */
+export type SliceIndex = number | Slice | null;
+/** `.at` index: basic indices and integer index arrays. */
+export type Index = SliceIndex | LaxArray | number[] | Int32Array;
 
 export class LaxArray {
   readonly #lifetime = {};
@@ -74,45 +92,6 @@ export class LaxArray {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
-
-  // ---- arithmetic -------------------------------------------------------------------------
-  add(b: ArrayLike) { return np.add(this, b); }
-  sub(b: ArrayLike) { return np.subtract(this, b); }
-  mul(b: ArrayLike) { return np.multiply(this, b); }
-  div(b: ArrayLike) { return np.divide(this, b); }
-  pow(b: ArrayLike) { return np.power(this, b); }
-  neg() { return np.negative(this); }
-  astype(dtype: DType) { return np.astype(this, dtype); }
-
-  // ---- reductions ------------------------------------------------------------------------
-  sum(opts?: AxisOptions) { return np.sum(this, opts); }
-  mean(opts?: AxisOptions) { return np.mean(this, opts); }
-  max(opts?: AxisOptions) { return np.max(this, opts); }
-  min(opts?: AxisOptions) { return np.min(this, opts); }
-  prod(opts?: AxisOptions) { return np.prod(this, opts); }
-  argmax(opts?: { axis?: number; keepdims?: boolean }) { return np.argmax(this, opts); }
-  argmin(opts?: { axis?: number; keepdims?: boolean }) { return np.argmin(this, opts); }
-  var(opts?: AxisOptions & { ddof?: number }) { return np.var_(this, opts); }
-  std(opts?: AxisOptions & { ddof?: number }) { return np.std(this, opts); }
-  cumsum(opts?: { axis?: number }) { return np.cumsum(this, opts); }
-  cumprod(opts?: { axis?: number }) { return np.cumprod(this, opts); }
-
-  // ---- shape -------------------------------------------------------------------------------
-  reshape(shape: number[]) { return np.reshape(this, shape); }
-  transpose(axes?: number[]) { return np.transpose(this, axes); }
-  get T() { return np.transpose(this); }
-  squeeze(axis?: number | number[]) { return np.squeeze(this, axis); }
-  expandDims(axis: number | number[]) { return np.expandDims(this, axis); }
-  flatten() { return np.reshape(this, [-1]); }
-  ravel() { return np.reshape(this, [-1]); }
-  flip(axis?: number | number[]) { return np.flip(this, axis); }
-  broadcastTo(shape: number[]) { return np.broadcastTo(this, shape); }
-  /** Basic indexing: integers, `np.slice(...)`, `null` for a whole axis. */
-  slice(...index: SliceIndex[]) { return np.basicIndex(this, index); }
-
-  // ---- functional updates ------------------------------------------------------------------
-  /** `x.at(i, j).set(v)`: JAX's `x.at[i, j].set(v)`, a persistent patch of `x`. */
-  at(...index: Index[]): IndexRef { return new IndexRef(this, index); }
 }
 
 function fmt(shape: Shape): string {

@@ -11,8 +11,9 @@ import type { Node } from '../graph/node.js';
 import { node } from '../graph/node.js';
 import type { ScatterMode } from '../graph/prims.js';
 import { broadcastShapes, fmtShape, type Shape } from '../graph/shape.js';
-import type { LaxArray } from './array.js';
-import { broadcastNode, castNode, checkIndexCount, freshConstant, iotaNode, Slice, sliceIndices, toNode, wrap, type ArrayLike, type Index } from './np.js';
+import { Slice, type ArrayLike, type Index, type LaxArray } from './array.js';
+import { checkIndexCount, sliceIndices } from './indexing.js';
+import { broadcastNode, castNode, freshConstant, iotaNode, toNode, wrap } from './nodes.js';
 
 type AxisIndex = { kind: 'slice'; start: number; count: number; step: number } | { kind: 'advanced'; index: Node } | { kind: 'int'; value: number };
 

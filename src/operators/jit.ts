@@ -8,7 +8,7 @@ import { noteReplay } from '../graph/replay.js';
 import { toposort } from '../graph/toposort.js';
 import { LaxArray } from './array.js';
 import { compiling } from './compiling.js';
-import { wrap } from './np.js';
+import { wrap } from './nodes.js';
 import { flattenNodes, paramNode } from './trace.js';
 
 interface Trace {

@@ -5,7 +5,9 @@ import { node } from '../graph/node.js';
 import { fmtShape, normalizeAxis, shapesEqual } from '../graph/shape.js';
 import type { LaxArray } from './array.js';
 import * as np from './np.js';
-import { toNode, wrap, type ArrayLike } from './np.js';
+import type { ArrayLike, SliceIndex } from './array.js';
+import { basicIndex } from './indexing.js';
+import { broadcastNode, castNode, toNode, wrap } from './nodes.js';
 import { flattenNodes } from './trace.js';
 import { unflatten } from '../graph/pytree.js';
 
@@ -18,14 +20,14 @@ function laxBinary(prim: BinaryName, name: string) {
   return (a: ArrayLike, b: ArrayLike): LaxArray => {
     let x = toNode(a);
     let y = toNode(b);
-    if (x.weak && !y.weak) x = np.castNode(x, y.dtype);
-    if (y.weak && !x.weak) y = np.castNode(y, x.dtype);
+    if (x.weak && !y.weak) x = castNode(x, y.dtype);
+    if (y.weak && !x.weak) y = castNode(y, x.dtype);
     if (x.dtype !== y.dtype) throw new TypeError(`lax.${name} requires arguments to have the same dtypes, got ${x.dtype}, ${y.dtype}`);
     const shape = x.shape.length === 0 ? y.shape : x.shape;
     if (x.shape.length && y.shape.length && !shapesEqual(x.shape, y.shape)) {
       throw new TypeError(`lax.${name} requires arguments to have the same shape, got ${fmtShape(x.shape)}, ${fmtShape(y.shape)}`);
     }
-    return wrap(node(prim, [np.broadcastNode(x, shape), np.broadcastNode(y, shape)], {}));
+    return wrap(node(prim, [broadcastNode(x, shape), broadcastNode(y, shape)], {}));
   };
 }
 
@@ -57,7 +59,7 @@ export const shiftRightLogical = (a: ArrayLike, b: ArrayLike) => {
 };
 
 export const select = (pred: ArrayLike, onTrue: ArrayLike, onFalse: ArrayLike) => wrap(node('select', [toNode(pred), toNode(onTrue), toNode(onFalse)], {}));
-export const convertElementType = (x: ArrayLike, dtype: DType) => wrap(np.castNode(toNode(x), dtype));
+export const convertElementType = (x: ArrayLike, dtype: DType) => wrap(castNode(toNode(x), dtype));
 export const bitcastConvertType = (x: ArrayLike, dtype: DType) => wrap(node('bitcast', [toNode(x)], { dtype }));
 export const iota = (dtype: DType, size: number) => wrap(node('iota', [], { shape: [size], dtype, axis: 0 }));
 export const broadcastedIota = (dtype: DType, shape: number[], dimension: number) => wrap(node('iota', [], { shape, dtype, axis: normalizeAxis(dimension, shape.length) }));
@@ -73,9 +75,9 @@ export const cummax = np.cummax;
 export const cummin = np.cummin;
 
 function sliceAxis(x: LaxArray, axis: number, start: number, stop: number | null, step = 1): LaxArray {
-  const idx = x.shape.map((): np.SliceIndex => null);
+  const idx = x.shape.map((): SliceIndex => null);
   idx[axis] = np.slice(start, stop, step);
-  return np.basicIndex(x, idx);
+  return basicIndex(x, idx);
 }
 
 /** Interleave a (ceil(n/2) rows) and b (floor(n/2) rows) along `axis`: a0 b0 a1 b1 ... */

@@ -13,7 +13,7 @@ import { node, type Node } from '../graph/node.js';
 import { treeEqual, treeString, unflatten, type TreeDef } from '../graph/pytree.js';
 import { fmtShape } from '../graph/shape.js';
 import { compiling } from './compiling.js';
-import { castNode, wrap } from './np.js';
+import { castNode, wrap } from './nodes.js';
 import { closeOver, flattenNodes, paramNode } from './trace.js';
 
 export interface ScanOptions {

@@ -9,7 +9,8 @@ import type { Shape } from '../graph/shape.js';
 import { substitute, toposort } from '../graph/toposort.js';
 import { fusionClass, primCost } from '../scheduler/boundaries.js';
 import { LaxArray } from './array.js';
-import { toNode, type ArrayLike } from './np.js';
+import type { ArrayLike } from './array.js';
+import { toNode } from './nodes.js';
 
 let nextParam = 0;
 

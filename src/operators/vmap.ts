@@ -6,7 +6,8 @@ import { broadcastPrefix, flatten, unflatten } from '../graph/pytree.js';
 import { fmtShape, normalizeAxis } from '../graph/shape.js';
 import { LaxArray } from './array.js';
 import { batchGraph, moveIn, type BVal } from './batching.js';
-import { toNode, wrap, type ArrayLike } from './np.js';
+import type { ArrayLike } from './array.js';
+import { toNode, wrap } from './nodes.js';
 import { isLeaf, paramNode } from './trace.js';
 
 export type AxisSpec = number | null | AxisSpec[] | { [k: string]: AxisSpec };

@@ -7,7 +7,7 @@ import { broadcastShapes, fmtShape, shapesEqual } from '../graph/shape.js';
 import { LaxArray } from '../operators/array.js';
 import * as lax from '../operators/lax.js';
 import * as np from '../operators/np.js';
-import type { ArrayLike } from '../operators/np.js';
+import type { ArrayLike } from '../operators/array.js';
 import { checkShape, randomBits } from './bits.js';
 import { erfinv } from './erfinv.js';
 import { checkKey, split, type KeyArray } from './keys.js';

@@ -5,7 +5,7 @@
 import { normalizeAxis, fmtShape } from '../graph/shape.js';
 import { LaxArray } from '../operators/array.js';
 import * as np from '../operators/np.js';
-import type { ArrayLike } from '../operators/np.js';
+import type { ArrayLike, SliceIndex } from '../operators/array.js';
 import { randomBits } from './bits.js';
 import { uniform, randint } from './distributions.js';
 import { checkKey, split, type KeyArray } from './keys.js';
@@ -83,7 +83,7 @@ export function choice(k: KeyArray, a: number | ArrayLike, shape: readonly numbe
     if (replace) ind = randint(key, [...shape], 0, nInputs);
     else {
       const perm = permutation(key, arr ?? nInputs, { axis });
-      const idx = perm.shape.map((): np.SliceIndex => null);
+      const idx = perm.shape.map((): SliceIndex => null);
       idx[axis] = np.slice(0, nDraws);
       return perm.slice(...idx).reshape(outShape);
     }

@@ -9,11 +9,12 @@ import { node } from '../graph/node.js';
 import type { LaxArray } from '../operators/array.js';
 import * as lax from '../operators/lax.js';
 import * as np from '../operators/np.js';
+import { wrap } from '../operators/nodes.js';
 
 const i32 = (v: number) => np.array(v, { dtype: 'int32' });
 
 /** Flat gather: out[...] = x.flat[index[...]] (int32 index, same shape as out). */
-const gather = (x: LaxArray, index: LaxArray): LaxArray => np.wrap(node('gather', [x.node, index.node], {}));
+const gather = (x: LaxArray, index: LaxArray): LaxArray => wrap(node('gather', [x.node, index.node], {}));
 
 /**
  * The permutation that stably sorts `keys` (uint32, shape [rows, n]) along its last axis:

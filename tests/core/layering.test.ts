@@ -77,7 +77,7 @@ describe('the import rules of src', () => {
     const text = "// import { z } from './z.js';\nimport type { A } from './a.js';\nimport { b } from '../b.js';\nexport * as c from './c/c.js';\nconst d = await import('./d.js');\nimport './e.js';\n";
     expect(importsOf(join(SRC, 'operators/x.ts'), text).sort()).toEqual(['b.ts', 'operators/a.ts', 'operators/c/c.ts', 'operators/d.ts', 'operators/e.ts']);
     expect(files.length).toBeGreaterThan(50);
-    expect(graph.get('operators/np.ts')).toContain('graph/node.ts');
+    expect(graph.get('operators/nodes.ts')).toContain('graph/node.ts');
   });
 
   it('every import resolves to a file of src', () => {

@@ -15,7 +15,7 @@ import { describe, it } from 'vitest';
 import type { DType } from '../../src/graph/dtype.js';
 import { node } from '../../src/graph/node.js';
 import type { BinaryPrim, UnaryPrim } from '../../src/graph/prims.js';
-import { constant } from '../../src/operators/np.js';
+import { constant } from '../../src/operators/nodes.js';
 import { expectClose, oracle, useGpu } from './gpu_harness.js';
 
 const gpu = useGpu();

@@ -10,7 +10,7 @@ import { cpuBackend } from '../../src/cpu/backend.js';
 import { node, type Node } from '../../src/graph/node.js';
 import { renderKernel } from '../../src/gpu/render_kernel.js';
 import { lax, np, vmap, type LaxArray } from '../../src/index.js';
-import { wrap } from '../../src/operators/np.js';
+import { wrap } from '../../src/operators/nodes.js';
 import { rollingStep, stepOperator, zscore } from '../../src/rx.js';
 import { setBackend } from '../../src/scheduler/realize.js';
 import { schedule } from '../../src/scheduler/schedule.js';

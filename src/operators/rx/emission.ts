@@ -9,7 +9,7 @@
 import { allocate, castScalar, storage, type DType, type TypedArray } from '../../graph/dtype.js';
 import { fmtShape, shapesEqual, sizeOf } from '../../graph/shape.js';
 import { LaxArray, type Nested } from '../array.js';
-import { freshConstant, reshapeNode, castNode, wrap } from '../np.js';
+import { castNode, freshConstant, reshapeNode, wrap } from '../nodes.js';
 import type { Node } from '../../graph/node.js';
 
 export type Kind = 'js' | 'typed' | 'array';

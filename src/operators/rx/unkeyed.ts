@@ -8,7 +8,7 @@ import { unflatten } from '../../graph/pytree.js';
 import { sizeOf } from '../../graph/shape.js';
 import { jit } from '../jit.js';
 import { scan as laxScan } from '../scan.js';
-import { freshConstant, wrap } from '../np.js';
+import { freshConstant, wrap } from '../nodes.js';
 import { node } from '../../graph/node.js';
 import { flattenNodes } from '../trace.js';
 import type { LaxArray } from '../array.js';

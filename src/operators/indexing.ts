@@ -1,0 +1,87 @@
+// Basic indexing (integers, slices, `null`) and jnp.take.
+
+import { node, type Node } from '../graph/node.js';
+import { normalizeAxis, sizeOf, type Shape } from '../graph/shape.js';
+import { Slice, type ArrayLike, type LaxArray, type SliceIndex } from './array.js';
+import { full } from './creation.js';
+import { add, clip, greaterEqual, less, logicalAnd, remainder, where } from './elementwise.js';
+import { broadcastNode, castNode, iotaNode, reshapeNode, scalarNode, toNode, wrap } from './nodes.js';
+
+/** `np.slice(start, stop, step)`: Python's `start:stop:step`, for indexing (`np.slice(1, 3)` is `1:3`). */
+export const slice = (start?: number | null, stop?: number | null, step?: number | null) => new Slice(start ?? null, stop ?? null, step ?? null);
+
+/** Python's slice.indices(len): [start, count, step]. */
+export function sliceIndices(s: Slice, len: number): [number, number, number] {
+  const step = s.step ?? 1;
+  if (step === 0) throw new RangeError('slice step cannot be zero');
+  const [lo, hi] = step > 0 ? [0, len] : [-1, len - 1];
+  const clampIdx = (v: number | null, dflt: number) => (v === null ? dflt : v < 0 ? Math.max(v + len, lo) : Math.min(v, hi));
+  const start = clampIdx(s.start, step > 0 ? lo : hi);
+  const stop = clampIdx(s.stop, step > 0 ? hi : lo);
+  const count = step > 0 ? Math.max(0, Math.ceil((stop - start) / step)) : Math.max(0, Math.ceil((start - stop) / -step));
+  return [start, count, step];
+}
+
+export function checkIndexCount(n: number, ndim: number): void {
+  if (n > ndim) throw new RangeError(`Too many indices for array: ${n} non-None/Ellipsis indices for dim ${ndim}.`);
+}
+
+/** Basic indexing `x[i, a:b:c, :]` with static integers, slices and `null` (whole axis). */
+export function basicIndex(a: ArrayLike, index: SliceIndex[]): LaxArray {
+  let x = toNode(a);
+  checkIndexCount(index.length, x.shape.length);
+  const starts: number[] = [];
+  const limits: number[] = [];
+  const strides: number[] = [];
+  const revAxes: number[] = [];
+  const keep: boolean[] = [];
+  x.shape.forEach((dim, ax) => {
+    const ix = ax < index.length ? index[ax] : null;
+    if (typeof ix === 'number') {
+      if (!Number.isInteger(ix) || ix < -dim || ix >= dim) throw new RangeError(`index ${ix} is out of bounds for axis ${ax} with size ${dim}`);
+      const i = ix < 0 ? ix + dim : ix;
+      starts.push(i), limits.push(i + 1), strides.push(1), keep.push(false);
+      return;
+    }
+    const [start, count, step] = sliceIndices(ix ?? new Slice(), dim);
+    const s = step > 0 ? start : dim - 1 - start; // negative steps read the reversed axis
+    if (step < 0) revAxes.push(ax);
+    starts.push(s), limits.push(s + (count - 1) * Math.abs(step) + 1), strides.push(Math.abs(step)), keep.push(true);
+    if (count === 0) limits[limits.length - 1] = s;
+  });
+  if (revAxes.length) x = node('rev', [x], { axes: revAxes });
+  const sliced = starts.every((s, i) => s === 0 && limits[i] === x.shape[i] && strides[i] === 1) ? x : node('slice', [x], { starts, limits, strides });
+  return wrap(reshapeNode(sliced, sliced.shape.filter((_, i) => keep[i])));
+}
+
+
+const intScalar = (v: number, shape: Shape) => broadcastNode(scalarNode(v, 'int32'), shape);
+
+/** jnp.take(a, indices, axis): mode 'fill' (JAX's default: NaN / min int / true), 'clip' or 'wrap'. */
+export function take(a: ArrayLike, indices: ArrayLike, opts: { axis?: number; mode?: 'fill' | 'clip' | 'wrap' } = {}): LaxArray {
+  let x = toNode(a);
+  if (opts.axis === undefined) x = reshapeNode(x, [x.size]);
+  const axis = normalizeAxis(opts.axis ?? 0, x.shape.length);
+  const dim = x.shape[axis];
+  const idx = castNode(toNode(indices), 'int32');
+  const mode = opts.mode ?? 'fill';
+  let i = where(less(wrap(idx), 0), add(wrap(idx), dim), wrap(idx));
+  const valid = logicalAnd(greaterEqual(i, 0), less(i, dim));
+  if (mode === 'wrap') i = remainder(wrap(idx), Math.max(dim, 1));
+  i = clip(i, 0, Math.max(dim - 1, 0));
+  // out[o..., j..., k...] = x[o..., idx[j...], k...], gathered by flat offset into x.
+  const outShape = [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)];
+  const nIdx = idx.shape.length;
+  const xStrides = x.shape.map((_, d) => sizeOf(x.shape.slice(d + 1)));
+  let flat: Node = node('mul', [node('broadcast', [i.node], { shape: outShape, dims: idx.shape.map((_, k) => axis + k) }), intScalar(xStrides[axis], outShape)], {});
+  outShape.forEach((_, d) => {
+    if (d >= axis && d < axis + nIdx) return;
+    const stride = d < axis ? xStrides[d] : xStrides[d - nIdx + 1];
+    flat = node('add', [flat, node('mul', [iotaNode(outShape, d), intScalar(stride, outShape)], {})], {});
+  });
+  const out = wrap(node('gather', [x, flat], {}));
+  if (mode !== 'fill') return out;
+  const fill = x.dtype === 'float32' ? NaN : x.dtype === 'int32' ? -2147483648 : x.dtype === 'uint32' ? 4294967295 : true;
+  const mask = wrap(node('broadcast', [valid.node], { shape: outShape, dims: idx.shape.map((_, k) => axis + k) }));
+  return where(mask, out, full([], fill, { dtype: x.dtype }));
+}

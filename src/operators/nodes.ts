@@ -1,0 +1,143 @@
+// Nodes from user values, and the node builders every jax.numpy function shares: wrapping a
+// node in an Array, constants (np.array's copy of user data), casts, broadcasts and reshapes.
+// Internal to laxflow: the public namespace is np.ts.
+
+import { allocate, castScalar, isDType, scalarType, type DType, type TypeInfo, type TypedArray } from '../graph/dtype.js';
+import { node, uniqueNode, type Node } from '../graph/node.js';
+import { fmtShape, shapesEqual, type Shape } from '../graph/shape.js';
+import { holdStorage, hostCopy, isBackendStorage } from '../scheduler/realize.js';
+import { LaxArray, type ArrayLike } from './array.js';
+
+export const wrap = (n: Node) => new LaxArray(n);
+
+export function constant(data: TypedArray, shape: Shape, dtype: DType, weak = false): Node {
+  const n = node('const', [], { data, shape, dtype, weak });
+  holdStorage(n, data); // backend storage (np.array's copy) is recycled with its node
+  return n;
+}
+
+/** `constant` over data just made for it, which no other node can hold: not hash-consed (`uniqueNode`). */
+export function freshConstant(data: TypedArray, shape: Shape, dtype: DType, weak = false): Node {
+  const n = uniqueNode('const', { data, shape, dtype, weak });
+  holdStorage(n, data);
+  return n;
+}
+
+export function scalarNode(x: number | boolean, dtype?: DType): Node {
+  const t = scalarType(x);
+  const d = dtype ?? t.dtype;
+  const data = allocate(d, 1);
+  data[0] = castScalar(Number(x), d);
+  return freshConstant(data, [], d, dtype === undefined);
+}
+
+export function toNode(x: ArrayLike): Node {
+  if (x instanceof LaxArray) return x.node;
+  if (typeof x === 'number' || typeof x === 'boolean') return scalarNode(x);
+  return array(x).node;
+}
+
+export const typeOf = (n: Node): TypeInfo => ({ dtype: n.dtype, weak: n.weak });
+
+/** lax.convert_element_type; folds casts of constant scalars. `weak`: the result is weakly typed. */
+export function castNode(n: Node, dtype: DType, weak = false): Node {
+  if (n.dtype === dtype) return n;
+  if (n.prim === 'const' && n.size === 1) {
+    const p = (n as Node<'const'>).params;
+    const data = allocate(dtype, 1);
+    data[0] = p.dtype === 'float32' || dtype === 'float32' || dtype === 'bool' ? castScalar(p.data[0], dtype) : dtype === 'int32' ? p.data[0] | 0 : p.data[0] >>> 0;
+    return freshConstant(data, p.shape, dtype, p.weak || weak);
+  }
+  return node('cast', [n], weak ? { dtype, weak } : { dtype });
+}
+
+/** NumPy broadcasting of `n` to `shape` (already checked compatible). */
+export function broadcastNode(n: Node, shape: Shape): Node {
+  if (shapesEqual(n.shape, shape)) return n;
+  const offset = shape.length - n.shape.length;
+  return node('broadcast', [n], { shape, dims: n.shape.map((_, i) => i + offset) });
+}
+
+export function reshapeNode(n: Node, shape: Shape): Node {
+  if (shapesEqual(n.shape, shape)) return n;
+  return n.prim === 'const' ? constantView(n as Node<'const'>, shape) : node('reshape', [n], { shape });
+}
+
+/**
+ * A reshape of a constant: a constant over the same data, as XLA folds it (no kernel, and a
+ * leaf, so a jit replay over `np.array(x).reshape(...)` finds its schedule without a walk).
+ * The two share storage, so neither is ever updated in place (`aliased`). A unique constant's
+ * view is unique, a hash-consed one's is hash-consed. Kept a reshape node: a constant taken
+ * in place already, and backend storage (recycled with the node that holds it).
+ */
+function constantView(n: Node<'const'>, shape: Shape): Node {
+  const p = n.params;
+  if (n.consumed || isBackendStorage(p.data)) return node('reshape', [n], { shape });
+  const view = n.unique ? uniqueNode('const', { data: p.data, shape, dtype: p.dtype, weak: p.weak }) : node('const', [], { data: p.data, shape, dtype: p.dtype, weak: p.weak });
+  n.aliased = view.aliased = true;
+  return view;
+}
+
+function inferShape(data: unknown): number[] {
+  const shape: number[] = [];
+  let d = data;
+  while (Array.isArray(d)) {
+    shape.push(d.length);
+    d = d[0];
+  }
+  return shape;
+}
+
+function flatten(data: unknown, shape: number[], out: (number | boolean)[], dim = 0): void {
+  if (dim === shape.length) {
+    if (Array.isArray(data) || (typeof data !== 'number' && typeof data !== 'boolean')) {
+      throw new TypeError(`array: setting an array element with a sequence. The requested array has an inhomogeneous shape after ${dim} dimensions`);
+    }
+    out.push(data);
+    return;
+  }
+  if (!Array.isArray(data) || data.length !== shape[dim]) {
+    throw new TypeError(`array: setting an array element with a sequence. The requested array has an inhomogeneous shape after ${dim} dimensions. The detected shape was ${fmtShape(shape.slice(0, dim))} + inhomogeneous part.`);
+  }
+  for (const x of data) flatten(x, shape, out, dim + 1);
+}
+
+function typedDtype(x: TypedArray | ArrayBufferView): DType {
+  if (x instanceof Int32Array) return 'int32';
+  if (x instanceof Uint32Array) return 'uint32';
+  if (x instanceof Float32Array || x instanceof Float64Array) return 'float32';
+  return 'int32';
+}
+
+/** jnp.array: nested JS arrays, typed arrays, numbers or booleans (copied). */
+export function array(data: ArrayLike | Float64Array, opts: { dtype?: DType } = {}): LaxArray {
+  if (opts.dtype !== undefined && !isDType(opts.dtype)) throw new TypeError(`array: unsupported dtype ${String(opts.dtype)}`);
+  if (data instanceof LaxArray) return opts.dtype ? astype(data, opts.dtype) : data;
+  if (ArrayBuffer.isView(data)) {
+    const dtype = opts.dtype ?? typedDtype(data);
+    // The typed-array constructor copies (and converts) natively; `.from` walks an iterator.
+    const src = data as unknown as globalThis.ArrayLike<number>;
+    const buf = dtype === 'bool' ? Uint8Array.from(src, (v) => (v !== 0 ? 1 : 0)) : hostCopy(data as TypedArray, dtype);
+    return wrap(freshConstant(buf, [data.length], dtype));
+  }
+  const shape = inferShape(data);
+  const flat: (number | boolean)[] = [];
+  flatten(data, shape, flat);
+  const dtype =
+    opts.dtype ??
+    (flat.length > 0 && flat.every((v) => typeof v === 'boolean') ? 'bool' : flat.every((v) => typeof v === 'boolean' || Number.isInteger(v)) ? 'int32' : 'float32');
+  const buf = allocate(dtype, flat.length);
+  flat.forEach((v, i) => (buf[i] = castScalar(Number(v), dtype)));
+  return wrap(freshConstant(buf, shape, dtype));
+}
+export const asarray = array;
+
+/** int32 coordinates along `axis` of an array of `shape` (lax.iota broadcast). */
+export function iotaNode(shape: Shape, axis: number): Node {
+  return node('iota', [], { shape, dtype: 'int32', axis });
+}
+
+export function astype(a: ArrayLike, dtype: DType): LaxArray {
+  if (!isDType(dtype)) throw new TypeError(`astype: unsupported dtype ${String(dtype)}`);
+  return wrap(castNode(toNode(a), dtype));
+}
