@@ -1,6 +1,6 @@
 // Host storage for large buffers. Fresh big typed arrays cost more than a loop shows: the
-// allocator maps new pages and the OS faults each one in on first touch (on this project's
-// VMs about 3 ms for 4 MiB, more than the kernel that fills it). Large float32/int32/uint32
+// allocator maps new pages and the OS faults each one in on first touch, which can take
+// longer than the kernel that fills it. Large float32/int32/uint32
 // buffers therefore live in the shared wasm heap (src/cpu/wasm/memory.ts: one reserved
 // memory that never grows, whose pages stay resident once used), as typed-array views of
 // it. That also lets the wasm SIMD kernels run on them in place.
@@ -44,7 +44,7 @@ const blocks = new WeakMap<TypedArray, WasmBuffer>();
  * allocated; the heap's blocks are invisible to it, so without this the nodes holding dead
  * blocks would be collected (and the blocks come back) late, and the heap would fill. Never
  * written, so it costs address space, not pages. Below the threshold it is left out: the
- * extra collections it causes cost a stream of 4 MiB batches 1.7x its throughput.
+ * extra collections it causes slow a stream of large batches markedly.
  */
 const PRESSURE_FROM_BYTES = 128 << 20;
 const pressure = new WeakMap<TypedArray, ArrayBuffer>();

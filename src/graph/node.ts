@@ -11,7 +11,7 @@
 // FinalizationRegistry's target, or a WeakMap key, through young-generation collections, and
 // with it all it reaches. A loop of `f(np.array(x)).data()` makes a small graph per call; had
 // its nodes such registrations, each graph (and its typed arrays) would be promoted and wait
-// for a full collection: half of the host time of such a loop was the collector's. So the
+// for a full collection, and the collector would take much of such a loop's host time. So the
 // nodes a call makes are registered by proxy: a node that is not hash-consed (`unique`) holds
 // a `lifetime` token, and the token is what the registry watches (a jit replay's nodes share
 // one); the graph dies young and only the tokens wait. Nodes over a unique node are not

@@ -1,6 +1,6 @@
 // The schedule of a jit replay's outputs, found by the replay's liveness instead of a walk
 // of its graph (graph/replay.ts says why that determines it): for a small program the walk
-// (schedule.ts `fingerprint`) was most of the scheduler's cost per call, and a stream's
+// (schedule.ts `fingerprint`) is most of the scheduler's cost per call, and a stream's
 // per-batch program repeats one trace. A miss takes the full path once and remembers where
 // its leaves are among the replay's inputs, shared nodes and outputs.
 //
