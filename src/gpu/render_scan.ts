@@ -23,10 +23,9 @@ import { sizeOf, walksFlat, type Shape } from '../graph/shape.js';
 import { stepOrder, type ElementwiseOf, type PatchOf, type ReduceOf, type StepKernel } from '../scheduler/scan_plan.js';
 import type { Expr, IndexMap, Kernel } from '../scheduler/kernel.js';
 import { elementOf, memoryCarries, ownerOf, rowOf, type MemoryCarry } from './lane_layout.js';
-import { opaqueCount } from './block_scan.js';
 import { NotLowered, threadId, WG, type Dispatch } from './dispatch.js';
 import { binaryWgsl, monoid, reduceMonoid, wgslType } from './wgsl_ops.js';
-import { fromWord, toWord, WgslWriter, type ReadFn } from './wgsl_writer.js';
+import { fromWord, opaqueCount, toWord, WgslWriter, type ReadFn } from './wgsl_writer.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 

@@ -24,6 +24,20 @@ export function toWord(v: string, d: DType): string {
   return d === 'uint32' ? v : d === 'bool' ? `select(0u, 1u, ${v})` : `bitcast<u32>(${v})`;
 }
 
+/**
+ * A loop bound of `n` the shader compiler cannot see through (`arrayLength(&mem)` is a run-time
+ * value, and the arena of a parallel scan always holds more than n words): llvmpipe fully
+ * unrolls constant-trip loops, and an unrolled scan body is slow to compile.
+ */
+export const opaqueBound = (n: number) => `min(${n}u, arrayLength(&mem))`;
+
+/**
+ * Exactly `n`, as a loop bound the compiler cannot see through (for loops whose arena may
+ * hold fewer than n words, e.g. a scan's time loop): arrayLength(&mem) <= 2^30 words, so
+ * the sum never wraps.
+ */
+export const opaqueCount = (n: number) => `min(${n}u, arrayLength(&mem) + ${n}u)`;
+
 export class WgslWriter implements Emit {
   private readonly used = new Set<HelperName>();
   private readonly lines: string[] = [];
