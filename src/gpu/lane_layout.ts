@@ -135,7 +135,7 @@ export function memoryCarries(k: ScanKernel, order: readonly StepKernel[], inPla
 }
 
 /** Every split `[A, R, B]` of `shape` with |A|·|B| = lanes (R contiguous), trailing B longest first. */
-export function candidateLayouts(shape: Shape, lanes: number): ColumnLayout[] {
+function candidateLayouts(shape: Shape, lanes: number): ColumnLayout[] {
   const size = sizeOf(shape);
   if (lanes < 1 || size % lanes !== 0) return [];
   const m = size / lanes;
@@ -151,7 +151,7 @@ export function candidateLayouts(shape: Shape, lanes: number): ColumnLayout[] {
 }
 
 /** What the analysis knows of a kernel's input slots. */
-export interface SlotInfo {
+interface SlotInfo {
   /** The value of a one-element constant input, if known. */
   constOf(slot: number): number | undefined;
   /** The expression (and its slots) computing a lane-wise register read element-for-element, if any. */
@@ -164,7 +164,7 @@ export interface SlotInfo {
  * scalars, positions); null when the coordinates enter otherwise. Reads of registers are
  * followed into the expressions that computed them (an index computed by another kernel).
  */
-export function laneCoefficients(e: Expr, rank: number, slots: SlotInfo): number[] | null {
+function laneCoefficients(e: Expr, rank: number, slots: SlotInfo): number[] | null {
   const memo = new Map<Expr, { c: number[]; exact?: number } | null>();
   const zero = () => new Array<number>(rank).fill(0);
   const isZero = (c: number[]) => c.every((v) => v === 0);
@@ -244,7 +244,7 @@ export function laneCoefficients(e: Expr, rank: number, slots: SlotInfo): number
  * lane part? Coefficients past the domain's axes (a reduction's reduced axes) must move
  * along the lane's rows (multiples of |B|).
  */
-export function fitsLayout(coeffs: readonly number[], domain: Shape, layout: ColumnLayout): boolean {
+function fitsLayout(coeffs: readonly number[], domain: Shape, layout: ColumnLayout): boolean {
   if (coeffs.slice(domain.length).some((c) => c % layout.b !== 0)) return false;
   // The domain's trailing axes must hold exactly the |B| part of the lane index.
   for (let s = domain.length; s >= 0; s--) {

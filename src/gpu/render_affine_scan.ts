@@ -30,7 +30,7 @@ type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 /** Shortest scan run as a parallel affine scan (shorter ones stay serial and bit-exact). */
 export const AFFINE_MIN_LENGTH = 4096;
 /** From this many lanes the serial kernel already fills the device. */
-export const AFFINE_MAX_LANES = 1024;
+const AFFINE_MAX_LANES = 1024;
 const MAX_CARRIES = 4;
 
 /** The pair monoid over m carries: components [a_0..a_{m-1}, b_0..b_{m-1}]. */

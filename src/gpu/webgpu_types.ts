@@ -32,15 +32,8 @@ export const GPUMapMode = Object.freeze({
   WRITE: 0x0002,
 } as const);
 
-export const GPUShaderStage = Object.freeze({
-  VERTEX: 0x1,
-  FRAGMENT: 0x2,
-  COMPUTE: 0x4,
-} as const);
-
 export type GPUBufferUsageFlags = number;
 export type GPUMapModeFlags = number;
-export type GPUShaderStageFlags = number;
 export type GPUSize64 = number;
 export type GPUIndex32 = number;
 export type GPUSize32 = number;
@@ -133,9 +126,6 @@ export interface GPUDevice extends GPUObjectBase {
   destroy(): void;
   createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer;
   createShaderModule(descriptor: GPUShaderModuleDescriptor): GPUShaderModule;
-  createBindGroupLayout(descriptor: GPUBindGroupLayoutDescriptor): GPUBindGroupLayout;
-  createPipelineLayout(descriptor: GPUPipelineLayoutDescriptor): GPUPipelineLayout;
-  createComputePipeline(descriptor: GPUComputePipelineDescriptor): GPUComputePipeline;
   createComputePipelineAsync(descriptor: GPUComputePipelineDescriptor): Promise<GPUComputePipeline>;
   createBindGroup(descriptor: GPUBindGroupDescriptor): GPUBindGroup;
   createCommandEncoder(descriptor?: { label?: string }): GPUCommandEncoder;
@@ -210,25 +200,6 @@ export interface GPUShaderModule extends GPUObjectBase {
 }
 
 export interface GPUBindGroupLayout extends GPUObjectBase {}
-export interface GPUPipelineLayout extends GPUObjectBase {}
-
-export type GPUBufferBindingType = 'uniform' | 'storage' | 'read-only-storage';
-
-export interface GPUBindGroupLayoutEntry {
-  binding: GPUIndex32;
-  visibility: GPUShaderStageFlags;
-  buffer?: { type?: GPUBufferBindingType; hasDynamicOffset?: boolean; minBindingSize?: GPUSize64 };
-}
-
-export interface GPUBindGroupLayoutDescriptor {
-  label?: string;
-  entries: Iterable<GPUBindGroupLayoutEntry>;
-}
-
-export interface GPUPipelineLayoutDescriptor {
-  label?: string;
-  bindGroupLayouts: Iterable<GPUBindGroupLayout>;
-}
 
 export interface GPUProgrammableStage {
   module: GPUShaderModule;
@@ -238,7 +209,8 @@ export interface GPUProgrammableStage {
 
 export interface GPUComputePipelineDescriptor {
   label?: string;
-  layout: GPUPipelineLayout | 'auto';
+  /** Bind group layouts inferred from the shader (an explicit GPUPipelineLayout is not used). */
+  layout: 'auto';
   compute: GPUProgrammableStage;
 }
 
@@ -273,7 +245,6 @@ export interface GPUComputePassEncoder extends GPUObjectBase {
   setPipeline(pipeline: GPUComputePipeline): void;
   setBindGroup(index: GPUIndex32, bindGroup: GPUBindGroup | null, dynamicOffsets?: Iterable<number>): void;
   dispatchWorkgroups(x: GPUSize32, y?: GPUSize32, z?: GPUSize32): void;
-  dispatchWorkgroupsIndirect(indirectBuffer: GPUBuffer, indirectOffset: GPUSize64): void;
   end(): void;
 }
 
@@ -286,6 +257,5 @@ export interface GPUCommandEncoder extends GPUObjectBase {
     destinationOffset: GPUSize64,
     size: GPUSize64,
   ): void;
-  clearBuffer(buffer: GPUBuffer, offset?: GPUSize64, size?: GPUSize64): void;
   finish(descriptor?: { label?: string }): GPUCommandBuffer;
 }
