@@ -228,9 +228,9 @@ async function findDawnAdapter(): Promise<GpuSource | null> {
 /**
  * Dawn instances by creation options, kept for the life of the process (Dawn keeps an instance
  * alive only while the object `create()` returned is referenced): re-acquiring after a
- * device loss reuses the instance, because a dropped instance that the garbage collector
- * finalizes while Dawn's and the driver's threads still run crashed the process at exit
- * (seen with lavapipe: `__pthread_tpp_change_priority` assertions, futex errors).
+ * device loss reuses the instance, because an instance that the garbage collector
+ * finalizes while Dawn's and the driver's threads still run can crash the process at exit
+ * (on lavapipe: `__pthread_tpp_change_priority` assertions, futex errors).
  */
 const dawnInstances = new Map<string, GPU>();
 let currentInstanceKey: string | null = null;
