@@ -1,57 +1,19 @@
 // Running a schedule on the CPU: bind leaf buffers, allocate the planned buffers, run each
-// compiled kernel in order, then release storage taken by in-place patches.
+// compiled kernel in order (a scan as one fused loop, scan.ts, or its body's kernels once per
+// step), then release storage taken by in-place patches.
 
 import type { DType, TypedArray } from '../graph/dtype.js';
-import type { Node } from '../graph/node.js';
 import type { Kernel, Schedule } from '../scheduler/kernel.js';
 import { surrender } from '../scheduler/realize.js';
-import { give, take } from './pool.js';
+import { give } from './pool.js';
+import { bindBuffers, literalValue } from './bind.js';
 import { compileKernel } from './compile.js';
-import { runScan } from './scan.js';
+import { runFusedScan } from './scan.js';
 
-/** The storage of a leaf node: its realized buffer or its constant data. */
-export function leafData(n: Node): TypedArray {
-  if (n.buf !== undefined) return n.buf;
-  if (n.prim === 'const') {
-    if (n.consumed) throw new Error(`internal error: ${n} was updated in place and cannot be read again`);
-    return (n as Node<'const'>).params.data;
-  }
-  throw new Error(`unbound trace parameter ${n}: a traced value escaped its transformation`);
-}
+type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 
 function dtypesOf(s: Schedule, k: Kernel): DType[] {
   return [...k.inputs, ...k.outputs].map((b) => s.buffers[b].dtype);
-}
-
-// Keyed by the kernel list, which every re-binding of a cached schedule shares.
-const needsZeros = new WeakMap<readonly Kernel[], boolean[]>();
-
-/**
- * Per buffer: must its storage start zeroed? Every kernel writes each element of its outputs
- * before anything reads them (patches copy their base first; a scan writes every step's ys
- * and its final carries), so only a buffer no kernel writes needs clearing.
- */
-function zeroedBuffers(s: Schedule): boolean[] {
-  let z = needsZeros.get(s.kernels);
-  if (!z) {
-    const written = new Set(s.kernels.flatMap((k) => k.outputs));
-    z = s.buffers.map((b) => !written.has(b.id));
-    needsZeros.set(s.kernels, z);
-  }
-  return z;
-}
-
-/**
- * Bind the buffers of `s`: leaves (params from `params`), the storage given in `preset`, then
- * storage for the rest (from the pool).
- */
-export function bindBuffers(s: Schedule, params: readonly TypedArray[] = [], preset?: ReadonlyMap<number, TypedArray>): TypedArray[] {
-  const bufs = new Array<TypedArray>(s.buffers.length);
-  for (const inp of s.inputs) bufs[inp.buffer] = inp.param !== null ? params[inp.param] : leafData(inp.node);
-  preset?.forEach((b, id) => (bufs[id] = b));
-  const zeroed = zeroedBuffers(s);
-  for (const b of s.buffers) if (bufs[b.id] === undefined) bufs[b.id] = take(b.dtype, b.size, zeroed[b.id]);
-  return bufs;
 }
 
 const literalBuffers = new WeakMap<Schedule, Map<number, number>>();
@@ -73,14 +35,8 @@ function literalsOf(s: Schedule): Map<number, number> {
   return m;
 }
 
-/** The value of a schedule input written into generated code: a strong scalar constant's; else undefined. */
-export function literalValue(inp: Schedule['inputs'][number]): number | undefined {
-  const n = inp.node;
-  return inp.param === null && !inp.take && n.prim === 'const' && !n.weak && n.size === 1 && n.buf === undefined ? (n as Node<'const'>).params.data[0] : undefined;
-}
-
 /** Run the kernels of `s` over bound buffers. */
-export function runKernels(s: Schedule, bufs: TypedArray[]): void {
+function runKernels(s: Schedule, bufs: TypedArray[]): void {
   const lits = literalsOf(s);
   for (const k of s.kernels) {
     const ins = k.inputs.map((b) => bufs[b]);
@@ -88,6 +44,45 @@ export function runKernels(s: Schedule, bufs: TypedArray[]): void {
     if (k.kind === 'scan') runScan(k, ins, outs);
     else compileKernel(k, dtypesOf(s, k), lits.size ? k.inputs.map((b) => lits.get(b)) : [])(ins, outs);
   }
+}
+
+/** The general scan path: the body's kernels once per step, over buffers bound once, with the x slices as subarray views. */
+function stepwise(k: ScanKernel, ins: readonly TypedArray[], outs: readonly TypedArray[]): void {
+  const { body, numConsts, numCarry, length, reverse } = k;
+  const nX = ins.length - numConsts - numCarry;
+  const carry = ins.slice(numConsts, numConsts + numCarry).map((c) => c.slice());
+  const params: TypedArray[] = [...ins.slice(0, numConsts), ...carry, ...new Array<TypedArray>(nX)];
+  const xSize = (p: number) => ins[p].length / Math.max(length, 1);
+  const bufs = bindBuffers(body, params);
+  const paramBuffers = body.inputs.filter((i) => i.param !== null);
+  for (let s = 0; s < length; s++) {
+    const t = reverse ? length - 1 - s : s;
+    for (const inp of paramBuffers) {
+      const p = inp.param!;
+      if (p >= numConsts + numCarry) bufs[inp.buffer] = ins[p].subarray(t * xSize(p), (t + 1) * xSize(p));
+    }
+    runKernels(body, bufs);
+    body.outputs.forEach((b, j) => {
+      if (j < numCarry) return;
+      const y = bufs[b];
+      outs[j].set(y, t * y.length);
+    });
+    for (let c = 0; c < numCarry; c++) carry[c].set(bufs[body.outputs[c]]);
+    for (const inp of paramBuffers) {
+      const p = inp.param!;
+      if (p >= numConsts && p < numConsts + numCarry) bufs[inp.buffer] = carry[p - numConsts];
+    }
+  }
+  for (let c = 0; c < numCarry; c++) outs[c].set(carry[c]);
+}
+
+/** Run a scan kernel: ins = [...consts, ...carryInit, ...xs], outs = [...carryFinal, ...ys]. */
+function runScan(k: ScanKernel, ins: readonly TypedArray[], outs: readonly TypedArray[]): void {
+  if (k.length === 0) {
+    for (let c = 0; c < k.numCarry; c++) outs[c].set(ins[k.numConsts + c]);
+    return;
+  }
+  if (!runFusedScan(k, ins, outs)) stepwise(k, ins, outs);
 }
 
 /** Run `s` and return its output buffers; storage taken in place is released from its node. */

@@ -11,11 +11,9 @@
 //   argument, so one compiled body serves every length. When every body buffer is a single
 //   element (an EMA, a running sum), body buffers become JS locals.
 //   That plan (`fusedSteps`) is rendered as wasm SIMD first (wasm/scan.ts: the same loops,
-//   four lanes per instruction, exact float32 instructions; 1.8x the JS on a scalar EMA and
-//   4x on the stream's rolling step), and as the JS above where wasm refuses the body
-//   (reductions among others) or the heap has no room.
-// - Otherwise: each step runs the body's compiled kernels over buffers bound once, with
-//   the x slices as subarray views.
+//   four lanes per instruction, exact float32 instructions), and as the JS above where wasm
+//   refuses the body (reductions among others) or the heap has no room.
+// - Otherwise the executor (executor.ts) runs the body's compiled kernels once per step.
 
 import type { TypedArray } from '../graph/dtype.js';
 import { sizeOf } from '../graph/shape.js';
@@ -23,11 +21,10 @@ import { mapSlots } from '../scheduler/buffers.js';
 import type { Kernel, Schedule } from '../scheduler/kernel.js';
 import { type Access, groupedElementwiseCode, patchCode, reduceCode } from './codegen.js';
 import { literal, makeFunction } from './compile.js';
-import { bindBuffers, leafData, literalValue, runKernels } from './executor.js';
+import { leafData, literalValue } from './bind.js';
 import { LRU } from './lru.js';
 import { fusedSteps, type ElementwiseOf } from '../scheduler/scan_plan.js';
 import { compileWasmScan, wasmScanOn } from './wasm/scan.js';
-import type { KernelFn } from './compile.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 
@@ -195,7 +192,8 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
   };
 }
 
-type CompiledScan = (k: ScanKernel, ins: readonly TypedArray[], outs: readonly TypedArray[], lits: readonly TypedArray[]) => void;
+/** A compiled scan; false when the body has no fused form (the executor then runs it per step). */
+type CompiledScan = (k: ScanKernel, ins: readonly TypedArray[], outs: readonly TypedArray[], lits: readonly TypedArray[]) => boolean;
 
 const cache = new LRU<string, CompiledScan>(128);
 
@@ -210,55 +208,22 @@ function compileScan(k: ScanKernel): CompiledScan {
   const jsScan = (): CompiledScan => {
     if (js) return js;
     const code = fusedScanCode(k);
-    if (code === null) return (js = (kk, ins, outs) => stepwise(kk, ins, outs));
+    if (code === null) return (js = () => false);
     const nLits = k.body.inputs.filter((i) => i.param === null).length;
     const inner = makeFunction(code.code, k.inputs.length + nLits + 1, k.body.outputs.length, code.setup) as unknown as (ins: readonly (TypedArray | number)[], outs: readonly TypedArray[]) => void;
-    return (js = (kk, ins, outs, lits) => inner([...ins, ...lits, kk.length], outs));
+    return (js = (kk, ins, outs, lits) => (inner([...ins, ...lits, kk.length], outs), true));
   };
   if (wasm === null || typeof wasm === 'string') fn = jsScan();
-  else fn = (kk, ins, outs, lits) => void ((wasmScanOn() && wasm(kk, ins, outs, lits)) || jsScan()(kk, ins, outs, lits));
+  else fn = (kk, ins, outs, lits) => (wasmScanOn() && wasm(kk, ins, outs, lits)) || jsScan()(kk, ins, outs, lits);
   cache.set(key, fn);
   return fn;
 }
 
-/** The general path: run the body's kernels once per step. */
-function stepwise(k: ScanKernel, ins: readonly TypedArray[], outs: readonly TypedArray[]): void {
-  const { body, numConsts, numCarry, length, reverse } = k;
-  const nX = ins.length - numConsts - numCarry;
-  const carry = ins.slice(numConsts, numConsts + numCarry).map((c) => c.slice());
-  const params: TypedArray[] = [...ins.slice(0, numConsts), ...carry, ...new Array<TypedArray>(nX)];
-  const xSize = (p: number) => ins[p].length / Math.max(length, 1);
-  const bufs = bindBuffers(body, params);
-  const paramBuffers = body.inputs.filter((i) => i.param !== null);
-  for (let s = 0; s < length; s++) {
-    const t = reverse ? length - 1 - s : s;
-    for (const inp of paramBuffers) {
-      const p = inp.param!;
-      if (p >= numConsts + numCarry) bufs[inp.buffer] = ins[p].subarray(t * xSize(p), (t + 1) * xSize(p));
-    }
-    runKernels(body, bufs);
-    body.outputs.forEach((b, j) => {
-      if (j < numCarry) return;
-      const y = bufs[b];
-      outs[j].set(y, t * y.length);
-    });
-    for (let c = 0; c < numCarry; c++) carry[c].set(bufs[body.outputs[c]]);
-    for (const inp of paramBuffers) {
-      const p = inp.param!;
-      if (p >= numConsts && p < numConsts + numCarry) bufs[inp.buffer] = carry[p - numConsts];
-    }
-  }
-  for (let c = 0; c < numCarry; c++) outs[c].set(carry[c]);
-}
-
-/** Run a scan kernel: ins = [...consts, ...carryInit, ...xs], outs = [...carryFinal, ...ys]. */
-export function runScan(k: ScanKernel, ins: readonly TypedArray[], outs: readonly TypedArray[]): void {
+/**
+ * Run a scan kernel as one compiled loop (ins = [...consts, ...carryInit, ...xs],
+ * outs = [...carryFinal, ...ys]); false, with nothing written, when its body has no fused form.
+ */
+export function runFusedScan(k: ScanKernel, ins: readonly TypedArray[], outs: readonly TypedArray[]): boolean {
   const lits = k.body.inputs.filter((i) => i.param === null).map((i) => leafData(i.node));
-  if (k.length === 0) {
-    for (let c = 0; c < k.numCarry; c++) outs[c].set(ins[k.numConsts + c]);
-    return;
-  }
-  compileScan(k)(k, ins, outs, lits);
+  return compileScan(k)(k, ins, outs, lits);
 }
-
-export type { KernelFn };
