@@ -12,7 +12,7 @@
 // carry-free and is rendered as ordinary WGSL at step `t`. The result is WGSL for (a, b).
 
 import type { Expr, Kernel } from '../scheduler/kernel.js';
-import { bodyRead, laneRead, type ScanLayout } from './render_scan.js';
+import { bodyRead, laneRead, type ScanLayout } from './scan_layout.js';
 import type { WgslWriter } from './wgsl_writer.js';
 
 type ElementwiseKernel = Extract<Kernel, { kind: 'elementwise' }>;

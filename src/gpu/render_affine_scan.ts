@@ -22,7 +22,8 @@ import type { Kernel } from '../scheduler/kernel.js';
 import { affineStep, type AffineStep } from './affine_recurrence.js';
 import type { Dispatch } from './dispatch.js';
 import { renderParallelScan, type TupleMonoid } from './parallel_scan.js';
-import { declareRegisters, emitFinalCarries, emitStep, scanBodyConsts, scanLayout, type ScanLayout } from './render_scan.js';
+import { declareRegisters, emitFinalCarries, emitStep } from './render_scan.js';
+import { scanBodyConsts, scanLayout, type ScanLayout } from './scan_layout.js';
 import { fromWord, WgslWriter } from './wgsl_writer.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;

@@ -15,7 +15,7 @@ import type { BufferPool } from './buffer_pool.js';
 import type { GpuInfo } from './device.js';
 import type { CachedPipeline, PipelineCache } from './pipeline_cache.js';
 import type { Dispatch } from './dispatch.js';
-import { scanBodyConsts } from './render_scan.js';
+import { scanBodyConsts } from './scan_layout.js';
 import { GPUBufferUsage, GPUMapMode, type GPUBindGroup, type GPUBuffer } from './webgpu_types.js';
 
 export interface GpuContext {
