@@ -3,8 +3,8 @@
 // scheduler or code generation; every backend is tested against it.
 
 import { allocate, castScalar, storage, type DType, type TypedArray } from '../graph/dtype.js';
-import type { Node } from '../graph/node.js';
-import type { BinaryPrim, CumulativePrim, Prim, PrimParams, ReducePrim, UnaryPrim } from '../graph/prims.js';
+import type { Node, PrimParams } from '../graph/node.js';
+import type { BinaryPrim, CumulativePrim, Prim, ReducePrim, UnaryPrim } from '../graph/prims.js';
 import { sizeOf, stridesOf, type Shape } from '../graph/shape.js';
 import { toposort } from '../graph/toposort.js';
 

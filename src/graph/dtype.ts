@@ -34,7 +34,6 @@ export function isDType(x: unknown): x is DType {
 }
 
 export const isFloat = (d: DType) => d === 'float32';
-export const isInt = (d: DType) => d === 'int32' || d === 'uint32';
 
 /** A dtype with JAX's weak-type flag (only JS number literals are weak). */
 export interface TypeInfo {

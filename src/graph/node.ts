@@ -19,10 +19,30 @@
 // node again); in a trace (`consingAll`) every node is.
 
 import type { DType, TypedArray } from './dtype.js';
-import type { Prim, PrimParams } from './prims.js';
-import type { Replay } from './replay.js';
+import type { BodyOf, Prim, PrimParamsOf } from './prims.js';
 import type { Shape } from './shape.js';
 import { shapeRules, type Aval } from './shape_rules.js';
+
+/** The params of each primitive (prims.ts), over this file's Node. */
+export type PrimParams = PrimParamsOf<Node>;
+/** A closed traced function (a scan's body): `outputs` depend on nothing but `params` and constants. */
+export type Body = BodyOf<Node>;
+
+/**
+ * What a jit replay made (src/operators/jit.ts; recorded by graph/replay.ts), so that the
+ * scheduler can find the schedule of its outputs without walking their graph. Here, next to
+ * Node, because each refers to the other.
+ */
+export interface Replay {
+  /** The replay's input nodes, in the trace's param order. */
+  readonly inputs: readonly Node[];
+  /** Trace nodes every replay shares (not depending on the params), in a fixed order. */
+  readonly kept: readonly Node[];
+  /** The replay's outputs (new nodes), in the trace's output order. */
+  readonly outputs: readonly Node[];
+  /** Schedules of this trace's replays by liveness key (owned by the trace, bounded). */
+  readonly schedules: Map<string, unknown>;
+}
 
 let nextId = 0;
 

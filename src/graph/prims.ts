@@ -8,7 +8,6 @@
 
 import type { DType, TypedArray } from './dtype.js';
 import type { Shape } from './shape.js';
-import type { Node } from './node.js';
 
 export const unaryPrims = [
   'neg', 'abs', 'sign', 'sqrt', 'exp', 'log', 'log1p', 'expm1',
@@ -22,8 +21,6 @@ export const binaryPrims = [
 ] as const;
 export type BinaryPrim = (typeof binaryPrims)[number];
 
-export const comparisonPrims = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
-
 export const reducePrims = ['reduce_sum', 'reduce_max', 'reduce_min', 'reduce_prod'] as const;
 export type ReducePrim = (typeof reducePrims)[number];
 
@@ -35,17 +32,22 @@ export type ScatterMode = 'set' | 'add' | 'mul' | 'min' | 'max';
 /** The binary primitive a combining `.at` update applies to the old value and the update. */
 export const scatterCombine = { add: 'add', mul: 'mul', min: 'min', max: 'max' } as const satisfies Record<Exclude<ScatterMode, 'set'>, string>;
 
-/** A closed traced function: `outputs` depend on nothing but `params` and constants. */
-export interface Body {
-  readonly params: readonly Node[];
-  readonly outputs: readonly Node[];
+/**
+ * A closed traced function over nodes of type N: `outputs` depend on nothing but `params` and
+ * constants. (N is a parameter because nodes hold params and a scan's params hold a body:
+ * node.ts names the instance over its Node `Body`.)
+ */
+export interface BodyOf<N> {
+  readonly params: readonly N[];
+  readonly outputs: readonly N[];
 }
 
 type Elementwise = { [P in UnaryPrim | BinaryPrim]: Record<string, never> };
 type Reduce = { [P in ReducePrim]: { axes: readonly number[] } };
 type Cumulative = { [P in CumulativePrim]: { axis: number; reverse: boolean } };
 
-export interface PrimParams extends Elementwise, Reduce, Cumulative {
+/** The params of each primitive, over node type N (node.ts: `PrimParams`, over its Node). */
+export interface PrimParamsOf<N> extends Elementwise, Reduce, Cumulative {
   /** Host data. Weak when it came from a JS number. */
   const: { data: TypedArray; shape: Shape; dtype: DType; weak: boolean };
   /** A traced function's parameter (vmap, scan, jit). `id` makes it unique. */
@@ -83,12 +85,12 @@ export interface PrimParams extends Elementwise, Reduce, Cumulative {
    * [...consts, ...carry, ...xSlices] to [...carryOut, ...ySlices]. A tuple node whose
    * outputs are [...carryFinal, ...ys]; read them with `proj`.
    */
-  scan: { body: Body; length: number; reverse: boolean; numConsts: number; numCarry: number };
+  scan: { body: BodyOf<N>; length: number; reverse: boolean; numConsts: number; numCarry: number };
   /** Output `index` of a tuple node (scan). */
   proj: { index: number };
 }
 
-export type Prim = keyof PrimParams;
+export type Prim = keyof PrimParamsOf<unknown>;
 
 export const isUnary = (p: Prim): p is UnaryPrim => (unaryPrims as readonly string[]).includes(p);
 export const isBinary = (p: Prim): p is BinaryPrim => (binaryPrims as readonly string[]).includes(p);

@@ -7,18 +7,7 @@
 // whatever does not depend on the params) and its outputs; the nodes between are new to
 // each replay, reachable only from its outputs, and their liveness is the trace's.
 
-import type { Node } from './node.js';
-
-export interface Replay {
-  /** The replay's input nodes, in the trace's param order. */
-  readonly inputs: readonly Node[];
-  /** Trace nodes every replay shares (not depending on the params), in a fixed order. */
-  readonly kept: readonly Node[];
-  /** The replay's outputs (new nodes), in the trace's output order. */
-  readonly outputs: readonly Node[];
-  /** Schedules of this trace's replays by liveness key (owned by the trace, bounded). */
-  readonly schedules: Map<string, unknown>;
-}
+import type { Node, Replay } from './node.js';
 
 /** Records a replay on its outputs (nodes it created; a field, not a WeakMap: see node.ts on young graphs). */
 export function noteReplay(r: Replay): void {

@@ -3,9 +3,8 @@
 // user-facing function's name.
 
 import type { DType } from './dtype.js';
-import type { Node } from './node.js';
-import type { BinaryPrim, Prim, PrimParams, UnaryPrim } from './prims.js';
-import { fmtShape, shapesEqual, type Shape } from './shape.js';
+import type { BinaryPrim, Prim, PrimParamsOf, UnaryPrim } from './prims.js';
+import { fmtShape, shapesEqual, sizeOf, type Shape } from './shape.js';
 
 export interface Aval {
   shape: Shape;
@@ -13,9 +12,18 @@ export interface Aval {
   weak?: boolean;
 }
 
-type ShapeRule<P extends Prim> = (inputs: readonly Node[], params: PrimParams[P]) => Aval | Aval[];
+/** What a shape rule sees of an input node (a Node is one): its aval, and a tuple node's output avals. */
+interface Input {
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly weak: boolean;
+  readonly tuple: readonly Aval[];
+}
 
-function sameShapes(name: string, inputs: readonly Node[]): void {
+/** A shape rule sees avals only, also of a scan body's outputs. */
+type ShapeRule<P extends Prim> = (inputs: readonly Input[], params: PrimParamsOf<Aval>[P]) => Aval | Aval[];
+
+function sameShapes(name: string, inputs: readonly Input[]): void {
   for (const x of inputs) {
     if (!shapesEqual(x.shape, inputs[0].shape)) {
       throw new TypeError(`${name} requires arguments to have the same shape, got ${inputs.map((i) => fmtShape(i.shape)).join(', ')}`);
@@ -23,7 +31,7 @@ function sameShapes(name: string, inputs: readonly Node[]): void {
   }
 }
 
-function sameDtypes(name: string, inputs: readonly Node[]): void {
+function sameDtypes(name: string, inputs: readonly Input[]): void {
   for (const x of inputs) {
     if (x.dtype !== inputs[0].dtype) {
       throw new TypeError(`${name} requires arguments to have the same dtypes, got ${inputs.map((i) => i.dtype).join(', ')}`);
@@ -31,7 +39,7 @@ function sameDtypes(name: string, inputs: readonly Node[]): void {
   }
 }
 
-const weakAll = (inputs: readonly Node[]) => inputs.every((x) => x.weak);
+const weakAll = (inputs: readonly Input[]) => inputs.every((x) => x.weak);
 
 function unary(kinds: 'float' | 'number' | 'any' | 'intbool', out?: DType): ShapeRule<UnaryPrim> {
   return ([x]) => {
@@ -57,11 +65,11 @@ function binary(name: string, kinds: 'float' | 'number' | 'any' | 'intbool' | 'i
   };
 }
 
-function reduce({ axes }: { axes: readonly number[] }, x: Node, dtype = x.dtype): Aval {
+function reduce({ axes }: { axes: readonly number[] }, x: Input, dtype = x.dtype): Aval {
   return { shape: x.shape.filter((_, i) => !axes.includes(i)), dtype };
 }
 
-const same = (inputs: readonly Node[]): Aval => ({ shape: inputs[0].shape, dtype: inputs[0].dtype });
+const same = (inputs: readonly Input[]): Aval => ({ shape: inputs[0].shape, dtype: inputs[0].dtype });
 
 export const shapeRules: { [P in Prim]: ShapeRule<P> } = {
   neg: unary('number'),
@@ -125,8 +133,8 @@ export const shapeRules: { [P in Prim]: ShapeRule<P> } = {
     return { shape: p.shape, dtype: x.dtype, weak: x.weak };
   },
   reshape: ([x], p) => {
-    const n = p.shape.reduce((a, b) => a * b, 1);
-    if (n !== x.size) throw new TypeError(`cannot reshape array of shape ${fmtShape(x.shape)} (size ${x.size}) into shape ${fmtShape(p.shape)} (size ${n})`);
+    const n = sizeOf(p.shape);
+    if (n !== sizeOf(x.shape)) throw new TypeError(`cannot reshape array of shape ${fmtShape(x.shape)} (size ${sizeOf(x.shape)}) into shape ${fmtShape(p.shape)} (size ${n})`);
     return { shape: p.shape, dtype: x.dtype, weak: x.weak };
   },
   transpose: ([x], p) => ({ shape: p.perm.map((i) => x.shape[i]), dtype: x.dtype, weak: x.weak }),

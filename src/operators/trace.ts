@@ -2,8 +2,7 @@
 // already lazy graph nodes, so tracing is just calling `f` with Arrays over `param` nodes.
 
 import type { DType } from '../graph/dtype.js';
-import { node, withInputs, type Node } from '../graph/node.js';
-import type { Body } from '../graph/prims.js';
+import { node, withInputs, type Body, type Node } from '../graph/node.js';
 import { flatten, type TreeDef } from '../graph/pytree.js';
 import type { Shape } from '../graph/shape.js';
 import { substitute, toposort } from '../graph/toposort.js';

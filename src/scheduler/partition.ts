@@ -4,8 +4,8 @@
 // schedule.ts caches the result by structure.
 
 import type { DType } from '../graph/dtype.js';
-import type { Node } from '../graph/node.js';
-import type { Body, CumulativePrim, PrimParams, ReducePrim } from '../graph/prims.js';
+import type { Body, Node, PrimParams } from '../graph/node.js';
+import type { CumulativePrim, ReducePrim } from '../graph/prims.js';
 import { stridesOf } from '../graph/shape.js';
 import { toposort } from '../graph/toposort.js';
 import { EXPENSIVE, fusionClass, materializedOperands, primCost } from './boundaries.js';

@@ -1,8 +1,7 @@
 // The scheduler's entry: the schedule of some outputs (partition.ts), cached by the
 // structure of their graph, and the schedules of scan bodies.
 
-import { paramsKey, type Node } from '../graph/node.js';
-import type { Body } from '../graph/prims.js';
+import { paramsKey, type Body, type Node } from '../graph/node.js';
 import { toposort } from '../graph/toposort.js';
 import type { Schedule } from './kernel.js';
 import { partition, type ScheduleOptions } from './partition.js';

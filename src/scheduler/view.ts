@@ -4,8 +4,7 @@
 // A reshape of a strided map that is not expressible with strides (NumPy's "cannot reshape
 // without a copy") returns null: the scheduler then materializes the reshape's operand.
 
-import type { Node } from '../graph/node.js';
-import type { PrimParams } from '../graph/prims.js';
+import type { Node, PrimParams } from '../graph/node.js';
 import { stridesOf, type Shape } from '../graph/shape.js';
 import type { Expr, IndexMap } from './kernel.js';
 
