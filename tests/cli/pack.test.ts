@@ -26,6 +26,26 @@ const out = await lastValueFrom(from(rows).pipe(stepOperator(rollingStep({ windo
 console.log(JSON.stringify({ scan: Array.from(await ys.data()), rolling: out.map((r) => Array.from(r)) }));
 `;
 
+/** The same kind of program in strict TypeScript: it must typecheck against the package's declarations. */
+const typedProgram = `
+import { np, lax, random, vmap, jit, type Array as LaxArray, type DType } from 'laxflow';
+import { ema, rollingStep, stepOperator, type Snapshot } from 'laxflow/rx';
+import { from } from 'rxjs';
+const x: LaxArray = np.arange(6).astype('float32').reshape([2, 3]);
+const y: LaxArray = x.add(1).mul(x.T.T).sum({ axis: 0 }).at(1).set(7).at(np.slice(0, 2)).add(1);
+const dt: DType = y.dtype;
+const shape: number[] = x.slice(0, null).shape;
+const f = jit((a: LaxArray) => a.sub(a.mean()).div(a.std()));
+const g = vmap((a: LaxArray) => np.sqrt(a.pow(2).sum()));
+const [last, ys] = lax.scan((c: LaxArray, v: LaxArray): [LaxArray, LaxArray] => [c.add(v), c], np.zeros([3]), x);
+const k = random.split(random.key(0)).slice(0);
+const r: LaxArray = random.normal(k, [2]);
+const op = stepOperator(rollingStep({ window: 3 }, 'var'), { xShape: [3] });
+const snap: Snapshot = op.snapshot();
+from([1, 2, 3]).pipe(ema({ span: 2 })).subscribe((v: unknown) => v);
+void Promise.all([y.data(), f(x).data(), g(x).data(), last.data(), ys.data(), r.data()]).then(() => [dt, shape, snap]);
+`;
+
 async function here(): Promise<unknown> {
   const [, ys] = lax.scan((c: any, x: any) => { const n = c.mul(0.5).add(x); return [n, n]; }, np.zeros([6]), np.arange(30).astype('float32').div(7).reshape([5, 6]));
   const rows = Array.from({ length: 9 }, (_, t) => Float32Array.from({ length: 5 }, (_, s) => Math.sin(t + s) * 3));
@@ -50,6 +70,22 @@ describe('the packed package', () => {
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
     execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(tmp, tarball!), 'rxjs@^7.8.0'], { ...quiet, cwd: app });
     writeFileSync(join(app, 'main.js'), program);
+    // A strict TypeScript consumer: the declarations carry the Array methods (installed from np,
+    // declared by module augmentation), `.at` updates, the namespaces and the rx operators.
+    writeFileSync(join(app, 'typed.ts'), typedProgram);
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false }, files: ['typed.ts'] }));
+    const tsc = (project: string) => {
+      try {
+        return execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project], { ...quiet, cwd: app });
+      } catch (e) {
+        const { stdout, stderr } = e as { stdout: string; stderr: string };
+        throw new Error(`tsc -p ${project}: ${stdout}${stderr}`);
+      }
+    };
+    tsc(app);
+    writeFileSync(join(app, 'typed_bad.ts'), 'import { np } from "laxflow";\nconst n: number = np.zeros([2]).sum();\n');
+    writeFileSync(join(app, 'tsconfig.bad.json'), JSON.stringify({ extends: './tsconfig.json', files: ['typed_bad.ts'] }));
+    expect(() => tsc(join(app, 'tsconfig.bad.json'))).toThrow(/not assignable to type 'number'/);
     const got = JSON.parse(execFileSync(process.execPath, ['main.js'], { ...quiet, cwd: app }).trim());
     expect(got).toEqual(await here());
 
