@@ -4,19 +4,17 @@
 // dtypes of its buffers, which is everything the generated code depends on, plus the values
 // of the *literal* inputs: strong scalar constants (threefry's rotation amounts, the index
 // arithmetic of `.at`) are written into the code, because V8 folds a constant shift or
-// multiply but not one read from memory (threefry runs ~20x faster). Weakly typed JS numbers
-// stay runtime inputs, so `x * t` for a changing number `t` compiles once.
+// multiply but not one read from memory. Weakly typed JS numbers stay runtime inputs, so
+// `x * t` for a changing number `t` compiles once.
 
-import type { DType, TypedArray } from '../graph/dtype.js';
+import type { DType } from '../graph/dtype.js';
 import type { Kernel } from '../scheduler/kernel.js';
 import { arrayAccess, argReduceCode, concatCode, cumulativeCode, elementwiseCode, patchCode, reduceCode } from './codegen.js';
 import { runDot } from './dot.js';
+import type { KernelFn } from './kernel_fn.js';
 import { runtimeHelpers } from './lowering.js';
 import { LRU } from './lru.js';
 import { wasmKernel } from './wasm/kernels.js';
-
-/** A compiled kernel: reads `ins` (the kernel's input buffers, in order) and writes `outs`. */
-export type KernelFn = (ins: readonly TypedArray[], outs: readonly TypedArray[]) => void;
 
 const helpers = runtimeHelpers();
 /** LAXFLOW_DUMP_KERNELS=1 prints every generated kernel's source to stderr (for debugging). */
@@ -96,7 +94,6 @@ function generate(k: Kernel, dtypes: readonly DType[], lits: Literals): KernelFn
 
 const cache = new LRU<string, KernelFn>(512);
 const byKernel = new WeakMap<Kernel, { tag: string; fn: KernelFn }>();
-export let compileCount = 0;
 
 /**
  * The compiled function of `k` (cached); `dtypes` are its input then output buffer dtypes,
@@ -113,7 +110,6 @@ export function compileKernel(k: Kernel, dtypes: readonly DType[], lits: Literal
   let fn = cache.get(key);
   if (!fn) {
     fn = generate(k, dtypes, lits);
-    compileCount++;
     cache.set(key, fn);
   }
   byKernel.set(k, { tag, fn });

@@ -23,7 +23,7 @@ import type { DType, TypedArray } from '../../graph/dtype.js';
 import { walksFlat } from '../../graph/shape.js';
 import type { ElementwiseKernel, Expr as KExpr, ReduceKernel } from '../../scheduler/kernel.js';
 import { heapResident } from '../pool.js';
-import type { KernelFn } from '../compile.js';
+import type { KernelFn } from '../kernel_fn.js';
 import { compileElementwise, compileReduce, runPart, SMALL_ROW, type Compiled, type WasmKernel } from './compile.js';
 import { acc, apply, bakedConstant, constant, input, iota, type Expr, type ExprPrim } from './expr.js';
 import { isWasmDType, sharedHeapOrNull, type WasmDType, type WasmHeap } from './memory.js';
