@@ -22,7 +22,8 @@ import type { Schedule } from '../scheduler/kernel.js';
 import { BufferPool } from './buffer_pool.js';
 import { acquireGpu, gpuUnavailableReason } from './device.js';
 import { PipelineCache } from './pipeline_cache.js';
-import { NotLowered, renderKernel } from './render_kernel.js';
+import { NotLowered } from './dispatch.js';
+import { renderKernel } from './render_kernel.js';
 import { execute, LaneEscape, lowerInfo, type GpuContext, type LoweredKernel } from './runtime.js';
 
 export interface RunStats {

@@ -22,8 +22,6 @@ import { renderScan } from './render_scan.js';
 import { binaryWgsl, monoid, reduceMonoid, wgslType } from './wgsl_ops.js';
 import { fromWord, toWord, WgslWriter } from './wgsl_writer.js';
 
-// The backend catches NotLowered from this module.
-export { NotLowered } from './dispatch.js';
 
 const TREE_WG = 256;
 /** Reduced extent from which a reduction with few outputs uses a workgroup tree. */
