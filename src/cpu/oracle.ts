@@ -3,8 +3,8 @@
 // scheduler or code generation; every backend is tested against it.
 
 import { allocate, castScalar, storage, type DType, type TypedArray } from '../graph/dtype.js';
-import type { Node, PrimParams } from '../graph/node.js';
-import type { BinaryPrim, CumulativePrim, Prim, ReducePrim, UnaryPrim } from '../graph/prims.js';
+import type { Node } from '../graph/node.js';
+import { combineOf, identityOf, scatterCombine, type BinaryPrim, type CumulativePrim, type Prim, type ReducePrim, type UnaryPrim } from '../graph/prims.js';
 import { sizeOf, stridesOf, type Shape } from '../graph/shape.js';
 import { toposort } from '../graph/toposort.js';
 
@@ -109,24 +109,11 @@ function permuteElements(node: Node, x: TypedArray, source: (idx: number[]) => n
   return out;
 }
 
-const reduceInit: { [P in ReducePrim]: (d: DType) => number } = {
-  reduce_sum: () => 0,
-  reduce_prod: () => 1,
-  reduce_max: (d) => (d === 'float32' ? -Infinity : d === 'int32' ? -2147483648 : 0),
-  reduce_min: (d) => (d === 'float32' ? Infinity : d === 'int32' ? 2147483647 : d === 'uint32' ? 4294967295 : 1),
-};
-const reduceOp: { [P in ReducePrim]: (d: DType) => Scalar2 } = {
-  reduce_sum: binaryScalar.add,
-  reduce_prod: binaryScalar.mul,
-  reduce_max: binaryScalar.max,
-  reduce_min: binaryScalar.min,
-};
-
 function reduce<P extends ReducePrim>(node: Node<P>, [x]: TypedArray[]): TypedArray {
   const inShape = node.inputs[0].shape;
   const d = node.dtype;
-  const out = allocate(d, node.size).fill(reduceInit[node.prim](d));
-  const op = reduceOp[node.prim](d);
+  const out = allocate(d, node.size).fill(identityOf[combineOf[node.prim]][d]);
+  const op = binaryScalar[combineOf[node.prim]](d);
   const keep = inShape.map((_, k) => !node.params.axes.includes(k));
   const outStrides = stridesOf(node.shape);
   for (let i = 0; i < x.length; i++) {
@@ -159,18 +146,11 @@ function argReduce(node: Node<'argmax' | 'argmin'>, [x]: TypedArray[]): TypedArr
   return out;
 }
 
-const cumOp: { [P in CumulativePrim]: (d: DType) => Scalar2 } = {
-  cumsum: binaryScalar.add,
-  cumprod: binaryScalar.mul,
-  cummax: binaryScalar.max,
-  cummin: binaryScalar.min,
-};
-
 function cumulative<P extends CumulativePrim>(node: Node<P>, [x]: TypedArray[]): TypedArray {
   const { axis, reverse } = node.params;
   const shape = node.shape;
   const out = allocate(node.dtype, node.size);
-  const op = cumOp[node.prim](node.dtype);
+  const op = binaryScalar[combineOf[node.prim]](node.dtype);
   const stride = stridesOf(shape)[axis];
   const n = shape[axis];
   for (let i = 0; i < x.length; i++) {
@@ -221,14 +201,6 @@ function dot(node: Node<'dot'>, [a, b]: TypedArray[]): TypedArray {
   }
   return out;
 }
-
-const scatterCombine: { [M in PrimParams['scatter']['mode']]: (d: DType) => Scalar2 } = {
-  set: () => (_a, b) => b,
-  add: binaryScalar.add,
-  mul: binaryScalar.mul,
-  min: binaryScalar.min,
-  max: binaryScalar.max,
-};
 
 /** The sequential definition of lax.scan, evaluating the body with the oracle at each step. */
 function scan(node: Node<'scan'>, ins: TypedArray[]): TypedArray[] {
@@ -320,7 +292,8 @@ export const oracleRules: { [P in Prim]: Impl<P> } = {
   },
   scatter: (n, [x, idx, upd]) => {
     const out = x.slice();
-    const f = scatterCombine[n.params.mode](n.dtype);
+    const { mode } = n.params;
+    const f: Scalar2 = mode === 'set' ? (_a, b) => b : binaryScalar[scatterCombine[mode]](n.dtype);
     const w = wrap(n.dtype);
     for (let i = 0; i < idx.length; i++) {
       const j = idx[i];

@@ -27,6 +27,25 @@ export type ReducePrim = (typeof reducePrims)[number];
 export const cumulativePrims = ['cumsum', 'cumprod', 'cummax', 'cummin'] as const;
 export type CumulativePrim = (typeof cumulativePrims)[number];
 
+/**
+ * The binary primitive each reduction and cumulative scan folds with. The scheduler writes it
+ * into reduce and cumulative kernels, so a backend only knows how to spell a binary op and
+ * its identity (`identityOf`).
+ */
+export const combineOf = {
+  reduce_sum: 'add', reduce_prod: 'mul', reduce_max: 'max', reduce_min: 'min',
+  cumsum: 'add', cumprod: 'mul', cummax: 'max', cummin: 'min',
+} as const satisfies { [P in ReducePrim | CumulativePrim]: BinaryPrim };
+export type CombinePrim = (typeof combineOf)[ReducePrim | CumulativePrim];
+
+/** The identity of each combining primitive in each dtype: the value of an empty fold (bool: 0 false, 1 true). */
+export const identityOf: { [C in CombinePrim]: { [D in DType]: number } } = {
+  add: { float32: 0, int32: 0, uint32: 0, bool: 0 },
+  mul: { float32: 1, int32: 1, uint32: 1, bool: 1 },
+  max: { float32: -Infinity, int32: -2147483648, uint32: 0, bool: 0 },
+  min: { float32: Infinity, int32: 2147483647, uint32: 4294967295, bool: 1 },
+};
+
 export type ScatterMode = 'set' | 'add' | 'mul' | 'min' | 'max';
 
 /** The binary primitive a combining `.at` update applies to the old value and the update. */
