@@ -22,7 +22,6 @@ import { renderScan } from './render_scan.js';
 import { binaryWgsl, monoid, reduceMonoid, wgslType } from './wgsl_ops.js';
 import { fromWord, toWord, WgslWriter } from './wgsl_writer.js';
 
-
 const TREE_WG = 256;
 /** Reduced extent from which a reduction with few outputs uses a workgroup tree. */
 const TREE_MIN = 1024;
