@@ -1,7 +1,7 @@
 // Where a kernel must end: every fusion decision of the scheduler, in one place.
 //
-// Each primitive has a fusion class (the total table below). The rules, applied by
-// schedule.ts in this order:
+// Each primitive has a fusion class and a recompute cost (the total table below). The rules,
+// applied by partition.ts in this order:
 //
 //  1. Leaves are buffers, never computed: realized nodes (`buf`), `const` (its data) and
 //     traced `param`s (bound by the enclosing scan).
@@ -22,8 +22,8 @@
 //  6. 'elementwise' and 'view' nodes fuse into each consumer's kernel and are recomputed
 //     there per element (views become index maps, see view.ts), unless the node is used by
 //     two or more different kernels AND is expensive (`cost >= EXPENSIVE`, where cost
-//     counts the fused primitives under it, transcendental ones and gathers as 4): then it
-//     is materialized once.
+//     sums the `cost` column of the table below over the fused primitives under it): then
+//     it is materialized once.
 //  7. A reshape whose fused operand cannot be re-strided (view.ts `reshapeMap` gives null)
 //     materializes that operand.
 //  8. Epilogue: an elementwise kernel that reads a reduction's result only element-for-
@@ -36,29 +36,39 @@ import type { Prim } from '../graph/prims.js';
 
 export type FusionClass = 'leaf' | 'elementwise' | 'view' | 'own';
 
-const e = 'elementwise' as const;
-const v = 'view' as const;
-const own = 'own' as const;
+/** A primitive's fusion class, and (rule 6) what recomputing it where it fuses costs. */
+interface Fusion {
+  readonly class: FusionClass;
+  readonly cost: number;
+}
 
-export const fusionClass: { [P in Prim]: FusionClass } = {
-  neg: e, abs: e, sign: e, sqrt: e, exp: e, log: e, log1p: e, expm1: e, sin: e, cos: e, tan: e, tanh: e,
+const e: Fusion = { class: 'elementwise', cost: 1 };
+/** Transcendental and power functions: recomputing one costs about four plain operations. */
+const t: Fusion = { class: 'elementwise', cost: 4 };
+const v: Fusion = { class: 'view', cost: 0 };
+const own: Fusion = { class: 'own', cost: 1 };
+const leaf: Fusion = { class: 'leaf', cost: 1 };
+
+const fusion: { [P in Prim]: Fusion } = {
+  neg: e, abs: e, sign: e, sqrt: e, exp: t, log: t, log1p: t, expm1: t, sin: t, cos: t, tan: t, tanh: t,
   floor: e, ceil: e, round: e, not: e, isfinite: e,
-  add: e, sub: e, mul: e, div: e, rem: e, pow: e, max: e, min: e, atan2: e,
+  add: e, sub: e, mul: e, div: e, rem: e, pow: t, max: e, min: e, atan2: t,
   eq: e, ne: e, lt: e, le: e, gt: e, ge: e, and: e, or: e, xor: e, shl: e, shr: e,
   select: e, cast: e, bitcast: e, iota: e,
-  const: 'leaf', param: 'leaf',
+  const: leaf, param: leaf,
   broadcast: v, reshape: v, transpose: v, slice: v, rev: v,
   concat: own, reduce_sum: own, reduce_max: own, reduce_min: own, reduce_prod: own,
   argmax: own, argmin: own, cumsum: own, cumprod: own, cummax: own, cummin: own,
   dot: own, gather: own, scatter: own, scan: own, proj: own,
 };
 
+export const fusionClass = Object.fromEntries(Object.entries(fusion).map(([p, f]) => [p, f.class])) as { [P in Prim]: FusionClass };
+
 /** Rule 6: the fused cost at which a node shared by several kernels is materialized. */
 export const EXPENSIVE = 4;
 
-const heavy = new Set<Prim>(['exp', 'log', 'log1p', 'expm1', 'sin', 'cos', 'tan', 'tanh', 'pow', 'atan2', 'gather']);
 /** Rule 6: the cost of one primitive when recomputed. */
-export const primCost = (p: Prim): number => (fusionClass[p] === 'view' ? 0 : heavy.has(p) ? 4 : 1);
+export const primCost = (p: Prim): number => fusion[p].cost;
 
 /** Rule 4: input slots of `p` that must be materialized buffers. */
 export function materializedOperands(p: Prim, arity: number): readonly number[] {
