@@ -7,6 +7,7 @@
 import { compileElementwise, compileReduce, type Compiled, type WasmKernel } from '../src/cpu/wasm/compile.js';
 import { acc, apply, constant, input } from '../src/cpu/wasm/expr.js';
 import { sharedHeap, type WasmBuffer } from '../src/cpu/wasm/memory.js';
+import { alloc, read, run, upload } from '../tests/cpu/wasm_helpers.js';
 
 function median(f: () => unknown, reps = 30): number {
   for (let k = 0; k < 5; k++) f();
@@ -30,14 +31,14 @@ function uniform(n: number, lo: number, hi: number): Float32Array {
 
 function report(name: string, js: number, host: Float32Array[], k: WasmKernel, outLen: number): void {
   const heap = sharedHeap();
-  const ins = host.map((h) => heap.upload(h));
-  const out = heap.alloc('float32', outLen);
-  const kOnly = median(() => k.run(ins, out));
-  const withRead = median(() => (k.run(ins, out), out.read()));
+  const ins = host.map((h) => upload(heap, h));
+  const out = alloc(heap, 'float32', outLen);
+  const kOnly = median(() => run(k, ins, out));
+  const withRead = median(() => (run(k, ins, out), read(out)));
   const withCopies = median(() => {
-    const fresh: WasmBuffer[] = host.map((h) => heap.upload(h));
-    k.run(fresh, out);
-    const r = out.read();
+    const fresh: WasmBuffer[] = host.map((h) => upload(heap, h));
+    run(k, fresh, out);
+    const r = read(out);
     fresh.forEach((b) => heap.release(b));
     return r;
   });
@@ -61,7 +62,8 @@ const N20 = 1 << 20;
     return out;
   });
   const v = input(0);
-  const e = apply('sqrt', [apply('mul', [apply('add', [apply('mul', [v, v]), constant(1)]), constant(0.5)])]);
+  const f = 'float32';
+  const e = apply('sqrt', [apply('mul', [apply('add', [apply('mul', [v, v], f), constant(1)], f), constant(0.5)], f)], f);
   report('fused', js, [x], kernel(compileElementwise(e)), N22);
 }
 {
@@ -85,7 +87,7 @@ const N20 = 1 << 20;
     }
     return out;
   });
-  const d = apply('sub', [input(0), input(1)]);
-  const k = kernel(compileReduce({ op: 'sum', body: apply('mul', [d, d]), epilogue: apply('sqrt', [acc()]) }, 2));
+  const d = apply('sub', [input(0), input(1)], 'float32');
+  const k = kernel(compileReduce({ op: 'sum', body: apply('mul', [d, d], 'float32'), epilogue: apply('sqrt', [acc()], 'float32') }, 2));
   report('euclid', js, [x, y], k, N20);
 }

@@ -6,6 +6,7 @@ import { Bytes, ModuleBuilder } from '../../src/cpu/wasm/encoder.js';
 import { sizeClass, WasmHeap } from '../../src/cpu/wasm/memory.js';
 import { CACHE_SIZE, cachedModules, compileElementwise } from '../../src/cpu/wasm/compile.js';
 import { apply, constant, input } from '../../src/cpu/wasm/expr.js';
+import { alloc, read, run, upload } from './wasm_helpers.js';
 
 const hex = (b: Bytes) => Buffer.from(b.finish()).toString('hex');
 
@@ -47,13 +48,13 @@ describe('ModuleBuilder', () => {
 describe('WasmHeap', () => {
   it('allocates 16-byte aligned, non-overlapping buffers and reuses freed ones', () => {
     const heap = new WasmHeap(1);
-    const a = heap.alloc('float32', 3);
-    const b = heap.alloc('int32', 5);
+    const a = alloc(heap, 'float32', 3);
+    const b = alloc(heap, 'int32', 5);
     expect(a.offset % 16).toBe(0);
     expect(b.offset % 16).toBe(0);
     expect(b.offset).toBeGreaterThanOrEqual(a.offset + 12);
     heap.release(a);
-    const c = heap.alloc('uint32', 4); // same size class as 3 floats (16 bytes)
+    const c = alloc(heap, 'uint32', 4); // same size class as 3 floats (16 bytes)
     expect(c.offset).toBe(a.offset);
     expect(() => a.view()).toThrow(/freed/);
     expect(() => heap.release(a)).toThrow(/double free/);
@@ -61,14 +62,14 @@ describe('WasmHeap', () => {
 
   it('keeps data and re-creates views when the memory grows', () => {
     const heap = new WasmHeap(1);
-    const a = heap.upload(Float32Array.of(1.5, -2, 3));
+    const a = upload(heap, Float32Array.of(1.5, -2, 3));
     const before = a.view();
-    const big = heap.alloc('float32', 1 << 20); // forces growth, detaching `before`
+    const big = alloc(heap, 'float32', 1 << 20); // forces growth, detaching `before`
     expect(before.length).toBe(0);
     expect(Array.from(a.view())).toEqual([1.5, -2, 3]);
     big.view()[5] = 7;
-    expect(big.read()[5]).toBe(7);
-    expect(heap.stats().memoryBytes).toBeGreaterThanOrEqual(4 << 20);
+    expect(read(big)[5]).toBe(7);
+    expect(heap.memory.buffer.byteLength).toBeGreaterThanOrEqual(4 << 20);
   });
 
   it('rounds sizes to classes of at most 25% waste', () => {
@@ -85,22 +86,22 @@ describe('module cache', () => {
   it('shares a module across constant values and stays bounded', () => {
     const heap = new WasmHeap(1);
     const x = input(0);
-    const k1 = compileElementwise(apply('mul', [x, constant(0.5)]), heap);
-    const k2 = compileElementwise(apply('mul', [x, constant(0.25)]), heap);
+    const k1 = compileElementwise(apply('mul', [x, constant(0.5)], 'float32'), heap);
+    const k2 = compileElementwise(apply('mul', [x, constant(0.25)], 'float32'), heap);
     if (!('kernel' in k1) || !('kernel' in k2)) throw new Error('expected kernels');
     expect(k1.kernel.key).toBe(k2.kernel.key);
     expect(cachedModules(heap)).toBe(1);
-    const xb = heap.upload(Float32Array.of(1, 2, 3));
-    const out = heap.alloc('float32', 3);
-    k2.kernel.run([xb], out);
-    expect(Array.from(out.read())).toEqual([0.25, 0.5, 0.75]);
-    k1.kernel.run([xb], out);
-    expect(Array.from(out.read())).toEqual([0.5, 1, 1.5]);
+    const xb = upload(heap, Float32Array.of(1, 2, 3));
+    const out = alloc(heap, 'float32', 3);
+    run(k2.kernel, [xb], out);
+    expect(Array.from(read(out))).toEqual([0.25, 0.5, 0.75]);
+    run(k1.kernel, [xb], out);
+    expect(Array.from(read(out))).toEqual([0.5, 1, 1.5]);
 
     // distinct structures: the cache keeps at most CACHE_SIZE modules
     let e = x;
     for (let k = 0; k < CACHE_SIZE + 10; k++) {
-      e = apply('add', [e, x]);
+      e = apply('add', [e, x], 'float32');
       compileElementwise(e, heap);
     }
     expect(cachedModules(heap)).toBe(CACHE_SIZE);

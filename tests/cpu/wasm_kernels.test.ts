@@ -10,8 +10,8 @@ import { node, type Node } from '../../src/graph/node.js';
 import type { ReducePrim } from '../../src/graph/prims.js';
 import { evaluate } from '../../src/cpu/oracle.js';
 import { compileElementwise, compileReduce, type Compiled, type ReduceOp } from '../../src/cpu/wasm/compile.js';
-import { exprFromNode } from '../../src/cpu/wasm/expr.js';
-import { sharedHeap, WasmHeap, type WasmView } from '../../src/cpu/wasm/memory.js';
+import { sharedHeap, WasmHeap, type WasmBuffer, type WasmView } from '../../src/cpu/wasm/memory.js';
+import { alloc, exprFromNode, read, run, upload } from './wasm_helpers.js';
 
 const heap = sharedHeap();
 const ctor = { float32: Float32Array, int32: Int32Array, uint32: Uint32Array, bool: Uint8Array };
@@ -21,13 +21,13 @@ const scalar = (v: number, shape: number[], dtype: DType) =>
   node('broadcast', [node('const', [], { data: new ctor[dtype]([v]), shape: [], dtype, weak: false })], { shape, dims: [] });
 
 /** Run `root`'s elementwise part as one wasm kernel (inputs uploaded), or undefined if unsupported. */
-function runWasm(c: Compiled, inputs: readonly Node[]): (out: ReturnType<typeof heap.alloc>) => WasmView {
+function runWasm(c: Compiled, inputs: readonly Node[]): (out: WasmBuffer) => WasmView {
   if ('unsupported' in c) throw new Error(c.unsupported);
   return (out) => {
-    const bufs = inputs.map((n) => heap.upload(evaluate([n])[0] as WasmView));
-    c.kernel.run(bufs, out);
+    const bufs = inputs.map((n) => upload(heap, evaluate([n])[0] as WasmView));
+    run(c.kernel, bufs, out);
     bufs.forEach((b) => heap.release(b));
-    const r = out.read();
+    const r = read(out);
     heap.release(out);
     return r;
   };
@@ -91,7 +91,7 @@ function elementwiseProperty(dtype: DType, value: fc.Arbitrary<number>, tree: fc
     const want = evaluate([root])[0];
     const { expr, inputs } = exprFromNode(root);
     if (root.dtype === 'bool') return; // bool results stay in JS
-    const got = runWasm(compileElementwise(expr), inputs)(heap.alloc(root.dtype as 'float32', n));
+    const got = runWasm(compileElementwise(expr), inputs)(alloc(heap, root.dtype as 'float32', n));
     sameBits(got, want);
   });
 }
@@ -121,7 +121,7 @@ describe('wasm elementwise kernels == oracle', () => {
             node('add', [node('shr', [x, scalar(s, [n], dtype)], {}), node('shl', [x, scalar(s, [n], dtype)], {})], {}),
           ]) {
             const { expr, inputs } = exprFromNode(root);
-            sameBits(runWasm(compileElementwise(expr), inputs)(heap.alloc(root.dtype as 'float32', n)), evaluate([root])[0]);
+            sameBits(runWasm(compileElementwise(expr), inputs)(alloc(heap, root.dtype as 'float32', n)), evaluate([root])[0]);
           }
         }
       }),
@@ -140,17 +140,17 @@ describe('wasm elementwise kernels == oracle', () => {
       for (const prim of ['div', 'rem'] as const) {
         const root = node(prim, [x, y], {});
         const { expr, inputs } = exprFromNode(root);
-        sameBits(runWasm(compileElementwise(expr), inputs)(heap.alloc(dtype, n)), evaluate([root])[0]);
+        sameBits(runWasm(compileElementwise(expr), inputs)(alloc(heap, dtype, n)), evaluate([root])[0]);
       }
     }
   });
 
   it('may write in place over one of its inputs', () => {
-    const x = heap.upload(Float32Array.from({ length: 23 }, (_, i) => i - 11));
+    const x = upload(heap, Float32Array.from({ length: 23 }, (_, i) => i - 11));
     const c = compileElementwise(exprFromNode(node('mul', [node('neg', [arr(new Float32Array(23), [23], 'float32')], {}), scalar(3, [23], 'float32')], {})).expr);
     if ('unsupported' in c) throw new Error(c.unsupported);
-    c.kernel.run([x], x);
-    expect(Array.from(x.read())).toEqual(Array.from({ length: 23 }, (_, i) => -(i - 11) * 3));
+    run(c.kernel, [x], x);
+    expect(Array.from(read(x))).toEqual(Array.from({ length: 23 }, (_, i) => -(i - 11) * 3));
     heap.release(x);
   });
 
@@ -192,14 +192,14 @@ describe('the shared heap', () => {
   it('is reserved once and never grows: a fixed heap refuses an allocation past its end', () => {
     const shared = sharedHeap();
     const buffer = shared.memory.buffer;
-    const bufs = Array.from({ length: 50 }, (_, i) => shared.alloc('float32', 1000 * (i + 1)));
+    const bufs = Array.from({ length: 50 }, (_, i) => alloc(shared, 'float32', 1000 * (i + 1)));
     expect(shared.memory.buffer).toBe(buffer); // not detached
     bufs.forEach((b) => shared.release(b));
     const small = new WasmHeap(2, false);
     const a = small.tryAlloc('float32', 20000);
     expect(a).toBeDefined();
     expect(small.tryAlloc('float32', 20000)).toBeUndefined();
-    expect(() => small.alloc('float32', 20000)).toThrow(/out of memory/);
+    expect(() => alloc(small, 'float32', 20000)).toThrow(/out of memory/);
     small.release(a!);
     expect(small.tryAlloc('float32', 20000)?.offset).toBe(a!.offset); // the freed block again
   });
@@ -219,7 +219,7 @@ describe('wasm reductions == oracle', () => {
           const x = arr(Float32Array.from(vals.slice(0, n)), [rows, cols], 'float32');
           const y = arr(Float32Array.from(vals.slice(200, 200 + n)), [rows, cols], 'float32');
           const { root, compiled, inputs } = reduceCase(op, x, y, epi);
-          sameBits(runWasm(compiled, inputs)(heap.alloc('float32', rows)), evaluate([root])[0]);
+          sameBits(runWasm(compiled, inputs)(alloc(heap, 'float32', rows)), evaluate([root])[0]);
         },
       ),
       { numRuns: 300 },
@@ -232,7 +232,7 @@ describe('wasm reductions == oracle', () => {
         const x = arr(Float32Array.from(vals.slice(0, rows * cols)), [rows, cols], 'float32');
         const root = node('reduce_sum', [x], { axes: [1] });
         const { expr, inputs } = exprFromNode(x, () => true);
-        const got = runWasm(compileReduce({ op: 'sum', body: expr }, cols), inputs)(heap.alloc('float32', rows));
+        const got = runWasm(compileReduce({ op: 'sum', body: expr }, cols), inputs)(alloc(heap, 'float32', rows));
         const want = evaluate([root])[0];
         for (let r = 0; r < rows; r++) {
           const row = vals.slice(r * cols, (r + 1) * cols);
@@ -261,7 +261,7 @@ describe('wasm reductions == oracle', () => {
         for (const [op, x] of cases) {
           const root = node(reducePrim[op], [x], { axes: [1] });
           const { expr, inputs } = exprFromNode(x, () => true);
-          sameBits(runWasm(compileReduce({ op, body: expr }, cols), inputs)(heap.alloc(x.dtype as 'float32', rows)), evaluate([root])[0]);
+          sameBits(runWasm(compileReduce({ op, body: expr }, cols), inputs)(alloc(heap, x.dtype as 'float32', rows)), evaluate([root])[0]);
         }
       }),
       { numRuns: 100 },
@@ -274,7 +274,7 @@ describe('wasm reductions == oracle', () => {
       special.forEach((v, k) => (vals[5 + 11 * k] = v));
       const x = arr(vals, [1, 37], 'float32');
       const { expr, inputs } = exprFromNode(x, () => true);
-      sameBits(runWasm(compileReduce({ op: 'sum', body: expr }, 37), inputs)(heap.alloc('float32', 1)), evaluate([node('reduce_sum', [x], { axes: [1] })])[0]);
+      sameBits(runWasm(compileReduce({ op: 'sum', body: expr }, 37), inputs)(alloc(heap, 'float32', 1)), evaluate([node('reduce_sum', [x], { axes: [1] })])[0]);
     }
   });
 });

@@ -1,25 +1,16 @@
 // Compiles fused elementwise and reduction kernels to wasm SIMD functions over the shared
 // kernel heap (memory.ts), with a bounded LRU cache of compiled modules by expression key.
 //
-// How the CPU backend calls this (all buffers live in the heap; nothing is copied):
+// How the CPU backend calls this (kernels.ts; all buffers live in the heap, nothing is copied):
 //
-//   import { sharedHeap } from './wasm/memory.js';
-//   import { compileElementwise, compileReduce } from './wasm/compile.js';
-//   import { exprFromNode, input, constant, apply, acc } from './wasm/expr.js';
-//
-//   const heap = sharedHeap();
-//   const x = heap.upload(float32Array);            // once per user constant
-//   const out = heap.alloc('float32', n);           // intermediates and outputs
-//   const k = compileElementwise(expr);             // { kernel } or { unsupported: reason }
-//   if ('kernel' in k) k.kernel.run([x], out);      // out[i] = expr(inputs[0][i], ...)
+//   const c = compileElementwise(expr);             // { kernel } or { unsupported: reason }
+//   if ('kernel' in c) c.kernel.call(inputAddresses, outAddress, n, constantValues);
 //   else /* run the JS kernel */;
-//   const host = out.read();                        // Array.data(): a fresh typed array copy
-//   heap.release(out);                              // back to the free list
 //
 //   // reduce the last axis of [rows, cols] (rows = 1 for a full reduction):
 //   //   out[r] = epilogue(acc := op over c of body(inputs at r*cols + c))
-//   const r = compileReduce({ op: 'sum', body: apply('mul', [d, d]), epilogue: apply('sqrt', [acc()]) }, cols);
-//   r.kernel.run([x, y], out);                      // out.length = rows
+//   const r = compileReduce({ op: 'add', body: apply('mul', [d, d], 'float32'), epilogue: apply('sqrt', [acc()], 'float32') }, cols);
+//   r.kernel.call(inputAddresses, outAddress, rows, constantValues);
 //
 // Inputs are contiguous float32/int32/uint32 buffers of the output's length (elementwise) or
 // rows*cols (reduce); bool arrays, transcendentals, integer division and float→int casts
@@ -41,7 +32,7 @@
 import { FunctionBuilder, ModuleBuilder, type SimdOp, type ValType } from './encoder.js';
 import { exprKey, exprOrder, type Expr } from './expr.js';
 import { lowerings, splatBits, type LowerCtx } from './lower.js';
-import { isWasmDType, sharedHeap, type WasmBuffer, type WasmDType, type WasmHeap } from './memory.js';
+import { isWasmDType, sharedHeap, type WasmDType, type WasmHeap } from './memory.js';
 
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
 
@@ -58,11 +49,10 @@ export interface WasmKernel {
   readonly key: string;
   readonly inputDtypes: readonly WasmDType[];
   readonly outDtype: WasmDType;
-  /** Elementwise: every input has out.length elements. Reduce: rows*cols, with out.length = rows. */
-  run(inputs: readonly WasmBuffer[], out: WasmBuffer): void;
   /**
-   * The same on raw byte addresses in the heap, unchecked: `length` output elements, and the
-   * constants' values in `constants` order (`constantsOf`) instead of those compiled in.
+   * Run on byte addresses in the heap, unchecked: `length` output elements (elementwise: every
+   * input has as many; reduce: rows, the inputs rows*cols), and the values of the
+   * expression's constants in `constants` order.
    */
   call(inputs: readonly number[], out: number, length: number, constants: readonly number[]): void;
   /** The expression's constants, in the order `call` takes their values. */
@@ -260,10 +250,6 @@ export function constBits(c: Expr): number {
 }
 
 const constType = (c: Expr): ValType => (c.dtype === 'float32' ? 'f32' : 'i32');
-const constArg = (c: Expr): number => {
-  if (c.kind !== 'const') throw new Error('not a constant');
-  return c.dtype === 'bool' ? (c.value ? -1 : 0) : c.value;
-};
 
 // ---------------------------------------------------------------------------------------
 // The module cache.
@@ -308,15 +294,6 @@ function cached(heap: WasmHeap, key: string, build: (m: ModuleBuilder) => void):
 /** Number of cached modules for `heap` (for tests). */
 export const cachedModules = (heap: WasmHeap = sharedHeap()): number => caches.get(heap)?.size ?? 0;
 
-function checkInputs(inputs: readonly WasmBuffer[], dtypes: readonly WasmDType[], length: number, heap: WasmHeap): void {
-  if (inputs.length !== dtypes.length) throw new Error(`wasm kernel: expected ${dtypes.length} inputs, got ${inputs.length}`);
-  inputs.forEach((b, k) => {
-    if (b.heap !== heap || b.freed) throw new Error(`wasm kernel: input ${k} is not a live buffer of this heap`);
-    if (b.length !== length) throw new Error(`wasm kernel: input ${k} has ${b.length} elements, expected ${length}`);
-    if (b.dtype !== dtypes[k]) throw new Error(`wasm kernel: input ${k} is ${b.dtype}, expected ${dtypes[k]}`);
-  });
-}
-
 // ---------------------------------------------------------------------------------------
 // Elementwise: out[i] = expr(in0[i], in1[i], ...).
 
@@ -354,17 +331,12 @@ export function compileElementwise(expr: Expr, heap: WasmHeap = sharedHeap()): C
   const { key: exprK, constants } = exprKey([expr]);
   const key = `map|${exprK}`;
   const dtypes = inputDtypes([expr]);
-  const args = constants.map(constArg);
   const { fn, module, id } = cached(heap, key, (m) => buildElementwise(m, expr, dtypes.length, constants));
   return {
     kernel: {
       key,
       inputDtypes: dtypes,
       outDtype: expr.dtype as WasmDType,
-      run(inputs, out) {
-        checkInputs(inputs, dtypes, out.length, heap);
-        fn(...inputs.map((b) => b.offset), out.offset, out.length, 0, ...args);
-      },
       call: (inputs, out, length, values) => fn(...inputs, out, length, 0, ...values),
       constants,
       parts: { fn, module, id, inStride: dtypes.map(() => 4), outStride: 4, fixed: [], perUnit: 1 },
@@ -594,17 +566,12 @@ export function compileReduce(spec: ReduceSpec, cols: number, heap: WasmHeap = s
   const [combine, identityBits] = reduceOps[spec.op][kindOf[spec.body.dtype as WasmDType]];
   const plan: ReducePlan = { spec, numInputs: dtypes.length, constants, combine, identityBits };
   const { fn, module, id } = cached(heap, key, (m) => (small ? buildSmallRows(m, plan, cols) : wide ? buildLongSumF64(m, plan) : buildLongRows(m, plan)));
-  const args = constants.map(constArg);
   const fixed = small ? [] : [cols];
   return {
     kernel: {
       key,
       inputDtypes: dtypes,
       outDtype: outDtype as WasmDType,
-      run(inputs, out) {
-        checkInputs(inputs, dtypes, out.length * cols, heap);
-        fn(...inputs.map((b) => b.offset), out.offset, out.length, ...fixed, 0, ...args);
-      },
       call: (inputs, out, rows, values) => fn(...inputs, out, rows, ...fixed, 0, ...values),
       constants,
       parts: { fn, module, id, inStride: dtypes.map(() => 4 * cols), outStride: 4, fixed, perUnit: cols },

@@ -6,15 +6,9 @@
 // `exprKey` linearizes an expression into the cache key of its compiled code. Constant
 // *values* are not in the key: they are passed to the kernel at run time, so `x * 0.5` and
 // `x * 0.25` share one module.
-//
-// `exprFromNode` cuts the elementwise part of a graph out as an Expr: for a backend that
-// fuses a chain of elementwise nodes, and for the tests, which check kernels against the
-// oracle on the same nodes.
 
 import type { DType } from '../../graph/dtype.js';
-import { isElementwise, type BinaryPrim, type UnaryPrim } from '../../graph/prims.js';
-import type { Node } from '../../graph/node.js';
-import { shapesEqual } from '../../graph/shape.js';
+import type { BinaryPrim, UnaryPrim } from '../../graph/prims.js';
 
 export type ExprPrim = UnaryPrim | BinaryPrim | 'select' | 'cast' | 'bitcast';
 
@@ -35,19 +29,14 @@ export type Expr =
 
 export type OpExpr = Extract<Expr, { kind: 'op' }>;
 
-const boolResult = new Set<ExprPrim>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'isfinite']);
-
 export const input = (index: number, dtype: DType = 'float32'): Expr => ({ kind: 'input', index, dtype });
 export const constant = (value: number, dtype: DType = 'float32'): Expr => ({ kind: 'const', value, dtype });
 export const bakedConstant = (value: number, dtype: DType = 'float32'): Expr => ({ kind: 'const', value, dtype, baked: true });
 export const acc = (dtype: DType = 'float32'): Expr => ({ kind: 'acc', dtype });
 export const iota = (offset: number, dtype: DType = 'int32'): Expr => ({ kind: 'iota', offset, dtype });
 
-/** `prim(...args)`; the result dtype follows the shape rules unless given (cast/bitcast need it). */
-export function apply(prim: ExprPrim, args: readonly Expr[], dtype?: DType): Expr {
-  const d = dtype ?? (boolResult.has(prim) ? 'bool' : prim === 'select' ? args[1].dtype : args[0].dtype);
-  return { kind: 'op', prim, dtype: d, args };
-}
+/** `prim(...args)` with result dtype `dtype`: the node's, which its primitive's shape rule gave. */
+export const apply = (prim: ExprPrim, args: readonly Expr[], dtype: DType): Expr => ({ kind: 'op', prim, dtype, args });
 
 /** The nodes of `root` in evaluation order (inputs first), each once. */
 export function exprOrder(roots: readonly Expr[]): Expr[] {
@@ -85,38 +74,4 @@ export function exprKey(roots: readonly Expr[]): { key: string; constants: Expr[
     }
   });
   return { key: `${parts.join(';')}->${roots.map((r) => id.get(r)).join(',')}`, constants };
-}
-
-/** The value of a size-1 constant node (possibly broadcast), or undefined. */
-function scalarConst(n: Node): number | undefined {
-  if (n.prim === 'broadcast' || n.prim === 'reshape') return n.inputs[0].size === 1 ? scalarConst(n.inputs[0]) : undefined;
-  if (n.prim === 'const' && n.size === 1) return (n as Node<'const'>).params.data[0];
-  return undefined;
-}
-
-/**
- * The elementwise expression computing `root`: elementwise nodes of root's shape are
- * inlined, scalar constants (possibly broadcast) become constants, every other node (and
- * any node `isLeaf` names, e.g. realized ones) becomes a kernel input, numbered in `inputs`.
- * For a reduction's epilogue, pass the reduce node as `accNode`: it becomes `acc()`.
- */
-export function exprFromNode(root: Node, isLeaf: (n: Node) => boolean = (n) => n.buf !== undefined, accNode?: Node): { expr: Expr; inputs: Node[] } {
-  const inputs: Node[] = [];
-  const memo = new Map<Node, Expr>();
-  const visit = (n: Node): Expr => {
-    let e = memo.get(n);
-    if (e) return e;
-    const c = scalarConst(n);
-    if (n === accNode) e = acc(n.dtype);
-    else if (c !== undefined) e = constant(c, n.dtype);
-    else if (!isLeaf(n) && isElementwise(n.prim) && shapesEqual(n.shape, root.shape)) {
-      e = apply(n.prim as ExprPrim, n.inputs.map(visit), n.dtype);
-    } else {
-      e = input(inputs.length, n.dtype);
-      inputs.push(n);
-    }
-    memo.set(n, e);
-    return e;
-  };
-  return { expr: visit(root), inputs };
 }

@@ -6,16 +6,16 @@
 // growing a memory detaches its ArrayBuffer, and once any ArrayBuffer has been detached V8
 // runs every typed-array loop in the process about 2x slower (a protector is invalidated).
 // A reserved page costs address space only until it is first written, so the heap's
-// resident size is what its buffers have used at peak. When it is full, `alloc` returns
+// resident size is what its buffers have used at peak. When it is full, `tryAlloc` returns
 // undefined and callers use ordinary typed arrays. Growable heaps (`new WasmHeap(pages)`)
-// remain for tests of the code generator.
+// serve the tests of the code generator.
 //
 // Allocations are kept as byte offsets (`WasmBuffer.offset`); `buf.view()` re-creates the
 // view whenever the memory's buffer has changed (only a growable heap's does).
 //
 // Freed blocks go to free lists keyed by size class (sizes rounded up to 1, 1.25, 1.5 or
 // 1.75 times a power of two, so at most 25% is wasted and similar sizes share blocks).
-// WebAssembly memory cannot shrink; `stats()` reports what is held.
+// WebAssembly memory cannot shrink; `liveBytes` and `heldBytes` report what is held.
 
 import type { DType } from '../../graph/dtype.js';
 import { threadCount } from './thread_count.js';
@@ -58,17 +58,6 @@ export class WasmBuffer {
     if (this.cached?.buffer !== mem) this.cached = new ctor[this.dtype](mem, this.offset, this.length);
     return this.cached;
   }
-
-  /** A fresh host copy (what `Array.data()` hands to the user). */
-  read(): WasmView {
-    return this.view().slice();
-  }
-
-  /** Copy `src` (same length) into the buffer. */
-  write(src: ArrayLike<number>): this {
-    this.view().set(src);
-    return this;
-  }
 }
 
 export class WasmHeap {
@@ -86,12 +75,6 @@ export class WasmHeap {
   ) {
     if (shared && growable) throw new Error('wasm heap: a shared heap has a fixed size');
     this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: growable ? 65536 : initialPages, ...(shared ? { shared: true } : {}) });
-  }
-
-  alloc(dtype: WasmDType, length: number): WasmBuffer {
-    const b = this.tryAlloc(dtype, length);
-    if (!b) throw new RangeError(`wasm heap: out of memory allocating ${length * 4} bytes`);
-    return b;
   }
 
   /** A buffer, or undefined when a fixed-size heap is full. */
@@ -115,12 +98,6 @@ export class WasmHeap {
     return new WasmBuffer(this, dtype, offset, length, cap);
   }
 
-  /** A heap copy of a host array. */
-  upload(src: WasmView): WasmBuffer {
-    const d: WasmDType = src instanceof Float32Array ? 'float32' : src instanceof Int32Array ? 'int32' : 'uint32';
-    return this.alloc(d, src.length).write(src);
-  }
-
   release(buf: WasmBuffer): void {
     if (buf.heap !== this) throw new Error('wasm heap: buffer belongs to another heap');
     if (buf.freed) throw new Error('wasm heap: double free');
@@ -139,10 +116,6 @@ export class WasmHeap {
   /** Bytes ever handed out (the top of the heap): a block below it was written before. */
   get heldBytes(): number {
     return this.top;
-  }
-
-  stats(): { liveBytes: number; heldBytes: number; memoryBytes: number } {
-    return { liveBytes: this.live, heldBytes: this.top, memoryBytes: this.memory.buffer.byteLength };
   }
 }
 
