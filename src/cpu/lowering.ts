@@ -1,7 +1,10 @@
-// How each primitive lowers to JavaScript on the CPU backend: a total table. Scalar
-// primitives spell one JS expression over already-evaluated operands (variable names);
-// the semantics are exactly oracle.ts's (float32 rounding with Math.fround, int32/uint32
-// wrapping, integer division by zero, shifts >= 32, round half to even, casts).
+// How each scalar primitive is spelled in the CPU backend's generated JavaScript: total
+// tables over the unary and binary primitives, and the casts. Each spells one JS expression
+// over already-evaluated operands (variable names); views, leaves and the kernel-sized
+// primitives have no spelling here (the scheduler folds views into index maps, codegen.ts
+// writes each kernel kind's loops). The semantics are exactly oracle.ts's (float32 rounding
+// with Math.fround, int32/uint32 wrapping, integer division by zero, shifts >= 32, round half
+// to even, casts).
 //
 // uint32 in generated code: a value may be held as its true unsigned number or as the int32
 // with the same 32 bits (V8 keeps int32 arithmetic in machine registers; `>>> 0` results above
@@ -11,20 +14,10 @@
 // accepts either form.
 
 import type { DType } from '../graph/dtype.js';
-import type { BinaryPrim, Prim, UnaryPrim } from '../graph/prims.js';
-import type { Kernel } from '../scheduler/kernel.js';
+import type { BinaryPrim, UnaryPrim } from '../graph/prims.js';
 
 /** Spell a scalar op: operands are variable names; `d` is the operands' dtype. */
 type Emit = (args: readonly string[], d: DType) => string;
-
-export type Lowering =
-  | { readonly scalar: Emit }
-  /** Folded into index maps by the scheduler. */
-  | { readonly view: true }
-  /** A buffer bound from outside. */
-  | { readonly leaf: true }
-  /** Its own kernel kind (codegen.ts / scan.ts). */
-  | { readonly kernel: Kernel['kind'] };
 
 /** Round/wrap a JS number to dtype `d`, as storing it in d's typed array does. */
 export function wrapTo(d: DType, code: string): string {
@@ -99,33 +92,6 @@ export function castCode(from: DType, to: DType, x: string): string {
 }
 
 export const bitcastCode = (from: DType, to: DType, x: string) => `bitcast_${from}_${to}(${x})`;
-
-const s = <P extends UnaryPrim | BinaryPrim>(p: P): Lowering => ({ scalar: (unaryLowering as Record<string, Emit>)[p] ?? (binaryLowering as Record<string, Emit>)[p] });
-
-export const lowering: { [P in Prim]: Lowering } = {
-  neg: s('neg'), abs: s('abs'), sign: s('sign'), sqrt: s('sqrt'), exp: s('exp'), log: s('log'), log1p: s('log1p'),
-  expm1: s('expm1'), sin: s('sin'), cos: s('cos'), tan: s('tan'), tanh: s('tanh'), floor: s('floor'), ceil: s('ceil'),
-  round: s('round'), not: s('not'), isfinite: s('isfinite'),
-  add: s('add'), sub: s('sub'), mul: s('mul'), div: s('div'), rem: s('rem'), pow: s('pow'), max: s('max'), min: s('min'),
-  atan2: s('atan2'), eq: s('eq'), ne: s('ne'), lt: s('lt'), le: s('le'), gt: s('gt'), ge: s('ge'), and: s('and'),
-  or: s('or'), xor: s('xor'), shl: s('shl'), shr: s('shr'),
-  select: { scalar: ([c, a, b]) => `(${c} ? ${a} : ${b})` },
-  cast: { kernel: 'elementwise' },
-  bitcast: { kernel: 'elementwise' },
-  iota: { kernel: 'elementwise' },
-  const: { leaf: true },
-  param: { leaf: true },
-  broadcast: { view: true }, reshape: { view: true }, transpose: { view: true }, slice: { view: true }, rev: { view: true },
-  concat: { kernel: 'concat' },
-  reduce_sum: { kernel: 'reduce' }, reduce_max: { kernel: 'reduce' }, reduce_min: { kernel: 'reduce' }, reduce_prod: { kernel: 'reduce' },
-  argmax: { kernel: 'argreduce' }, argmin: { kernel: 'argreduce' },
-  cumsum: { kernel: 'cumulative' }, cumprod: { kernel: 'cumulative' }, cummax: { kernel: 'cumulative' }, cummin: { kernel: 'cumulative' },
-  dot: { kernel: 'dot' },
-  gather: { kernel: 'elementwise' },
-  scatter: { kernel: 'patch' },
-  scan: { kernel: 'scan' },
-  proj: { kernel: 'scan' },
-};
 
 /** Helpers the generated code closes over (`f`, `rint`, casts, bitcasts). */
 export function runtimeHelpers(): Record<string, unknown> {
