@@ -1,6 +1,7 @@
 // Snapshots: snapshot -> JSON -> restore -> continue equals an uninterrupted run, for
 // unkeyed and keyed streams; immer patches bring a snapshot forward incrementally.
 
+import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { applyCheckpoint, ema, fanout, emaStep, rollingStep, stepOperator, type Json } from '../../src/rx.js';
 import { collect, expectSame } from './helpers.js';
@@ -44,5 +45,47 @@ describe('snapshot and restore', () => {
   it('refuses a snapshot of another operator', () => {
     const saved = ema({ span: 3 }).snapshot();
     expect(() => stepOperator(step(), { state: saved }).snapshot()).toThrow('cannot restore snapshot for fanout(ema, z): it was taken from ema');
+  });
+
+  it('a checkpoint fires after its batch is delivered, and resuming from any checkpoint continues exactly', async () => {
+    for (const keyed of [false, true]) {
+      const input: unknown[] = keyed ? series.map((v, i) => ({ key: `m${i % 3}`, value: Number.isNaN(v) ? null : v })) : series;
+      const value = (o: any) => (keyed ? o.value : o);
+      const whole = ((await collect(input, stepOperator(step()))) as any[]).map(value);
+      const seen: any[] = [];
+      const checkpoints: { delivered: number; snapshot: Json }[] = [];
+      const op = stepOperator(step(), { maxBatch: 6, onCheckpoint: (_p, snap) => checkpoints.push({ delivered: seen.length, snapshot: JSON.parse(JSON.stringify(snap())) }) });
+      const src = new Subject<unknown>();
+      const done = new Promise<void>((resolve, reject) => src.pipe(op).subscribe({ next: (o) => seen.push(value(o)), error: reject, complete: resolve }));
+      for (const x of input) src.next(x);
+      src.complete();
+      await done;
+      expect(checkpoints.length).toBeGreaterThan(5);
+      for (const { delivered, snapshot } of checkpoints) {
+        // every output of the steps the snapshot covers was delivered before the callback
+        const position = (snapshot as { position: number }).position;
+        expect(delivered).toBe(position);
+        // resume protocol: restore, skip `position` input records
+        const rest = ((await collect(input.slice(position), stepOperator(step(), { state: snapshot, maxBatch: 5 }))) as any[]).map(value);
+        expect([...seen.slice(0, position), ...rest]).toEqual(whole);
+      }
+    }
+  });
+
+  it('position counts dead-lettered records, so skipping `position` input records resumes exactly', async () => {
+    const input: unknown[] = series.map((v, i) => (i % 9 === 4 ? { key: `m${i % 3}`, value: 'bad' } : { key: `m${i % 3}`, value: Number.isNaN(v) ? null : v }));
+    input.push([{ key: 'm1', value: 'bad' }], { nokey: 1 });
+    const opts = { deadLetter: () => {} };
+    const whole = (await collect(input, stepOperator(step(), opts))) as any[];
+    const checkpoints: Json[] = [];
+    const seen = (await collect(input, stepOperator(step(), { ...opts, maxBatch: 4, onCheckpoint: (_p, snap) => checkpoints.push(snap()) }))) as any[];
+    expect(seen).toEqual(whole);
+    expect((checkpoints.at(-1) as { position: number }).position).toBe(input.length);
+    for (const snapshot of checkpoints) {
+      const position = (snapshot as { position: number }).position;
+      const before = (await collect(input.slice(0, position), stepOperator(step(), opts))) as any[];
+      const rest = (await collect(input.slice(position), stepOperator(step(), { ...opts, state: snapshot }))) as any[];
+      expect([...before, ...rest]).toEqual(whole);
+    }
   });
 });

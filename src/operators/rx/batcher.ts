@@ -12,9 +12,12 @@
 //      While it computes (realization may be async), arrivals wait; when it ends, what
 //      arrived meanwhile starts the next batch at once, so batches grow with the load.
 //   4. More than `maxQueue` waiting steps is an overflow error (memory stays bounded).
-//   5. Outputs are emitted in input order. On completion (or a source error), waiting
-//      emissions are computed first, then the completion (or error) is passed on.
-//      Errors thrown by the step function or the backend go to the error channel.
+//   5. Outputs are emitted in input order. Once all of a batch's outputs have been
+//      delivered to the subscriber, the engine is told (`delivered`: checkpoints are taken
+//      there, so a checkpoint never covers an output not yet delivered). On completion
+//      (or a source error), waiting emissions are computed first, then the engine's `end`
+//      runs, then the completion (or error) is passed on.
+//      Errors thrown by the step function, the backend or a hook go to the error channel.
 // No timer runs and no batch is made while nothing waits.
 
 import { asapScheduler, asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
@@ -47,6 +50,10 @@ export interface Engine<I, Q, O> {
   admit(input: I): { value: Q; steps: number } | null;
   /** Outputs for a batch of admitted emissions, one per emission, in order. */
   run(batch: Q[]): O[] | Promise<O[]>;
+  /** After every output of the batch `run` gave has been emitted to the subscriber. */
+  delivered?(): void;
+  /** Before the completion (or source error) is passed on, all outputs delivered. */
+  end?(): void;
 }
 
 export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>, opts: BatchOptions): OperatorFunction<I, O> {
@@ -75,6 +82,11 @@ export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>
       };
       const finishIfDone = () => {
         if (!ended || busy || queue.length || subscriber.closed) return;
+        try {
+          engine.end?.();
+        } catch (err) {
+          return subscriber.error(err);
+        }
         if (sourceError) subscriber.error(sourceError.error);
         else subscriber.complete();
       };
@@ -84,6 +96,11 @@ export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>
         for (const o of outs) {
           if (subscriber.closed) return;
           subscriber.next(o);
+        }
+        try {
+          engine.delivered?.();
+        } catch (err) {
+          fail(err);
         }
       };
       // Start batches while allowed; `now` skips the maxDelay wait.

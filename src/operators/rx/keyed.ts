@@ -38,6 +38,8 @@ interface Admitted {
   rows: TypedArray[];
   kinds: Kind[];
   chunk: boolean;
+  /** Malformed records sent to the dead-letter output since the previous admitted emission, this one's included. */
+  dropped: number;
 }
 
 const keyId = (k: string | number) => (typeof k === 'number' ? `n${k}` : `s${k}`);
@@ -73,12 +75,17 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
     return [unflatten(def, updated), ys];
   });
 
+  // Dead-lettered records count in the position (the records consumed): each is counted
+  // with the next emission that enters a batch (or at the end of the stream), so a checkpoint's position is the index in
+  // the input just after its batch's last record.
+  let dead = 0;
   const check = (r: unknown): TypedArray | null => {
     try {
       return recordValue(r, xShape, dtype, name);
     } catch (e) {
       if (!(e instanceof MalformedRecordError) || !deadLetter) throw e;
       sendDeadLetter(deadLetter, e);
+      dead++;
       return null;
     }
   };
@@ -95,13 +102,24 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
         if (row) records.push(r as KeyedRecord), rows.push(row);
       }
       if (!chunk && records.length === 0) return null;
-      return { value: { records, rows, kinds: records.map(kindOf), chunk }, steps: records.length };
+      const dropped = dead;
+      dead = 0;
+      return { value: { records, rows, kinds: records.map(kindOf), chunk, dropped }, steps: records.length };
+    },
+    end() {
+      // dead letters after the last emission that entered a batch
+      if (dead) ctx.setState(...commit(ctx.getState(), (d) => void (d.position += dead)));
+      dead = 0;
     },
     run(batch) {
       const state = ctx.getState();
       const records = batch.flatMap((b) => b.records);
       const rows = batch.flatMap((b) => b.rows);
-      if (records.length === 0) return batch.map(() => []);
+      const dropped = batch.reduce((n, b) => n + b.dropped, 0);
+      if (records.length === 0) {
+        if (dropped) ctx.setState(...commit(state, (d) => void (d.position += dropped)));
+        return batch.map(() => []);
+      }
       // 1. table rows, slots (distinct keys of the batch) and rounds
       const newKeys: (string | number)[] = [];
       const slotOfRow = new Map<number, number>();
@@ -150,7 +168,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       return thenMaybe(realizeBatch([...tableNodes, ...yNodes], tableNodes.length), (bufs) => {
         const yBufs = bufs.slice(tableNodes.length);
         const [next, patches] = commit(state, (d) => {
-          d.position += records.length;
+          d.position += records.length + dropped;
           for (const k of newKeys) d.keys.push(k);
           d.carry = tableNodes.map((n, i) => ({ shape: [...n.shape], dtype: n.dtype as DType, data: bufs[i] })) as never;
         });

@@ -11,6 +11,7 @@
 //   const saved = op.snapshot();                       // JSON-safe
 //   later.pipe(rx.scan(f, 0, { state: saved }))        // resumes with identical output
 
+import type { Patch } from 'immer';
 import type { OperatorFunction } from 'rxjs';
 import type { DType } from '../../graph/dtype.js';
 import { batched, type BatchOptions, type Engine } from './batcher.js';
@@ -33,7 +34,13 @@ export interface StreamOptions extends BatchOptions {
   deadLetter?: DeadLetter;
   /** A `snapshot()` to resume from. */
   state?: Snapshot;
-  /** After each batch: the immer patches since the previous state (JSON-safe) and the full snapshot on demand. */
+  /**
+   * After each batch, once all its outputs have been delivered to the subscriber: the
+   * immer patches since the previous checkpoint (JSON-safe) and the full snapshot on demand.
+   * Resume protocol: a snapshot covers its first `position` input steps (records, in keyed
+   * streams) and every output of them; restore it (`state`) and feed the input from step
+   * `position` on.
+   */
   onCheckpoint?: (patches: Json, snapshot: () => Snapshot) => void;
 }
 
@@ -73,6 +80,14 @@ export function stepOperator<I = unknown, O = unknown>(step: Step, opts: StreamO
   const makeEngine = (): Engine<unknown, unknown, unknown> => {
     let inner: Engine<unknown, any, unknown> | undefined;
     let state: StreamState;
+    let pending: Patch[] = [];
+    const checkpoint = () => {
+      if (!opts.onCheckpoint || !pending.length) return;
+      const s = state;
+      const patches = encodePatches(pending);
+      pending = [];
+      opts.onCheckpoint(patches, () => encode(s));
+    };
     const ctx: EngineContext = {
       name,
       f: step.f,
@@ -84,7 +99,7 @@ export function stepOperator<I = unknown, O = unknown>(step: Step, opts: StreamO
       getState: () => state,
       setState: (s, patches) => {
         state = latest = s;
-        opts.onCheckpoint?.(encodePatches(patches), () => encode(s));
+        if (opts.onCheckpoint) pending.push(...patches);
       },
     };
     return {
@@ -97,6 +112,11 @@ export function stepOperator<I = unknown, O = unknown>(step: Step, opts: StreamO
         return inner.admit(input);
       },
       run: (batch) => inner!.run(batch),
+      delivered: checkpoint,
+      end: () => {
+        inner?.end?.();
+        checkpoint();
+      },
     };
   };
 
