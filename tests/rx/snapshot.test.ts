@@ -3,7 +3,7 @@
 
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { applyCheckpoint, ema, fanout, emaStep, rollingStep, stepOperator, type Json } from '../../src/rx.js';
+import { applyCheckpoint, ema, fanout, emaStep, rollingStep, stepOperator, zscore, type Json } from '../../src/rx.js';
 import { collect, expectSame } from './helpers.js';
 
 const series = Array.from({ length: 50 }, (_, i) => (i % 7 === 3 ? NaN : Math.sin(i) * 10 + i));
@@ -87,5 +87,44 @@ describe('snapshot and restore', () => {
       const rest = (await collect(input.slice(position), stepOperator(step(), { ...opts, state: snapshot }))) as any[];
       expect([...before, ...rest]).toEqual(whole);
     }
+  });
+
+  describe('refuses a snapshot taken with other options, naming the option', () => {
+    const after = async (make: (state?: Json) => any, input: unknown[]) => {
+      const op = make();
+      await collect(input, op);
+      return JSON.parse(JSON.stringify(op.snapshot())) as Json;
+    };
+    const restoreError = async (make: (state?: Json) => any, input: unknown[], saved: Json) => {
+      try {
+        await collect(input, make(saved));
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'restored';
+    };
+    it.each([
+      ['ema span', (state?: Json) => ema({ span: 20, state }), (state?: Json) => ema({ span: 10, state }), 'it was taken with span 20, this operator has span 10'],
+      ['ema span vs alpha', (state?: Json) => ema({ span: 20, state }), (state?: Json) => ema({ alpha: 0.1, state }), 'it was taken with span 20, this operator has alpha 0.1'],
+      ['ema adjust', (state?: Json) => ema({ span: 3, state }), (state?: Json) => ema({ span: 3, adjust: false, state }), 'it was taken with adjust true, this operator has adjust false'],
+      ['zscore window', (state?: Json) => zscore({ window: 60, state }), (state?: Json) => zscore({ window: 30, state }), 'it was taken with window 60, minPeriods 60, this operator has window 30, minPeriods 30'],
+      ['zscore ddof', (state?: Json) => zscore({ window: 5, state }), (state?: Json) => zscore({ window: 5, ddof: 0, state }), 'it was taken with ddof 1, this operator has ddof 0'],
+      ['fanout member', (state?: Json) => stepOperator(step(), { state }), (state?: Json) => stepOperator(fanout({ ema: emaStep({ halflife: 4 }), z: rollingStep({ window: 5 }, 'zscore') }), { state }), 'it was taken with ema.halflife 3, this operator has ema.halflife 4'],
+      ['xShape', (state?: Json) => ema({ span: 3, xShape: [4], state }), (state?: Json) => ema({ span: 3, xShape: [2], state }), 'it was taken with xShape [4], this operator has xShape [2]'],
+    ])('%s', async (_name, make, other, message) => {
+      const input = _name === 'xShape' ? [[1, 2, 3, 4]] : series.slice(0, 8);
+      const saved = await after(make, input);
+      expect(await restoreError(other, input, saved)).toContain(message);
+      expect(await restoreError(make, input, saved)).toBe('restored');
+    });
+    it('keyed vs unkeyed', async () => {
+      const saved = await after((state?: Json) => ema({ span: 3, state }), [{ key: 'a', value: 1 }]);
+      expect(await restoreError((state?: Json) => ema({ span: 3, keyed: false, state }), [1], saved)).toContain('it was taken keyed ({ key, value } records), this operator is unkeyed (option keyed)');
+    });
+    it('a snapshot from before the check (no options) restores where the shapes match', async () => {
+      const saved = (await after((state?: Json) => ema({ span: 20, state }), [1, 2])) as Record<string, Json>;
+      delete saved.options;
+      expect(await restoreError((state?: Json) => ema({ span: 20, state }), [3], saved)).toBe('restored');
+    });
   });
 });

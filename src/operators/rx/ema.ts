@@ -65,8 +65,10 @@ export function emaStep(o: EmaOptions): Step<EmaCarry, LaxArray> {
   const minPeriods = Math.max(o.minPeriods ?? 0, 1);
   const factor = Math.fround(1 - alpha);
   const newWt = adjust ? 1 : Math.fround(alpha);
+  const decay = (['com', 'span', 'halflife', 'alpha'] as const).find((k) => o[k] !== undefined)!;
   return {
     name: 'ema',
+    options: { [decay]: o[decay]!, adjust, minPeriods },
     init: (xShape) => ({
       weighted: np.full([...xShape], NaN),
       oldWt: np.ones([...xShape]),

@@ -101,6 +101,7 @@ export function rollingStep<S extends RollingStat | RollingStat[]>(o: RollingOpt
   const wanted = (typeof stats === 'string' ? [stats] : stats) as RollingStat[];
   return {
     name,
+    options: { window, minPeriods, ddof },
     init: (xShape) => ({
       buf: np.full([window, ...xShape], NaN),
       pos: np.zeros([], { dtype: 'int32' }),

@@ -65,6 +65,7 @@ export function stepOperator<I = unknown, O = unknown>(step: Step, opts: StreamO
     name: step.name,
     xShape,
     dtype,
+    options: step.options ?? {},
     position: 0,
     carry: keyed ? emptyTable(getSpec().leaves) : getSpec().leaves,
     keys: [],
@@ -74,7 +75,7 @@ export function stepOperator<I = unknown, O = unknown>(step: Step, opts: StreamO
     if (!restored) return fresh(keyed);
     // A snapshot taken before any input restores into either mode.
     if (restored.position === 0 && restored.keyed !== keyed && restored.name === step.name) return fresh(keyed);
-    return checkRestored(restored, { name: step.name, keyed, carry: getSpec().leaves });
+    return checkRestored(restored, { name: step.name, keyed, xShape, dtype, options: step.options ?? {}, carry: getSpec().leaves });
   };
 
   const makeEngine = (): Engine<unknown, unknown, unknown> => {

@@ -25,6 +25,11 @@ export interface StreamState {
   readonly name: string;
   readonly xShape: readonly number[];
   readonly dtype: DType;
+  /**
+   * The step's options (`Step.options`), checked on restore. Absent in snapshots taken
+   * before the check existed: those restore where the carry's shapes match.
+   */
+  readonly options?: { readonly [option: string]: Json };
   /** Steps consumed (records, in keyed streams). */
   readonly position: number;
   /** Unkeyed: the carry leaves. Keyed: the key table, one leaf per carry leaf, rows = capacity. */
@@ -93,13 +98,50 @@ export function applyCheckpoint(snapshot: Snapshot, ...patchLists: Json[]): Snap
   return s;
 }
 
-/** Check a decoded snapshot against what the operator expects, with a clear message. */
-export function checkRestored(s: unknown, expect: { name: string; keyed: boolean; carry: readonly Leaf[] }): StreamState {
+/** Options as `name value` pairs, nested ones (fanout) as `outer.inner`. */
+function flatOptions(o: Json | undefined, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return out;
+  for (const [k, v] of Object.entries(o)) {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) for (const [kk, vv] of flatOptions(v, `${prefix}${k}.`)) out.set(kk, vv);
+    else out.set(`${prefix}${k}`, JSON.stringify(v));
+  }
+  return out;
+}
+
+/** "span 20, this operator has span 10" for each option that differs (empty when none do). */
+function optionDiffs(taken: Json, now: Json): string[] {
+  const a = flatOptions(taken);
+  const b = flatOptions(now);
+  const onlyA = [...a].filter(([k, v]) => b.get(k) !== v);
+  const onlyB = [...b].filter(([k, v]) => a.get(k) !== v);
+  if (!onlyA.length && !onlyB.length) return [];
+  const fmt = (l: [string, string][]) => (l.length ? l.map(([k, v]) => `${k} ${v}`).join(', ') : 'none of them');
+  return [`it was taken with ${fmt(onlyA)}, this operator has ${fmt(onlyB)}`];
+}
+
+/**
+ * Check a decoded snapshot against what the operator expects, with a message naming what
+ * differs: the operator, keyed or not, xShape, dtype, the step's options, then the carry.
+ */
+export function checkRestored(
+  s: unknown,
+  expect: { name: string; keyed: boolean; xShape: readonly number[]; dtype: DType; options: { [option: string]: Json }; carry: readonly Leaf[] },
+): StreamState {
   const st = s as StreamState;
   const what = `snapshot for ${expect.name}`;
   if (!st || st.version !== 1) throw new TypeError(`cannot restore ${what}: not a laxflow stream snapshot (version ${String(st?.version)})`);
   if (st.name !== expect.name) throw new TypeError(`cannot restore ${what}: it was taken from ${st.name}`);
-  if (st.keyed !== expect.keyed) throw new TypeError(`cannot restore ${what}: it is ${st.keyed ? 'keyed' : 'unkeyed'}`);
+  const keyedness = (k: boolean) => (k ? 'keyed ({ key, value } records)' : 'unkeyed');
+  if (st.keyed !== expect.keyed) throw new TypeError(`cannot restore ${what}: it was taken ${keyedness(st.keyed)}, this operator is ${keyedness(expect.keyed)} (option keyed)`);
+  if (JSON.stringify(st.xShape) !== JSON.stringify(expect.xShape)) {
+    throw new TypeError(`cannot restore ${what}: it was taken with xShape ${JSON.stringify(st.xShape)}, this operator has xShape ${JSON.stringify(expect.xShape)}`);
+  }
+  if (st.dtype !== expect.dtype) throw new TypeError(`cannot restore ${what}: it was taken with dtype ${st.dtype}, this operator has dtype ${expect.dtype}`);
+  if (st.options !== undefined) {
+    const diffs = optionDiffs(st.options as Json, expect.options);
+    if (diffs.length) throw new TypeError(`cannot restore ${what}: ${diffs.join('; ')}`);
+  }
   st.carry.forEach((leaf, i) => {
     const want = expect.carry[i];
     const rowShape = st.keyed ? leaf.shape.slice(1) : leaf.shape;

@@ -4,12 +4,18 @@
 // applied per key; the stream machinery only ever sees `f` and `init`.
 
 import type { LaxArray } from '../array.js';
+import type { Json } from './state.js';
 
 export type StepFn<C = any, Y = any> = (carry: C, x: LaxArray) => [C, Y];
 
 export interface Step<C = any, Y = any> {
   /** For error messages. */
   readonly name: string;
+  /**
+   * The options that give the carry its meaning (ema's span, a window's length), as the
+   * user gave them: recorded in snapshots, and a snapshot taken with other values is refused.
+   */
+  readonly options?: { [option: string]: Json };
   /** The initial carry for one step's input shape `xShape` (per key in keyed streams). */
   init(xShape: readonly number[]): C;
   readonly f: StepFn<C, Y>;
@@ -24,6 +30,7 @@ export function fanout<S extends Record<string, Step>>(steps: S): Step<{ [K in k
   if (names.length === 0) throw new TypeError('fanout: give at least one step');
   return {
     name: `fanout(${names.join(', ')})`,
+    options: Object.fromEntries(names.map((k) => [k, steps[k].options ?? {}])),
     init: (xShape) => Object.fromEntries(names.map((k) => [k, steps[k].init(xShape)])) as never,
     f: (carry, x) => {
       const c: Record<string, unknown> = {};
