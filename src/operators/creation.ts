@@ -3,7 +3,7 @@
 import { allocate, castScalar, scalarType, type DType } from '../graph/dtype.js';
 import { node } from '../graph/node.js';
 import type { ArrayLike, LaxArray } from './array.js';
-import { astype, broadcastNode, castNode, constant, scalarNode, toNode, wrap } from './nodes.js';
+import { astype, broadcastNode, castNode, checkIntRange, constant, scalarNode, toNode, wrap } from './nodes.js';
 
 function checkShape(name: string, shape: readonly number[]): number[] {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
@@ -14,6 +14,7 @@ function checkShape(name: string, shape: readonly number[]): number[] {
 
 export function full(shape: number[], fillValue: number | boolean, opts: { dtype?: DType } = {}): LaxArray {
   const dtype = opts.dtype ?? scalarType(fillValue).dtype;
+  checkIntRange(fillValue, dtype);
   return wrap(broadcastNode(scalarNode(fillValue, dtype), checkShape('full', shape)));
 }
 export const zeros = (shape: number[], opts: { dtype?: DType } = {}) => full(shape, 0, { dtype: opts.dtype ?? 'float32' });
@@ -25,14 +26,26 @@ export const fullLike = (a: ArrayLike, v: number | boolean, opts: { dtype?: DTyp
 export const zerosLike = (a: ArrayLike, opts: { dtype?: DType } = {}) => fullLike(a, 0, opts);
 export const onesLike = (a: ArrayLike, opts: { dtype?: DType } = {}) => fullLike(a, 1, opts);
 
-/** jnp.arange(stop) / arange(start, stop, step): int32 when all integers, else float32. */
+/**
+ * jnp.arange(stop) / arange(start, stop, step): int32 when all integers, else float32. JAX
+ * computes a concrete arange with NumPy in the result dtype, so float32 values follow
+ * NumPy's fill: the first two in float64 (start, start + step), then
+ * `a[i] = a[0] + i * (a[1] - a[0])` in float32 arithmetic (`np.arange(3.6, 1.2, -0.1,
+ * dtype=np.float32)[3]` is 3.3000002, not 3.3).
+ */
 export function arange(start: number, stop?: number, step = 1, opts: { dtype?: DType } = {}): LaxArray {
   if (stop === undefined) [start, stop] = [0, start];
   if (step === 0) throw new RangeError('arange: step cannot be zero');
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const dtype = opts.dtype ?? ([start, stop, step].every(Number.isInteger) ? 'int32' : 'float32');
   const buf = allocate(dtype, n);
-  for (let i = 0; i < n; i++) buf[i] = castScalar(start + i * step, dtype);
+  if (dtype === 'float32' && n > 0) {
+    const f = Math.fround;
+    buf[0] = f(start);
+    if (n > 1) buf[1] = f(start + step);
+    const delta = f(buf[1] - buf[0]);
+    for (let i = 2; i < n; i++) buf[i] = f(buf[0] + f(f(i) * delta));
+  } else for (let i = 0; i < n; i++) buf[i] = castScalar(start + i * step, dtype);
   return wrap(constant(buf, [n], dtype));
 }
 

@@ -1,26 +1,41 @@
 // jax.numpy's elementwise functions: JAX's dtype promotion (weakly typed JS numbers) and
 // NumPy broadcasting, then lax-level primitives of equal shapes and dtypes.
 
-import { promoteAll, type DType } from '../graph/dtype.js';
+import { promoteAll, scalarType, type DType, type TypeInfo } from '../graph/dtype.js';
 import { node, type Node } from '../graph/node.js';
 import type { BinaryPrim, UnaryPrim } from '../graph/prims.js';
 import { broadcastShapes } from '../graph/shape.js';
 import { LaxArray, type ArrayLike, type Nested } from './array.js';
 import { isCompiling } from './compiling.js';
 import { fullLike } from './creation.js';
-import { array, broadcastNode, castNode, scalarNode, toNode, typeOf, wrap } from './nodes.js';
+import { array, broadcastNode, castNode, checkIntRange, scalarNode, toNode, typeOf, wrap } from './nodes.js';
+
+/**
+ * A JS number as an operand of dtype `dtype`: JAX converts a Python scalar straight to the
+ * result's dtype, so `float32 * 2**32` is 4294967296, and an integer outside the range of an
+ * integer result is an OverflowError, never a wrapped value.
+ */
+function scalarOperand(v: number | boolean, dtype: DType): Node {
+  checkIntRange(v, dtype);
+  return scalarNode(v, dtype, true);
+}
+
+type Operand = Node | number | boolean;
+const operandOf = (v: ArrayLike): Operand => (typeof v === 'number' || typeof v === 'boolean' ? v : toNode(v));
+const typeOfOperand = (o: Operand): TypeInfo => (typeof o === 'object' ? typeOf(o) : scalarType(o));
+const shapeOfOperand = (o: Operand): readonly number[] => (typeof o === 'object' ? o.shape : []);
 
 /** Promote, broadcast and apply a binary primitive. `float` promotes to inexact first. */
 function binary(prim: BinaryPrim, a: ArrayLike, b: ArrayLike, opts: { float?: boolean; dtype?: DType } = {}): Node {
-  const x = toNode(a);
-  const y = toNode(b);
-  const promoted = promoteAll([typeOf(x), typeOf(y)]);
+  const x = operandOf(a);
+  const y = operandOf(b);
+  const promoted = promoteAll([typeOfOperand(x), typeOfOperand(y)]);
   let dtype = opts.dtype ?? promoted.dtype;
   if (opts.float && dtype !== 'float32') dtype = 'float32';
   // A weak result (bool + 1, int32 + 1.5) comes from a strong operand cast to the weak type.
   const weak = opts.dtype === undefined && promoted.weak && dtype === promoted.dtype;
-  const operand = (n: Node) => broadcastNode(castNode(n, dtype, weak && !n.weak), shape);
-  const shape = broadcastShapes(prim, x.shape, y.shape);
+  const shape = broadcastShapes(prim, shapeOfOperand(x), shapeOfOperand(y));
+  const operand = (o: Operand) => broadcastNode(typeof o === 'object' ? castNode(o, dtype, weak && !o.weak) : scalarOperand(o, dtype), shape);
   return node(prim, [operand(x), operand(y)], {});
 }
 
@@ -105,6 +120,9 @@ function integerPow(x: Node, y: number): Node {
 export function power(a: ArrayLike, b: ArrayLike): LaxArray {
   if (typeof b === 'number' && Number.isInteger(b) && typeof a !== 'number' && typeof a !== 'boolean') {
     const x = toNode(a);
+    // jnp.power with a concrete integer exponent is lax.integer_pow, whose dtype rule refuses
+    // a negative exponent of an integer base (jax/_src/lax/lax.py _integer_pow_dtype_rule).
+    if (b < 0 && x.dtype !== 'float32') throw new TypeError(`Integers cannot be raised to negative powers, got integer_pow(${x.dtype}[${x.shape.join(',')}], ${b})`);
     if (x.dtype === 'float32' || ((x.dtype === 'int32' || x.dtype === 'uint32') && b >= 0)) return wrap(integerPow(x, b));
   }
   const dtype = promoteAll([typeOf(toNode(a)), typeOf(toNode(b))]).dtype;
@@ -216,11 +234,12 @@ export const logicalNot = (a: ArrayLike) => wrap(node('not', [toBool(a)], {}));
 /** jnp.where(condition, x, y): elementwise select with broadcasting and promotion. */
 export function where(condition: ArrayLike, x: ArrayLike, y: ArrayLike): LaxArray {
   const c = toBool(condition);
-  const a = toNode(x);
-  const b = toNode(y);
-  const dtype = promoteAll([typeOf(a), typeOf(b)]).dtype;
-  const shape = broadcastShapes('where', c.shape, a.shape, b.shape);
-  return wrap(node('select', [broadcastNode(c, shape), broadcastNode(castNode(a, dtype), shape), broadcastNode(castNode(b, dtype), shape)], {}));
+  const a = operandOf(x);
+  const b = operandOf(y);
+  const dtype = promoteAll([typeOfOperand(a), typeOfOperand(b)]).dtype;
+  const shape = broadcastShapes('where', c.shape, shapeOfOperand(a), shapeOfOperand(b));
+  const operand = (o: Operand) => broadcastNode(typeof o === 'object' ? castNode(o, dtype) : scalarOperand(o, dtype), shape);
+  return wrap(node('select', [broadcastNode(c, shape), operand(a), operand(b)], {}));
 }
 
 export function clip(a: ArrayLike, min?: ArrayLike | null, max?: ArrayLike | null): LaxArray {

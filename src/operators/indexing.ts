@@ -65,7 +65,11 @@ export function take(a: ArrayLike, indices: ArrayLike, opts: { axis?: number; mo
   const dim = x.shape[axis];
   const idx = castNode(toNode(indices), 'int32');
   const mode = opts.mode ?? 'fill';
-  let i = where(less(wrap(idx), 0), add(wrap(idx), dim), wrap(idx));
+  if (mode !== 'fill' && mode !== 'clip' && mode !== 'wrap') throw new TypeError(`take: invalid mode ${JSON.stringify(mode)}; expected 'fill', 'clip' or 'wrap'`);
+  if (dim === 0 && idx.size > 0) throw new RangeError('Cannot do a non-empty jnp.take() from an empty axis.');
+  // 'fill': negative indices count from the end, others out of range give the fill value;
+  // 'clip' clamps the index as given (-1 is 0, as NumPy and JAX); 'wrap' takes it modulo dim.
+  let i = mode === 'fill' ? where(less(wrap(idx), 0), add(wrap(idx), dim), wrap(idx)) : wrap(idx);
   const valid = logicalAnd(greaterEqual(i, 0), less(i, dim));
   if (mode === 'wrap') i = remainder(wrap(idx), Math.max(dim, 1));
   i = clip(i, 0, Math.max(dim - 1, 0));

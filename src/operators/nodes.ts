@@ -23,12 +23,26 @@ export function freshConstant(data: TypedArray, shape: Shape, dtype: DType, weak
   return n;
 }
 
-export function scalarNode(x: number | boolean, dtype?: DType): Node {
-  const t = scalarType(x);
-  const d = dtype ?? t.dtype;
+const INT_RANGE: Partial<Record<DType, readonly [number, number]>> = { int32: [-(2 ** 31), 2 ** 31 - 1], uint32: [0, 2 ** 32 - 1] };
+
+/**
+ * JAX converts a Python int to an integer dtype only within its range
+ * (dtypes._scalar_type_to_dtype): outside it is an OverflowError, never a wrapped value.
+ */
+export function checkIntRange(x: number | boolean, dtype: DType): void {
+  const range = INT_RANGE[dtype];
+  if (range && typeof x === 'number' && Number.isInteger(x) && (x < range[0] || x > range[1])) {
+    throw new RangeError(`OverflowError: Python int ${x} too large to convert to ${dtype}`);
+  }
+}
+
+/** A JS scalar as a 0-d constant: weakly typed (as JAX's Python scalars) unless a dtype is given. */
+export function scalarNode(x: number | boolean, dtype?: DType, weak = dtype === undefined): Node {
+  const d = dtype ?? scalarType(x).dtype;
+  if (dtype === undefined) checkIntRange(x, d);
   const data = allocate(d, 1);
   data[0] = castScalar(Number(x), d);
-  return freshConstant(data, [], d, dtype === undefined);
+  return freshConstant(data, [], d, weak);
 }
 
 export function toNode(x: ArrayLike): Node {
@@ -125,7 +139,8 @@ export function array(data: ArrayLike | Float64Array, opts: { dtype?: DType } = 
   flatten(data, shape, flat);
   const dtype =
     opts.dtype ??
-    (flat.length > 0 && flat.every((v) => typeof v === 'boolean') ? 'bool' : flat.every((v) => typeof v === 'boolean' || Number.isInteger(v)) ? 'int32' : 'float32');
+    // JS has one number type: integers that fit int32 are int32, anything else is float32
+    (flat.length > 0 && flat.every((v) => typeof v === 'boolean') ? 'bool' : flat.every((v) => typeof v === 'boolean' || (Number.isInteger(v) && Math.abs(v) <= 2 ** 31 - 1)) ? 'int32' : 'float32');
   const buf = allocate(dtype, flat.length);
   flat.forEach((v, i) => (buf[i] = castScalar(Number(v), dtype)));
   return wrap(freshConstant(buf, shape, dtype));

@@ -11,7 +11,7 @@
 import type { DType } from '../graph/dtype.js';
 import { node, type Node } from '../graph/node.js';
 import { treeEqual, treeString, unflatten, type TreeDef } from '../graph/pytree.js';
-import { fmtShape } from '../graph/shape.js';
+import { fmtShape, shapesEqual } from '../graph/shape.js';
 import { compiling } from './compiling.js';
 import { castNode, wrap } from './nodes.js';
 import { closeOver, flattenNodes, paramNode } from './trace.js';
@@ -67,6 +67,16 @@ export function scan<C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X | nu
     carryInit = promoted;
     traced = traceBody(f, carryInit, carryDef, xNodes, xDef);
   }
+  carryInit.forEach((c, i) => {
+    const o = traced.carryOut[i];
+    if (c.dtype === 'int32' && o.dtype === 'float32' && shapesEqual(c.shape, o.shape)) {
+      throw new TypeError(
+        `scan body function carry input and carry output must have equal types, but carry[${i}] is int32${fmtShape(c.shape)} on input and float32${fmtShape(o.shape)} on output. ` +
+          "An initial carry of JS numbers with no fraction (np.array(0.0), np.array([1, 2])) is int32, since JS cannot tell 0.0 from 0: " +
+          "give it { dtype: 'float32' } (np.array(0, { dtype: 'float32' })), or pass a plain JS number, which takes the dtype the body gives it.",
+      );
+    }
+  });
   const { body, consts } = closeOver(traced.params, [...traced.carryOut, ...traced.ys]);
   const scanNode = node('scan', [...consts, ...carryInit, ...xNodes], {
     body,
