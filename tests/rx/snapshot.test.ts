@@ -2,6 +2,7 @@
 // unkeyed and keyed streams; immer patches bring a snapshot forward incrementally.
 
 import { Subject } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { applyCheckpoint, ema, fanout, emaStep, rollingStep, stepOperator, zscore, type Json } from '../../src/rx.js';
 import { collect, expectSame } from './helpers.js';
@@ -126,5 +127,52 @@ describe('snapshot and restore', () => {
       delete saved.options;
       expect(await restoreError((state?: Json) => ema({ span: 20, state }), [3], saved)).toBe('restored');
     });
+  });
+
+  it('keyed checkpoint patches are proportional to the keys a batch touched (200 sensors)', async () => {
+    const patches: Json[] = [];
+    const op = stepOperator(fanout({ ema: emaStep({ span: 10 }), roll: rollingStep({ window: 30 }, ['mean', 'var', 'zscore']) }), {
+      keyed: true,
+      maxBatch: 200,
+      onCheckpoint: (p) => patches.push(JSON.parse(JSON.stringify(p))),
+    });
+    const start = op.snapshot();
+    const records = Array.from({ length: 1000 }, (_, i) => ({ key: `s${i % 200}`, value: Math.sin(i) }));
+    for (let k = 0; k < 5; k++) records.push({ key: `s${k}`, value: 1 }); // a last batch touching 5 of the 200
+    await collect(records, op);
+    const size = (j: Json) => JSON.stringify(j).length;
+    const full = size(op.snapshot());
+    expect(patches.length).toBe(6);
+    expect(size(patches[5])).toBeLessThan(full / 10); // was 59.9 kB of 61.3 kB before rows patches
+    expect(size(patches[4])).toBeGreaterThan(full / 2); // a batch touching every key changes (almost) everything
+    expect(applyCheckpoint(start, ...patches)).toEqual(op.snapshot());
+  });
+
+  it('checkpointEvery: { batches } checkpoints every n batches, and at the end', async () => {
+    const positions: number[] = [];
+    const patches: Json[] = [];
+    const op = stepOperator(step(), {
+      keyed: true,
+      maxBatch: 5,
+      checkpointEvery: { batches: 3 },
+      onCheckpoint: (p, snap) => (patches.push(JSON.parse(JSON.stringify(p))), positions.push((snap() as { position: number }).position)),
+    });
+    const start = op.snapshot();
+    await collect(series.map((v, i) => ({ key: i % 4, value: Number.isNaN(v) ? null : v })), op); // 10 batches
+    expect(positions).toEqual([15, 30, 45, 50]);
+    expect(applyCheckpoint(start, ...patches)).toEqual(op.snapshot());
+    expect(() => stepOperator(step(), { checkpointEvery: { batches: 0 } })).toThrow('checkpointEvery.batches must be a positive integer, got 0');
+  });
+
+  it('checkpointEvery: { ms } checkpoints at most every ms (virtual time)', () => {
+    const times: [number, number][] = [];
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ cold, expectObservable }) => {
+      const src = cold('-a-b-c-d-e-f-g-|', { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7 });
+      const op = stepOperator(step(), { checkpointEvery: { ms: 4 }, onCheckpoint: (_p, snap) => times.push([ts.now(), (snap() as { position: number }).position]) });
+      expectObservable(src.pipe(op, (o) => o)).toBe('-a-b-c-d-e-f-g-|', Object.fromEntries([..."abcdefg"].map((k) => [k, expect.anything()])));
+    });
+    // batches at 1, 3, 5, ...: the first checkpoint at the first batch >= 4 ms after the start
+    expect(times).toEqual([[5, 3], [9, 5], [13, 7]]);
   });
 });

@@ -1,10 +1,9 @@
 // What an engine (unkeyed or keyed) needs from its operator: the step, the carry layout,
 // the input shape, and the operator's current state with the way to commit a new one.
 
-import type { Patch } from 'immer';
 import type { DType } from '../../graph/dtype.js';
 import type { CarrySpec } from './carry.js';
-import type { StreamState } from './state.js';
+import type { StatePatch, StreamState } from './state.js';
 import type { StepFn } from './step.js';
 
 export interface EngineContext {
@@ -14,5 +13,5 @@ export interface EngineContext {
   xShape: readonly number[];
   dtype: DType;
   getState(): StreamState;
-  setState(s: StreamState, patches: Patch[]): void;
+  setState(s: StreamState, patches: StatePatch[]): void;
 }

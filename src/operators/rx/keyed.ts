@@ -167,12 +167,24 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       const [yNodes] = flattenNodes(ys);
       return thenMaybe(realizeBatch([...tableNodes, ...yNodes], tableNodes.length), (bufs) => {
         const yBufs = bufs.slice(tableNodes.length);
+        const carry: Leaf[] = tableNodes.map((n, i) => ({ shape: [...n.shape], dtype: n.dtype as DType, data: bufs[i] }));
+        const grown = capacity > oldCapacity;
         const [next, patches] = commit(state, (d) => {
           d.position += records.length + dropped;
           for (const k of newKeys) d.keys.push(k);
-          d.carry = tableNodes.map((n, i) => ({ shape: [...n.shape], dtype: n.dtype as DType, data: bufs[i] })) as never;
+          if (grown) d.carry = carry as never;
         });
-        ctx.setState(next, patches);
+        // Without growth only the batch's rows changed: patch those (a copy, as the table
+        // may be updated in place by the next batch).
+        if (!grown) {
+          carry.forEach((leaf, i) => {
+            const rowSize = sizeOf(leaf.shape.slice(1));
+            const value = allocate(leaf.dtype, slotRows.length * rowSize);
+            slotRows.forEach((r, j) => value.set(leaf.data.subarray(r * rowSize, (r + 1) * rowSize), j * rowSize));
+            patches.push({ op: 'rows', path: ['carry', i, 'data'], rows: [...slotRows], value });
+          });
+        }
+        ctx.setState(grown ? next : { ...next, carry }, patches);
         let j = 0;
         const emitted = batch.map((b) => {
           const out = b.records.map((r, k) => {

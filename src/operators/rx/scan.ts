@@ -11,15 +11,14 @@
 //   const saved = op.snapshot();                       // JSON-safe
 //   later.pipe(rx.scan(f, 0, { state: saved }))        // resumes with identical output
 
-import type { Patch } from 'immer';
-import type { OperatorFunction } from 'rxjs';
+import { asyncScheduler, type OperatorFunction } from 'rxjs';
 import type { DType } from '../../graph/dtype.js';
 import { batched, type BatchOptions, type Engine } from './batcher.js';
 import { carrySpec, type CarrySpec } from './carry.js';
 import type { EngineContext } from './context.js';
 import { emptyTable, keyedEngine } from './keyed.js';
 import { isRecordChunk, isRecordLike, type DeadLetter } from './records.js';
-import { checkRestored, decode, encode, encodePatches, type Json, type Snapshot, type StreamState } from './state.js';
+import { checkRestored, decode, encode, encodePatches, type Json, type Snapshot, type StatePatch, type StreamState } from './state.js';
 import type { Step, StepFn } from './step.js';
 import { unkeyedEngine } from './unkeyed.js';
 
@@ -42,6 +41,13 @@ export interface StreamOptions extends BatchOptions {
    * `position` on.
    */
   onCheckpoint?: (patches: Json, snapshot: () => Snapshot) => void;
+  /**
+   * How often `onCheckpoint` runs: after every `batches` batches, or after the first batch
+   * delivered at least `ms` milliseconds (on `scheduler`'s clock) after the last
+   * checkpoint, whichever comes first; default every batch. The stream's end always
+   * checkpoints what the last one does not cover.
+   */
+  checkpointEvery?: { batches?: number; ms?: number };
 }
 
 export interface StreamOperator<I = unknown, O = unknown> extends OperatorFunction<I, O> {
@@ -59,6 +65,10 @@ export function stepOperator<I = unknown, O = unknown>(step: Step, opts: StreamO
   let spec: CarrySpec | undefined;
   const getSpec = () => (spec ??= carrySpec(step.f, step.init(xShape), xShape, dtype));
   let latest: StreamState | undefined;
+  const every = opts.checkpointEvery;
+  if (every?.batches !== undefined && !(Number.isInteger(every.batches) && every.batches >= 1)) throw new RangeError(`${name}: checkpointEvery.batches must be a positive integer, got ${every.batches}`);
+  if (every?.ms !== undefined && !(every.ms >= 0)) throw new RangeError(`${name}: checkpointEvery.ms must be a number >= 0, got ${every.ms}`);
+  const now = () => (opts.scheduler ?? asyncScheduler).now();
 
   const fresh = (keyed: boolean): StreamState => ({
     version: 1,
@@ -81,12 +91,22 @@ export function stepOperator<I = unknown, O = unknown>(step: Step, opts: StreamO
   const makeEngine = (): Engine<unknown, unknown, unknown> => {
     let inner: Engine<unknown, any, unknown> | undefined;
     let state: StreamState;
-    let pending: Patch[] = [];
+    let pending: StatePatch[] = [];
+    let batchesSince = 0;
+    let lastAt = now();
+    const due = () => {
+      batchesSince++;
+      if (!every) return true;
+      if (every.batches === undefined && every.ms === undefined) return true;
+      return (every.batches !== undefined && batchesSince >= every.batches) || (every.ms !== undefined && now() - lastAt >= every.ms);
+    };
     const checkpoint = () => {
       if (!opts.onCheckpoint || !pending.length) return;
       const s = state;
       const patches = encodePatches(pending);
       pending = [];
+      batchesSince = 0;
+      lastAt = now();
       opts.onCheckpoint(patches, () => encode(s));
     };
     const ctx: EngineContext = {
@@ -113,7 +133,9 @@ export function stepOperator<I = unknown, O = unknown>(step: Step, opts: StreamO
         return inner.admit(input);
       },
       run: (batch) => inner!.run(batch),
-      delivered: checkpoint,
+      delivered: () => {
+        if (pending.length && due()) checkpoint();
+      },
       end: () => {
         inner?.end?.();
         checkpoint();

@@ -1,8 +1,10 @@
 // Stream operator state as one immutable (immer) object, and its JSON-safe form.
 //
 // Each batch commits the new state with `produceWithPatches`, so a checkpoint can be the
-// full snapshot or only the patches since the last one (the key table grows by `add`
-// patches; the carry is replaced). Typed arrays travel as base64 of their bytes, so NaN
+// full snapshot or only the patches since the last one: the key table grows by `add`
+// patches, an unkeyed carry is replaced, and a keyed table is patched by its changed rows
+// (`rows` patches, our one addition to immer's ops), so a keyed checkpoint's size follows
+// the keys a batch touched, not the number of keys. Typed arrays travel as base64 of their bytes, so NaN
 // (empty window slots, missing values) and every float32 bit survive the round trip.
 
 import { applyPatches, enablePatches, produceWithPatches, type Draft, type Patch } from 'immer';
@@ -43,9 +45,34 @@ export interface StreamState {
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type Snapshot = Json;
 
-export function commit(state: StreamState, recipe: (draft: Draft<StreamState>) => void): [StreamState, Patch[]] {
+/** The rows `rows` of the leaf at `path` (a key table column) become `value`'s rows, in order. */
+export interface RowsPatch {
+  op: 'rows';
+  path: (string | number)[];
+  rows: number[];
+  value: TypedArray;
+}
+
+export type StatePatch = Patch | RowsPatch;
+
+export function commit(state: StreamState, recipe: (draft: Draft<StreamState>) => void): [StreamState, StatePatch[]] {
   const [next, patches] = produceWithPatches(state, recipe);
   return [next, patches];
+}
+
+const isPrefix = (q: readonly (string | number)[], p: readonly (string | number)[]) => q.length <= p.length && q.every((k, i) => k === p[i]);
+
+/** Drop patches that a later `replace` overwrites (checkpoints taken every few batches). */
+export function compactPatches(patches: readonly StatePatch[]): StatePatch[] {
+  const replaced: (string | number)[][] = [];
+  const kept: StatePatch[] = [];
+  for (let i = patches.length - 1; i >= 0; i--) {
+    const p = patches[i];
+    if (replaced.some((q) => isPrefix(q, p.path))) continue;
+    kept.push(p);
+    if (p.op === 'replace') replaced.push(p.path);
+  }
+  return kept.reverse();
 }
 
 function toBase64(bytes: Uint8Array): string {
@@ -88,13 +115,27 @@ export function decode(json: Json): unknown {
   return json;
 }
 
-export const encodePatches = (patches: readonly Patch[]): Json =>
-  patches.map((p) => encode({ op: p.op, path: p.path, ...(p.value === undefined ? {} : { value: p.value }) }));
+export const encodePatches = (patches: readonly StatePatch[]): Json =>
+  compactPatches(patches).map((p) => encode(p.op === 'rows' ? p : { op: p.op, path: p.path, ...(p.value === undefined ? {} : { value: p.value }) }));
+
+/** A snapshot's leaf at `path` with the rows of a `rows` patch written into it. */
+function patchRows(snapshot: Json, p: { path: (string | number)[]; rows: number[]; value: Json }): Json {
+  const leaf = p.path.slice(0, -1).reduce<any>((o, k) => o[k], snapshot) as { shape: number[] };
+  const data = decode((leaf as any)[p.path.at(-1)!]) as TypedArray;
+  const value = decode(p.value) as TypedArray;
+  const rowSize = leaf.shape.slice(1).reduce((a, b) => a * b, 1);
+  p.rows.forEach((r, j) => data.set(value.subarray(j * rowSize, (j + 1) * rowSize), r * rowSize));
+  return applyPatches(snapshot as object, [{ op: 'replace', path: p.path, value: encode(data) }]) as Json;
+}
 
 /** A full snapshot brought forward by incremental checkpoints (`onCheckpoint` patches), in order. */
 export function applyCheckpoint(snapshot: Snapshot, ...patchLists: Json[]): Snapshot {
   let s = snapshot;
-  for (const patches of patchLists) s = applyPatches(s as object, patches as unknown as Patch[]) as Json;
+  for (const patches of patchLists) {
+    for (const p of patches as unknown as (Patch | { op: 'rows'; path: (string | number)[]; rows: number[]; value: Json })[]) {
+      s = p.op === 'rows' ? patchRows(s, p) : (applyPatches(s as object, [p]) as Json);
+    }
+  }
   return s;
 }
 
