@@ -48,10 +48,13 @@ declare module './array.js' {
 
     /** `x.at(i, j).set(v)`: JAX's `x.at[i, j].set(v)`, a persistent patch of `x`. */
     at(...index: Index[]): IndexRef;
+
+    /** Iteration over the first axis, as a JAX array's: `const [k1, k2] = random.split(key)`; each item a lazy slice. */
+    [Symbol.iterator](): Iterator<LaxArray>;
   }
 }
 
-const methods: ThisType<LaxArray> & Omit<LaxArray, 'T' | 'node' | 'shape' | 'dtype' | 'ndim' | 'size' | 'data' | 'tolist' | 'item' | 'format' | 'toString'> = {
+const methods: ThisType<LaxArray> & Omit<LaxArray, typeof Symbol.iterator | 'T' | 'node' | 'shape' | 'dtype' | 'ndim' | 'size' | 'data' | 'tolist' | 'item' | 'format' | 'toString'> = {
   add(b) { return add(this, b); },
   sub(b) { return subtract(this, b); },
   mul(b) { return multiply(this, b); },
@@ -85,5 +88,11 @@ const methods: ThisType<LaxArray> & Omit<LaxArray, 'T' | 'node' | 'shape' | 'dty
   at(...index) { return new IndexRef(this, index); },
 };
 
+function* rows(this: LaxArray): Generator<LaxArray> {
+  if (this.ndim === 0) throw new TypeError('iteration over a 0-d array');
+  for (let i = 0; i < this.shape[0]; i++) yield basicIndex(this, [i]);
+}
+
 for (const [name, f] of Object.entries(methods)) Object.defineProperty(LaxArray.prototype, name, { value: f, writable: true, configurable: true });
+Object.defineProperty(LaxArray.prototype, Symbol.iterator, { value: rows, writable: true, configurable: true });
 Object.defineProperty(LaxArray.prototype, 'T', { get(this: LaxArray) { return transpose(this); }, configurable: true });

@@ -90,3 +90,24 @@ describe('lax.scan with an int32 initial carry made from 0.0', () => {
     expect(() => lax.scan(body as never, 0, xs)).not.toThrow();
   });
 });
+
+describe('iteration over the first axis (a JAX array is iterable)', () => {
+  it('destructures and loops over lazy slices; a 0-d array is not iterable', async () => {
+    const a = np.arange(6).reshape([3, 2]);
+    const rows: number[][] = [];
+    for (const row of a) rows.push(await list(row));
+    expect(rows).toEqual([[0, 1], [2, 3], [4, 5]]);
+    const [first, second] = a;
+    expect(first.shape).toEqual([2]);
+    expect(await list(second)).toEqual([2, 3]);
+    expect(() => [...np.array(3)]).toThrow('iteration over a 0-d array');
+  });
+
+  it('const [k1, k2] = random.split(key) gives the keys JAX gives', async () => {
+    const { random } = await import('../../src/index.js');
+    const keys = random.split(random.key(0));
+    const [k1, k2] = keys;
+    expect([await list(k1), await list(k2)]).toEqual([await list(keys.slice(0)), await list(keys.slice(1))]);
+    expect(k1.shape).toEqual([2]);
+  });
+});
