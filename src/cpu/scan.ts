@@ -54,8 +54,8 @@ function scanKey(k: ScanKernel): string {
   let byParams = bodyKeys.get(k.body.kernels);
   if (byParams === undefined) bodyKeys.set(k.body.kernels, (byParams = new Map()));
   // The scan's input count too: xs the body never reads are not in its schedule, but the
-  // compiled function finds its literals after every input (one body with and without an
-  // unused xs once shared a function and read an xs array as a literal).
+  // compiled function finds its literals after every input (without it, one body with and
+  // without an unused xs would share a function, which would read an xs array as a literal).
   const params = `${k.reverse}|${k.numConsts}|${k.numCarry}|${k.inputs.length}`;
   let key = byParams.get(params);
   if (key === undefined) {

@@ -114,9 +114,8 @@ function translate(roots: readonly (KExpr | null)[], domain: readonly number[], 
 /**
  * Expressions with more operations stay in JS (a bound on compile time). Strong scalar
  * constants are compiled in (`bakedConstant`), as in the JS kernels: threefry's rotations
- * then are immediate shifts, and random.uniform over 2^22 takes ~50 ms as wasm against
- * ~130 ms as JS; with the counts passed as arguments (a guarded variable shift) V8's wasm
- * code was 5x slower than the JS.
+ * then are immediate shifts, which V8's wasm runs far faster than a shift by an argument
+ * (a guarded variable shift).
  */
 export const MAX_WASM_OPS = 1024;
 

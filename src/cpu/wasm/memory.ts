@@ -4,7 +4,7 @@
 //
 // The process-wide heap (`sharedHeap`) is reserved once at its full size and never grows:
 // growing a memory detaches its ArrayBuffer, and once any ArrayBuffer has been detached V8
-// runs every typed-array loop in the process about 2x slower (a protector is invalidated).
+// runs every typed-array loop in the process slower (a protector is invalidated).
 // A reserved page costs address space only until it is first written, so the heap's
 // resident size is what its buffers have used at peak. When it is full, `tryAlloc` returns
 // undefined and callers use ordinary typed arrays. Growable heaps (`new WasmHeap(pages)`)
