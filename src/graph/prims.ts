@@ -3,8 +3,11 @@
 //   shape/dtype rule   src/graph/shape_rules.ts
 //   oracle rule        src/cpu/oracle.ts
 //   batching rule      src/operators/batching.ts
-//   lowerings          src/cpu/ (fused JS) and src/gpu/ (WGSL)
-// so the compiler names any primitive that lacks a rule.
+//   fusion and cost    src/scheduler/boundaries.ts
+//   lowerings          src/cpu/ (fused JS, wasm SIMD) and src/gpu/ (WGSL)
+// so the compiler names any primitive that lacks a rule (docs/architecture.md, "Adding a
+// primitive", lists every place). Reductions and cumulative scans also name the binary
+// primitive they fold with, here (`combineOf`).
 
 import type { DType, TypedArray } from './dtype.js';
 import type { Shape } from './shape.js';
