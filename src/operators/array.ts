@@ -18,6 +18,27 @@ const handleRegistry = new FinalizationRegistry<Liveness>((live) => {
 });
 
 export type Nested = number | boolean | Nested[];
+
+/**
+ * A pytree of user values as a transformation sees it (a scan body's carry, vmap's result):
+ * every leaf (an Array, a JS number or boolean, a typed array) is an Array.
+ */
+export type Traced<T> = T extends LaxArray | number | boolean | ArrayBufferView
+  ? LaxArray
+  : T extends readonly unknown[]
+    ? { -readonly [K in keyof T]: Traced<T[K]> }
+    : T extends object
+      ? { [K in keyof T]: Traced<T[K]> }
+      : T;
+
+/** A pytree of T's structure whose leaves may be any array-like value (what a scan body may return as its carry). */
+export type ArrayTree<T> = T extends LaxArray | number | boolean | ArrayBufferView
+  ? ArrayLike
+  : T extends readonly unknown[]
+    ? { readonly [K in keyof T]: ArrayTree<T[K]> }
+    : T extends object
+      ? { [K in keyof T]: ArrayTree<T[K]> }
+      : T;
 export type ArrayLike = LaxArray | number | boolean | Nested | TypedArray;
 export interface AxisOptions {
   axis?: number | number[] | null;
@@ -72,11 +93,14 @@ export class LaxArray {
     const [buf] = await realizeNodes([this.node]);
     return toNested(buf, this.node.shape, this.dtype);
   }
-  /** The single element of a size-1 array. */
-  async item(): Promise<number | boolean> {
+  /**
+   * The single element of a size-1 array: a number, or a boolean for a bool array. Typed as a
+   * number unless asked otherwise (`item<boolean>()`), since an Array's type has no dtype.
+   */
+  async item<T extends number | boolean = number>(): Promise<T> {
     if (this.size !== 1) throw new TypeError(`item() can only be called on arrays of size 1, got shape ${fmt(this.node.shape)}`);
     const [buf] = await realizeNodes([this.node]);
-    return this.dtype === 'bool' ? buf[0] !== 0 : buf[0];
+    return (this.dtype === 'bool' ? buf[0] !== 0 : buf[0]) as T;
   }
   /** NumPy's `str()` of the array, byte for byte. */
   async format(): Promise<string> {

@@ -12,6 +12,7 @@ import type { DType } from '../graph/dtype.js';
 import { node, type Node } from '../graph/node.js';
 import { treeEqual, treeString, unflatten, type TreeDef } from '../graph/pytree.js';
 import { fmtShape, shapesEqual } from '../graph/shape.js';
+import type { ArrayTree, Traced } from './array.js';
 import { compiling } from './compiling.js';
 import { castNode, wrap } from './nodes.js';
 import { closeOver, flattenNodes, paramNode } from './trace.js';
@@ -21,7 +22,7 @@ export interface ScanOptions {
   reverse?: boolean;
 }
 
-interface Traced {
+interface TracedBody {
   carryOut: Node[];
   carryDef: TreeDef;
   ys: Node[];
@@ -29,7 +30,7 @@ interface Traced {
   params: Node[];
 }
 
-function traceBody(f: (carry: any, x: any) => unknown, carryInit: Node[], carryDef: TreeDef, xs: Node[], xDef: TreeDef): Traced {
+function traceBody(f: (carry: any, x: any) => unknown, carryInit: Node[], carryDef: TreeDef, xs: Node[], xDef: TreeDef): TracedBody {
   const carryParams = carryInit.map((c) => paramNode(c.shape, c.dtype));
   const xParams = xs.map((x) => paramNode(x.shape.slice(1), x.dtype));
   const result = compiling(() => f(unflatten(carryDef, carryParams.map(wrap)), unflatten(xDef, xParams.map(wrap))));
@@ -44,8 +45,12 @@ function traceBody(f: (carry: any, x: any) => unknown, carryInit: Node[], carryD
   return { carryOut, carryDef, ys, yDef, params: [...carryParams, ...xParams] };
 }
 
-/** lax.scan(f, init, xs, {length, reverse}) -> [finalCarry, stackedYs]. */
-export function scan<C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X | null = null, opts: ScanOptions = {}): [C, Y] {
+/**
+ * lax.scan(f, init, xs, {length, reverse}) -> [finalCarry, stackedYs]. Inside `f` every leaf
+ * of the carry and of x is an Array (a JS number initial carry too); `f` may return any
+ * array-like leaves for the carry.
+ */
+export function scan<const C, const X, Y>(f: (carry: Traced<C>, x: Traced<X>) => readonly [ArrayTree<C>, Y], init: C, xs: X | null = null, opts: ScanOptions = {}): [Traced<C>, Traced<Y>] {
   const [xNodes, xDef] = flattenNodes(xs);
   const lengths = [...new Set(xNodes.map((x) => x.shape[0]))];
   xNodes.forEach((x) => {
@@ -86,6 +91,6 @@ export function scan<C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X | nu
     numCarry: carryInit.length,
   });
   const outs = scanNode.tuple.map((_, i) => wrap(node('proj', [scanNode], { index: i })));
-  return [unflatten(carryDef, outs.slice(0, carryInit.length)) as C, unflatten(traced.yDef, outs.slice(carryInit.length)) as Y];
+  return [unflatten(carryDef, outs.slice(0, carryInit.length)) as Traced<C>, unflatten(traced.yDef, outs.slice(carryInit.length)) as Traced<Y>];
 }
 

@@ -6,7 +6,7 @@ import { broadcastPrefix, flatten, unflatten } from '../graph/pytree.js';
 import { fmtShape, normalizeAxis } from '../graph/shape.js';
 import { LaxArray } from './array.js';
 import { batchGraph, moveIn, type BVal } from './batching.js';
-import type { ArrayLike } from './array.js';
+import type { ArrayLike, Traced } from './array.js';
 import { toNode, wrap } from './nodes.js';
 import { isLeaf, paramNode } from './trace.js';
 
@@ -26,11 +26,11 @@ function moveAxis(n: Node, from: number, to: number): Node {
 }
 
 /** Vectorizing map: `vmap(f)(xs)` equals stacking `f(x_i)` over the mapped axis. */
-export function vmap<F extends (...args: any[]) => unknown>(f: F, opts: VmapOptions | AxisSpec = {}): (...args: Parameters<F>) => any {
+export function vmap<F extends (...args: any[]) => unknown>(f: F, opts: VmapOptions | AxisSpec = {}): (...args: Parameters<F>) => Traced<ReturnType<F>> {
   const isOptions = typeof opts === 'object' && opts !== null && !Array.isArray(opts) && Object.keys(opts).every((k) => k === 'inAxes' || k === 'outAxes');
   if (typeof f !== 'function') throw new TypeError(`Expected a callable value, got ${String(f)}`);
   const { inAxes = 0, outAxes = 0 } = isOptions ? (opts as VmapOptions) : { inAxes: opts as AxisSpec };
-  return (...args: unknown[]) => {
+  const batched = (...args: unknown[]): unknown => {
     const [leaves, def] = flatten<ArrayLike>(args, isLeaf);
     // A bare axis applies to every argument; a list is one entry per positional argument.
     const spec = Array.isArray(inAxes) ? inAxes : args.map(() => inAxes);
@@ -83,4 +83,5 @@ export function vmap<F extends (...args: any[]) => unknown>(f: F, opts: VmapOpti
     });
     return unflatten(outDef, final);
   };
+  return batched as (...args: Parameters<F>) => Traced<ReturnType<F>>;
 }

@@ -99,10 +99,10 @@ describe('vmap, scan and jit misuse', () => {
     expect(() => lax.scan((c: LaxArray, v: LaxArray) => [np.stack([c, c]), v], np.zeros([2]), xs)).toThrow(/carry.*float32\(2,\) on input and float32\(2, 2\) on output/);
     expect(() => lax.scan((c: LaxArray, v: LaxArray) => [c.astype('int32'), v], np.zeros([2]), xs)).toThrow(/carry.*int32/);
     expect(() => lax.scan((c: LaxArray, v: LaxArray) => [[c, c] as never, v], np.zeros([2]), xs)).toThrow(/carry.*pytree structure/);
-    expect(() => lax.scan((c: number, v: LaxArray[]) => [c, v[0]], 0, [xs, np.zeros([4])])).toThrow('scan got values with different leading axis sizes: 3, 4');
-    expect(() => lax.scan((c: number, v: LaxArray) => [c, v], 0, xs, { length: 5 })).toThrow('`length` argument of 5');
-    expect(() => lax.scan((c: number) => [c, c], 0, null)).toThrow('scan got no values to scan over and `length` not provided');
-    expect(() => lax.scan((c: number, v: LaxArray) => c as never, 0, xs)).toThrow('scan body output must be a pair [carry, y]');
+    expect(() => lax.scan((c: LaxArray, v: LaxArray[]) => [c, v[0]], 0, [xs, np.zeros([4])])).toThrow('scan got values with different leading axis sizes: 3, 4');
+    expect(() => lax.scan((c: LaxArray, v: LaxArray) => [c, v], 0, xs, { length: 5 })).toThrow('`length` argument of 5');
+    expect(() => lax.scan((c: LaxArray) => [c, c], 0, null)).toThrow('scan got no values to scan over and `length` not provided');
+    expect(() => lax.scan((c: LaxArray) => c as never, 0, xs)).toThrow('scan body output must be a pair [carry, y]');
   });
 
   it('jit: not a function; shape errors surface at the call', () => {

@@ -115,7 +115,7 @@ describe('fused scans as wasm SIMD', () => {
     const scanOne = (x: LaxArray, valid: LaxArray, scale: LaxArray) => {
       const init: Carry = { a: np.zeros([6]), b: np.ones([6]), cnt: np.zeros([6], { dtype: 'int32' }), pos: np.zeros([], { dtype: 'int32' }), buf: np.zeros([w, 6]) };
       const step = (c: unknown, [xt, v]: [LaxArray, LaxArray]) => masked(c, [xt.mul(scale), v]);
-      const [c, ys] = lax.scan(step, init, [x, valid]);
+      const [c, ys] = lax.scan(step as never, init, [x, valid]);
       return [(ys as LaxArray[])[0], (c as Carry).buf];
     };
     const xs = np.array(values(3 * 10 * 6, 1, 7)).reshape([3, 10, 6]);
