@@ -18,6 +18,10 @@ export function expectClose(actual: ArrayLike<number | null>, expected: ArrayLik
       expect([i, a], `index ${i}`).toEqual([i, e]);
       continue;
     }
+    if (!Number.isFinite(e)) {
+      expect([i, a], `index ${i}`).toEqual([i, e]);
+      continue;
+    }
     expect(Math.abs(a - e), `index ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(atol + rtol * Math.abs(e));
   }
 }

@@ -29,14 +29,15 @@ function signal(kind: string, n: number): Float32Array {
   });
 }
 
-async function worst(x: Float32Array, from = 0): Promise<{ mean: number; variance: number }> {
-  const step = rollingStep({ window: W, minPeriods: 0 }, ['mean', 'var']);
+async function worst(x: Float32Array, from = 0, closed: 'right' | 'left' = 'right'): Promise<{ mean: number; variance: number }> {
+  const step = rollingStep({ window: W, minPeriods: 0, closed }, ['mean', 'var']);
+  const lag = closed === 'left' ? 1 : 0; // 'left': the window before x[t], ending at t - 1
   const [, ys] = lax.scan(step.f, step.init([]), np.array(x));
   const mean = (await ys.mean.data()) as Float32Array;
   const variance = (await ys.var.data()) as Float32Array;
   const err = { mean: 0, variance: 0 };
-  for (let t = Math.max(from, W - 1); t < x.length; t++) {
-    const r = reference(x, t);
+  for (let t = Math.max(from, W - 1 + lag); t < x.length; t++) {
+    const r = reference(x, t - lag);
     if (Number.isNaN(r.variance)) continue;
     err.mean = Math.max(err.mean, Math.abs(mean[t] - r.mean) / Math.abs(r.mean));
     err.variance = Math.max(err.variance, Math.abs(variance[t] - r.variance) / r.variance);
@@ -47,6 +48,12 @@ async function worst(x: Float32Array, from = 0): Promise<{ mean: number; varianc
 describe('rolling statistics in float32', () => {
   it.each(['walk + 1e4', 'sine + noise', 'with NaNs'])('%s: mean within 1e-6 and variance within 5e-4 (relative) over 5000 steps', async (kind) => {
     const err = await worst(signal(kind, 5000));
+    expect(err.mean).toBeLessThan(1e-6);
+    expect(err.variance).toBeLessThan(5e-4);
+  });
+
+  it.each(['walk + 1e4', 'with NaNs'])("closed: 'left', %s: the same accuracy for the window before each value", async (kind) => {
+    const err = await worst(signal(kind, 5000), 0, 'left');
     expect(err.mean).toBeLessThan(1e-6);
     expect(err.variance).toBeLessThan(5e-4);
   });

@@ -10,8 +10,9 @@
 //       old_wt = old_wt + new_wt if adjust else 1
 //   elif x is not NaN: weighted = x
 //   output weighted if (observations so far) >= min_periods else NaN
-// starting from weighted = NaN, old_wt = 1 (which gives pandas' first element). Computed in
-// float32 where pandas uses float64.
+// starting from weighted = NaN, old_wt = 1 (which gives pandas' first element). +-inf
+// inputs are missing values, as pandas converts them to NaN first. Computed in float32
+// where pandas uses float64.
 
 import type { LaxArray } from '../array.js';
 import * as np from '../np.js';
@@ -74,7 +75,8 @@ export function emaStep(o: EmaOptions): Step<EmaCarry, LaxArray> {
       oldWt: np.ones([...xShape]),
       nobs: np.zeros([...xShape], { dtype: 'int32' }),
     }),
-    f: ({ weighted, oldWt, nobs }, x) => {
+    f: ({ weighted, oldWt, nobs }, value) => {
+      const x = value.dtype === 'float32' ? np.where(np.isinf(value), NaN, value) : value; // +-inf is missing, as in pandas (BaseWindow._prep_values)
       const isObs = np.logicalNot(np.isnan(x));
       const hasWeighted = np.logicalNot(np.isnan(weighted));
       const decayed = oldWt.mul(factor);

@@ -5,7 +5,7 @@ import type { RollingOptions } from './rolling.js';
 import { rollingStep } from './rolling.js';
 import { stepOperator, type StreamOperator, type StreamOptions } from './scan.js';
 
-export type MovingAverageOptions = Omit<RollingOptions, 'ddof'>;
+export type MovingAverageOptions = Omit<RollingOptions, 'ddof' | 'minStd'>;
 
 export const movingAverageStep = (o: MovingAverageOptions) => rollingStep(o, 'mean', 'movingAverage');
 

@@ -7,6 +7,7 @@
 // the value leaving the window, then add the new one, each a Welford update skipping NaN
 //   add:    n += 1; d = x - mean; mean += d / n; m2 += d * (x - mean)
 //   remove: n -= 1; d = x - mean; mean -= d / n; m2 -= d * (x - mean)   (n == 0 resets)
+// (+-inf counts as missing, as pandas converts it to NaN before its window loops)
 // with pandas' guard against float artifacts: it counts consecutive equal values, and
 //   mean = the last value      when the last n values are all equal
 //   var  = 0                   when n == 1 or the last n values are all equal
@@ -38,11 +39,22 @@ export interface RollingOptions {
   minPeriods?: number;
   /** Delta degrees of freedom for var/std/zscore; default 1. */
   ddof?: number;
+  /**
+   * pandas' `closed`: 'right' (default) windows end at the current value; 'left' windows
+   * are the `window` values before it (the current value excluded, so a z-score compares a
+   * value with the statistics of the values before it).
+   */
+  closed?: 'right' | 'left';
+  /**
+   * zscore only: where the window's std is below `minStd`, the z-score is NaN (no z-score
+   * from a (nearly) flat window, as pandas gives NaN for an exactly constant one); default 0.
+   */
+  minStd?: number;
 }
 
 export type RollingStat = 'mean' | 'var' | 'std' | 'zscore';
 
-export function checkRolling(o: RollingOptions, what: string): { window: number; minPeriods: number; ddof: number } {
+export function checkRolling(o: RollingOptions, what: string): { window: number; minPeriods: number; ddof: number; closed: 'right' | 'left'; minStd: number } {
   const { window } = o;
   if (!Number.isInteger(window) || window < 1) throw new RangeError(`${what}: window must be an integer 1 or greater, got ${window}`);
   const minPeriods = o.minPeriods ?? window;
@@ -50,7 +62,11 @@ export function checkRolling(o: RollingOptions, what: string): { window: number;
   if (minPeriods > window) throw new RangeError(`${what}: min_periods ${minPeriods} must be <= window ${window}`);
   const ddof = o.ddof ?? 1;
   if (!Number.isInteger(ddof) || ddof < 0) throw new RangeError(`${what}: ddof must be a non-negative integer, got ${ddof}`);
-  return { window, minPeriods, ddof };
+  const closed = o.closed ?? 'right';
+  if (closed !== 'right' && closed !== 'left') throw new RangeError(`${what}: closed must be 'right' or 'left', got ${JSON.stringify(closed)} (pandas' 'both' and 'neither' are not supported)`);
+  const minStd = o.minStd ?? 0;
+  if (!(minStd >= 0 && Number.isFinite(minStd))) throw new RangeError(`${what}: minStd must be a finite number >= 0, got ${minStd}`);
+  return { window, minPeriods, ddof, closed, minStd };
 }
 
 /** Welford statistics of the non-NaN values seen (shifted by the reference `k`). */
@@ -96,12 +112,12 @@ function update(s: Welford, x: LaxArray, sign: 1 | -1): Welford {
 
 /** Rolling statistics of the input; `stats` a name gives that array, a list gives an object. */
 export function rollingStep<S extends RollingStat | RollingStat[]>(o: RollingOptions, stats: S, name = 'rolling'): Step<RollingCarry, S extends RollingStat ? LaxArray : Record<RollingStat, LaxArray>> {
-  const { window, minPeriods, ddof } = checkRolling(o, name);
+  const { window, minPeriods, ddof, closed, minStd } = checkRolling(o, name);
   const minObs = Math.max(minPeriods, 1);
   const wanted = (typeof stats === 'string' ? [stats] : stats) as RollingStat[];
   return {
     name,
-    options: { window, minPeriods, ddof },
+    options: { window, minPeriods, ddof, closed, ...(wanted.includes('zscore') ? { minStd } : {}) },
     init: (xShape) => ({
       buf: np.full([window, ...xShape], NaN),
       pos: np.zeros([], { dtype: 'int32' }),
@@ -111,7 +127,10 @@ export function rollingStep<S extends RollingStat | RollingStat[]>(o: RollingOpt
       same: np.zeros([...xShape], { dtype: 'int32' }),
       prev: np.full([...xShape], NaN),
     }),
-    f: ({ buf, pos, k, run, block, same, prev }, x) => {
+    f: ({ buf, pos, k, run, block, same, prev }, value) => {
+      // pandas treats +-inf as missing in window statistics (BaseWindow._prep_values); the
+      // z-score's numerator is the value itself (an infinite value has an infinite z-score).
+      const x = value.dtype === 'float32' ? np.where(np.isinf(value), NaN, value) : value;
       // The ring: read the leaving value, write the new one in its slot (a scan of this
       // step updates the carried buffer in place: O(1) per value, not O(window)).
       const leaving = np.take(buf, pos, { axis: 0, mode: 'clip' });
@@ -134,22 +153,31 @@ export function rollingStep<S extends RollingStat | RollingStat[]>(o: RollingOpt
       const nextBlock = { n: np.where(wraps, 0, blockAdded.n), mean: np.where(wraps, 0, blockAdded.mean), m2: np.where(wraps, 0, blockAdded.m2) };
       const nextSame = np.where(obs, np.where(np.equal(x, prev), same.add(1), 1), same);
       const nextPrev = np.where(obs, x, prev);
-      // pandas calc_mean / calc_var (the outputs use this step's statistics before the move
-      // of k, which changes only their representation)
-      const { n, m2 } = nextRun;
-      const meanK = pick(blockAdded.mean, added.mean);
-      const constant = np.greaterEqual(nextSame.astype('float32'), n);
+      // pandas calc_mean / calc_var over the window ending at x (closed 'right': this step's
+      // statistics, before the move of k, which changes only their representation) or the
+      // window before x (closed 'left': the statistics the step started from).
+      const w =
+        closed === 'right'
+          ? { n: nextRun.n, m2: nextRun.m2, meanK: pick(blockAdded.mean, added.mean), k: k1, same: nextSame, prev: nextPrev }
+          : { n: run.n, m2: run.m2, meanK: run.mean, k, same, prev };
+      const { n, m2, meanK } = w;
+      const constant = np.greaterEqual(w.same.astype('float32'), n);
       const enough = np.greaterEqual(n, minObs);
-      const meanOut = np.where(enough, np.where(constant, nextPrev, k1.add(meanK)), NaN);
+      const meanOut = np.where(enough, np.where(constant, w.prev, w.k.add(meanK)), NaN);
       const varOk = np.logicalAnd(enough, np.greater(n, ddof));
       const zero = np.logicalOr(np.equal(n, 1), constant);
       const variance = np.where(varOk, np.where(zero, 0, np.maximum(m2.div(n.sub(ddof)), 0)), NaN);
-      const dev = np.where(constant, x.sub(nextPrev), xk.sub(meanK));
+      const dev = np.where(constant, value.sub(w.prev), value.sub(w.k).sub(meanK));
+      const zscore = () => {
+        const std = np.sqrt(variance);
+        const z = np.where(enough, dev, NaN).div(std);
+        return minStd > 0 ? np.where(np.less(std, minStd), NaN, z) : z;
+      };
       const all: Record<RollingStat, () => LaxArray> = {
         mean: () => meanOut,
         var: () => variance,
         std: () => np.sqrt(variance),
-        zscore: () => np.where(enough, dev, NaN).div(np.sqrt(variance)),
+        zscore,
       };
       const y = typeof stats === 'string' ? all[stats as RollingStat]() : Object.fromEntries(wanted.map((s) => [s, all[s]()]));
       return [{ buf: nextBuf, pos: nextPos, k: k2, run: nextRun, block: nextBlock, same: nextSame, prev: nextPrev }, y as never];
