@@ -23,7 +23,7 @@ const helperNames = Object.keys(helpers);
 const helperValues = helperNames.map((n) => helpers[n]);
 
 /** The structural key: shared sub-expressions are written once and then referenced. */
-export function kernelKey(k: Kernel, dtypes: readonly DType[]): string {
+function kernelKey(k: Kernel, dtypes: readonly DType[]): string {
   const seen = new Map<object, number>();
   const body = JSON.stringify(k, (key, v) => {
     if (key === 'inputs' || key === 'outputs' || key === 'label') return undefined;

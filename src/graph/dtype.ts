@@ -33,8 +33,6 @@ export function isDType(x: unknown): x is DType {
   return typeof x === 'string' && (dtypes as readonly string[]).includes(x);
 }
 
-export const isFloat = (d: DType) => d === 'float32';
-
 /** A dtype with JAX's weak-type flag (only JS number literals are weak). */
 export interface TypeInfo {
   dtype: DType;

@@ -113,7 +113,3 @@ export interface PrimParamsOf<N> extends Elementwise, Reduce, Cumulative {
 }
 
 export type Prim = keyof PrimParamsOf<unknown>;
-
-export const isUnary = (p: Prim): p is UnaryPrim => (unaryPrims as readonly string[]).includes(p);
-export const isBinary = (p: Prim): p is BinaryPrim => (binaryPrims as readonly string[]).includes(p);
-export const isElementwise = (p: Prim) => isUnary(p) || isBinary(p) || p === 'select' || p === 'cast' || p === 'bitcast';

@@ -3,7 +3,7 @@
 // that tests check kernels against the oracle on the same nodes.
 
 import type { Node } from '../../src/graph/node.js';
-import { isElementwise } from '../../src/graph/prims.js';
+import { binaryPrims, unaryPrims, type Prim } from '../../src/graph/prims.js';
 import { shapesEqual } from '../../src/graph/shape.js';
 import type { WasmKernel } from '../../src/cpu/wasm/compile.js';
 import { acc, apply, constant, input, type Expr, type ExprPrim } from '../../src/cpu/wasm/expr.js';
@@ -43,6 +43,8 @@ export function run(k: WasmKernel, inputs: readonly WasmBuffer[], out: WasmBuffe
   k.call(inputs.map((b) => b.offset), out.offset, out.length, values);
 }
 
+const exprPrims = new Set<Prim>([...unaryPrims, ...binaryPrims, 'select', 'cast', 'bitcast']);
+
 /** The value of a size-1 constant node (possibly broadcast), or undefined. */
 function scalarConst(n: Node): number | undefined {
   if (n.prim === 'broadcast' || n.prim === 'reshape') return n.inputs[0].size === 1 ? scalarConst(n.inputs[0]) : undefined;
@@ -65,7 +67,7 @@ export function exprFromNode(root: Node, isLeaf: (n: Node) => boolean = (n) => n
     const c = scalarConst(n);
     if (n === accNode) e = acc(n.dtype);
     else if (c !== undefined) e = constant(c, n.dtype);
-    else if (!isLeaf(n) && isElementwise(n.prim) && shapesEqual(n.shape, root.shape)) {
+    else if (!isLeaf(n) && exprPrims.has(n.prim) && shapesEqual(n.shape, root.shape)) {
       e = apply(n.prim as ExprPrim, n.inputs.map(visit), n.dtype);
     } else {
       e = input(inputs.length, n.dtype);
