@@ -12,7 +12,7 @@ import type { DType } from '../graph/dtype.js';
 import { node, type Node } from '../graph/node.js';
 import { treeEqual, treeString, unflatten, type TreeDef } from '../graph/pytree.js';
 import { fmtShape, shapesEqual } from '../graph/shape.js';
-import type { ArrayTree, Traced } from './array.js';
+import type { ArrayTree, LaxArray, Traced } from './array.js';
 import { compiling } from './compiling.js';
 import { castNode, wrap } from './nodes.js';
 import { closeOver, flattenNodes, paramNode } from './trace.js';
@@ -50,7 +50,10 @@ function traceBody(f: (carry: any, x: any) => unknown, carryInit: Node[], carryD
  * of the carry and of x is an Array (a JS number initial carry too); `f` may return any
  * array-like leaves for the carry.
  */
-export function scan<const C, const X, Y>(f: (carry: Traced<C>, x: Traced<X>) => readonly [ArrayTree<C>, Y], init: C, xs: X | null = null, opts: ScanOptions = {}): [Traced<C>, Traced<Y>] {
+export function scan<const C, const X, Y>(f: (carry: Traced<C>, x: Traced<X>) => readonly [ArrayTree<C>, Y], init: C, xs?: X | null, opts?: ScanOptions): [Traced<C>, Traced<Y>];
+/** A body declared on its own that returns `[carry, y]` of two Arrays (TypeScript types that `Array[]`). */
+export function scan<const C, const X>(f: (carry: Traced<C>, x: Traced<X>) => LaxArray[], init: C, xs?: X | null, opts?: ScanOptions): [Traced<C>, LaxArray];
+export function scan<C, X, Y>(f: (carry: Traced<C>, x: Traced<X>) => unknown, init: C, xs: X | null = null, opts: ScanOptions = {}): [Traced<C>, Traced<Y>] {
   const [xNodes, xDef] = flattenNodes(xs);
   const lengths = [...new Set(xNodes.map((x) => x.shape[0]))];
   xNodes.forEach((x) => {
