@@ -9,9 +9,9 @@ import { currentBackend, realizeNodes, setBackend, setHostBackend, type Backend 
 
 export type BackendName = 'auto' | 'cpu' | 'webgpu' | 'oracle';
 
-/** Optional backends register a loader here (WebGPU lives in src/gpu). */
-const loaders = new Map<string, () => Promise<Backend | null>>();
-export function registerBackend(name: string, load: () => Promise<Backend | null>): void {
+/** Optional backends register a loader here (WebGPU lives in src/gpu): the backend, or why there is none. */
+const loaders = new Map<string, () => Promise<Backend | string>>();
+export function registerBackend(name: string, load: () => Promise<Backend | string>): void {
   loaders.set(name, load);
 }
 
@@ -25,9 +25,9 @@ export async function init(opts: { backend?: BackendName; quiet?: boolean } = {}
   else if (want === 'oracle') chosen = oracleBackend;
   else {
     const load = loaders.get('webgpu');
-    chosen = load ? await load() : null;
-    if (!chosen && want === 'webgpu') throw new Error('init: no WebGPU adapter is available');
-    chosen ??= cpuBackend;
+    const loaded = load ? await load() : 'no WebGPU backend is registered';
+    if (typeof loaded === 'string' && want === 'webgpu') throw new Error(`init: no WebGPU adapter is available: ${loaded}`);
+    chosen = typeof loaded === 'string' ? cpuBackend : loaded;
   }
   setBackend(chosen);
   if (want === 'auto' && !announced && !opts.quiet) {

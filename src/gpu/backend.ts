@@ -134,7 +134,7 @@ export class WebGpuBackend implements Backend {
   }
 }
 
-/** The backend when an adapter exists, else null (devices.ts falls back to the CPU). */
-export async function loadWebGpuBackend(): Promise<Backend | null> {
-  return (await acquireGpu()) ? new WebGpuBackend() : null;
+/** The backend when an adapter exists, else why there is none (devices.ts falls back to the CPU, or names the reason). */
+export async function loadWebGpuBackend(): Promise<Backend | string> {
+  return (await acquireGpu()) ? new WebGpuBackend() : (gpuUnavailableReason() ?? 'no WebGPU adapter was found');
 }
