@@ -18,12 +18,13 @@
 // one record for every key (in chunks of 8192), so the timed records meet all K keys' state.
 //   plain-js  the strong keyed loop below (a Map from key to a slot in typed arrays), emitting
 //             per chunk Float32Arrays of its records' EMA, var and z
+//   c         the same keyed loop in C (an open-addressing hash table from key to slot)
 //   laxflow   the same laxflow step on keyed records, maxBatch 64: one batch per chunk
 // A timed run sends the chunks in groups of 8, awaiting each group's outputs, and stops after
 // --keyed-seconds (default 3) or --records (default 2^19), whichever comes first; agreement
 // is checked on the records both implementations ran. us/batch is wall time per chunk;
 // laxflow's batch p50/p99 is its compute per batch. With 10^5 keys no key fills its window
-// in a 3 s run, so z is NaN everywhere there and only the EMA is compared.
+// (2^19 records are about 5 per key), so z is NaN everywhere there and only the EMA is compared.
 //
 // The strong plain loop (plain-js and c; per sensor, or per key, O(1) per value):
 //   state, struct of arrays over sensors: EMA `w`, reference `k`, running `sum` and `sq` of
@@ -548,35 +549,63 @@ function buildC(): { exe: string; dir: string } | { reason: string } {
   return cBuild;
 }
 
-function runC(rows: Float32Array[], o: Required<StreamBenchOptions>): { row: StreamBenchRow; out: Outputs | null } {
-  const row = emptyRow('rows', 'c', 'flood');
+/**
+ * Runs the C reference in `mode` on `input` (written to the temp dir) for `steps` timed steps
+ * of `lanes` values; its outputs are `n` z-scores then `n` EMAs. A row with a note saying why
+ * when it cannot run.
+ */
+function runCRef(kase: string, mode: 'rows' | 'keyed', input: Uint8Array, args: (string | number)[], steps: number, lanes: number, n: number): { row: StreamBenchRow; out: Outputs | null } {
+  const row = emptyRow(kase, 'c', 'flood');
   const built = buildC();
   if ('reason' in built) return (row.note = `c column skipped: ${built.reason}`), { row, out: null };
-  const S = rows[0].length;
-  const all = new Float32Array(rows.length * S);
-  rows.forEach((r, t) => all.set(r, t * S));
-  const input = path.join(built.dir, 'rows.f32');
-  const output = path.join(built.dir, 'z.f32');
+  const inFile = path.join(built.dir, `${mode}.in`);
+  const outFile = path.join(built.dir, `${mode}.out`);
   try {
-    writeFileSync(input, new Uint8Array(all.buffer));
-    const text = execFileSync(built.exe, [input, String(rows.length), String(S), String(o.window), String(o.span), output, '0.3'], { encoding: 'utf8', timeout: 120_000 });
-    const res = JSON.parse(text.trim().split('\n').pop()!) as { rowsPerSecond: number; passes: number; seconds: number; checksum: number };
-    const bytes = readFileSync(output);
-    const z = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    writeFileSync(inFile, input);
+    const text = execFileSync(built.exe, [mode, inFile, outFile, ...args.map(String), '0.3'], { encoding: 'utf8', timeout: 120_000 });
+    const res = JSON.parse(text.trim().split('\n').pop()!) as { stepsPerSecond: number; passes: number; seconds: number; checksum: number };
+    const bytes = readFileSync(outFile);
+    const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const z = all.subarray(0, n);
     let checksum = 0;
     for (const v of z) if (Number.isFinite(v)) checksum += v;
-    rates(row, rows.length, S, rows.length / res.rowsPerSecond);
-    row.batches = rows.length;
-    row.usPerBatch = 1e6 / res.rowsPerSecond;
-    row.note = `c: ${res.passes} timed passes in ${res.seconds.toFixed(2)} s; checksum ${res.checksum.toFixed(3)}${Math.abs(checksum - res.checksum) > 1e-6 * Math.max(1, Math.abs(checksum)) ? ` DOES NOT MATCH its z output's ${checksum.toFixed(3)}` : ' (matches its z output)'}`;
-    return { row, out: { z, ema: new Float32Array(0) } };
+    rates(row, steps, lanes, steps / res.stepsPerSecond);
+    row.batches = 1;
+    const same = Math.abs(checksum - res.checksum) <= 1e-6 * Math.max(1, Math.abs(checksum));
+    row.note = `c: ${res.passes} timed passes in ${res.seconds.toFixed(2)} s; z checksum ${res.checksum.toFixed(3)}${same ? ' (matches its z output)' : ` DOES NOT MATCH its z output's ${checksum.toFixed(3)}`}`;
+    return { row, out: { z, ema: all.subarray(n, 2 * n) } };
   } catch (e: any) {
     row.note = `c column skipped: the reference run failed: ${String(e?.stderr || e?.message || e).trim().split('\n')[0]}`;
     return { row, out: null };
   } finally {
-    rmSync(input, { force: true });
-    rmSync(output, { force: true });
+    rmSync(inFile, { force: true });
+    rmSync(outFile, { force: true });
   }
+}
+
+function runC(rows: Float32Array[], o: Required<StreamBenchOptions>): { row: StreamBenchRow; out: Outputs | null } {
+  const S = rows[0].length;
+  const all = new Float32Array(rows.length * S);
+  rows.forEach((r, t) => all.set(r, t * S));
+  const res = runCRef('rows', 'rows', new Uint8Array(all.buffer), [rows.length, S, o.window, o.span], rows.length, S, all.length);
+  res.row.batches = rows.length;
+  res.row.usPerBatch = 1e6 / res.row.rowsPerSecond;
+  return res;
+}
+
+/** The keyed C reference on the priming records and then every timed record (as int32 keys, then float32 values). */
+function runCKeyed(keys: number, chunks: KeyedRec[][], o: Required<StreamBenchOptions>): { row: StreamBenchRow; out: Outputs | null } {
+  const records = [...primingChunks(keys), ...chunks].flat();
+  const priming = records.length - chunks.reduce((n, c) => n + c.length, 0);
+  const buf = new ArrayBuffer(records.length * 8);
+  const k = new Int32Array(buf, 0, records.length);
+  const v = new Float32Array(buf, records.length * 4, records.length);
+  records.forEach((r, i) => ((k[i] = r.key), (v[i] = r.value)));
+  const n = records.length - priming;
+  const res = runCRef(`keyed ${keys}`, 'keyed', new Uint8Array(buf), [priming, n, keys, o.window, o.span], n, 1, n);
+  res.row.batches = chunks.length;
+  res.row.usPerBatch = (n / res.row.rowsPerSecond / chunks.length) * 1e6;
+  return res;
 }
 
 // ---- the keyed case ----
@@ -759,6 +788,14 @@ export async function streamBench(opts: StreamBenchOptions = {}): Promise<Stream
         if (o.warmup) await runKeyed(name, impl, keys, chunks, o.keyedSeconds);
         const { row, out: res } = await runKeyed(name, impl, keys, chunks, o.keyedSeconds);
         kase.push(row), outs.set(row, res);
+        if (name === 'plain-js' && wanted('c')) {
+          const c = runCKeyed(keys, chunks, o);
+          kase.push(c.row), outs.set(c.row, c.out);
+        }
+      }
+      if (!wanted('plain-js') && wanted('c')) {
+        const c = runCKeyed(keys, chunks, o);
+        kase.push(c.row), outs.set(c.row, c.out);
       }
       finish(kase, outs);
     }
@@ -841,11 +878,12 @@ export function formatStreamBench(rows: StreamBenchRow[]): string {
   for (const c of [...new Set(keyed.map((r) => r.case))]) {
     const l = find(c, 'laxflow');
     const js = find(c, 'plain-js');
+    const cc = find(c, 'c');
     if (!l) continue;
     perRecord.push(l.nsPerValue);
     const first = perRecord.length === 1;
     summary.push(
-      `${c}: laxflow/plain-js ${ratio(l.rowsPerSecond, js?.rowsPerSecond ?? NaN)}${first ? ` (target >= 2x: ${verdict(!!js && l.rowsPerSecond >= 2 * js.rowsPerSecond)})` : ''}; laxflow ${l.usPerBatch.toFixed(1)} us per ${c.split(' ')[1]}-key batch` +
+      `${c}: laxflow/plain-js ${ratio(l.rowsPerSecond, js?.rowsPerSecond ?? NaN)}${first ? ` (target >= 2x: ${verdict(!!js && l.rowsPerSecond >= 2 * js.rowsPerSecond)})` : ''}, laxflow/c ${ratio(l.rowsPerSecond, cc?.rowsPerSecond ?? NaN)}; laxflow ${l.usPerBatch.toFixed(1)} us per ${c.split(' ')[1]}-key batch` +
         `${js ? `, ${(l.usPerBatch - js.usPerBatch).toFixed(1)} us more than plain-js's ${js.usPerBatch.toFixed(1)}` : ''} (target <= 100 us: ${verdict(l.usPerBatch <= 100)})` +
         `${first ? '' : `; per-record cost ${(l.nsPerValue / perRecord[0]).toFixed(2)}x the first key count's (target <= 2x: ${verdict(l.nsPerValue <= 2 * perRecord[0])})`}`,
     );
