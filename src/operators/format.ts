@@ -1,5 +1,6 @@
 // NumPy-compatible array printing: `formatArray` returns exactly what `str(np.asarray(x))`
-// returns under NumPy 2.x's default print options, byte for byte, for the four laxflow dtypes.
+// returns under NumPy >= 2.3's default print options (goldens from NumPy 2.4.6), byte for
+// byte, for the four laxflow dtypes. NumPy 1.x differs in float32 cutoffs.
 //
 // Why a port instead of `toString`: users compare laxflow output with NumPy/JAX output, and
 // the rules NumPy follows are intricate (shortest round-trip digits of the *float32* value,
