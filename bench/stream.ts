@@ -56,7 +56,8 @@
 // Order: the baselines run before laxflow, so that nothing laxflow does to the process (V8's
 // typed-array regime, the heap) slows them; each implementation first gets one untimed flood
 // run (V8 compiles the loops, laxflow generates and compiles its kernels); --no-warmup
-// measures a cold start.
+// measures a cold start. The C child runs one untimed pass and then timed passes for 0.3 s
+// on its own clock (its rate has no RxJS, process start or file I/O in it).
 //
 //   node --import tsx bench/stream.ts [--ticks 1000] [--sensors 4096] [--window 32]
 //     [--keys 1000,100000] [--records 524288] [--keyed-seconds 3] [--only plain-js,c,groupBy,laxflow]
@@ -902,6 +903,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const list = (n: string) => value(n)?.split(',').map((s) => s.trim()).filter(Boolean);
   const known = ['ticks', 'sensors', 'window', 'keys', 'records', 'keyed-seconds', 'only', 'cases'];
   const bad = argv.filter((a) => a.startsWith('--') && !known.includes(a.slice(2)) && !['--no-warmup', '--webgpu'].includes(a)).concat(known.filter((n) => argv.includes(`--${n}`) && value(n) === undefined).map((n) => `--${n} (needs a value)`));
+  const unknownName = (n: string, names: string[]) => (list(n) ?? []).filter((x) => !names.includes(x)).map((x) => `--${n} ${x} (known: ${names.join(', ')})`);
+  bad.push(...unknownName('only', ['plain-js', 'c', 'groupBy', 'laxflow']), ...unknownName('cases', ['rows', 'keyed']));
   if (bad.length) {
     console.error(`unknown or incomplete arguments: ${bad.join(' ')}`);
     console.error('usage: node --import tsx bench/stream.ts [--ticks 1000] [--sensors 4096] [--window 32] [--keys 1000,100000] [--records 524288] [--keyed-seconds 3] [--only plain-js,c,groupBy,laxflow] [--cases rows,keyed] [--no-warmup] [--webgpu]');
@@ -915,11 +918,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(1);
   }
   const rows = await streamBench({ ...given, warmup: !argv.includes('--no-warmup'), webgpu });
-  const keys = (o.keys ?? [1000, 100_000]).join(', ');
-  console.log(
-    `stream: EMA(span 20) + rolling var + z-score (window ${o.window ?? 32}); rows: ${o.sensors ?? 4096} sensors, ${o.ticks ?? 1000} ticks at 1 kHz; ` +
-      `keyed: ${o.records ?? 1 << 19} records of ${keys} keys in chunks of 64 (after one untimed record per key)\n`,
-  );
+  const cases = o.cases ?? ['rows', 'keyed'];
+  const head = [`stream: EMA(span 20) + rolling var + z-score (window ${o.window ?? 32})`];
+  if (cases.includes('rows')) head.push(`rows: ${o.sensors ?? 4096} sensors, ${o.ticks ?? 1000} ticks at 1 kHz`);
+  if (cases.includes('keyed')) head.push(`keyed: up to ${o.records ?? 1 << 19} records (${o.keyedSeconds ?? 3} s a run) of ${(o.keys ?? [1000, 100_000]).join(', ')} keys in chunks of 64, after one untimed record per key`);
+  console.log(`${head.join('; ')}\n`);
   console.log(formatStreamBench(rows));
   if (webgpu) console.log(`\nlaxflow-webgpu ran on: ${gpuBackend?.last?.ranOn ?? 'nothing'} (${(await acquireGpu())?.description})`);
   const wrong = rows.filter((r) => r.note.includes('DISAGREEMENT'));
