@@ -6,7 +6,8 @@ export interface CliArgs {
   out?: string;
   format?: 'ndjson' | 'csv';
   key?: string;
-  value: string;
+  /** The value columns (`--value`, repeated or comma-separated); default ['value']. */
+  values: string[];
   time?: string;
   ops: ('ema' | 'sma' | 'var' | 'zscore')[];
   span?: number;
@@ -28,25 +29,29 @@ Reads NDJSON or CSV records (FILE, or stdin), runs the operators per key (or ove
 whole stream without --key), and writes NDJSON to stdout (or --out FILE).
 
   --key NAME          field holding the key (per-key state)
-  --value NAME        field holding the value (default: value)
+  --value NAME[,...]  field(s) holding the values (default: value); with several, each is
+                      its own stream and the output fields are NAME and NAME_OP
   --time NAME         field holding the time (copied to the output as t)
   --format ndjson|csv default: from the file name, else from the first character
   --op LIST           ema, sma (rolling mean), var (rolling variance), zscore
-  --span N | --alpha A | --halflife H | --com C   ema decay (pandas' definitions)
+  --span N | --alpha A | --halflife H | --com C   ema decay (pandas' definitions; one is
+                      required with --op ema)
   --adjust true|false ema adjust (default true)
   --window N          rolling window (default 20); --min-periods N; --ddof N
   --checkpoint FILE   save progress after each batch and resume from it after a restart
   --out FILE          output file; with --checkpoint, a resumed run continues it exactly
   --batch N           lines per batch (default 1024)
-Malformed lines are reported on stderr with their line numbers and counted.`;
+Malformed lines are reported on stderr with their line numbers and counted.
+Exit status: 0 done, 1 failed while running, 2 bad arguments, 130 interrupted.`;
 
 const numberFlags = ['span', 'alpha', 'halflife', 'com', 'window', 'min-periods', 'ddof', 'batch'] as const;
-const stringFlags = ['out', 'format', 'key', 'value', 'time', 'op', 'checkpoint', 'adjust'] as const;
+const stringFlags = ['out', 'format', 'key', 'time', 'op', 'checkpoint', 'adjust'] as const;
 const camel = (s: string) => s.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   const raw: Record<string, string | number> = {};
   const positional: string[] = [];
+  const values: string[] = [];
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -62,7 +67,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
     const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new Error(`laxflow: --${name} needs a value`);
-    if ((numberFlags as readonly string[]).includes(name)) {
+    if (name === 'value') values.push(...value.split(','));
+    else if ((numberFlags as readonly string[]).includes(name)) {
       const n = Number(value);
       if (!Number.isFinite(n)) throw new Error(`laxflow: --${name} must be a number, got ${JSON.stringify(value)}`);
       raw[camel(name)] = n;
@@ -75,6 +81,18 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   for (const op of ops) if (!['ema', 'sma', 'var', 'zscore'].includes(op)) throw new Error(`laxflow: unknown --op ${op} (use ema, sma, var, zscore)`);
   if (raw.format !== undefined && raw.format !== 'ndjson' && raw.format !== 'csv') throw new Error(`laxflow: --format must be ndjson or csv, got ${raw.format}`);
   if (raw.adjust !== undefined && raw.adjust !== 'true' && raw.adjust !== 'false') throw new Error(`laxflow: --adjust must be true or false, got ${raw.adjust}`);
+  const decay = (['span', 'alpha', 'halflife', 'com'] as const).filter((f) => raw[f] !== undefined);
+  if (!help && ops.includes('ema') && decay.length === 0) throw new Error('laxflow: --op ema needs one of --span, --alpha, --halflife or --com');
+  if (decay.length > 1) throw new Error(`laxflow: give only one of --span, --alpha, --halflife, --com (got ${decay.map((f) => `--${f}`).join(', ')})`);
+  const bounds: Record<(typeof decay)[number], [(v: number) => boolean, string]> = {
+    span: [(v) => v >= 1, '>= 1'],
+    alpha: [(v) => v > 0 && v <= 1, 'in (0, 1]'],
+    halflife: [(v) => v > 0, '> 0'],
+    com: [(v) => v >= 0, '>= 0'],
+  };
+  for (const f of decay) if (!bounds[f][0](raw[f] as number)) throw new Error(`laxflow: --${f} must be ${bounds[f][1]}, got ${raw[f]}`);
+  if (values.some((v) => v === '')) throw new Error(`laxflow: --value needs field names, got ${JSON.stringify(values.join(','))}`);
+  if (new Set(values).size !== values.length) throw new Error(`laxflow: --value names a field twice (${values.join(', ')})`);
   const batch = (raw.batch as number | undefined) ?? 1024;
   if (!(Number.isInteger(batch) && batch >= 1)) throw new Error(`laxflow: --batch must be a positive integer, got ${batch}`);
   return {
@@ -82,7 +100,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     out: raw.out as string | undefined,
     format: raw.format as CliArgs['format'],
     key: raw.key as string | undefined,
-    value: (raw.value as string | undefined) ?? 'value',
+    values: values.length ? values : ['value'],
     time: raw.time as string | undefined,
     ops: ops as CliArgs['ops'],
     span: raw.span as number | undefined,

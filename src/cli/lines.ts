@@ -32,13 +32,14 @@ export async function* readLines(stream: Readable, startLine = 0, startByte = 0)
 
 export interface Fields {
   key?: string;
-  value: string;
+  values: string[];
   time?: string;
 }
 
 export interface Parsed {
   key?: string | number;
-  value: number;
+  /** One per value field, in `Fields.values` order (NaN: missing). */
+  values: number[];
   t?: unknown;
 }
 
@@ -78,8 +79,11 @@ export function parseNdjson(text: string, f: Fields): Parsed {
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new Error('expected a JSON object');
   const o = obj as Record<string, unknown>;
-  if (!(f.value in o)) throw new Error(`missing field ${JSON.stringify(f.value)}`);
-  const out: Parsed = { value: toValue(o[f.value], f.value) };
+  const values = f.values.map((name) => {
+    if (!(name in o)) throw new Error(`missing field ${JSON.stringify(name)}`);
+    return toValue(o[name], name);
+  });
+  const out: Parsed = { values };
   if (f.key !== undefined) {
     const k = o[f.key];
     if (typeof k !== 'string' && typeof k !== 'number') throw new Error(`missing or non-scalar key field ${JSON.stringify(f.key)}`);
@@ -93,16 +97,16 @@ export function csvParser(header: string, f: Fields): (text: string) => Parsed {
   const cols = splitCsv(header).map((c) => c.trim());
   const at = (name: string) => {
     const i = cols.indexOf(name);
-    if (i < 0) throw new Error(`laxflow: the CSV header has no column ${JSON.stringify(name)} (columns: ${cols.join(', ')})`);
+    if (i < 0) throw new Error(`the CSV header has no column ${JSON.stringify(name)} (columns: ${cols.join(', ')})`);
     return i;
   };
-  const vi = at(f.value);
+  const vis = f.values.map(at);
   const ki = f.key === undefined ? -1 : at(f.key);
   const ti = f.time === undefined ? -1 : at(f.time);
   return (text) => {
     const cells = splitCsv(text);
     if (cells.length !== cols.length) throw new Error(`expected ${cols.length} columns, got ${cells.length}`);
-    const out: Parsed = { value: toValue(cells[vi].trim(), f.value) };
+    const out: Parsed = { values: vis.map((vi, j) => toValue(cells[vi].trim(), f.values[j])) };
     if (ki >= 0) out.key = cells[ki];
     if (ti >= 0) {
       const t = cells[ti];

@@ -66,8 +66,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return 0;
   }
+  let step: ReturnType<typeof cliStep>;
+  try {
+    step = cliStep(a);
+  } catch (e) {
+    process.stderr.write(`laxflow: ${(e as Error).message}\n`);
+    return 2;
+  }
   const resume = loadCheckpoint(a.checkpoint);
-  const op = stepOperator(cliStep(a), { keyed: a.key !== undefined, maxBatch: a.batch, maxQueue: Math.max(a.batch, 1 << 20), state: resume?.snapshot });
+  const columns = a.values.length;
+  const xShape = columns > 1 ? [columns] : [];
+  const op = stepOperator(step, { xShape, keyed: a.key !== undefined, maxBatch: a.batch, maxQueue: Math.max(a.batch, 1 << 20), state: resume?.snapshot });
   const run = feeder(op);
 
   const outFd = a.out ? openSync(a.out, resume ? 'r+' : 'w') : 1;
@@ -78,7 +87,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let skip = a.input ? 0 : (resume?.line ?? 0); // stdin cannot seek: skip the lines already done
   const format = a.format ?? (a.input?.endsWith('.csv') ? 'csv' : a.input?.endsWith('.ndjson') || a.input?.endsWith('.jsonl') ? 'ndjson' : undefined);
   let header = resume?.header;
-  let parse: ((text: string) => Parsed) | undefined = header !== undefined ? csvParser(header, a) : format === 'ndjson' ? (t) => parseNdjson(t, a) : undefined;
+  let parse: ((text: string) => Parsed) | undefined = format === 'ndjson' ? (t) => parseNdjson(t, a) : undefined;
   let malformed = resume?.malformed ?? 0;
   let line = resume?.line ?? 0;
   let byte = resume?.byte ?? 0;
@@ -104,25 +113,36 @@ export async function main(argv: readonly string[]): Promise<number> {
     batch = [];
     if (a.checkpoint) saveCheckpoint(a.checkpoint, { snapshot: op.snapshot(), line, byte, outBytes, malformed, header });
   };
+  // One output line per record: one value column gives `value` and a field per --op; several
+  // give per column NAME and NAME_OP. `y(op, c)` is the statistic of column c.
   const compute = async (b: { line: Line; rec: Parsed }[]): Promise<string[]> => {
     const names = a.ops;
-    const row = (rec: Parsed, y: Record<string, number>) => {
+    const row = (rec: Parsed, y: (op: string, c: number) => number) => {
       const o: Record<string, unknown> = {};
       if (rec.key !== undefined) o.key = rec.key;
       if (rec.t !== undefined) o.t = rec.t;
-      o.value = f32json(Math.fround(rec.value));
-      for (const n of names) o[n] = f32json(y[n]);
+      if (columns === 1) {
+        o.value = f32json(Math.fround(rec.values[0]));
+        for (const n of names) o[n] = f32json(y(n, 0));
+      } else {
+        a.values.forEach((col, c) => {
+          o[col] = f32json(Math.fround(rec.values[c]));
+          for (const n of names) o[`${col}_${n}`] = f32json(y(n, c));
+        });
+      }
       return `${JSON.stringify(o)}\n`;
     };
     if (a.key !== undefined) {
-      const outs = (await run(b.map(({ rec }) => ({ key: rec.key!, value: Number.isNaN(rec.value) ? null : rec.value })))) as { value: Record<string, number> }[];
-      return outs.map((o, i) => row(b[i].rec, o.value));
+      const value = (rec: Parsed) => (columns > 1 ? Float32Array.from(rec.values) : Number.isNaN(rec.values[0]) ? null : rec.values[0]);
+      const outs = (await run(b.map(({ rec }) => ({ key: rec.key!, value: value(rec) })))) as { value: Record<string, number | Float32Array> }[];
+      return outs.map((o, i) => row(b[i].rec, (n, c) => (columns > 1 ? (o.value[n] as Float32Array)[c] : (o.value[n] as number))));
     }
-    const y = (await run(Float32Array.from(b, ({ rec }) => rec.value))) as Record<string, Float32Array>;
-    return b.map(({ rec }, i) => row(rec, Object.fromEntries(names.map((n) => [n, y[n][i]]))));
+    const ys = (await run(Float32Array.from(b.flatMap(({ rec }) => rec.values)))) as Record<string, Float32Array>;
+    return b.map(({ rec }, i) => row(rec, (n, c) => ys[n][i * columns + c]));
   };
 
   try {
+    if (header !== undefined) parse = csvParser(header, a);
     for await (const l of readLines(input, a.input ? line : 0, a.input ? byte : 0)) {
       if (skip > 0) {
         skip--;
