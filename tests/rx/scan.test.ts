@@ -92,7 +92,7 @@ describe('rx.scan', () => {
       return [n, [n.mul(n), np.greater(n, 0)]];
     };
     const live = heapLiveBytes();
-    const outs = (await collect(chunks, scan(step, np.zeros([W]), { xShape: [W], maxBatch: 48 }))) as [Float32Array, Uint8Array][];
+    const outs = (await collect(chunks, scan(step, np.zeros([W]), { xShape: [W], maxBatch: 48 }))) as unknown as [Float32Array, Uint8Array][];
     expect(heapLiveBytes() - live).toBeLessThan(1 << 20); // the batches' blocks are back (no GC needed)
     expect(outs.some(([a]) => heapResident(a))).toBe(false);
     const all = new Float32Array(rows.length * W);

@@ -92,6 +92,6 @@ export function emaStep(o: EmaOptions): Step<EmaCarry, LaxArray> {
 }
 
 /** pandas `ewm(com | span | halflife | alpha, adjust).mean()` over the stream (per key for records). */
-export function ema<I = unknown, O = unknown>(opts: EmaOptions & StreamOptions): StreamOperator<I, O> {
+export function ema(opts: EmaOptions & StreamOptions): StreamOperator {
   return stepOperator(emaStep(opts), opts);
 }

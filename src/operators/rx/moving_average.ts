@@ -9,6 +9,6 @@ export type MovingAverageOptions = Omit<RollingOptions, 'ddof' | 'minStd'>;
 
 export const movingAverageStep = (o: MovingAverageOptions) => rollingStep(o, 'mean', 'movingAverage');
 
-export function movingAverage<I = unknown, O = unknown>(opts: MovingAverageOptions & StreamOptions): StreamOperator<I, O> {
+export function movingAverage(opts: MovingAverageOptions & StreamOptions): StreamOperator {
   return stepOperator(movingAverageStep(opts), opts);
 }

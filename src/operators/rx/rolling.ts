@@ -111,7 +111,7 @@ function update(s: Welford, x: LaxArray, sign: 1 | -1): Welford {
 }
 
 /** Rolling statistics of the input; `stats` a name gives that array, a list gives an object. */
-export function rollingStep<S extends RollingStat | RollingStat[]>(o: RollingOptions, stats: S, name = 'rolling'): Step<RollingCarry, S extends RollingStat ? LaxArray : Record<RollingStat, LaxArray>> {
+export function rollingStep<const S extends RollingStat | readonly RollingStat[]>(o: RollingOptions, stats: S, name = 'rolling'): Step<RollingCarry, S extends RollingStat ? LaxArray : Record<S extends readonly RollingStat[] ? S[number] : never, LaxArray>> {
   const { window, minPeriods, ddof, closed, minStd } = checkRolling(o, name);
   const minObs = Math.max(minPeriods, 1);
   const wanted = (typeof stats === 'string' ? [stats] : stats) as RollingStat[];

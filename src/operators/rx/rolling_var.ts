@@ -6,6 +6,6 @@ import { stepOperator, type StreamOperator, type StreamOptions } from './scan.js
 
 export const rollingVarStep = (o: RollingOptions) => rollingStep(o, 'var', 'rollingVar');
 
-export function rollingVar<I = unknown, O = unknown>(opts: RollingOptions & StreamOptions): StreamOperator<I, O> {
+export function rollingVar(opts: RollingOptions & StreamOptions): StreamOperator {
   return stepOperator(rollingVarStep(opts), opts);
 }

@@ -11,12 +11,14 @@
 //   const saved = op.snapshot();                       // JSON-safe
 //   later.pipe(rx.scan(f, 0, { state: saved }))        // resumes with identical output
 
-import { asyncScheduler, type OperatorFunction } from 'rxjs';
+import { asyncScheduler, type Observable } from 'rxjs';
 import type { DType } from '../../graph/dtype.js';
+import type { LaxArray } from '../array.js';
 import { batched, type BatchOptions, type Engine } from './batcher.js';
 import { carrySpec, type CarrySpec } from './carry.js';
 import type { EngineContext } from './context.js';
 import { emptyTable, keyedEngine } from './keyed.js';
+import type { StreamOutput } from './output_types.js';
 import { isRecordChunk, isRecordLike, type DeadLetter } from './records.js';
 import { checkRestored, decode, encode, encodePatches, type Json, type Snapshot, type StatePatch, type StreamState } from './state.js';
 import type { Step, StepFn } from './step.js';
@@ -50,14 +52,19 @@ export interface StreamOptions extends BatchOptions {
   checkpointEvery?: { batches?: number; ms?: number };
 }
 
-export interface StreamOperator<I = unknown, O = unknown> extends OperatorFunction<I, O> {
+/**
+ * An RxJS operator over any input kind (numbers, typed arrays, Arrays, keyed records); its
+ * output type follows the input's (`StreamOutput`). `Y` is the step's output pytree.
+ */
+export interface StreamOperator<Y = LaxArray> {
+  <I>(source: Observable<I>): Observable<StreamOutput<I, Y>>;
   /** JSON-safe state of the latest subscription (the starting state before any). */
   snapshot(): Snapshot;
   /** Steps (records) consumed so far by the latest subscription, restored ones included. */
   readonly position: number;
 }
 
-export function stepOperator<I = unknown, O = unknown>(step: Step, opts: StreamOptions = {}): StreamOperator<I, O> {
+export function stepOperator<Y>(step: Step<any, Y>, opts: StreamOptions = {}): StreamOperator<Y> {
   const name = `rx.${step.name}`;
   const xShape = [...(opts.xShape ?? [])];
   const dtype = opts.dtype ?? 'float32';
@@ -143,13 +150,13 @@ export function stepOperator<I = unknown, O = unknown>(step: Step, opts: StreamO
     };
   };
 
-  const op = batched(name, makeEngine, opts) as StreamOperator<I, O>;
+  const op = batched(name, makeEngine, opts) as unknown as StreamOperator<Y>;
   Object.defineProperty(op, 'snapshot', { value: () => encode(latest ?? startState(opts.keyed ?? restored?.keyed ?? false)) });
   Object.defineProperty(op, 'position', { get: () => (latest ?? restored)?.position ?? 0 });
   return op;
 }
 
 /** The stream form of `lax.scan(f, init, xs)`: same `f`, same outputs, any chunking. */
-export function scan<C, Y, I = unknown, O = unknown>(f: StepFn<C, Y>, init: C | number, opts: StreamOptions & { name?: string } = {}): StreamOperator<I, O> {
-  return stepOperator<I, O>({ name: opts.name ?? 'scan', init: () => init, f }, opts);
+export function scan<C, Y>(f: StepFn<C, Y>, init: C | number, opts: StreamOptions & { name?: string } = {}): StreamOperator<Y> {
+  return stepOperator<Y>({ name: opts.name ?? 'scan', init: () => init, f }, opts);
 }

@@ -25,7 +25,7 @@ export interface Step<C = any, Y = any> {
  * Several steps over the same input in one scan body: the carry and the output are
  * objects with one entry per name. One schedule computes all of them.
  */
-export function fanout<S extends Record<string, Step>>(steps: S): Step<{ [K in keyof S]: any }, { [K in keyof S]: any }> {
+export function fanout<S extends Record<string, Step>>(steps: S): Step<{ [K in keyof S]: S[K] extends Step<infer C, any> ? C : never }, { [K in keyof S]: S[K] extends Step<any, infer Y> ? Y : never }> {
   const names = Object.keys(steps);
   if (names.length === 0) throw new TypeError('fanout: give at least one step');
   return {

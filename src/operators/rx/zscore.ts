@@ -7,6 +7,6 @@ import { stepOperator, type StreamOperator, type StreamOptions } from './scan.js
 
 export const zscoreStep = (o: RollingOptions) => rollingStep(o, 'zscore', 'zscore');
 
-export function zscore<I = unknown, O = unknown>(opts: RollingOptions & StreamOptions): StreamOperator<I, O> {
+export function zscore(opts: RollingOptions & StreamOptions): StreamOperator {
   return stepOperator(zscoreStep(opts), opts);
 }
