@@ -6,6 +6,7 @@
 import './devices.js';
 
 export { scan, stepOperator, type StreamOperator, type StreamOptions } from './operators/rx/scan.js';
+export type { StreamOutput } from './operators/rx/output_types.js';
 export { ema, emaStep, emaAlpha, type EmaOptions } from './operators/rx/ema.js';
 export { movingAverage, movingAverageStep, type MovingAverageOptions } from './operators/rx/moving_average.js';
 export { rollingVar, rollingVarStep } from './operators/rx/rolling_var.js';
