@@ -13,7 +13,7 @@
 // remainder, conversion to float, abs, sign) first takes it with `>>> 0`. A Uint32Array store
 // accepts either form.
 
-import type { DType } from '../graph/dtype.js';
+import { saturateI32, saturateU32, type DType } from '../graph/dtype.js';
 import type { BinaryPrim, UnaryPrim } from '../graph/prims.js';
 
 /** Spell a scalar op: operands are variable names; `d` is the operands' dtype. */
@@ -103,8 +103,8 @@ export function runtimeHelpers(): Record<string, unknown> {
       const r = Math.round(x);
       return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
     },
-    castI32: (x: number) => (Number.isFinite(x) ? Math.trunc(x) | 0 : Number.isNaN(x) ? 0 : x > 0 ? 2147483647 : -2147483648),
-    castU32: (x: number) => (Number.isFinite(x) ? Math.trunc(x) >>> 0 : Number.isNaN(x) || x < 0 ? 0 : 4294967295),
+    castI32: saturateI32,
+    castU32: saturateU32,
   };
   for (const from of ['float32', 'int32', 'uint32'] as const) {
     for (const to of ['float32', 'int32', 'uint32'] as const) {

@@ -70,15 +70,24 @@ export function scalarType(x: number | boolean): TypeInfo {
   return { dtype: Number.isInteger(x) ? 'int32' : 'float32', weak: true };
 }
 
-/** Convert a JS number to the value stored for `dtype` (float32 rounding, int wrap). */
+/**
+ * Float to int32 as XLA converts (and JAX with it): toward zero, saturating at the type's
+ * range, NaN to 0 (`float32[3e9, 1e20] -> int32` is `[2147483647 2147483647]`).
+ */
+export const saturateI32 = (x: number): number => (x >= 2147483647 ? 2147483647 : x <= -2147483648 ? -2147483648 : x === x ? Math.trunc(x) | 0 : 0);
+
+/** Float to uint32 as XLA converts: toward zero, saturating at [0, 4294967295], NaN to 0. */
+export const saturateU32 = (x: number): number => (x >= 4294967295 ? 4294967295 : x > -1 ? Math.trunc(x) >>> 0 : 0);
+
+/** Convert a JS number to the value stored for `dtype` (float32 rounding, saturating float-to-int). */
 export function castScalar(x: number, dtype: DType): number {
   switch (dtype) {
     case 'float32':
       return Math.fround(x);
     case 'int32':
-      return Number.isFinite(x) ? Math.trunc(x) | 0 : Number.isNaN(x) ? 0 : x > 0 ? 2147483647 : -2147483648;
+      return saturateI32(x);
     case 'uint32':
-      return Number.isFinite(x) ? Math.trunc(x) >>> 0 : Number.isNaN(x) || x < 0 ? 0 : 4294967295;
+      return saturateU32(x);
     case 'bool':
       return x !== 0 ? 1 : 0;
   }

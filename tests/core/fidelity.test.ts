@@ -111,3 +111,30 @@ describe('iteration over the first axis (a JAX array is iterable)', () => {
     expect(k1.shape).toEqual([2]);
   });
 });
+
+describe('float to int conversion saturates, as XLA converts (JAX: jnp.array([3e9, 1e20]).astype(jnp.int32) is [2147483647 2147483647])', () => {
+  const cases = async () => ({
+    i32: await list(np.array([3e9, 1e20, -3e9, -1e20, NaN, -2.7, 2.7, Infinity, -Infinity], { dtype: 'float32' }).astype('int32')),
+    u32: await list(np.array([-3, 5e9, -0.5, 3.9, NaN, Infinity, -Infinity], { dtype: 'float32' }).astype('uint32')),
+    at: await list(np.zeros([2], { dtype: 'int32' }).at(0).set(np.array(1e20, { dtype: 'float32' }))),
+  });
+  const want = {
+    i32: [2147483647, 2147483647, -2147483648, -2147483648, 0, -2, 2, 2147483647, -2147483648],
+    u32: [0, 4294967295, 0, 3, 0, 4294967295, 0],
+    at: [2147483647, 0],
+  };
+
+  it('on the CPU backend (generated JS; wasm leaves float-to-int casts to it)', async () => {
+    expect(await cases()).toEqual(want);
+  });
+
+  it('on the oracle', async () => {
+    const { init } = await import('../../src/index.js');
+    await init({ backend: 'oracle' });
+    try {
+      expect(await cases()).toEqual(want);
+    } finally {
+      await init({ backend: 'cpu' });
+    }
+  });
+});
