@@ -7,7 +7,7 @@
 //   - max/min propagate NaN (WGSL's max/min may drop it); sign(NaN) = NaN;
 //   - pow follows JS Math.pow (negative bases with integer exponents, 0, inf, NaN);
 //   - sqrt/log/log1p of out-of-domain inputs are NaN (WGSL leaves them indeterminate);
-//   - float -> int casts saturate at +-inf, give 0 for NaN and wrap modulo 2^32 otherwise;
+//   - float -> int casts truncate and saturate at the type's range (as XLA), NaN gives 0;
 //   - round is half-to-even (WGSL's round already is).
 // i32/u32 arithmetic wraps in WGSL at runtime, as in the oracle. Helpers are functions,
 // never const-expressions, so no constant operand is folded at shader-creation time
@@ -189,28 +189,21 @@ export const helpers = {
   return select(r, -r, yodd && x < 0.0);
 }`,
   },
-  f2bits: {
-    deps: [],
-    code: `fn f2bits(x: f32) -> u32 {
-  if (abs(x) < 2147483648.0) { return bitcast<u32>(i32(x)); }
-  let t = trunc(x);
-  return u32(t - floor(t / 4294967296.0) * 4294967296.0);
-}`,
-  },
   f2i: {
-    deps: ['fnan', 'finf', 'f2bits'],
+    deps: ['fnan'],
     code: `fn f2i(x: f32) -> i32 {
   if (fnan(x)) { return 0; }
-  if (finf(x)) { return select(-2147483647 - 1, 2147483647, x > 0.0); }
-  return bitcast<i32>(f2bits(x));
+  if (x >= 2147483648.0) { return 2147483647; }
+  if (x < -2147483648.0) { return -2147483647 - 1; }
+  return i32(x);
 }`,
   },
   f2u: {
-    deps: ['fnan', 'finf', 'f2bits'],
+    deps: ['fnan'],
     code: `fn f2u(x: f32) -> u32 {
-  if (fnan(x)) { return 0u; }
-  if (finf(x)) { return select(0u, 0xffffffffu, x > 0.0); }
-  return f2bits(x);
+  if (fnan(x) || x <= -1.0) { return 0u; }
+  if (x >= 4294967296.0) { return 0xffffffffu; }
+  return u32(x);
 }`,
   },
 } satisfies Record<string, { deps: readonly string[]; code: string }>;
