@@ -2,7 +2,7 @@
 // the pool. Shared by the executor (plain schedules) and the scan (a body bound once per run).
 
 import type { TypedArray } from '../graph/dtype.js';
-import type { Node } from '../graph/node.js';
+import { consumedError, type Node } from '../graph/node.js';
 import type { Kernel, Schedule } from '../scheduler/kernel.js';
 import { take } from './pool.js';
 
@@ -10,7 +10,7 @@ import { take } from './pool.js';
 export function leafData(n: Node): TypedArray {
   if (n.buf !== undefined) return n.buf;
   if (n.prim === 'const') {
-    if (n.consumed) throw new Error(`internal error: ${n} was updated in place and cannot be read again`);
+    if (n.consumed) throw consumedError(n);
     return (n as Node<'const'>).params.data;
   }
   throw new Error(`unbound trace parameter ${n}: a traced value escaped its transformation`);

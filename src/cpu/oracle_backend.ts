@@ -1,7 +1,7 @@
 // The oracle as a backend: evaluates a graph one primitive at a time with src/cpu/oracle.ts.
 
 import type { TypedArray } from '../graph/dtype.js';
-import type { Node } from '../graph/node.js';
+import { consumedError, type Node } from '../graph/node.js';
 import { toposort } from '../graph/toposort.js';
 import type { Backend } from '../scheduler/realize.js';
 import { evaluate } from './oracle.js';
@@ -11,7 +11,7 @@ export function realizedLeaves(outputs: readonly Node[]): Map<Node, TypedArray> 
   const env = new Map<Node, TypedArray>();
   for (const n of toposort(outputs, (x) => x.buf !== undefined)) {
     if (n.buf !== undefined) env.set(n, n.buf);
-    else if (n.consumed) throw new Error(`internal error: ${n} was updated in place and cannot be read again`);
+    else if (n.consumed) throw consumedError(n);
   }
   return env;
 }

@@ -71,6 +71,11 @@ export class Node<P extends Prim = Prim> {
   unique = false;
   /** Its storage is another node's too (a constant and its reshape): never updated in place. */
   aliased = false;
+  /**
+   * Donated to a jit call (`donateArgnums`, as JAX's buffer donation): its storage may be
+   * updated in place even while Arrays still wrap it; reading it afterwards is an error.
+   */
+  donated = false;
   /** The token whose collection releases this node's inputs' users (unique nodes with inputs). */
   lifetime: object | undefined = undefined;
   /** The jit replay that made this node as one of its outputs (graph/replay.ts). */
@@ -322,4 +327,11 @@ export function replayNode(n: Node, inputs: readonly Node[], group: LifetimeGrou
   const r = new Node(n.prim, inputs, n.params as never, n.shape, n.dtype, n.weak, n.tuple);
   join(r, group);
   return r;
+}
+
+/** The error for reading a node whose storage an in-place update took. */
+export function consumedError(n: Node): Error {
+  return n.donated
+    ? new Error(`Array has been deleted: ${n.dtype}[${n.shape.join(',')}] was donated to a jit call (donateArgnums) and its buffer was reused`)
+    : new Error(`internal error: ${n} was updated in place and cannot be read again`);
 }

@@ -65,6 +65,12 @@ function replay(t: Trace, nodes: readonly Node[]): Node[] {
 export interface JitOptions {
   /** Maximum number of traces kept (default 64). */
   cacheSize?: number;
+  /**
+   * Positional arguments whose storage the call may reuse (JAX's `donate_argnums`): an
+   * `.at` update of a donated array updates it in place even while it is still wrapped, and
+   * the donated arrays must not be read after the call.
+   */
+  donateArgnums?: number | readonly number[];
 }
 
 export interface Jitted<F> {
@@ -78,9 +84,12 @@ export interface Jitted<F> {
 export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): Jitted<F> {
   if (typeof f !== 'function') throw new TypeError(`Expected a callable value, got ${String(f)}`);
   const limit = opts.cacheSize ?? 64;
+  const donate = opts.donateArgnums === undefined ? [] : typeof opts.donateArgnums === 'number' ? [opts.donateArgnums] : [...opts.donateArgnums];
+  if (donate.some((i) => !Number.isInteger(i) || i < 0)) throw new TypeError(`jit: donateArgnums must be non-negative integers, got ${JSON.stringify(opts.donateArgnums)}`);
   const cache = new Map<string, Trace>();
   let traces = 0;
   const call = (...args: unknown[]) => {
+    for (const i of donate) if (i < args.length) for (const n of flattenNodes(args[i])[0]) n.donated = true;
     const [nodes, def] = argNodes(args);
     let key = def === null ? leafTupleKey(nodes.length) : JSON.stringify(def);
     for (const n of nodes) key += `${n.dtype}${n.weak ? '~' : ''}[${n.shape.join(',')}];`;

@@ -4,13 +4,14 @@
 // schedule.ts caches the result by structure.
 
 import type { DType } from '../graph/dtype.js';
-import type { Body, Node, PrimParams } from '../graph/node.js';
+import { consumedError, type Body, type Node, type PrimParams } from '../graph/node.js';
 import type { CumulativePrim, ReducePrim } from '../graph/prims.js';
 import { stridesOf } from '../graph/shape.js';
 import { toposort } from '../graph/toposort.js';
 import { EXPENSIVE, fusionClass, materializedOperands, primCost } from './boundaries.js';
 import { planBuffers, type LogicalKernel } from './buffers.js';
 import type { Expr, KernelBody, ReduceOp, Schedule } from './kernel.js';
+import { MAX_USERS } from './replay_schedule.js';
 import { contiguous, permuteExpr, viewExpr } from './view.js';
 
 export interface ScheduleOptions {
@@ -49,6 +50,8 @@ class Builder {
   readonly kernels: LogicalKernel[] = [];
   readonly params: readonly Node[];
   readonly allowTake: boolean;
+  /** The kernel each fused (not materialized) node is computed in, or 'many' when several inline it. */
+  readonly owner = new Map<Node, Node | 'many'>();
 
   constructor(
     outputs: readonly Node[],
@@ -62,7 +65,7 @@ class Builder {
     this.order = toposort(outputs, isLeaf);
     for (const n of this.order) {
       if (isLeaf(n)) {
-        if (n.consumed && n.buf === undefined) throw new Error(`internal error: ${n} was updated in place and cannot be read again`);
+        if (n.consumed && n.buf === undefined) throw consumedError(n);
         continue;
       }
       for (const x of n.inputs) {
@@ -96,7 +99,7 @@ class Builder {
     }
     for (const m of this.merged) this.materialized.delete(m);
     // Rule 6, consumers first: the kernel (or 'many') each fused node ends up in.
-    const owner = new Map<Node, Node | 'many'>();
+    const owner = this.owner;
     for (let i = this.order.length - 1; i >= 0; i--) {
       const n = this.order[i];
       if (isLeaf(n) || this.materialized.has(n)) continue;
@@ -313,7 +316,7 @@ class Builder {
       this.allowTake &&
       isLeaf(base) &&
       base.prim !== 'param' &&
-      dead(base) &&
+      (dead(base) || this.donatedReadsDone(base, chain)) &&
       this.outputSet.has(top) &&
       chain.slice(0, -1).every(dead)
     ) {
@@ -329,6 +332,31 @@ class Builder {
       updates: this.exprOf(s.inputs[2], ctx),
     }));
     this.emit({ kind: 'patch', dtype: top.dtype, shape: top.shape, base: baseExpr, patches }, ctx, chain.slice().reverse(), top, inPlace);
+  }
+
+  /**
+   * A donated leaf (jit's `donateArgnums`) may be updated in place by the chain while other
+   * nodes of this program read it, when each of those reads runs in a kernel the patch waits
+   * for (one its indices or updates depend on), never in the patch's own kernel, and nothing
+   * outside the program reads it (a keyed stream's table: rows gathered, stepped, scattered back).
+   */
+  private donatedReadsDone(base: Node, chain: readonly Node[]): boolean {
+    if (!base.donated || base.aliased) return false;
+    const readers = this.consumers.get(base) ?? [];
+    if (base.users !== readers.length || readers.length > MAX_USERS) return false;
+    if (readers.filter((r) => chain.includes(r)).length !== 1 || !readers.includes(chain[0])) return false;
+    const before = new Set<Node>();
+    const visit = (n: Node): void => {
+      if (before.has(n) || n === base) return;
+      before.add(n);
+      if (!isLeaf(n)) n.inputs.forEach(visit);
+    };
+    for (const s of chain) s.inputs.slice(1).forEach(visit);
+    return readers.every((r) => {
+      if (r === chain[0]) return true;
+      const k = this.materialized.has(r) ? r : this.owner.get(r);
+      return k !== undefined && k !== 'many' && !chain.includes(k) && before.has(k);
+    });
   }
 }
 

@@ -26,11 +26,16 @@ export const replayStats = { hits: 0, misses: 0 };
 const PER_TRACE = 16;
 
 /**
- * What the in-place rules (schedule.ts `patchKernel`) read of a node, as bits: handles (0 or
- * more), users (0 / 1 / more), consumed, aliased. Both schedule keys spell it with this.
+ * What the in-place rules (partition.ts `patchKernel`) read of a node, as bits: handles (0 or
+ * more), consumed, aliased, donated, and users: 0 / 1 / more, or for a donated node the
+ * count up to MAX_USERS (its other readers in the program may let a patch take it). Both
+ * schedule keys spell it with this.
  */
 export const inPlaceLiveness = (n: Node): number =>
-  (n.handles === 0 ? 0 : 1) | (n.users === 0 ? 0 : n.users === 1 ? 2 : 4) | (n.consumed ? 8 : 0) | (n.aliased ? 16 : 0);
+  (n.handles === 0 ? 0 : 1) | (n.consumed ? 2 : 0) | (n.aliased ? 4 : 0) | (n.donated ? 8 : 0) | ((n.donated ? Math.min(n.users, MAX_USERS + 1) : n.users === 0 ? 0 : n.users === 1 ? 1 : 2) << 4);
+
+/** A donated leaf read by more nodes than this is never taken in place (its count is not in the key). */
+export const MAX_USERS = 15;
 
 /**
  * What the scheduler reads of a node besides structure, as one character code: value or not,

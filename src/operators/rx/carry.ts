@@ -10,7 +10,7 @@ import { flatten, unflatten, type TreeDef } from '../../graph/pytree.js';
 import { zeros } from '../creation.js';
 import { floorDivide, where } from '../elementwise.js';
 import { take } from '../indexing.js';
-import { castNode, constant, wrap } from '../nodes.js';
+import { castNode, constant, freshConstant, wrap } from '../nodes.js';
 import { scan as laxScan } from '../scan.js';
 import { flattenNodes, isLeaf } from '../trace.js';
 import type { LaxArray } from '../array.js';
@@ -45,10 +45,10 @@ export function carrySpec(f: StepFn, init: unknown, xShape: readonly number[], d
   };
 }
 
-/** A leaf as a constant node (no history). */
-export const leafNode = (l: Leaf): Node => constant(l.data, l.shape, l.dtype);
+/** A leaf as a constant node (no history); `fresh`: a node of its own, never another batch's (donated storage is updated in place). */
+export const leafNode = (l: Leaf, fresh = false): Node => (fresh ? freshConstant : constant)(l.data, l.shape, l.dtype);
 
-export const carryTree = (def: TreeDef, leaves: readonly Leaf[]): unknown => unflatten(def, leaves.map((l) => wrap(leafNode(l))));
+export const carryTree = (def: TreeDef, leaves: readonly Leaf[], fresh = false): unknown => unflatten(def, leaves.map((l) => wrap(leafNode(l, fresh))));
 
 /**
  * `.at` updates of `old` under a mask: where(valid, scatter(old, idx, u), old) is

@@ -66,6 +66,8 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
   ctx.getState().keys.forEach((k, i) => index.set(keyId(k), i));
 
   const step = maskedStep(vmap(f));
+  // The table is donated: the batch's rows are scattered back into it in place (O(rows), not
+  // O(table), per batch), its storage then being the new state's.
   const run = jit((table: unknown, idx: LaxArray, xs: LaxArray, valid: LaxArray) => {
     const [leaves, def] = flattenNodes(table);
     const rows = leaves.map((t) => take(wrap(t), idx, { axis: 0, mode: 'clip' }));
@@ -73,7 +75,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
     const [finalLeaves] = flattenNodes(final);
     const updated = leaves.map((t, i) => wrap(t).at(idx).set(wrap(finalLeaves[i])));
     return [unflatten(def, updated), ys];
-  });
+  }, { donateArgnums: 0 });
 
   // Dead-lettered records count in the position (the records consumed): each is counted
   // with the next emission that enters a batch (or at the end of the stream), so a checkpoint's position is the index in
@@ -158,7 +160,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       });
       // 3. one schedule: gather, scan over rounds, scatter
       const [newTable, ys] = run(
-        carryTree(spec.def, table),
+        carryTree(spec.def, table, true),
         wrap(freshConstant(idx, [M], 'int32')),
         wrap(freshConstant(xs, [R, M, ...xShape], dtype)),
         wrap(freshConstant(valid, [R, M], 'bool')),
