@@ -80,7 +80,9 @@ export class WebGpuBackend implements Backend {
     let lowered = loweredByKernels.get(s.kernels);
     if (lowered === undefined) {
       try {
-        const kernels = lowerInfo(s, s.kernels.map(renderKernel));
+        // A kernel whose outputs are all empty has nothing to compute: no dispatch, no shader.
+        const empty = (k: Schedule['kernels'][number]) => k.outputs.every((b) => s.buffers[b].size === 0);
+        const kernels = lowerInfo(s, s.kernels.map((k) => (empty(k) ? [] : renderKernel(k))));
         lowered = { kernels, dispatches: kernels.reduce((a, k) => a + k.dispatches.filter((d) => d.workgroups > 0).length, 0) };
       } catch (e) {
         if (!(e instanceof NotLowered)) throw e;

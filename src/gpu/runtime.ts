@@ -183,7 +183,8 @@ export function planArena(gpu: GpuInfo, s: Schedule, kernels: LoweredKernel[]): 
 interface Program {
   ctx: GpuContext;
   plan: ArenaPlan;
-  pipelines: CachedPipeline[];
+  /** Per dispatch of the plan; null for one of no workgroups. */
+  pipelines: (CachedPipeline | null)[];
   arena?: GPUBuffer;
   metaBuf?: GPUBuffer;
   groups?: (GPUBindGroup | null)[];
@@ -201,7 +202,9 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     const laid = planArena(ctx.gpu, s, kernels);
     // The program keeps no run's input values (they are read from the schedule's inputs).
     const plan = { ...laid, uploads: laid.uploads.map((u, i) => (i < s.inputs.length ? { at: u.at, data: NO_WORDS } : u)) };
-    prog = { ctx, plan, pipelines: await Promise.all(plan.flat.map(({ d }) => ctx.pipelines.get(d.code))) };
+    // A dispatch of no workgroups (an empty output) is never encoded, so it needs no pipeline.
+    const pipelines = await Promise.all(plan.flat.map(({ d }) => (d.workgroups > 0 ? ctx.pipelines.get(d.code) : null)));
+    prog = { ctx, plan, pipelines };
     programs.set(kernels, prog);
   }
   const program = prog;
@@ -244,12 +247,13 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     /** The bind group of dispatch i over this run's arena and meta buffers (cached by key). */
     const bindGroupOf = (i: number): GPUBindGroup => {
       const metaSize = metaBytes[i];
-      const key = `${idOf(pipelines[i].layout)}:${idOf(arena)}:${arenaBytes}:${idOf(metaBuf)}:${metaAt[i]}:${metaSize}`;
+      const layout = pipelines[i]!.layout;
+      const key = `${idOf(layout)}:${idOf(arena)}:${arenaBytes}:${idOf(metaBuf)}:${metaAt[i]}:${metaSize}`;
       const groups = (ctx.bindGroups ??= new Map());
       let bindGroup = groups.get(key);
       if (!bindGroup) {
         bindGroup = device.createBindGroup({
-          layout: pipelines[i].layout,
+          layout,
           entries: [
             { binding: 0, resource: { buffer: arena, offset: 0, size: arenaBytes } },
             { binding: 1, resource: { buffer: metaBuf, offset: metaAt[i] * 4, size: metaSize } },
@@ -263,7 +267,7 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     flat.forEach(({ d }, i) => {
       if (d.workgroups === 0) return void (groupsNow[i] = null);
       const bindGroup = sameBuffers ? groupsNow[i]! : (groupsNow[i] = bindGroupOf(i));
-      pass.setPipeline(pipelines[i].pipeline);
+      pass.setPipeline(pipelines[i]!.pipeline);
       pass.setBindGroup(0, bindGroup);
       const maxX = limits.maxComputeWorkgroupsPerDimension;
       const x = Math.min(d.workgroups, maxX);

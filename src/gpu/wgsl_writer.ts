@@ -67,13 +67,17 @@ export class WgslWriter implements Emit {
     this.line('}');
   }
 
-  /** `let` names for the coordinates of flat index `idx` (u32) in `shape`, as i32. */
+  /**
+   * `let` names for the coordinates of flat index `idx` (u32) in `shape`, as i32. A shape
+   * with a 0 dimension has no index, so no such code runs; its divisors are spelled as 1,
+   * since WGSL rejects a constant division by zero at shader creation.
+   */
   coords(idx: string, shape: Shape): string[] {
-    const st = stridesOf(shape);
+    const st = stridesOf(shape).map((s) => Math.max(s, 1));
     return shape.map((d, k) => {
       const name = this.fresh('c');
       const div = st[k] === 1 ? idx : `(${idx} / ${st[k]}u)`;
-      this.line(`let ${name}: i32 = i32(${k === 0 ? div : `${div} % ${d}u`});`);
+      this.line(`let ${name}: i32 = i32(${k === 0 ? div : `${div} % ${Math.max(d, 1)}u`});`);
       return name;
     });
   }
