@@ -155,7 +155,8 @@ export function renderScan(k: ScanKernel): Dispatch {
   w.line(`if (lane >= ${lay.L}u) { return; }`);
   declareRegisters(w, lay);
   w.open(`for (var s = 0u; s < ${opaqueCount(k.length)}; s++)`);
-  w.line(`let t = i32(${k.reverse ? `${k.length - 1}u - s` : 's'});`);
+  // Reversed: t = length - 1 - s in i32, so a scan of 0 steps spells no negative u32 constant.
+  w.line(`let t = ${k.reverse ? `${k.length - 1} - i32(s)` : 'i32(s)'};`);
   emitStep(w, lay);
   w.close();
   emitFinalCarries(w, lay);

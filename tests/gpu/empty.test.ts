@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { np, type LaxArray } from '../../src/index.js';
+import { lax, np, type LaxArray } from '../../src/index.js';
 import { currentBackend, setBackend } from '../../src/scheduler/realize.js';
 import { expectClose, oracle, useGpu } from './gpu_harness.js';
 
@@ -67,4 +67,20 @@ describe('WebGPU: kernels over a size-0 dimension', () => {
       setBackend(before);
     }
   });
+});
+
+describe('WebGPU: lax.scan over 0 steps', () => {
+  // jax.lax.scan(f, init, xs) with xs.shape[0] == 0 returns (init, empty ys), reversed or not.
+  for (const reverse of [false, true]) {
+    it(`reverse: ${reverse}: the final carry is the initial carry, ys are empty`, async (ctx) => {
+      if (!gpu.need(ctx)) return;
+      const init = np.array([0.5, 1.5, 2.5, 3.5], { dtype: 'float32' }).mul(1);
+      const body = (c: LaxArray, x: LaxArray): [LaxArray, LaxArray] => [c.add(x), c.mul(x)];
+      const [c, ys] = lax.scan(body, init, np.zeros([0, 4]).add(1), { reverse });
+      await agree([c, ys], [[4], [0, 4]]);
+      expect(await gpu.backend().run([c.node])).toEqual([Float32Array.of(0.5, 1.5, 2.5, 3.5)]);
+      const [c2, ys2] = lax.scan((k: LaxArray): [LaxArray, LaxArray] => [k.mul(2), k.add(1)], np.array(1.5), null, { reverse, length: 0 });
+      await agree([c2, ys2], [[], [0]]);
+    });
+  }
 });
