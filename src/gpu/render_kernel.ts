@@ -20,7 +20,7 @@ import { renderAffineScan } from './render_affine_scan.js';
 import { renderCumulative } from './render_cumulative.js';
 import { renderScan } from './render_scan.js';
 import { binaryWgsl, monoid, reduceMonoid, wgslType } from './wgsl_ops.js';
-import { fromWord, toWord, WgslWriter } from './wgsl_writer.js';
+import { fromWord, opaqueZero, toWord, WgslWriter } from './wgsl_writer.js';
 
 const TREE_WG = 256;
 /** Reduced extent from which a reduction with few outputs uses a workgroup tree. */
@@ -47,7 +47,10 @@ export function renderKernel(k: Kernel): Dispatch[] {
       const wg = tree ? TREE_WG : WG;
       w.line(`let o = ${tree ? groupId : threadId(WG)};`);
       if (!tree) w.line(`if (o >= ${n}u) { return; }`);
-      w.line(`var acc: ${wgslType[d]} = ${m.init};`);
+      // Over an empty axis the result is the identity through the epilogue; a float identity
+      // the compiler could see would let it fold the epilogue (mean's 0 / 0 to 0, not NaN).
+      const init = R === 0 && d === 'float32' ? `(${m.init} + f32(${opaqueZero}))` : m.init;
+      w.line(`var acc: ${wgslType[d]} = ${init};`);
       w.open(`if (o < ${n}u)`);
       const kept = w.coords('o', k.shape);
       w.open(`for (var r = ${tree ? 'lid.x' : '0u'}; r < ${R}u; r += ${tree ? TREE_WG : 1}u)`);

@@ -38,6 +38,14 @@ export const opaqueBound = (n: number) => `min(${n}u, arrayLength(&mem))`;
  */
 export const opaqueCount = (n: number) => `min(${n}u, arrayLength(&mem) + ${n}u)`;
 
+/**
+ * A u32 zero the shader compiler cannot see through: offs[0] is a loaded word offset, and
+ * an arena holds fewer than 2^31 words. (arrayLength(&mem) >> 31u does not do: lavapipe
+ * bounds the length.) WGSL lets compilers assume no NaN or inf, so a known 0.0 folds
+ * 0.0 / x to 0 even where x is 0 at run time (the oracle's NaN).
+ */
+export const opaqueZero = '(offs[0] >> 31u)';
+
 export class WgslWriter implements Emit {
   private readonly used = new Set<HelperName>();
   private readonly lines: string[] = [];

@@ -84,3 +84,15 @@ describe('WebGPU: lax.scan over 0 steps', () => {
     });
   }
 });
+
+describe('WebGPU: mean, var and std over an empty axis', () => {
+  // jnp.mean(jnp.zeros((2, 0)), axis=1) is [nan nan] (0 / 0), as NumPy's; so are var and std.
+  it('are NaN, as the oracle and the CPU backend', async (ctx) => {
+    if (!gpu.need(ctx)) return;
+    const x = np.zeros([2, 0]).add(1);
+    const y = np.zeros([0, 3], { dtype: 'int32' }).add(1);
+    const outs = [np.mean(x, { axis: 1 }), np.var(x, { axis: 1 }), np.std(x, { axis: 1 }), np.mean(y, { axis: 0 }), np.var(y, { axis: 0, ddof: 1 }), np.mean(x), np.std(y)];
+    await agree(outs, [[2], [2], [2], [3], [3], [], []]);
+    for (const got of await gpu.backend().run(outs.map((o) => o.node))) expect(Array.from(got).every(Number.isNaN)).toBe(true);
+  });
+});
