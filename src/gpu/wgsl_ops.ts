@@ -8,7 +8,8 @@
 //   - pow follows JS Math.pow (negative bases with integer exponents, 0, inf, NaN);
 //   - sqrt/log/log1p of out-of-domain inputs are NaN (WGSL leaves them indeterminate);
 //   - float -> int casts truncate and saturate at the type's range (as XLA), NaN gives 0;
-//   - round is half-to-even (WGSL's round already is).
+//   - round is half-to-even (WGSL's round already is);
+//   - float x % y is C's fmod, exact (fmod helper), not WGSL's x - y * trunc(x / y).
 // i32/u32 arithmetic wraps in WGSL at runtime, as in the oracle. Helpers are functions,
 // never const-expressions, so no constant operand is folded at shader-creation time
 // (where WGSL would reject 1 / 0 or exp(100.0)). Division and transcendentals are not
@@ -78,7 +79,7 @@ export const binaryWgsl: { [P in BinaryPrim]: Binary } = {
   sub: (a, b, d) => (d === 'bool' ? `(${a} != ${b})` : `(${a} - ${b})`),
   mul: (a, b, d) => (d === 'bool' ? `(${a} && ${b})` : `(${a} * ${b})`),
   div: (a, b, d, e) => (d === 'float32' ? `(${a} / ${b})` : d === 'int32' ? `${e.use('idiv')}(${a}, ${b})` : d === 'uint32' ? `${e.use('udiv')}(${a}, ${b})` : `(${a} && ${b})`),
-  rem: (a, b, d, e) => (d === 'float32' ? `(${a} % ${b})` : d === 'int32' ? `${e.use('irem')}(${a}, ${b})` : d === 'uint32' ? `${e.use('urem')}(${a}, ${b})` : `(${a} && !${b})`),
+  rem: (a, b, d, e) => (d === 'float32' ? `${e.use('fmod')}(${a}, ${b})` : d === 'int32' ? `${e.use('irem')}(${a}, ${b})` : d === 'uint32' ? `${e.use('urem')}(${a}, ${b})` : `(${a} && !${b})`),
   pow: (a, b, d, e) => (d === 'float32' ? `${e.use('fpow')}(${a}, ${b})` : d === 'int32' ? `${e.use('ipow')}(${a}, ${b})` : `${e.use('upow')}(${u(a, d)}, ${u(b, d)})`),
   max: (a, b, d, e) => (d === 'float32' ? `${e.use('fmax')}(${a}, ${b})` : d === 'bool' ? `(${a} || ${b})` : `max(${a}, ${b})`),
   min: (a, b, d, e) => (d === 'float32' ? `${e.use('fmin')}(${a}, ${b})` : d === 'bool' ? `(${a} && ${b})` : `min(${a}, ${b})`),
@@ -140,6 +141,33 @@ export const helpers = {
   ftanh: { deps: [], code: `fn ftanh(x: f32) -> f32 { return select(tanh(x), sign(x), abs(x) > 10.0); }` },
   fmax: { deps: ['fnan'], code: `fn fmax(a: f32, b: f32) -> f32 { return select(max(a, b), ${NAN}, fnan(a) || fnan(b)); }` },
   fmin: { deps: ['fnan'], code: `fn fmin(a: f32, b: f32) -> f32 { return select(min(a, b), ${NAN}, fnan(a) || fnan(b)); }` },
+  // C's fmod, exact (the oracle's JS %): WGSL's f32 % is x - y * trunc(x / y), which is NaN
+  // for an infinite y, loses every digit when x / y is large, and gives +0 for -4 % 2.
+  // Integer long division of the significands, 8 bits a step: m = m * 2^k mod my.
+  fmod: {
+    deps: [],
+    code: `fn fmod(x: f32, y: f32) -> f32 {
+  let sx = bitcast<u32>(x) & 0x80000000u;
+  let ax = bitcast<u32>(x) & 0x7fffffffu;
+  let ay = bitcast<u32>(y) & 0x7fffffffu;
+  if (ay == 0u || ay > 0x7f800000u || ax >= 0x7f800000u) { return ${NAN}; }
+  if (ax < ay) { return x; }
+  var ex = max(i32(ax >> 23u), 1); var mx = select(ax & 0x7fffffu, (ax & 0x7fffffu) | 0x800000u, ax >= 0x800000u);
+  let ey = max(i32(ay >> 23u), 1); let my = select(ay & 0x7fffffu, (ay & 0x7fffffu) | 0x800000u, ay >= 0x800000u);
+  mx = mx % my;
+  loop {
+    if (ex <= ey || mx == 0u) { break; }
+    let k = min(ex - ey, 8);
+    mx = (mx << u32(k)) % my;
+    ex = ex - k;
+  }
+  if (mx == 0u) { return bitcast<f32>(sx); }
+  var e = ey;
+  loop { if (mx >= 0x800000u || e <= 1) { break; } mx = mx << 1u; e = e - 1; }
+  if (mx < 0x800000u) { return bitcast<f32>(sx | mx); }
+  return bitcast<f32>(sx | (u32(e) << 23u) | (mx & 0x7fffffu));
+}`,
+  },
   idiv: { deps: [], code: `fn idiv(a: i32, b: i32) -> i32 { if (b == 0) { return -1; } if (b == -1) { return 0 - a; } return a / b; }` },
   udiv: { deps: [], code: `fn udiv(a: u32, b: u32) -> u32 { if (b == 0u) { return 0xffffffffu; } return a / b; }` },
   irem: { deps: [], code: `fn irem(a: i32, b: i32) -> i32 { if (b == 0) { return a; } if (b == -1) { return 0; } return a % b; }` },
