@@ -24,7 +24,7 @@ import { acquireGpu, gpuUnavailableReason } from './device.js';
 import { PipelineCache } from './pipeline_cache.js';
 import { NotLowered } from './dispatch.js';
 import { renderKernel } from './render_kernel.js';
-import { execute, LaneEscape, lowerInfo, type GpuContext, type LoweredKernel } from './runtime.js';
+import { execute, LaneEscape, lowerInfo, ranSplit, type GpuContext, type LoweredKernel } from './runtime.js';
 
 export interface RunStats {
   /** Kernels in the schedule. */
@@ -35,6 +35,16 @@ export interface RunStats {
   submits: number;
   /** Where it ran. */
   ranOn: 'webgpu' | 'cpu';
+  /** Present when its arrays were bound separately (together they exceed one binding, runtime.ts). */
+  split?: true;
+}
+
+export interface WebGpuOptions {
+  /**
+   * Bytes one storage binding may hold, below the device's maxStorageBufferBindingSize (for
+   * tests of programs larger than one binding, which a real limit makes too slow to build).
+   */
+  maxBindingBytes?: number;
 }
 
 /** A schedule's WGSL form (its kernels and the compute dispatches they encode), or why it has none. */
@@ -51,6 +61,8 @@ export class WebGpuBackend implements Backend {
   /** Devices acquired over this backend's life (a loss adds one). */
   devicesAcquired = 0;
 
+  constructor(private readonly options: WebGpuOptions = {}) {}
+
   private warnOnce(msg: string): void {
     if (this.warned.has(msg)) return;
     this.warned.add(msg);
@@ -60,8 +72,10 @@ export class WebGpuBackend implements Backend {
   /** The current context, re-acquired after a loss; null when no adapter exists. */
   async context(): Promise<GpuContext | null> {
     if (this.ctx && !this.ctx.lost) return this.ctx;
-    const gpu = await acquireGpu();
-    if (!gpu) return null;
+    const device = await acquireGpu();
+    if (!device) return null;
+    const cap = this.options.maxBindingBytes;
+    const gpu = cap === undefined ? device : { ...device, limits: { ...device.limits, maxStorageBufferBindingSize: Math.min(cap, device.limits.maxStorageBufferBindingSize) } };
     const ctx: GpuContext = { gpu, pool: new BufferPool(gpu.device), pipelines: new PipelineCache(gpu.device), lost: false };
     void gpu.device.lost.then(() => {
       ctx.lost = true;
@@ -113,7 +127,7 @@ export class WebGpuBackend implements Backend {
       }
       try {
         const values = await execute(ctx, lowered.s, lowered.kernels);
-        this.last = { kernels: lowered.s.kernels.length, dispatches: lowered.dispatches, submits: 1, ranOn: 'webgpu' };
+        this.last = { kernels: lowered.s.kernels.length, dispatches: lowered.dispatches, submits: 1, ranOn: 'webgpu', ...(ranSplit(lowered.kernels) ? { split: true as const } : {}) };
         return values;
       } catch (e) {
         if (e instanceof LaneEscape) {

@@ -132,10 +132,11 @@ async function acquire(): Promise<GpuInfo | null> {
 async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice | null> {
   const al = adapter.limits as unknown as Record<string, number>;
   // Ask for everything the adapter can do for buffer sizes (the defaults, 128 MiB binding /
-  // 256 MiB buffer, are far below most hardware) and for workgroups: the kernels use up to
+  // 256 MiB buffer, are far below most hardware), for storage bindings per kernel (a program
+  // over the binding size binds each array separately, runtime.ts) and for workgroups: the kernels use up to
   // 256 invocations per workgroup, the core default, which compatibility-mode devices (the
   // OpenGL ES fallback) lower to 128 unless asked.
-  const wanted = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY', 'maxComputeWorkgroupSizeZ', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupStorageSize'];
+  const wanted = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY', 'maxComputeWorkgroupSizeZ', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupStorageSize'];
   const requiredLimits: Record<string, number> = Object.fromEntries(wanted.filter((k) => typeof al[k] === 'number').map((k) => [k, al[k]]));
   try {
     return await adapter.requestDevice({ label: 'laxflow', requiredLimits });

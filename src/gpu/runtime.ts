@@ -4,9 +4,10 @@
 // pass, one `queue.submit`, and one staging buffer from which all requested outputs are
 // read back together (one mapAsync). Buffers come from a pool and go back to it.
 //
-// Device limits: a schedule whose arena exceeds maxStorageBufferBindingSize (or
-// maxBufferSize) is refused with an error naming both sizes; it is never split silently
-// or run partially. Dispatches over 65535 workgroups use a 2-D grid.
+// Device limits: a schedule whose arena would exceed maxStorageBufferBindingSize (or
+// maxBufferSize) moves its largest arrays to device buffers of their own until the rest
+// fits, and its kernels bind those separately (split_bindings.ts); only an array over the
+// limit by itself is refused, with an error naming its size and the limits. Dispatches over 65535 workgroups use a 2-D grid.
 
 import { storage, type DType, type TypedArray } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
@@ -16,6 +17,7 @@ import type { GpuInfo } from './device.js';
 import type { CachedPipeline, PipelineCache } from './pipeline_cache.js';
 import type { Dispatch } from './dispatch.js';
 import { scanBodyConsts } from './scan_layout.js';
+import { slotBinding, splitBindings } from './split_bindings.js';
 import { GPUBufferUsage, GPUMapMode, type GPUBindGroup, type GPUBuffer } from './webgpu_types.js';
 
 export interface GpuContext {
@@ -82,11 +84,28 @@ function fromWords(range: ArrayBuffer, at: number, size: number, dtype: DType): 
   return new (storage[dtype] as Float32ArrayConstructor)(range.slice(at * 4, (at + size) * 4)) as TypedArray;
 }
 
+/** A place on the device: word `at` of device buffer `res` (the arena is buffer 0). */
+export interface Place {
+  res: number;
+  at: number;
+}
+
+/** How the dispatches of a program bound separately bind their buffers. */
+export interface SplitPlan {
+  /** Bytes of each device buffer. */
+  resources: number[];
+  /** Per dispatch (as `flat`): its WGSL, the device buffer of each binding it uses, whether it reads the meta words. */
+  dispatches: { code: string; binds: { binding: number; res: number; bytes: number }[]; usesMeta: boolean }[];
+}
+
 /** Where everything of a lowered schedule lives on the device, and the meta words. */
 export interface ArenaPlan {
-  offsets: Map<number, number>;
-  uploads: { at: number; data: Uint32Array }[];
+  places: Map<number, Place>;
+  uploads: (Place & { data: Uint32Array })[];
+  /** Bytes of the one arena; of all buffers together when `split`. */
   arenaBytes: number;
+  /** Null when everything fits one arena binding. */
+  split: SplitPlan | null;
   /** Every dispatch with its kernel, in encoding order; `metaAt[i]` / `metaBytes[i]` its meta range. */
   flat: { d: Dispatch; k: LoweredKernel; ki: number }[];
   meta: Uint32Array;
@@ -94,59 +113,94 @@ export interface ArenaPlan {
   metaBytes: number[];
   outBufs: Schedule['buffers'][number][];
   outAt: number[];
-  /** Lane-escape flags: arena word and staging word of each (read back after the outputs). */
-  flags: { at: number; staging: number }[];
+  /** Lane-escape flags: device word and staging word of each (read back after the outputs). */
+  flags: (Place & { staging: number })[];
   stagingWords: number;
 }
 
-/** The arena layout (uploads first), the dispatches' meta words and the readback layout. */
+/**
+ * The arena layout (uploads first), the dispatches' meta words and the readback layout. An
+ * arena over the binding limit is split: its largest arrays (schedule buffers, scan body
+ * constants, kernel scratch) get device buffers of their own, each kernel's WGSL rewritten
+ * to bind them.
+ */
 export function planArena(gpu: GpuInfo, s: Schedule, kernels: LoweredKernel[]): ArenaPlan {
   const { limits } = gpu;
   // 1. Arena layout: uploads (schedule inputs, then scan body constants), then the rest.
-  const offsets = new Map<number, number>();
-  const extraOffsets = new Map<Node, number>();
-  const uploads: { at: number; data: Uint32Array }[] = [];
+  // Regions: a buffer, an extra or a scratch each (the unit a split moves out of the arena).
+  const regions: { at: number; words: number; what: string }[] = [];
+  const region = (at: number, words: number, what: string) => regions.push({ at, words, what }) - 1;
+  const bufRegion = new Map<number, number>();
+  const extraRegion = new Map<Node, number>();
+  const uploadRegion: number[] = [];
+  const uploads: (Place & { data: Uint32Array })[] = [];
   let top = 0;
+  const bufWhat = (id: number) => `${s.buffers[id].dtype}[${s.buffers[id].size}] buffer ${id}`;
   for (const inp of s.inputs) {
     const data = words(inp.node);
-    offsets.set(inp.buffer, top);
-    uploads.push({ at: top, data });
+    bufRegion.set(inp.buffer, region(top, data.length, `input ${inp.node}`));
+    uploadRegion.push(bufRegion.get(inp.buffer)!);
+    uploads.push({ res: 0, at: top, data });
     top += data.length;
   }
   for (const k of kernels) {
     for (const n of k.extra) {
-      if (extraOffsets.has(n)) continue;
+      if (extraRegion.has(n)) continue;
       const data = words(n);
-      extraOffsets.set(n, top);
-      uploads.push({ at: top, data });
+      extraRegion.set(n, region(top, data.length, `scan constant ${n}`));
+      uploadRegion.push(extraRegion.get(n)!);
+      uploads.push({ res: 0, at: top, data });
       top += data.length;
     }
   }
   for (const b of s.buffers) {
-    if (offsets.has(b.id)) continue;
-    offsets.set(b.id, top);
+    if (bufRegion.has(b.id)) continue;
+    bufRegion.set(b.id, region(top, b.size, bufWhat(b.id)));
     top += b.size;
   }
-  const scratchAt = kernels.map((k) => {
-    const at = top;
+  const scratchRegion = kernels.map((k, i) => {
+    const r = region(top, k.scratch, `scratch of kernel ${i}`);
     top += k.scratch;
-    return at;
+    return r;
   });
   // Lane-escape flags are zeroed by an upload on every run.
   kernels.forEach((k, i) => {
-    if (k.laneFlag) uploads.push({ at: scratchAt[i], data: new Uint32Array(1) });
+    if (!k.laneFlag) return;
+    uploadRegion.push(scratchRegion[i]);
+    uploads.push({ res: 0, at: regions[scratchRegion[i]].at, data: new Uint32Array(1) });
   });
   const arenaBytes = Math.max(4, top * 4);
   const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-  if (arenaBytes > maxBytes) {
-    throw new RangeError(
-      `laxflow webgpu: this schedule needs ${arenaBytes} bytes of device memory in one binding, more than the device allows ` +
-        `(maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}, maxBufferSize ${limits.maxBufferSize}); ` +
-        `realize smaller pieces or use init({ backend: 'cpu' })`,
-    );
+  const split = arenaBytes > maxBytes;
+  // Over the limit: the largest arrays move to device buffers of their own until the rest fits.
+  const own = new Map<number, number>(); // region -> device buffer (1, 2, ...)
+  if (split) {
+    let rest = top;
+    for (const r of regions.map((_, i) => i).sort((a, b) => regions[b].words - regions[a].words)) {
+      if (rest * 4 <= maxBytes) break;
+      if (regions[r].words * 4 > maxBytes) {
+        throw new RangeError(
+          `laxflow webgpu: an array of ${regions[r].words * 4} bytes (${regions[r].what}) is larger than one device binding may be ` +
+            `(maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}, maxBufferSize ${limits.maxBufferSize}); ` +
+            `realize smaller pieces or use init({ backend: 'cpu' })`,
+        );
+      }
+      own.set(r, own.size + 1);
+      rest -= regions[r].words;
+    }
+    // The arena keeps the rest, in order.
+    let at = 0;
+    for (const [i, r] of regions.entries()) {
+      if (own.has(i)) continue;
+      r.at = at;
+      at += r.words;
+    }
   }
+  /** Where region r lives: in the arena, or at the start of its own device buffer. */
+  const placeOf = (r: number): Place => (own.has(r) ? { res: own.get(r)!, at: 0 } : { res: 0, at: regions[r].at });
+  uploads.forEach((u, i) => Object.assign(u, placeOf(uploadRegion[i])));
 
-  // 2. Meta words, each dispatch at an aligned offset.
+  // 2. Meta words, each dispatch at an aligned offset (all 0 when split).
   const align = Math.max(256, gpu.device.limits.minStorageBufferOffsetAlignment) / 4;
   const metaAt: number[] = [];
   const metaBytes: number[] = [];
@@ -158,12 +212,14 @@ export function planArena(gpu: GpuInfo, s: Schedule, kernels: LoweredKernel[]): 
     metaBytes.push(metaLen(k) * 4);
     metaWords += metaLen(k);
   }
+  /** The region of each meta slot of kernel ki: its buffers, extras, then its scratch. */
+  const slotRegions = (ki: number) => {
+    const k = kernels[ki];
+    return [...k.buffers.map((b) => bufRegion.get(b)!), ...k.extra.map((n) => extraRegion.get(n)!), scratchRegion[ki]];
+  };
   const meta = new Uint32Array(Math.max(metaWords, 1));
-  flat.forEach(({ k, ki }, i) => {
-    k.buffers.forEach((b, j) => (meta[metaAt[i] + j] = offsets.get(b)!));
-    k.extra.forEach((n, j) => (meta[metaAt[i] + k.buffers.length + j] = extraOffsets.get(n)!));
-    meta[metaAt[i] + k.buffers.length + k.extra.length] = scratchAt[ki];
-  });
+  flat.forEach(({ ki }, i) => slotRegions(ki).forEach((r, j) => (meta[metaAt[i] + j] = placeOf(r).at)));
+  const places = new Map([...bufRegion].map(([b, r]) => [b, placeOf(r)]));
   const outBufs = s.outputs.map((id) => s.buffers[id]);
   const outAt: number[] = [];
   let stagingWords = 0;
@@ -171,8 +227,34 @@ export function planArena(gpu: GpuInfo, s: Schedule, kernels: LoweredKernel[]): 
     outAt.push(stagingWords);
     stagingWords += b.size;
   }
-  const flags = kernels.flatMap((k, i) => (k.laneFlag ? [{ at: scratchAt[i], staging: stagingWords++ }] : []));
-  return { offsets, uploads, arenaBytes, flat, meta, metaAt, metaBytes, outBufs, outAt, flags, stagingWords };
+  const flags = kernels.flatMap((k, i) => (k.laneFlag ? [{ ...placeOf(scratchRegion[i]), staging: stagingWords++ }] : []));
+  const plan: ArenaPlan = { places, uploads, arenaBytes, split: null, flat, meta, metaAt, metaBytes, outBufs, outAt, flags, stagingWords };
+  if (!split) return plan;
+
+  // 3. Split: each dispatch binds the arena and the arrays of its slots that left it (slots
+  // of one array share a binding).
+  const arenaLeft = Math.max(4, regions.reduce((n, r, i) => n + (own.has(i) ? 0 : r.words), 0) * 4);
+  const maxBindings = gpu.device.limits.maxStorageBuffersPerShaderStage;
+  const dispatches = flat.map(({ d, ki }) => {
+    const rs = slotRegions(ki);
+    const sk = splitBindings(
+      d.code,
+      rs.map((r) => rs.indexOf(r)),
+      (slot) => own.has(rs[slot]),
+    );
+    const binds = sk.slots.map((slot) => ({ binding: slotBinding(slot), res: own.get(rs[slot])!, bytes: Math.max(4, regions[rs[slot]].words * 4) }));
+    if (sk.usesArena) binds.unshift({ binding: 0, res: 0, bytes: arenaLeft });
+    const count = binds.length + (sk.usesMeta ? 1 : 0);
+    if (d.workgroups > 0 && maxBindings !== undefined && count > maxBindings) {
+      throw new RangeError(
+        `laxflow webgpu: a kernel binding ${sk.slots.length} arrays separately (the program's ${arenaBytes} bytes exceed one binding) needs ` +
+          `${count} storage buffers, more than the device allows (maxStorageBuffersPerShaderStage ${maxBindings}); realize smaller pieces or use init({ backend: 'cpu' })`,
+      );
+    }
+    return { code: sk.code, binds, usesMeta: sk.usesMeta };
+  });
+  const resources = [arenaLeft, ...[...own.keys()].map((r) => Math.max(4, regions[r].words * 4))];
+  return { ...plan, split: { resources, dispatches } };
 }
 
 /**
@@ -185,7 +267,8 @@ interface Program {
   plan: ArenaPlan;
   /** Per dispatch of the plan; null for one of no workgroups. */
   pipelines: (CachedPipeline | null)[];
-  arena?: GPUBuffer;
+  /** The device buffers (the arena, or one per array when split) and meta buffer of the last run. */
+  bufs?: GPUBuffer[];
   metaBuf?: GPUBuffer;
   groups?: (GPUBindGroup | null)[];
 }
@@ -201,9 +284,10 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
   if (prog === undefined || prog.ctx !== ctx) {
     const laid = planArena(ctx.gpu, s, kernels);
     // The program keeps no run's input values (they are read from the schedule's inputs).
-    const plan = { ...laid, uploads: laid.uploads.map((u, i) => (i < s.inputs.length ? { at: u.at, data: NO_WORDS } : u)) };
+    const plan = { ...laid, uploads: laid.uploads.map((u, i) => (i < s.inputs.length ? { ...u, data: NO_WORDS } : u)) };
     // A dispatch of no workgroups (an empty output) is never encoded, so it needs no pipeline.
-    const pipelines = await Promise.all(plan.flat.map(({ d }) => (d.workgroups > 0 ? ctx.pipelines.get(d.code) : null)));
+    const codeOf = (i: number) => plan.split?.dispatches[i].code ?? plan.flat[i].d.code;
+    const pipelines = await Promise.all(plan.flat.map(({ d }, i) => (d.workgroups > 0 ? ctx.pipelines.get(codeOf(i)) : null)));
     prog = { ctx, plan, pipelines };
     programs.set(kernels, prog);
   }
@@ -211,12 +295,13 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
   // The layout's uploads: this run's input values first, then the scan body constants and
   // lane flags, which stay.
   const uploads = program.plan.uploads;
-  const { offsets, arenaBytes, flat, meta, metaAt, metaBytes, outBufs, outAt, flags, stagingWords } = program.plan;
+  const { places, arenaBytes, split, flat, meta, metaAt, metaBytes, outBufs, outAt, flags, stagingWords } = program.plan;
   const pipelines = program.pipelines;
 
   // 3. Buffers from the pool; uploads and meta written once each.
   const createdBefore = ctx.pool.created;
-  const arena = ctx.pool.take(arenaBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
+  const storageUsage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+  const bufs = (split?.resources ?? [arenaBytes]).map((bytes) => ctx.pool.take(bytes, storageUsage));
   const metaBuf = ctx.pool.take(meta.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
   const staging = ctx.pool.take(Math.max(4, stagingWords * 4), GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
   let unmapped = false;
@@ -225,7 +310,7 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     // views of the CPU backend's shared heap: Dawn for Node crashes on a SharedArrayBuffer.
     for (let i = 0; i < uploads.length; i++) {
       const data = i < s.inputs.length ? words(s.inputs[i].node) : uploads[i].data;
-      if (data.length > 0) queue.writeBuffer(arena, uploads[i].at * 4, isShared(data) ? data.slice() : data);
+      if (data.length > 0) queue.writeBuffer(bufs[uploads[i].res], uploads[i].at * 4, isShared(data) ? data.slice() : data);
     }
     if (metaHolder.get(metaBuf) !== program) {
       queue.writeBuffer(metaBuf, 0, meta);
@@ -242,23 +327,22 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     }
     const encoder = device.createCommandEncoder({ label: 'laxflow realize' });
     const pass = encoder.beginComputePass();
-    const sameBuffers = program.arena === arena && program.metaBuf === metaBuf && program.groups !== undefined;
+    const sameBuffers = program.metaBuf === metaBuf && program.groups !== undefined && program.bufs?.length === bufs.length && program.bufs.every((b, i) => b === bufs[i]);
     const groupsNow: (GPUBindGroup | null)[] = sameBuffers ? program.groups! : [];
-    /** The bind group of dispatch i over this run's arena and meta buffers (cached by key). */
+    /** The bind group of dispatch i over this run's device buffers and meta buffer (cached by key). */
     const bindGroupOf = (i: number): GPUBindGroup => {
       const metaSize = metaBytes[i];
       const layout = pipelines[i]!.layout;
-      const key = `${idOf(layout)}:${idOf(arena)}:${arenaBytes}:${idOf(metaBuf)}:${metaAt[i]}:${metaSize}`;
+      const sd = split?.dispatches[i];
+      const binds = sd ? sd.binds : [{ binding: 0, res: 0, bytes: arenaBytes }];
+      const usesMeta = sd ? sd.usesMeta : true;
+      const key = `${idOf(layout)}:${binds.map((b) => `${b.binding}=${idOf(bufs[b.res])}/${b.bytes}`).join(',')}:${usesMeta ? `${idOf(metaBuf)}:${metaAt[i]}:${metaSize}` : '-'}`;
       const groups = (ctx.bindGroups ??= new Map());
       let bindGroup = groups.get(key);
       if (!bindGroup) {
-        bindGroup = device.createBindGroup({
-          layout,
-          entries: [
-            { binding: 0, resource: { buffer: arena, offset: 0, size: arenaBytes } },
-            { binding: 1, resource: { buffer: metaBuf, offset: metaAt[i] * 4, size: metaSize } },
-          ],
-        });
+        const entries = binds.map((b) => ({ binding: b.binding, resource: { buffer: bufs[b.res], offset: 0, size: b.bytes } }));
+        if (usesMeta) entries.push({ binding: 1, resource: { buffer: metaBuf, offset: metaAt[i] * 4, size: metaSize } });
+        bindGroup = device.createBindGroup({ layout, entries });
         if (groups.size >= BIND_GROUP_CACHE) groups.delete(groups.keys().next().value as string);
         groups.set(key, bindGroup);
       }
@@ -274,11 +358,12 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
       pass.dispatchWorkgroups(x, Math.ceil(d.workgroups / x));
     });
     pass.end();
-    Object.assign(program, { arena, metaBuf, groups: groupsNow });
+    Object.assign(program, { bufs, metaBuf, groups: groupsNow });
     outBufs.forEach((b, i) => {
-      if (b.size > 0) encoder.copyBufferToBuffer(arena, offsets.get(b.id)! * 4, staging, outAt[i] * 4, b.size * 4);
+      const p = places.get(b.id)!;
+      if (b.size > 0) encoder.copyBufferToBuffer(bufs[p.res], p.at * 4, staging, outAt[i] * 4, b.size * 4);
     });
-    for (const f of flags) encoder.copyBufferToBuffer(arena, f.at * 4, staging, f.staging * 4, 4);
+    for (const f of flags) encoder.copyBufferToBuffer(bufs[f.res], f.at * 4, staging, f.staging * 4, 4);
     queue.submit([encoder.finish()]);
     // 5. All outputs back together; the error scopes are awaited with the mapping (not one
     // round trip after another).
@@ -305,13 +390,16 @@ export async function execute(ctx: GpuContext, s: Schedule, kernels: LoweredKern
     return values;
   } finally {
     if (!ctx.lost) {
-      ctx.pool.give(arena);
+      bufs.forEach((b) => ctx.pool.give(b));
       ctx.pool.give(metaBuf);
       if (unmapped || staging.mapState === 'unmapped') ctx.pool.give(staging);
       else staging.destroy();
     }
   }
 }
+
+/** Whether the program of `kernels` last ran with its arrays bound separately. */
+export const ranSplit = (kernels: LoweredKernel[]): boolean => (programs.get(kernels)?.plan.split ?? null) !== null;
 
 /** A view of a SharedArrayBuffer (the CPU backend's heap with threads): Dawn for Node crashes writing one. */
 export const isShared = (a: ArrayBufferView): boolean => typeof SharedArrayBuffer === 'function' && a.buffer instanceof SharedArrayBuffer;
