@@ -76,7 +76,7 @@ export function emaStep(o: EmaOptions): Step<EmaCarry, LaxArray> {
       nobs: np.zeros([...xShape], { dtype: 'int32' }),
     }),
     f: ({ weighted, oldWt, nobs }, value) => {
-      const x = value.dtype === 'float32' ? np.where(np.isinf(value), NaN, value) : value; // +-inf is missing, as in pandas (BaseWindow._prep_values)
+      const x = value.dtype === 'float32' ? np.where(np.isfinite(value), value, NaN) : value; // +-inf is missing, as in pandas (BaseWindow._prep_values)
       const isObs = np.logicalNot(np.isnan(x));
       const hasWeighted = np.logicalNot(np.isnan(weighted));
       const decayed = oldWt.mul(factor);

@@ -130,7 +130,7 @@ export function rollingStep<const S extends RollingStat | readonly RollingStat[]
     f: ({ buf, pos, k, run, block, same, prev }, value) => {
       // pandas treats +-inf as missing in window statistics (BaseWindow._prep_values); the
       // z-score's numerator is the value itself (an infinite value has an infinite z-score).
-      const x = value.dtype === 'float32' ? np.where(np.isinf(value), NaN, value) : value;
+      const x = value.dtype === 'float32' ? np.where(np.isfinite(value), value, NaN) : value;
       // The ring: read the leaving value, write the new one in its slot (a scan of this
       // step updates the carried buffer in place: O(1) per value, not O(window)).
       const leaving = np.take(buf, pos, { axis: 0, mode: 'clip' });
