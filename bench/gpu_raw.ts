@@ -67,7 +67,7 @@ export async function rawProgram(backend: WebGpuBackend, gpu: GpuInfo, out: Node
       const pass = encoder.beginComputePass();
       encode(pass);
       pass.end();
-      plan.outBufs.forEach((b, i) => encoder.copyBufferToBuffer(arena, plan.offsets.get(b.id)! * 4, staging, plan.outAt[i] * 4, b.size * 4));
+      plan.outBufs.forEach((b, i) => encoder.copyBufferToBuffer(arena, plan.places.get(b.id)!.at * 4, staging, plan.outAt[i] * 4, b.size * 4));
       device.queue.submit([encoder.finish()]);
       await staging.mapAsync(GPUMapMode.READ);
       const result = new Float32Array(staging.getMappedRange(0, stagingBytes).slice(0));

@@ -4,7 +4,8 @@
 // For each target it times the kernel alone, kernel + read back into a fresh typed array
 // (what `data()` returns), and copy-in + kernel + read back (a fresh user constant).
 
-import { compileElementwise, compileReduce, type Compiled, type WasmKernel } from '../src/cpu/wasm/compile.js';
+import { compileElementwise, type Compiled, type WasmKernel } from '../src/cpu/wasm/compile.js';
+import { compileReduce } from '../src/cpu/wasm/reduce.js';
 import { acc, apply, constant, input } from '../src/cpu/wasm/expr.js';
 import { sharedHeap, type WasmBuffer } from '../src/cpu/wasm/memory.js';
 import { alloc, read, run, upload } from '../tests/cpu/wasm_helpers.js';

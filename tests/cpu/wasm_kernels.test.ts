@@ -9,7 +9,8 @@ import type { DType, TypedArray } from '../../src/graph/dtype.js';
 import { node, type Node } from '../../src/graph/node.js';
 import type { ReducePrim } from '../../src/graph/prims.js';
 import { evaluate } from '../../src/cpu/oracle.js';
-import { compileElementwise, compileReduce, type Compiled, type ReduceOp } from '../../src/cpu/wasm/compile.js';
+import { compileElementwise, type Compiled, type ReduceOp } from '../../src/cpu/wasm/compile.js';
+import { compileReduce } from '../../src/cpu/wasm/reduce.js';
 import { sharedHeap, WasmHeap, type WasmBuffer, type WasmView } from '../../src/cpu/wasm/memory.js';
 import { alloc, exprFromNode, read, run, upload } from './wasm_helpers.js';
 
