@@ -65,3 +65,37 @@ describe('rolling statistics in float32', () => {
     expect(late.variance).toBeLessThan(Math.max(4 * early.variance, 5e-4));
   });
 });
+
+describe('small windows (exact two-pass statistics from the ring)', () => {
+  const run = async (x: number[], o: { window: number; ddof?: number; closed?: 'right' | 'left' }, stat: 'var' | 'zscore') => {
+    const step = rollingStep({ minPeriods: 1, ...o }, [stat]);
+    const [, ys] = lax.scan(step.f, step.init([]), np.array(x, { dtype: 'float32' }));
+    return Array.from((await ys[stat].data()) as Float32Array);
+  };
+
+  it("matches pandas where the online update cancelled (issue examples; pandas 1.5.3)", async () => {
+    // pandas 1.5.3: pd.Series(float32 values as float64).rolling(2).var()
+    const v = await run([-3.0445962, -1.4032019, 2.3376858, -1.1701751, -2.6653159, 3.3182316, 3.3010278], { window: 2 }, 'var');
+    const want = [NaN, 1.3470875543516243, 6.997120620633844, 6.152544043266772, 1.1177229923653442, 17.901420037886993, 0.00014798550193972915];
+    v.slice(1).forEach((got, i) => expect(Math.abs(got - want[i + 1]) / want[i + 1]).toBeLessThan(1e-5));
+    // pandas 1.5.3: r = x.rolling(2); (x - r.mean()) / r.std(ddof=0) is [nan, 1, -1, -1, 1]
+    const z = await run([-2.446543, 2.5897481, 0.22953974, -2.5222826, -2.5204532], { window: 2, ddof: 0 }, 'zscore');
+    expect(z.slice(1).map((q) => Math.round(q * 1e5) / 1e5)).toEqual([1, -1, -1, 1]);
+  });
+
+  it.each([2, 3, 5, 8])('window %i: variance within 1e-5 of float64 two-pass statistics over a long jumpy stream', async (w) => {
+    let state = 99;
+    const rand = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    // jumps between levels, then runs of near-equal values: the online removal's worst case
+    const x = Array.from({ length: 3000 }, (_, t) => Math.fround((t % 37 < 5 ? 1e3 * rand() : 3.3) + rand() * 1e-2));
+    const got = await run(x, { window: w }, 'var');
+    let worstErr = 0;
+    for (let t = w - 1; t < x.length; t++) {
+      const vals = x.slice(t - w + 1, t + 1);
+      const mean = vals.reduce((a, b) => a + b, 0) / w;
+      const ref = vals.reduce((a, q) => a + (q - mean) ** 2, 0) / (w - 1);
+      if (ref > 0) worstErr = Math.max(worstErr, Math.abs(got[t] - ref) / ref);
+    }
+    expect(worstErr).toBeLessThan(1e-5);
+  });
+});

@@ -24,6 +24,8 @@
 // - A second, add-only accumulator (`block`) sums the inputs since the last boundary; when
 //   the ring position wraps, the window is exactly that block and replaces the running
 //   statistics, so removal errors never outlive `window` steps.
+// - Windows of at most SMALL_WINDOW values skip the online update for their outputs: two
+//   passes over the ring every step, shifted by the newest value (O(window), exact to float32).
 // Measured against float64 two-pass statistics (tests/rx/rolling.test.ts): relative error
 // of the variance about 1e-4 at worst on smooth signals, where the two-pass float32 form
 // gets 1e-6; the price of O(1) per step. The step is a pure function of the carry, so the
@@ -110,6 +112,23 @@ function update(s: Welford, x: LaxArray, sign: 1 | -1): Welford {
   };
 }
 
+/** Windows up to this length take their statistics from the ring every step (exact two-pass). */
+export const SMALL_WINDOW = 8;
+
+/**
+ * Mean (relative to `k`) and sum of squared deviations of the `n` non-NaN values in the
+ * ring's `window` rows, with row `pos` replaced by `x` when given (the window ending at x,
+ * read from the ring before its update, so the ring is still updated in place).
+ */
+function windowStats(ring: LaxArray, window: number, k: LaxArray, n: LaxArray, newest: { pos: LaxArray; x: LaxArray } | null): { meanK: LaxArray; m2: LaxArray } {
+  const row = (r: number) => (newest ? np.where(np.equal(newest.pos, r), newest.x, ring.slice(r)) : ring.slice(r));
+  const rows = Array.from({ length: window }, (_, r) => row(r).sub(k));
+  const seen = rows.map((v) => np.logicalNot(np.isnan(v)));
+  const meanK = rows.reduce((acc, v, r) => acc.add(np.where(seen[r], v, 0)), np.zeros(k.shape)).div(n);
+  const m2 = rows.reduce((acc, v, r) => acc.add(np.where(seen[r], np.square(v.sub(meanK)), 0)), np.zeros(k.shape));
+  return { meanK, m2 };
+}
+
 /** Rolling statistics of the input; `stats` a name gives that array, a list gives an object. */
 export function rollingStep<const S extends RollingStat | readonly RollingStat[]>(o: RollingOptions, stats: S, name = 'rolling'): Step<RollingCarry, S extends RollingStat ? LaxArray : Record<S extends readonly RollingStat[] ? S[number] : never, LaxArray>> {
   const { window, minPeriods, ddof, closed, minStd } = checkRolling(o, name);
@@ -160,14 +179,22 @@ export function rollingStep<const S extends RollingStat | readonly RollingStat[]
         closed === 'right'
           ? { n: nextRun.n, m2: nextRun.m2, meanK: pick(blockAdded.mean, added.mean), k: k1, same: nextSame, prev: nextPrev }
           : { n: run.n, m2: run.m2, meanK: run.mean, k, same, prev };
-      const { n, m2, meanK } = w;
+      const { n } = w;
+      // A small window's statistics are computed afresh from the ring every step (two passes
+      // over at most SMALL_WINDOW values, shifted by k): the online removal cancels in float32
+      // when a window's variance is tiny next to the values that just left it (window 2 off
+      // pandas by 1.3%); a larger window keeps the O(1) update, restarted exactly every
+      // `window` steps.
+      // (shifted by the newest non-NaN value, which is in the window whenever it is not empty,
+      // so deviations of close values are exact)
+      const { ref, m2, meanK } = window <= SMALL_WINDOW ? { ref: w.prev, ...windowStats(buf, window, w.prev, n, closed === 'right' ? { pos, x } : null) } : { ref: w.k, ...w };
       const constant = np.greaterEqual(w.same.astype('float32'), n);
       const enough = np.greaterEqual(n, minObs);
-      const meanOut = np.where(enough, np.where(constant, w.prev, w.k.add(meanK)), NaN);
+      const meanOut = np.where(enough, np.where(constant, w.prev, ref.add(meanK)), NaN);
       const varOk = np.logicalAnd(enough, np.greater(n, ddof));
       const zero = np.logicalOr(np.equal(n, 1), constant);
       const variance = np.where(varOk, np.where(zero, 0, np.maximum(m2.div(n.sub(ddof)), 0)), NaN);
-      const dev = np.where(constant, value.sub(w.prev), value.sub(w.k).sub(meanK));
+      const dev = np.where(constant, value.sub(w.prev), value.sub(ref).sub(meanK));
       const zscore = () => {
         const std = np.sqrt(variance);
         const z = np.where(enough, dev, NaN).div(std);
