@@ -140,7 +140,7 @@ export function array(data: ArrayLike | Float64Array, opts: { dtype?: DType } = 
   const dtype =
     opts.dtype ??
     // JS has one number type: integers that fit int32 are int32, anything else is float32
-    (flat.length > 0 && flat.every((v) => typeof v === 'boolean') ? 'bool' : flat.every((v) => typeof v === 'boolean' || (Number.isInteger(v) && Math.abs(v) <= 2 ** 31 - 1)) ? 'int32' : 'float32');
+    (flat.length > 0 && flat.every((v) => typeof v === 'boolean') ? 'bool' : flat.every((v) => typeof v === 'boolean' || (Number.isInteger(v) && v >= INT_RANGE.int32![0] && v <= INT_RANGE.int32![1])) ? 'int32' : 'float32');
   const buf = allocate(dtype, flat.length);
   flat.forEach((v, i) => (buf[i] = castScalar(Number(v), dtype)));
   return wrap(freshConstant(buf, shape, dtype));

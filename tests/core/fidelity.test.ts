@@ -33,6 +33,8 @@ describe('JS numbers outside int32 (JAX converts a Python scalar to the result d
     const a = np.array([1e20, 1]);
     expect(a.dtype).toBe('float32');
     expect(await list(a)).toEqual([Math.fround(1e20), 1]);
+    expect(np.array([-(2 ** 31), 2 ** 31 - 1]).dtype).toBe('int32'); // int32's whole range, both ends
+    expect(np.array([2 ** 31]).dtype).toBe('float32');
   });
 });
 
