@@ -74,7 +74,7 @@ const N20 = 1 << 20;
     for (let i = 0; i < x.length; i++) s += x[i];
     return s;
   });
-  report('sum', js, [x], kernel(compileReduce({ op: 'sum', body: input(0) }, N22)), 1);
+  report('sum', js, [x], kernel(compileReduce({ op: 'add', body: input(0) }, N22)), 1);
 }
 {
   const x = uniform(2 * N20, -1, 1);
@@ -89,6 +89,6 @@ const N20 = 1 << 20;
     return out;
   });
   const d = apply('sub', [input(0), input(1)], 'float32');
-  const k = kernel(compileReduce({ op: 'sum', body: apply('mul', [d, d], 'float32'), epilogue: apply('sqrt', [acc()], 'float32') }, 2));
+  const k = kernel(compileReduce({ op: 'add', body: apply('mul', [d, d], 'float32'), epilogue: apply('sqrt', [acc()], 'float32') }, 2));
   report('euclid', js, [x, y], k, N20);
 }

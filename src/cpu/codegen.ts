@@ -4,7 +4,7 @@
 // The spelling of every scalar op comes from lowering.ts.
 
 import type { DType } from '../graph/dtype.js';
-import { scatterCombine } from '../graph/prims.js';
+import { identityOf, scatterCombine, type CombinePrim } from '../graph/prims.js';
 import { stridesOf, walksFlat, type Shape } from '../graph/shape.js';
 import type { ArgReduceKernel, ConcatKernel, CumulativeKernel, ElementwiseKernel, Expr, IndexMap, PatchKernel, ReduceKernel } from '../scheduler/kernel.js';
 import { binaryLowering, bitcastCode, castCode, unaryLowering, unsignedValue as unsigned, wrapTo } from './lowering.js';
@@ -268,9 +268,8 @@ export function groupedElementwiseCode(shape: Shape, items: readonly { expr: Exp
   return `${em.prelude.join('\n')}\nlet ${o} = 0;\n${loops(s.shape, coords, `${em.body.join('\n')}\n${o}++;`)}`;
 }
 
-const reduceInit = (op: ReduceKernel['op'], d: DType): string =>
-  op === 'sum' ? '0' : op === 'prod' ? '1' : op === 'max' ? (d === 'float32' ? '-Infinity' : d === 'int32' ? '-2147483648' : '0') : d === 'float32' ? 'Infinity' : d === 'int32' ? '2147483647' : d === 'uint32' ? '4294967295' : '1';
-const combineOp = { sum: 'add', prod: 'mul', max: 'max', min: 'min' } as const;
+/** The fold's starting value as JS source (bool folds hold 0/1). */
+const reduceInit = (op: CombinePrim, d: DType): string => String(identityOf[op][d]);
 
 export function reduceCode(k: ReduceKernel, access: Access, write: (index: string, value: string) => string): string {
   const full = [...k.shape, ...k.reduceShape];
@@ -283,8 +282,8 @@ export function reduceCode(k: ReduceKernel, access: Access, write: (index: strin
   // A float32 sum accumulates in float64 and rounds once per output: more accurate than the
   // oracle's per-step float32 rounding and not latency-bound by it. Tolerance against the
   // oracle: |cpu - oracle| <= n * 2^-24 * sum(|x|) (the oracle's own error bound).
-  const wide = k.op === 'sum' && k.accDtype === 'float32';
-  const step = wide ? `${acc} += ${v};` : `${acc} = ${binaryLowering[combineOp[k.op]]([acc, v], k.accDtype)};`;
+  const wide = k.op === 'add' && k.accDtype === 'float32';
+  const step = wide ? `${acc} += ${v};` : `${acc} = ${binaryLowering[k.op]([acc, v], k.accDtype)};`;
   const round = wide ? `${acc} = f(${acc});` : '';
   let result = acc;
   const prelude = [...em.prelude];
@@ -348,8 +347,6 @@ export function argReduceCode(k: ArgReduceKernel, access: Access, write: (index:
   return `${em.prelude.join('\n')}\nlet o${id} = 0;\n${loops(k.shape, coords.slice(0, -1), perOut)}`;
 }
 
-const cumOp = { cumsum: 'add', cumprod: 'mul', cummax: 'max', cummin: 'min' } as const;
-
 export function cumulativeCode(k: CumulativeKernel, access: Access, write: (index: string, value: string) => string, dtype: DType): string {
   const coords = coordNames(k.shape.length, 'c');
   const em = new Emitter(access, coords);
@@ -362,8 +359,8 @@ export function cumulativeCode(k: CumulativeKernel, access: Access, write: (inde
   // A float32 cumsum accumulates in float64 and rounds each stored prefix once (as a reduction
   // does, on the store): not latency-bound by a rounding per step, and within
   // n * 2^-24 * sum(|x|) of the oracle's per-step float32 rounding.
-  const wide = k.op === 'cumsum' && dtype === 'float32';
-  const combine = wide ? `acc${id} + ${v}` : binaryLowering[cumOp[k.op]]([`acc${id}`, v], dtype);
+  const wide = k.op === 'add' && dtype === 'float32';
+  const combine = wide ? `acc${id} + ${v}` : binaryLowering[k.op]([`acc${id}`, v], dtype);
   const inner = `const ${ax} = ${k.reverse ? `${n - 1} - s${id}` : `s${id}`};\n${em.body.join('\n')}\nacc${id} = s${id} === 0 ? ${v} : ${combine};\n${write(outIdx, `acc${id}`)}`;
   const line = `let acc${id} = 0;\nfor (let s${id} = 0; s${id} < ${n}; s${id}++) {\n${inner}\n}`;
   const others = k.shape.map((_, i) => i).filter((i) => i !== k.axis);

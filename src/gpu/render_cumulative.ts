@@ -23,7 +23,6 @@ type CumulativeKernel = Extract<Kernel, { kind: 'cumulative' }>;
 /** Line length from which a cumulative op runs as a parallel scan (shorter: serial, bit-exact). */
 export const PARALLEL_MIN = 4096;
 
-const cumOf = { cumsum: 'add', cumprod: 'mul', cummax: 'max', cummin: 'min' } as const;
 
 export function renderCumulative(k: CumulativeKernel): Dispatch[] {
   const len = k.shape[k.axis];
@@ -43,7 +42,7 @@ function renderSerial(k: CumulativeKernel): Dispatch {
   const out = k.inputs.length;
   const w = new WgslWriter();
   const d = k.expr.dtype;
-  const m = monoid(cumOf[k.op], d, w);
+  const m = monoid(k.op, d, w);
   w.line(`let l = ${threadId(WG)};`);
   w.line(`if (l >= ${lines}u) { return; }`);
   w.line(`let base = ${base('l')};`);
@@ -74,7 +73,7 @@ function renderParallel(k: CumulativeKernel): Dispatch[] {
     scratchMeta: out + 1,
     dtype: d,
     monoid: (w): TupleMonoid => {
-      const m = monoid(cumOf[k.op], d, w);
+      const m = monoid(k.op, d, w);
       return { types: [wgslType[d]], identity: [m.init], combine: (l, r) => [m.combine(l[0], r[0])] };
     },
     perLane: (w) => w.line(`let base = ${base('lane')};`),

@@ -13,13 +13,14 @@
 //                else render_scan.ts (one thread per lane, serial over time).
 // Meta words: offs[s] = offset of input slot s, then one per output buffer.
 
+import { scatterCombine } from '../graph/prims.js';
 import { stridesOf, sizeOf } from '../graph/shape.js';
 import type { Kernel } from '../scheduler/kernel.js';
 import { groupId, threadId, WG, type Dispatch } from './dispatch.js';
 import { renderAffineScan } from './render_affine_scan.js';
 import { renderCumulative } from './render_cumulative.js';
 import { renderScan } from './render_scan.js';
-import { binaryWgsl, monoid, reduceMonoid, wgslType } from './wgsl_ops.js';
+import { binaryWgsl, monoid, wgslType } from './wgsl_ops.js';
 import { fromWord, opaqueZero, toWord, WgslWriter } from './wgsl_writer.js';
 
 const TREE_WG = 256;
@@ -41,7 +42,7 @@ export function renderKernel(k: Kernel): Dispatch[] {
       const n = sizeOf(k.shape);
       const R = sizeOf(k.reduceShape);
       const d = k.accDtype;
-      const m = monoid(reduceMonoid[k.op], d, w);
+      const m = monoid(k.op, d, w);
       const outDtype = k.epilogue?.dtype ?? d;
       const tree = R >= TREE_MIN && n <= 65535 && d !== 'bool';
       const wg = tree ? TREE_WG : WG;
@@ -162,7 +163,7 @@ function renderPatch(k: Extract<Kernel, { kind: 'patch' }>): Dispatch[] {
     w.open(`if (${j} >= 0 && ${j} < ${n})`);
     const cur = fromWord(`mem[offs[${out}] + u32(${j})]`, k.dtype);
     const upd = w.expr(p.updates, c);
-    const v = p.mode === 'set' ? upd : binaryWgsl[p.mode](cur, upd, k.dtype, w);
+    const v = p.mode === 'set' ? upd : binaryWgsl[scatterCombine[p.mode]](cur, upd, k.dtype, w);
     w.line(`mem[offs[${out}] + u32(${j})] = ${toWord(v, k.dtype)};`);
     w.close();
     w.close();

@@ -10,13 +10,14 @@
 // CPU). A reduction whose kept shape is the lane's runs per lane, folding its reduced axes
 // in a loop (a window's mean).
 
+import { scatterCombine } from '../graph/prims.js';
 import { sizeOf } from '../graph/shape.js';
 import type { PatchOf, ReduceOf } from '../scheduler/scan_plan.js';
 import type { Expr, Kernel } from '../scheduler/kernel.js';
 import { NotLowered, threadId, WG, type Dispatch } from './dispatch.js';
 import { elementOf, ownerOf } from './lane_layout.js';
 import { bodyRead, laneMajorWord, memoryWord, raiseFlag, scanLayout, type ScanLayout } from './scan_layout.js';
-import { binaryWgsl, monoid, reduceMonoid, wgslType } from './wgsl_ops.js';
+import { binaryWgsl, monoid, wgslType } from './wgsl_ops.js';
 import { fromWord, opaqueCount, toWord, WgslWriter } from './wgsl_writer.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
@@ -70,7 +71,7 @@ function emitPatch(w: WgslWriter, lay: ScanLayout, kp: PatchOf): void {
     const upd = w.expr(p.updates, c, read);
     const word = memoryWord(lay, mem, j);
     const cur = fromWord(`mem[${word}]`, kp.dtype);
-    const v = p.mode === 'set' ? upd : binaryWgsl[p.mode](cur, upd, kp.dtype, w);
+    const v = p.mode === 'set' ? upd : binaryWgsl[scatterCombine[p.mode]](cur, upd, kp.dtype, w);
     w.line(`mem[${word}] = ${toWord(v, kp.dtype)};`);
     if (!serial) w.close();
     w.close();
@@ -81,7 +82,7 @@ function emitPatch(w: WgslWriter, lay: ScanLayout, kp: PatchOf): void {
 /** A reduction per lane: the lane's output element folds its reduced axes in the oracle's order, then the epilogue. */
 function emitReduce(w: WgslWriter, lay: ScanLayout, kb: ReduceOf): void {
   const d = kb.accDtype;
-  const m = monoid(reduceMonoid[kb.op], d, w);
+  const m = monoid(kb.op, d, w);
   const acc = w.fresh('acc');
   w.line(`var ${acc}: ${wgslType[d]} = ${m.init};`);
   w.open('');

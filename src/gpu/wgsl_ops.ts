@@ -16,8 +16,7 @@
 // correctly rounded in WGSL; the tests state the ulp tolerances.
 
 import type { DType } from '../graph/dtype.js';
-import type { BinaryPrim, UnaryPrim } from '../graph/prims.js';
-import type { ReduceOp } from '../scheduler/kernel.js';
+import { identityOf, type BinaryPrim, type CombinePrim, type UnaryPrim } from '../graph/prims.js';
 
 /** WGSL register type of a dtype (bool is stored as a u32 word in memory). */
 export const wgslType: { [D in DType]: string } = { float32: 'f32', int32: 'i32', uint32: 'u32', bool: 'bool' };
@@ -251,18 +250,21 @@ export function helperSource(used: Iterable<HelperName>): string {
   return out.join('\n');
 }
 
-export type MonoidOp = 'add' | 'mul' | 'max' | 'min';
+/** A constant of dtype `d` as a WGSL expression (infinities through the prelude's F_INF bits). */
+function wgslConstant(v: number, d: DType): string {
+  switch (d) {
+    case 'bool':
+      return v ? 'true' : 'false';
+    case 'uint32':
+      return `${v >>> 0}u`;
+    case 'int32':
+      return v === -2147483648 ? '(-2147483647 - 1)' : String(v | 0); // WGSL has no literal -2^31
+    case 'float32':
+      return v === Infinity ? INF : v === -Infinity ? `-${INF}` : Number.isInteger(v) ? `${v}.0` : String(v);
+  }
+}
 
-/** The monoid each reduction folds with. */
-export const reduceMonoid: { [R in ReduceOp]: MonoidOp } = { sum: 'add', prod: 'mul', max: 'max', min: 'min' };
-
-/** Neutral element and combiner of a reduction or cumulative op, as WGSL. */
-export function monoid(op: MonoidOp, d: DType, e: Emit): { init: string; combine: (a: string, b: string) => string } {
-  const inits: Record<typeof op, { [D in DType]: string }> = {
-    add: { float32: '0.0', int32: '0', uint32: '0u', bool: 'false' },
-    mul: { float32: '1.0', int32: '1', uint32: '1u', bool: 'true' },
-    max: { float32: `-${INF}`, int32: '(-2147483647 - 1)', uint32: '0u', bool: 'false' },
-    min: { float32: INF, int32: '2147483647', uint32: '0xffffffffu', bool: 'true' },
-  };
-  return { init: inits[op][d], combine: (a, b) => binaryWgsl[op](a, b, d, e) };
+/** Neutral element (`identityOf`) and combiner of the binary primitive a reduction or cumulative op folds with, as WGSL. */
+export function monoid(op: CombinePrim, d: DType, e: Emit): { init: string; combine: (a: string, b: string) => string } {
+  return { init: wgslConstant(identityOf[op][d], d), combine: (a, b) => binaryWgsl[op](a, b, d, e) };
 }

@@ -19,7 +19,7 @@
 
 import type { DType } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
-import type { BinaryPrim, CumulativePrim, ScatterMode, UnaryPrim } from '../graph/prims.js';
+import type { BinaryPrim, CombinePrim, ScatterMode, UnaryPrim } from '../graph/prims.js';
 import type { Shape } from '../graph/shape.js';
 
 export type BufferId = number;
@@ -78,8 +78,6 @@ export interface ElementwiseKernel {
   readonly expr: Expr;
 }
 
-export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
-
 /**
  * out.flat[o] = epilogue(fold(op, init, expr(o, r) for r in row-major order over
  * `reduceShape`)), one rounding per step as the oracle does. The expression's domain is
@@ -88,7 +86,8 @@ export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
  */
 export interface ReduceKernel {
   readonly kind: 'reduce';
-  readonly op: ReduceOp;
+  /** The binary primitive the fold combines with (`combineOf` of the reduce primitive). */
+  readonly op: CombinePrim;
   /** Dtype of the fold (the reduce primitive's dtype). */
   readonly accDtype: DType;
   readonly shape: Shape;
@@ -109,7 +108,8 @@ export interface ArgReduceKernel {
 /** Inclusive prefix combine along `axis` of the domain `shape`. */
 export interface CumulativeKernel {
   readonly kind: 'cumulative';
-  readonly op: CumulativePrim;
+  /** The binary primitive the prefix combines with (`combineOf` of the cumulative primitive). */
+  readonly op: CombinePrim;
   readonly shape: Shape;
   readonly axis: number;
   readonly reverse: boolean;

@@ -5,12 +5,12 @@
 
 import type { DType } from '../graph/dtype.js';
 import { consumedError, type Body, type Node, type PrimParams } from '../graph/node.js';
-import type { CumulativePrim, ReducePrim } from '../graph/prims.js';
+import { combineOf, type CumulativePrim, type ReducePrim } from '../graph/prims.js';
 import { stridesOf } from '../graph/shape.js';
 import { toposort } from '../graph/toposort.js';
 import { EXPENSIVE, fusionClass, materializedOperands, primCost } from './boundaries.js';
 import { planBuffers, type LogicalKernel } from './buffers.js';
-import type { Expr, KernelBody, ReduceOp, Schedule } from './kernel.js';
+import type { Expr, KernelBody, Schedule } from './kernel.js';
 import { MAX_USERS } from './replay_schedule.js';
 import { contiguous, permuteExpr, viewExpr } from './view.js';
 
@@ -26,7 +26,6 @@ export type BodySchedule = (body: Body) => Schedule;
 
 const isLeaf = (n: Node) => n.buf !== undefined || n.prim === 'const' || n.prim === 'param';
 
-const reduceOps: { [P in ReducePrim]: ReduceOp } = { reduce_sum: 'sum', reduce_prod: 'prod', reduce_max: 'max', reduce_min: 'min' };
 
 /** Leaves and materialized nodes of a schedule get value ids; kernels read and write them. */
 interface Ctx {
@@ -231,8 +230,7 @@ class Builder {
         const x = ins[0];
         const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
         const expr = permuteExpr(this.exprOf(x, ctx), [...kept, ...axes]);
-        const op = reduceOps[n.prim as ReducePrim];
-        this.emit({ kind: 'reduce', op, accDtype: n.dtype, shape: n.shape, reduceShape: axes.map((a) => x.shape[a]), expr, epilogue: null }, ctx, [n], n);
+        this.emit({ kind: 'reduce', op: combineOf[n.prim as ReducePrim], accDtype: n.dtype, shape: n.shape, reduceShape: axes.map((a) => x.shape[a]), expr, epilogue: null }, ctx, [n], n);
         return;
       }
       case 'argmax':
@@ -249,7 +247,7 @@ class Builder {
       case 'cummax':
       case 'cummin': {
         const { axis, reverse } = p as PrimParams[CumulativePrim];
-        this.emit({ kind: 'cumulative', op: n.prim, shape: n.shape, axis, reverse, expr: this.exprOf(ins[0], ctx) }, ctx, [n], n);
+        this.emit({ kind: 'cumulative', op: combineOf[n.prim as CumulativePrim], shape: n.shape, axis, reverse, expr: this.exprOf(ins[0], ctx) }, ctx, [n], n);
         return;
       }
       case 'dot': {

@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { DType, TypedArray } from '../../src/graph/dtype.js';
 import { node, type Node } from '../../src/graph/node.js';
-import type { ReducePrim } from '../../src/graph/prims.js';
+import type { CombinePrim, ReducePrim } from '../../src/graph/prims.js';
 import { evaluate } from '../../src/cpu/oracle.js';
-import { compileElementwise, type Compiled, type ReduceOp } from '../../src/cpu/wasm/compile.js';
+import { compileElementwise, type Compiled } from '../../src/cpu/wasm/compile.js';
 import { compileReduce } from '../../src/cpu/wasm/reduce.js';
 import { sharedHeap, WasmHeap, type WasmBuffer, type WasmView } from '../../src/cpu/wasm/memory.js';
 import { alloc, exprFromNode, read, run, upload } from './wasm_helpers.js';
@@ -176,9 +176,9 @@ describe('wasm elementwise kernels == oracle', () => {
 // ---------------------------------------------------------------------------------------
 // Reductions over the last axis.
 
-const reducePrim: { [R in ReduceOp]: ReducePrim } = { sum: 'reduce_sum', prod: 'reduce_prod', max: 'reduce_max', min: 'reduce_min' };
+const reducePrim: { [C in CombinePrim]: ReducePrim } = { add: 'reduce_sum', mul: 'reduce_prod', max: 'reduce_max', min: 'reduce_min' };
 
-function reduceCase(op: ReduceOp, x: Node, y: Node, withEpilogue: boolean) {
+function reduceCase(op: CombinePrim, x: Node, y: Node, withEpilogue: boolean) {
   const d = node('sub', [x, y], {});
   const body = node('mul', [d, d], {});
   const red = node(reducePrim[op], [body], { axes: [1] });
@@ -212,7 +212,7 @@ describe('wasm reductions == oracle', () => {
       fc.property(
         fc.integer({ min: 0, max: 23 }),
         fc.integer({ min: 1, max: 8 }),
-        fc.constantFrom<ReduceOp>('sum', 'prod', 'max', 'min'),
+        fc.constantFrom<CombinePrim>('add', 'mul', 'max', 'min'),
         fc.boolean(),
         fc.array(floatValue, { minLength: 400, maxLength: 400 }),
         (rows, cols, op, epi, vals) => {
@@ -233,7 +233,7 @@ describe('wasm reductions == oracle', () => {
         const x = arr(Float32Array.from(vals.slice(0, rows * cols)), [rows, cols], 'float32');
         const root = node('reduce_sum', [x], { axes: [1] });
         const { expr, inputs } = exprFromNode(x, () => true);
-        const got = runWasm(compileReduce({ op: 'sum', body: expr }, cols), inputs)(alloc(heap, 'float32', rows));
+        const got = runWasm(compileReduce({ op: 'add', body: expr }, cols), inputs)(alloc(heap, 'float32', rows));
         const want = evaluate([root])[0];
         for (let r = 0; r < rows; r++) {
           const row = vals.slice(r * cols, (r + 1) * cols);
@@ -252,11 +252,11 @@ describe('wasm reductions == oracle', () => {
   it('long max/min (with NaN, ±inf, ±0) and integer sums/products are exact', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 9, max: 200 }), fc.array(floatValue, { minLength: 600, maxLength: 600 }), fc.array(int32Value, { minLength: 600, maxLength: 600 }), (rows, cols, fv, iv) => {
-        const cases: [ReduceOp, Node][] = [
+        const cases: [CombinePrim, Node][] = [
           ['max', arr(Float32Array.from(fv.slice(0, rows * cols)), [rows, cols], 'float32')],
           ['min', arr(Float32Array.from(fv.slice(0, rows * cols)), [rows, cols], 'float32')],
-          ['sum', arr(Int32Array.from(iv.slice(0, rows * cols)), [rows, cols], 'int32')],
-          ['prod', arr(Int32Array.from(iv.slice(0, rows * cols)), [rows, cols], 'int32')],
+          ['add', arr(Int32Array.from(iv.slice(0, rows * cols)), [rows, cols], 'int32')],
+          ['mul', arr(Int32Array.from(iv.slice(0, rows * cols)), [rows, cols], 'int32')],
           ['max', arr(Uint32Array.from(iv.slice(0, rows * cols)), [rows, cols], 'uint32')],
         ];
         for (const [op, x] of cases) {
@@ -275,7 +275,7 @@ describe('wasm reductions == oracle', () => {
       special.forEach((v, k) => (vals[5 + 11 * k] = v));
       const x = arr(vals, [1, 37], 'float32');
       const { expr, inputs } = exprFromNode(x, () => true);
-      sameBits(runWasm(compileReduce({ op: 'sum', body: expr }, 37), inputs)(alloc(heap, 'float32', 1)), evaluate([node('reduce_sum', [x], { axes: [1] })])[0]);
+      sameBits(runWasm(compileReduce({ op: 'add', body: expr }, 37), inputs)(alloc(heap, 'float32', 1)), evaluate([node('reduce_sum', [x], { axes: [1] })])[0]);
     }
   });
 });

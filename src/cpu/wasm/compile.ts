@@ -30,15 +30,15 @@
 // (n + n/16 + 4) * 2^-24 * |prod| in the first order). Integer reductions, max and min are
 // order-independent and exact.
 
+import type { CombinePrim } from '../../graph/prims.js';
 import { FunctionBuilder, ModuleBuilder, type ValType } from './encoder.js';
 import { exprKey, exprOrder, type Expr } from './expr.js';
 import { lowerings, splatBits, type LowerCtx } from './lower.js';
 import { isWasmDType, sharedHeap, type WasmDType, type WasmHeap } from './memory.js';
 
-export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
-
 export interface ReduceSpec {
-  op: ReduceOp;
+  /** The binary primitive the fold combines with. */
+  op: CombinePrim;
   /** The reduced values, elementwise over the inputs ([rows, cols], contiguous). */
   body: Expr;
   /** Applied to each row's result (`acc()` is the reduced value); default: the value itself. */

@@ -233,7 +233,7 @@ export function wasmKernel(k: ElementwiseKernel | ReduceKernel, outDtype: DType,
   const rows = k.shape.reduce((a, b) => a * b, 1);
   // long float products stay in JS (a float32 fold there would reassociate); long float sums
   // accumulate in float64 lanes, like the JS kernels
-  const longOk = k.op !== 'prod' || k.accDtype !== 'float32';
+  const longOk = k.op !== 'mul' || k.accDtype !== 'float32';
   if (cols === 0 || rows === 0 || (cols > SMALL_ROW && !longOk) || k.expr.dtype !== k.accDtype) return null;
   const t = translate([k.expr, k.epilogue], [...k.shape, ...k.reduceShape], lits);
   if (!t) return null;

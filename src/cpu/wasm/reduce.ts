@@ -2,21 +2,30 @@
 // says how they are called and how exact they are): rows of at most SMALL_ROW elements as a
 // sequential fold per row, longer ones with lane-parallel accumulators.
 
+import { identityOf, type CombinePrim } from '../../graph/prims.js';
 import { FunctionBuilder, ModuleBuilder, type SimdOp, type ValType } from './encoder.js';
 import { exprKey, exprOrder, type Expr } from './expr.js';
 import { splatBits } from './lower.js';
-import { cached, constType, Emitter, inputDtypes, LANE0, loopWhile, SMALL_ROW, unsupportedReason, type Compiled, type ReduceOp, type ReduceSpec } from './compile.js';
+import { cached, constType, Emitter, inputDtypes, LANE0, loopWhile, SMALL_ROW, unsupportedReason, type Compiled, type ReduceSpec } from './compile.js';
 import { isWasmDType, sharedHeap, type WasmDType, type WasmHeap } from './memory.js';
 
 
 type Kind = 'f' | 'i' | 'u';
 const kindOf = { float32: 'f', int32: 'i', uint32: 'u' } as const;
-const reduceOps: { [R in ReduceOp]: { [K in Kind]: [SimdOp, number] } } = {
-  sum: { f: ['f32x4.add', 0], i: ['i32x4.add', 0], u: ['i32x4.add', 0] },
-  prod: { f: ['f32x4.mul', 0x3f800000], i: ['i32x4.mul', 1], u: ['i32x4.mul', 1] },
-  max: { f: ['f32x4.max', 0xff800000 | 0], i: ['i32x4.max_s', 0x80000000 | 0], u: ['i32x4.max_u', 0] },
-  min: { f: ['f32x4.min', 0x7f800000], i: ['i32x4.min_s', 0x7fffffff], u: ['i32x4.min_u', -1] },
+/** The SIMD instruction of each combining primitive; its identity comes from `identityOf`. */
+const simdCombine: { [C in CombinePrim]: { [K in Kind]: SimdOp } } = {
+  add: { f: 'f32x4.add', i: 'i32x4.add', u: 'i32x4.add' },
+  mul: { f: 'f32x4.mul', i: 'i32x4.mul', u: 'i32x4.mul' },
+  max: { f: 'f32x4.max', i: 'i32x4.max_s', u: 'i32x4.max_u' },
+  min: { f: 'f32x4.min', i: 'i32x4.min_s', u: 'i32x4.min_u' },
 };
+
+/** The 32 bits of a value of dtype `d` (float32 by its IEEE bits, integers wrapped to int32). */
+function bitsOf(v: number, d: WasmDType): number {
+  if (d !== 'float32') return v | 0;
+  const f = new Float32Array([v]);
+  return new Int32Array(f.buffer)[0];
+}
 
 interface ReducePlan {
   spec: ReduceSpec;
@@ -222,10 +231,12 @@ export function compileReduce(spec: ReduceSpec, cols: number, heap: WasmHeap = s
   if (!Number.isInteger(cols) || cols < 0) throw new Error(`wasm compile: bad row length ${cols}`);
   const { key: exprK, constants } = exprKey(roots);
   const small = cols <= SMALL_ROW;
-  const wide = !small && spec.op === 'sum' && spec.body.dtype === 'float32';
+  const wide = !small && spec.op === 'add' && spec.body.dtype === 'float32';
   const key = `reduce:${spec.op}:${small ? cols : wide ? 'f64' : 'n'}|${exprK}`;
   const dtypes = inputDtypes([spec.body]);
-  const [combine, identityBits] = reduceOps[spec.op][kindOf[spec.body.dtype as WasmDType]];
+  const d = spec.body.dtype as WasmDType;
+  const combine = simdCombine[spec.op][kindOf[d]];
+  const identityBits = bitsOf(identityOf[spec.op][d], d);
   const plan: ReducePlan = { spec, numInputs: dtypes.length, constants, combine, identityBits };
   const { fn, module, id } = cached(heap, key, (m) => (small ? buildSmallRows(m, plan, cols) : wide ? buildLongSumF64(m, plan) : buildLongRows(m, plan)));
   const fixed = small ? [] : [cols];
