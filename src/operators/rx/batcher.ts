@@ -54,6 +54,15 @@ export interface Engine<I, Q, O> {
   delivered?(): void;
   /** Before the completion (or source error) is passed on, all outputs delivered. */
   end?(): void;
+  /**
+   * Once per subscription, before any input: `push` queues an item of the engine's own (an
+   * event-time engine's idle tick), as if it had been admitted.
+   */
+  attach?(push: (value: Q, steps: number) => void, scheduler: SchedulerLike): void;
+  /** On the source's completion: a last item to run (records an event-time engine still holds), or null. */
+  finish?(): Q | null;
+  /** Unsubscription or the end of the stream: stop timers. */
+  detach?(): void;
 }
 
 export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>, opts: BatchOptions): OperatorFunction<I, O> {
@@ -68,6 +77,7 @@ export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>
     new Observable<O>((subscriber) => {
       const engine = makeEngine();
       const queue: { value: Q; steps: number }[] = [];
+      const timerScheduler = opts.scheduler ?? asyncScheduler;
       let waiting = 0;
       let busy = false;
       let ended = false;
@@ -78,10 +88,12 @@ export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>
         ended = true;
         queue.length = 0;
         timer?.unsubscribe();
+        engine.detach?.();
         subscriber.error(err);
       };
       const finishIfDone = () => {
         if (!ended || busy || queue.length || subscriber.closed) return;
+        engine.detach?.();
         try {
           engine.end?.();
         } catch (err) {
@@ -144,6 +156,12 @@ export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>
         finishIfDone();
       };
 
+      engine.attach?.((value, steps) => {
+        if (ended || subscriber.closed) return;
+        queue.push({ value, steps });
+        waiting += steps;
+        pump(true);
+      }, timerScheduler);
       const sub = source.subscribe({
         next: (v) => {
           if (ended) return;
@@ -169,12 +187,20 @@ export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>
         },
         complete: () => {
           if (ended) return;
+          let tail: Q | null = null;
+          try {
+            tail = engine.finish?.() ?? null;
+          } catch (err) {
+            return fail(err);
+          }
           ended = true;
+          if (tail !== null) queue.push({ value: tail, steps: 0 });
           pump(true);
         },
       });
       return () => {
         timer?.unsubscribe();
+        engine.detach?.();
         sub.unsubscribe();
       };
     });

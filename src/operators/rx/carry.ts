@@ -16,6 +16,7 @@ import { flattenNodes, isLeaf } from '../trace.js';
 import type { LaxArray } from '../array.js';
 import type { Leaf } from './state.js';
 import type { StepFn } from './step.js';
+import { collectChecks } from './checks.js';
 
 export interface CarrySpec {
   def: TreeDef;
@@ -24,12 +25,18 @@ export interface CarrySpec {
   /** Output pytree structure and leaf avals of one step. */
   yDef: TreeDef;
   yAvals: { shape: readonly number[]; dtype: DType }[];
+  /** The messages of the run-time checks the step declares (checks.ts), in order. */
+  checks: string[];
 }
 
+/** A step's input for tracing: `[x]`, or `[x, t]` for a step on event time. */
+const traceInput = (f: StepFn, timed: boolean) => (c: unknown, xt: LaxArray | [LaxArray, LaxArray]) => (timed ? f(c, ...(xt as [LaxArray, LaxArray])) : f(c, xt as LaxArray));
+
 /** Trace `f` once on a one-step input to fix the carry dtypes and the output structure. */
-export function carrySpec(f: StepFn, init: unknown, xShape: readonly number[], dtype: DType): CarrySpec {
+export function carrySpec(f: StepFn, init: unknown, xShape: readonly number[], dtype: DType, timed = false): CarrySpec {
   const [, def] = flatten(init, isLeaf);
-  const [c, y] = laxScan(f, init, zeros([1, ...xShape], { dtype }));
+  const xs = zeros([1, ...xShape], { dtype });
+  const [[c, y], checks] = collectChecks(() => laxScan(traceInput(f, timed), init, timed ? [xs, zeros([1], { dtype: 'int32' })] : xs));
   const [outs] = flattenNodes(c);
   const [initNodes] = flattenNodes(init);
   const cast = initNodes.map((n, i) => castNode(n, outs[i].dtype));
@@ -42,6 +49,19 @@ export function carrySpec(f: StepFn, init: unknown, xShape: readonly number[], d
     leaves: cast.map((n, i) => ({ shape: [...n.shape], dtype: n.dtype, data: bufs[i].slice() })),
     yDef,
     yAvals: yNodes.map((n) => ({ shape: n.shape.slice(1), dtype: n.dtype })),
+    checks: checks.map((k) => k.message),
+  };
+}
+
+/**
+ * `f` with its run-time checks as a second output: `[y, fail]`, fail an int32 scalar per
+ * step, 0 where every check passed, else 1 + the index of the first that failed.
+ */
+export function checkedStep(f: StepFn): StepFn {
+  return (carry, x, t) => {
+    const [[c, y], checks] = collectChecks(() => f(carry, x, t));
+    const fail = checks.reduceRight<LaxArray>((acc, k, i) => where(k.bad, i + 1, acc), zeros([], { dtype: 'int32' }));
+    return [c, [y, fail]];
   };
 }
 
@@ -68,10 +88,13 @@ function maskedScatter(n: Node, old: Node, valid: LaxArray): Node | null {
   return node('scatter', [base, where(keep, idx, -1).node, n.inputs[2]], (n as Node<'scatter'>).params);
 }
 
-/** `where(valid, new, old)` leaf by leaf: a masked step keeps the carry (padding steps). */
-export function maskedStep(f: StepFn): (carry: unknown, xv: [LaxArray, LaxArray]) => [unknown, unknown] {
-  return (carry, [x, valid]) => {
-    const [c2, y] = f(carry, x);
+/**
+ * `where(valid, new, old)` leaf by leaf: a masked step keeps the carry (padding steps). The
+ * input is `[x, valid]`, or `[x, valid, t]` for a step on event time.
+ */
+export function maskedStep(f: StepFn): (carry: unknown, xv: LaxArray[]) => [unknown, unknown] {
+  return (carry, [x, valid, t]) => {
+    const [c2, y] = t === undefined ? f(carry, x) : f(carry, x, t);
     const [olds, def] = flattenNodes(carry);
     const [news] = flattenNodes(c2);
     const kept = news.map((n, i) => {
@@ -85,4 +108,3 @@ export function maskedStep(f: StepFn): (carry: unknown, xv: [LaxArray, LaxArray]
     return [unflatten(def, kept), y];
   };
 }
-

@@ -5,9 +5,14 @@ import type { DType } from '../../graph/dtype.js';
 import type { CarrySpec } from './carry.js';
 import type { StatePatch, StreamState } from './state.js';
 import type { StepFn } from './step.js';
+import type { LateSink } from './event_time.js';
 
 export interface EngineContext {
   name: string;
+  /** The step reads event time (`Step.time`). */
+  timed: boolean;
+  /** The event-time stage (record streams): present when the step is timed or an event-time option is given. */
+  events?: { maxLateness: number; idleTimeout?: number; late?: LateSink; time?: (record: any) => unknown };
   f: StepFn;
   spec: CarrySpec;
   xShape: readonly number[];

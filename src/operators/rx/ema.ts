@@ -18,12 +18,15 @@ import type { LaxArray } from '../array.js';
 import * as np from '../np.js';
 import { stepOperator, type StreamOperator, type StreamOptions } from './scan.js';
 import type { Step } from './step.js';
+import { isDuration } from './duration.js';
+import { emaTimeStep, type EmaTimeCarry } from './ema_time.js';
 
 export interface EmaOptions {
   /** Exactly one of com, span, halflife, alpha (pandas' definitions). */
   com?: number;
   span?: number;
-  halflife?: number;
+  /** A number of steps, or a duration ('10s'): pandas' `ewm(halflife='10s', times=t)` on event time (ema_time.ts). */
+  halflife?: number | string;
   alpha?: number;
   /** Default true, as pandas. */
   adjust?: boolean;
@@ -43,8 +46,8 @@ export function emaAlpha(o: EmaOptions): number {
     if (!(o.span >= 1)) throw new RangeError('ema: span must satisfy: span >= 1');
     com = (o.span - 1) / 2;
   } else if (o.halflife !== undefined) {
-    if (!(o.halflife > 0)) throw new RangeError('ema: halflife must satisfy: halflife > 0');
-    com = 1 / (1 - Math.exp(Math.log(0.5) / o.halflife)) - 1;
+    if (typeof o.halflife !== 'number' || !(o.halflife > 0)) throw new RangeError('ema: halflife must satisfy: halflife > 0');
+    com = 1 / (1 - Math.exp(Math.log(0.5) / (o.halflife as number))) - 1;
   } else if (o.alpha !== undefined) {
     if (!(o.alpha > 0 && o.alpha <= 1)) throw new RangeError('ema: alpha must satisfy: 0 < alpha <= 1');
     com = (1 - o.alpha) / o.alpha;
@@ -60,7 +63,12 @@ export interface EmaCarry {
   nobs: LaxArray;
 }
 
-export function emaStep(o: EmaOptions): Step<EmaCarry, LaxArray> {
+/** pandas' `ewm(...).mean()` as a step: over steps, or over event time for a halflife duration. */
+export function emaStep(o: EmaOptions): Step<EmaCarry, LaxArray> | Step<EmaTimeCarry, LaxArray> {
+  return isDuration(o.halflife) ? emaTimeStep({ ...o, halflife: o.halflife }) : countEmaStep(o);
+}
+
+function countEmaStep(o: EmaOptions): Step<EmaCarry, LaxArray> {
   const alpha = emaAlpha(o);
   const adjust = o.adjust ?? true;
   const minPeriods = Math.max(o.minPeriods ?? 0, 1);

@@ -1,5 +1,8 @@
-// The engine of a keyed stream scan: per-key state lives in dense arrays (a table with a
-// leading key axis, one per carry leaf) and the step is vmapped over keys.
+// The engine of a record stream scan: per-key state lives in dense arrays (a table with a
+// leading key axis, one per carry leaf) and the step is vmapped over keys. Records without
+// a key share one row. On event time (event_time.ts) the records of a batch first pass the
+// stream's clock, which puts them in time order and holds back what may still be overtaken;
+// a step on event time gets each record's time.
 //
 // A batch of records for many keys becomes one schedule:
 //   1. Each record gets its key's table row (new keys take new rows; the table grows by
@@ -29,20 +32,37 @@ import { bucket } from './buckets.js';
 import { carryTree, maskedStep } from './carry.js';
 import { mirrorLeaf, type Kind } from './emission.js';
 import { giveBack, realizeBatch, thenMaybe } from '../../scheduler/realize.js';
-import { isRecordChunk, MalformedRecordError, recordValue, sendDeadLetter, type DeadLetter, type KeyedRecord } from './records.js';
-import { commit, type Leaf } from './state.js';
+import { isRecordChunk, MalformedRecordError, recordValue, sendDeadLetter, describeRecord, type DeadLetter, type KeyedRecord } from './records.js';
+import { commit, type Key, type Leaf } from './state.js';
 import type { EngineContext } from './context.js';
+import { EventClock, type Timed } from './event_time.js';
+import { checkedStep } from './carry.js';
+import type { SchedulerLike, Subscription } from 'rxjs';
+
+/** A valid record of an emission: its value as host data, its output kind, its time (NaN off event time). */
+interface Entry extends Timed {
+  record: KeyedRecord;
+  row: TypedArray;
+  kind: Kind;
+}
 
 interface Admitted {
-  records: KeyedRecord[];
-  rows: TypedArray[];
-  kinds: Kind[];
+  /** The emission's valid records. */
+  entries: Entry[];
   chunk: boolean;
   /** Malformed records sent to the dead-letter output since the previous admitted emission, this one's included. */
   dropped: number;
+  /** An idle tick (no records): the watermark moves on by this much wall-clock time. */
+  idleMs?: number;
+  /** The source completed: everything the clock holds is released. */
+  final?: boolean;
 }
 
-const keyId = (k: string | number) => (typeof k === 'number' ? `n${k}` : `s${k}`);
+/** Event times in the scan are int32 ms from the stream's time base; records must stay this close to it. */
+const TIME_RANGE = 2 ** 30;
+
+const keyId = (k: Key | undefined) => (k === undefined || k === null ? 'u' : typeof k === 'number' ? `n${k}` : `s${k}`);
+const kindOf = (r: KeyedRecord): Kind => (ArrayBuffer.isView(r.value) ? 'typed' : 'js');
 
 /** The table with capacity for `rows` keys: existing rows kept, new rows = initial carry. */
 function grow(table: readonly Leaf[], init: readonly Leaf[], capacity: number): Leaf[] {
@@ -60,53 +80,92 @@ export function emptyTable(init: readonly Leaf[]): Leaf[] {
 }
 
 export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine<unknown, Admitted, unknown> {
-  const { name, f, spec, xShape, dtype } = ctx;
+  const { name, f, spec, xShape, dtype, events } = ctx;
   const xSize = sizeOf(xShape);
   const index = new Map<string, number>();
   ctx.getState().keys.forEach((k, i) => index.set(keyId(k), i));
+  const timed = ctx.timed;
+  const checked = spec.checks.length > 0;
 
-  const step = maskedStep(vmap(f));
+  const step = maskedStep(vmap(checked ? checkedStep(f) : f));
   // The table is donated: the batch's rows are scattered back into it in place (O(rows), not
   // O(table), per batch), its storage then being the new state's.
-  const run = jit((table: unknown, idx: LaxArray, xs: LaxArray, valid: LaxArray) => {
+  const run = jit((table: unknown, idx: LaxArray, xs: LaxArray, valid: LaxArray, ts?: LaxArray) => {
     const [leaves, def] = flattenNodes(table);
     const rows = leaves.map((t) => take(wrap(t), idx, { axis: 0, mode: 'clip' }));
-    const [final, ys] = laxScan(step, unflatten(def, rows), [xs, valid]);
+    const [final, ys] = laxScan(step, unflatten(def, rows), ts ? [xs, valid, ts] : [xs, valid]);
     const [finalLeaves] = flattenNodes(final);
     const updated = leaves.map((t, i) => wrap(t).at(idx).set(wrap(finalLeaves[i])));
     return [unflatten(def, updated), ys];
   }, { donateArgnums: 0 });
 
+  // The event-time stage: the clock, restored from the state, and its idle timer.
+  const clock = events ? new EventClock(name, events.maxLateness, events.late, events.time ?? ((r: any) => r?.t)) : null;
+  const saved = ctx.getState().clock;
+  if (clock && saved) clock.restore({ latest: saved.latest, watermark: saved.watermark, waiting: saved.waiting.map((w) => ({ ...w })) });
+  let emissions = saved?.emissions ?? 0;
+  let push: ((value: Admitted, steps: number) => void) | undefined;
+  let scheduler: SchedulerLike | undefined;
+  let idleTimer: Subscription | null = null;
+  let lastInput = 0;
+  const armIdle = () => {
+    if (!events?.idleTimeout || !scheduler || !push) return;
+    idleTimer?.unsubscribe();
+    idleTimer = scheduler.schedule(() => {
+      idleTimer = null;
+      push!({ entries: [], chunk: false, dropped: 0, idleMs: scheduler!.now() - lastInput }, 0);
+    }, events.idleTimeout);
+  };
+
   // Dead-lettered records count in the position (the records consumed): each is counted
   // with the next emission that enters a batch (or at the end of the stream), so a checkpoint's position is the index in
   // the input just after its batch's last record.
   let dead = 0;
-  const check = (r: unknown): TypedArray | null => {
+  const divert = (e: unknown): null => {
+    if (!(e instanceof MalformedRecordError) || !deadLetter) throw e;
+    sendDeadLetter(deadLetter, e);
+    dead++;
+    return null;
+  };
+  const entryOf = (r: unknown, chunk: boolean, src: number): Entry | null => {
     try {
-      return recordValue(r, xShape, dtype, name);
+      const row = recordValue(r, xShape, dtype, name);
+      const t = clock ? clock.timeOfRecord(r) : NaN;
+      return { record: r as KeyedRecord, row, kind: kindOf(r as KeyedRecord), t, chunk, src };
     } catch (e) {
-      if (!(e instanceof MalformedRecordError) || !deadLetter) throw e;
-      sendDeadLetter(deadLetter, e);
-      dead++;
-      return null;
+      return divert(e);
     }
   };
-  const kindOf = (r: KeyedRecord): Kind => (ArrayBuffer.isView(r.value) ? 'typed' : 'js');
+  /** A record released by the clock, as an entry (a restored one gets its value again). */
+  const released = (w: Timed): Entry => (w.row ? (w as Entry) : { ...w, record: w.record as KeyedRecord, row: recordValue(w.record, xShape, dtype, name), kind: kindOf(w.record as KeyedRecord) });
 
   return {
+    attach(p, s) {
+      push = p;
+      scheduler = s;
+      lastInput = s.now();
+      if (clock?.pending) armIdle();
+    },
+    detach() {
+      idleTimer?.unsubscribe();
+      idleTimer = null;
+    },
+    finish: () => (clock ? { entries: [], chunk: false, dropped: 0, final: true } : null),
     admit(input) {
       const chunk = Array.isArray(input) && (input.length === 0 || isRecordChunk(input));
       const list = chunk ? (input as unknown[]) : [input];
-      const records: KeyedRecord[] = [];
-      const rows: TypedArray[] = [];
+      const src = emissions++;
+      const entries: Entry[] = [];
       for (const r of list) {
-        const row = check(r);
-        if (row) records.push(r as KeyedRecord), rows.push(row);
+        const e = entryOf(r, chunk, src);
+        if (e) entries.push(e);
       }
-      if (!chunk && records.length === 0) return null;
+      if (scheduler) lastInput = scheduler.now();
+      armIdle();
+      if (!chunk && entries.length === 0) return null;
       const dropped = dead;
       dead = 0;
-      return { value: { records, rows, kinds: records.map(kindOf), chunk, dropped }, steps: records.length };
+      return { value: { entries, chunk, dropped }, steps: entries.length };
     },
     end() {
       // dead letters after the last emission that entered a batch
@@ -115,27 +174,43 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
     },
     run(batch) {
       const state = ctx.getState();
-      const records = batch.flatMap((b) => b.records);
-      const rows = batch.flatMap((b) => b.rows);
+      const offered = batch.reduce((n, b) => n + b.entries.length, 0);
       const dropped = batch.reduce((n, b) => n + b.dropped, 0);
-      if (records.length === 0) {
-        if (dropped) ctx.setState(...commit(state, (d) => void (d.position += dropped)));
-        return batch.map(() => []);
+      let entries: Entry[];
+      if (clock) {
+        for (const b of batch) {
+          for (const e of b.entries) clock.offer(e); // a late record is diverted (or throws)
+          if (b.idleMs !== undefined && Number.isFinite(clock.latestTime)) clock.advance(clock.latestTime + b.idleMs);
+          if (b.final) clock.advance(Infinity);
+        }
+        entries = clock.release().map(released);
+        if (clock.pending && batch.some((b) => b.idleMs !== undefined)) armIdle();
+      } else {
+        entries = batch.flatMap((b) => b.entries);
+      }
+      const clockState = () => ({ ...clock!.state(), emissions });
+      const touched = offered + dropped > 0 || clock !== null;
+      if (entries.length === 0) {
+        if (touched) ctx.setState(...commit(state, (d) => {
+          d.position += offered + dropped;
+          if (clock) d.clock = clockState() as never;
+        }));
+        return clock ? [] : batch.map(() => []);
       }
       // 1. table rows, slots (distinct keys of the batch) and rounds
-      const newKeys: (string | number)[] = [];
+      const newKeys: Key[] = [];
       const slotOfRow = new Map<number, number>();
       const slotRows: number[] = [];
       const rounds: number[] = [];
       const slots: number[] = [];
       const counts: number[] = [];
-      for (const r of records) {
+      for (const { record: r } of entries) {
         const id = keyId(r.key);
         let row = index.get(id);
         if (row === undefined) {
           row = state.keys.length + newKeys.length;
           index.set(id, row);
-          newKeys.push(r.key);
+          newKeys.push(r.key ?? null);
         }
         let slot = slotOfRow.get(row);
         if (slot === undefined) slotOfRow.set(row, (slot = slotRows.length)), slotRows.push(row), counts.push(0);
@@ -148,15 +223,22 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       const oldCapacity = state.carry[0]?.shape[0] ?? 0;
       const capacity = keysAfter > oldCapacity ? Math.max(64, 2 ** Math.ceil(Math.log2(keysAfter))) : oldCapacity;
       const table = capacity > oldCapacity ? grow(state.carry, spec.leaves, capacity) : state.carry;
-      // 2. dense inputs [R, M, ...xShape] and the mask [R, M]
+      // 2. dense inputs [R, M, ...xShape], the mask [R, M] and the times [R, M]
       const idx = new Int32Array(M).fill(capacity);
       slotRows.forEach((row, s) => (idx[s] = row));
       const xs = allocate(dtype, R * M * xSize);
       const valid = allocate('bool', R * M);
-      records.forEach((_, j) => {
+      const timeBase = timed ? (state.timeBase ?? Math.floor(entries[0].t)) : null;
+      const ts = timed ? new Int32Array(R * M) : null;
+      entries.forEach((e, j) => {
         const at = rounds[j] * M + slots[j];
-        xs.set(rows[j], at * xSize);
+        xs.set(e.row, at * xSize);
         valid[at] = 1;
+        if (ts) {
+          const rel = Math.round(e.t - timeBase!);
+          if (!(Math.abs(rel) < TIME_RANGE)) throw new RangeError(`${name}: event time ${new Date(e.t).toISOString()} is more than 2^30 ms (12.4 days) from the stream's first record (${new Date(timeBase!).toISOString()}); the time windows count int32 milliseconds from it`);
+          ts[at] = rel;
+        }
       });
       // 3. one schedule: gather, scan over rounds, scatter
       const [newTable, ys] = run(
@@ -164,17 +246,27 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
         wrap(freshConstant(idx, [M], 'int32')),
         wrap(freshConstant(xs, [R, M, ...xShape], dtype)),
         wrap(freshConstant(valid, [R, M], 'bool')),
+        ...(ts ? [wrap(freshConstant(ts, [R, M], 'int32'))] : []),
       ) as [unknown, unknown];
       const [tableNodes] = flattenNodes(newTable);
       const [yNodes] = flattenNodes(ys);
       return thenMaybe(realizeBatch([...tableNodes, ...yNodes], tableNodes.length), (bufs) => {
-        const yBufs = bufs.slice(tableNodes.length);
+        const yBufs = bufs.slice(tableNodes.length, checked ? -1 : undefined);
+        if (checked) {
+          const fail = bufs[bufs.length - 1];
+          entries.forEach((e, j) => {
+            const code = fail[rounds[j] * M + slots[j]];
+            if (code) throw new RangeError(`${name}: ${spec.checks[code - 1]}, at record ${describeRecord(e.record)}`);
+          });
+        }
         const carry: Leaf[] = tableNodes.map((n, i) => ({ shape: [...n.shape], dtype: n.dtype as DType, data: bufs[i] }));
         const grown = capacity > oldCapacity;
         const [next, patches] = commit(state, (d) => {
-          d.position += records.length + dropped;
+          d.position += offered + dropped;
           for (const k of newKeys) d.keys.push(k);
           if (grown) d.carry = carry as never;
+          if (timed) d.timeBase = timeBase;
+          if (clock) d.clock = clockState() as never;
         });
         // Without growth only the batch's rows changed: patch those (a copy, as the table
         // may be updated in place by the next batch).
@@ -187,16 +279,33 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
           });
         }
         ctx.setState(grown ? next : { ...next, carry }, patches);
-        let j = 0;
-        const emitted = batch.map((b) => {
-          const out = b.records.map((r, k) => {
-            const at = rounds[j] * M + slots[j];
-            j++;
-            const leaves = yBufs.map((buf, l) => mirrorLeaf(buf, spec.yAvals[l].shape, spec.yAvals[l].dtype, b.kinds[k], false, at, 1));
-            return { ...r, value: unflatten(spec.yDef, leaves) };
+        const outputOf = (e: Entry, j: number) => {
+          const at = rounds[j] * M + slots[j];
+          const leaves = yBufs.map((buf, l) => mirrorLeaf(buf, spec.yAvals[l].shape, spec.yAvals[l].dtype, e.kind, false, at, 1));
+          return { ...e.record, value: unflatten(spec.yDef, leaves) };
+        };
+        let emitted: unknown[];
+        if (clock) {
+          // Outputs in release order: a record that came alone goes out alone; records that
+          // came in one chunk and are released together go out as one chunk.
+          emitted = [];
+          let group: unknown[] | null = null;
+          let groupSrc = -1;
+          entries.forEach((e, j) => {
+            const out = outputOf(e, j);
+            if (!e.chunk) return void ((group = null), emitted.push(out));
+            if (group && groupSrc === e.src) return void group.push(out);
+            group = [out];
+            groupSrc = e.src;
+            emitted.push(group);
           });
-          return b.chunk ? out : out[0];
-        });
+        } else {
+          let j = 0;
+          emitted = batch.map((b) => {
+            const out = b.entries.map((e) => outputOf(e, j++));
+            return b.chunk ? out : out[0];
+          });
+        }
         giveBack(yNodes); // every record has its copy
         return emitted;
       });

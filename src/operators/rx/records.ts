@@ -4,10 +4,12 @@
 
 import { allocate, storage, type DType, type TypedArray } from '../../graph/dtype.js';
 import { fmtShape, sizeOf } from '../../graph/shape.js';
+import { LaxArray } from '../array.js';
 import { castHost, jsToHost } from './emission.js';
 
 export interface KeyedRecord<V = unknown> {
-  key: string | number;
+  /** Absent: the stream's records share one state (an unkeyed record stream). */
+  key?: string | number;
   value: V;
   t?: unknown;
   [extra: string]: unknown;
@@ -22,12 +24,13 @@ export class MalformedRecordError extends TypeError {
     reason: string,
     what: string,
   ) {
-    super(`${what}: malformed record ${describe(record)}: ${reason}`);
+    super(`${what}: malformed record ${describeRecord(record)}: ${reason}`);
     this.name = 'MalformedRecordError';
   }
 }
 
-function describe(r: unknown): string {
+/** A record for messages: JSON, typed arrays by type and length, cut at 200 characters. */
+export function describeRecord(r: unknown): string {
   try {
     const s = JSON.stringify(r, (_k, v) => (ArrayBuffer.isView(v) ? `${v.constructor.name}(${(v as TypedArray).length})` : v === undefined ? '<undefined>' : v));
     return s === undefined ? String(r) : s.length > 200 ? `${s.slice(0, 200)}...` : s;
@@ -36,17 +39,18 @@ function describe(r: unknown): string {
   }
 }
 
+/** A record: `{ key, value, t? }`, or `{ value, t }` without a key (one state for all records). */
 export const isRecordLike = (v: unknown): boolean =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && 'key' in v;
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && !(v instanceof LaxArray) && ('key' in v || 'value' in v);
 
 export const isRecordChunk = (v: unknown): boolean => Array.isArray(v) && v.length > 0 && isRecordLike(v[0]);
 
 /** The value of a valid record as `size(xShape)` host elements; throws MalformedRecordError. */
 export function recordValue(r: unknown, xShape: readonly number[], dtype: DType, what: string): TypedArray {
-  if (!isRecordLike(r)) throw new MalformedRecordError(r, 'expected an object { key, value, t? }', what);
+  if (!isRecordLike(r)) throw new MalformedRecordError(r, 'expected an object { key?, value, t? }', what);
   const { key, value } = r as KeyedRecord;
-  if (!(typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key)))) {
-    throw new MalformedRecordError(r, `key must be a string or a finite number, got ${describe(key)}`, what);
+  if ('key' in (r as object) && !(typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key)))) {
+    throw new MalformedRecordError(r, `key must be a string or a finite number, got ${describeRecord(key)}`, what);
   }
   const size = sizeOf(xShape);
   if (ArrayBuffer.isView(value)) {
@@ -56,7 +60,7 @@ export function recordValue(r: unknown, xShape: readonly number[], dtype: DType,
   }
   if (value === undefined) throw new MalformedRecordError(r, 'value is missing', what);
   if (typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value))) {
-    throw new MalformedRecordError(r, `value must be a number (null for missing) or an array of shape ${fmtShape(xShape)}, got ${describe(value)}`, what);
+    throw new MalformedRecordError(r, `value must be a number (null for missing) or an array of shape ${fmtShape(xShape)}, got ${describeRecord(value)}`, what);
   }
   let host: { shape: number[]; data: TypedArray };
   try {

@@ -1,11 +1,11 @@
 // `rollingVar`: pandas' `rolling(window, min_periods).var(ddof)` as a stream operator,
 // numerically stable in float32 (two-pass over the window buffer kept in the carry).
 
-import { rollingStep, type RollingOptions } from './rolling.js';
+import { windowStep, type WindowOptions } from './time_window.js';
 import { stepOperator, type StreamOperator, type StreamOptions } from './scan.js';
 
-export const rollingVarStep = (o: RollingOptions) => rollingStep(o, 'var', 'rollingVar');
+export const rollingVarStep = (o: WindowOptions) => windowStep(o, 'var', 'rollingVar');
 
-export function rollingVar(opts: RollingOptions & StreamOptions): StreamOperator {
+export function rollingVar(opts: WindowOptions & StreamOptions): StreamOperator {
   return stepOperator(rollingVarStep(opts), opts);
 }

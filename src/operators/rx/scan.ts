@@ -22,9 +22,10 @@ import type { StreamOutput } from './output_types.js';
 import { isRecordChunk, isRecordLike, type DeadLetter } from './records.js';
 import { checkRestored, decode, encode, encodePatches, type Json, type Snapshot, type StatePatch, type StreamState } from './state.js';
 import type { Step, StepFn } from './step.js';
+import { checkEventTime, type EventTimeOptions } from './event_time.js';
 import { unkeyedEngine } from './unkeyed.js';
 
-export interface StreamOptions extends BatchOptions {
+export interface StreamOptions extends BatchOptions, EventTimeOptions {
   /** Shape of one step's input (per key, in keyed streams); default `[]`. */
   xShape?: number[];
   /** dtype of the input steps; default float32. */
@@ -70,7 +71,11 @@ export function stepOperator<Y>(step: Step<any, Y>, opts: StreamOptions = {}): S
   const dtype = opts.dtype ?? 'float32';
   const restored = opts.state === undefined ? undefined : (decode(opts.state) as StreamState);
   let spec: CarrySpec | undefined;
-  const getSpec = () => (spec ??= carrySpec(step.f, step.init(xShape), xShape, dtype));
+  const timed = step.time === true;
+  const getSpec = () => (spec ??= carrySpec(step.f, step.init(xShape), xShape, dtype, timed));
+  // The event-time stage runs for a step on event time or when an event-time option is given.
+  const onEventTime = timed || opts.maxLateness !== undefined || opts.idleTimeout !== undefined || opts.late !== undefined || opts.time !== undefined;
+  const events = onEventTime ? { ...checkEventTime(opts, name), late: opts.late, time: opts.time } : undefined;
   let latest: StreamState | undefined;
   const every = opts.checkpointEvery;
   if (every?.batches !== undefined && !(Number.isInteger(every.batches) && every.batches >= 1)) throw new RangeError(`${name}: checkpointEvery.batches must be a positive integer, got ${every.batches}`);
@@ -118,6 +123,8 @@ export function stepOperator<Y>(step: Step<any, Y>, opts: StreamOptions = {}): S
     };
     const ctx: EngineContext = {
       name,
+      timed,
+      ...(events ? { events } : {}),
       f: step.f,
       get spec() {
         return getSpec();
@@ -130,14 +137,28 @@ export function stepOperator<Y>(step: Step<any, Y>, opts: StreamOptions = {}): S
         if (opts.onCheckpoint) pending.push(...patches);
       },
     };
+    let attached: Parameters<NonNullable<Engine<unknown, unknown, unknown>['attach']>> | undefined;
+    // The engine is chosen by the first emission (records or values), or by a restored snapshot.
+    const start = (input: unknown) => {
+      const keyed = opts.keyed ?? (restored && restored.position > 0 ? restored.keyed : isRecordLike(input) || isRecordChunk(input));
+      if (!keyed && onEventTime) {
+        throw new TypeError(`${name}: ${timed ? 'a window or halflife given as a duration is on event time' : 'maxLateness, idleTimeout, late and time are event-time options'}: the input must be records with an event time ({ key?, value, t }), got ${JSON.stringify(input)?.slice(0, 100)}`);
+      }
+      state = latest = startState(keyed);
+      inner = keyed ? keyedEngine(ctx, opts.deadLetter) : unkeyedEngine(ctx);
+      if (attached) inner.attach?.(...attached);
+      return inner;
+    };
     return {
+      attach(...a) {
+        attached = a;
+        // a restored stream on event time may hold records that an idle timeout releases
+        if (restored && restored.position > 0) start(undefined);
+      },
+      detach: () => inner?.detach?.(),
+      finish: () => inner?.finish?.() ?? null,
       admit(input) {
-        if (!inner) {
-          const keyed = opts.keyed ?? (restored && restored.position > 0 ? restored.keyed : isRecordLike(input) || isRecordChunk(input));
-          state = latest = startState(keyed);
-          inner = keyed ? keyedEngine(ctx, opts.deadLetter) : unkeyedEngine(ctx);
-        }
-        return inner.admit(input);
+        return (inner ?? start(input)).admit(input);
       },
       run: (batch) => inner!.run(batch),
       delivered: () => {

@@ -19,7 +19,8 @@ export interface Leaf {
   readonly data: TypedArray;
 }
 
-export type Key = string | number;
+/** A record's key; null for the one state of records without a key. */
+export type Key = string | number | null;
 
 export interface StreamState {
   readonly version: 1;
@@ -39,6 +40,18 @@ export interface StreamState {
   /** Keyed streams: the keys in table-row order. */
   readonly keys: readonly Key[];
   readonly keyed: boolean;
+  /** Record streams on event time: epoch ms that the steps' int32 times count from (null until the first record). */
+  readonly timeBase?: number | null;
+  /** Record streams on event time: the watermark and the records waiting to be put in order (event_time.ts). */
+  readonly clock?: EngineClock;
+}
+
+/** The event-time stage's state: the clock's, and the emission counter that groups outputs. */
+export interface EngineClock {
+  readonly latest: number | null;
+  readonly watermark: number | null;
+  readonly waiting: readonly { readonly record: unknown; readonly t: number; readonly chunk: boolean; readonly src: number }[];
+  readonly emissions: number;
 }
 
 /** JSON-safe data (what `snapshot()` returns and `{ state }` accepts). */

@@ -6,7 +6,12 @@
 import type { LaxArray } from '../array.js';
 import type { Json } from './state.js';
 
-export type StepFn<C = any, Y = any> = (carry: C, x: LaxArray) => [C, Y];
+/**
+ * The scan body. A step on event time (`Step.time`) also gets `t`, the step's event time as
+ * int32 milliseconds since the stream's time base (per key in keyed streams); differences of
+ * times are what it may use.
+ */
+export type StepFn<C = any, Y = any> = (carry: C, x: LaxArray, t?: LaxArray) => [C, Y];
 
 export interface Step<C = any, Y = any> {
   /** For error messages. */
@@ -19,6 +24,8 @@ export interface Step<C = any, Y = any> {
   /** The initial carry for one step's input shape `xShape` (per key in keyed streams). */
   init(xShape: readonly number[]): C;
   readonly f: StepFn<C, Y>;
+  /** The step reads event time (`t`): it runs on records with times only. */
+  readonly time?: boolean;
 }
 
 /**
@@ -32,11 +39,12 @@ export function fanout<S extends Record<string, Step>>(steps: S): Step<{ [K in k
     name: `fanout(${names.join(', ')})`,
     options: Object.fromEntries(names.map((k) => [k, steps[k].options ?? {}])),
     init: (xShape) => Object.fromEntries(names.map((k) => [k, steps[k].init(xShape)])) as never,
-    f: (carry, x) => {
+    f: (carry, x, t) => {
       const c: Record<string, unknown> = {};
       const y: Record<string, unknown> = {};
-      for (const k of names) [c[k], y[k]] = steps[k].f(carry[k], x);
+      for (const k of names) [c[k], y[k]] = steps[k].f(carry[k], x, t);
       return [c as never, y as never];
     },
+    ...(names.some((k) => steps[k].time) ? { time: true } : {}),
   };
 }
