@@ -4,11 +4,13 @@
 import type { DType } from '../../graph/dtype.js';
 import type { CarrySpec } from './carry.js';
 import type { StatePatch, StreamState } from './state.js';
-import type { StepFn } from './step.js';
+import type { Step, StepFn } from './step.js';
 import type { LateSink } from './event_time.js';
 
 export interface EngineContext {
   name: string;
+  /** The operator's step (its event-time needs, and whether it emits windows). */
+  step: Step;
   /** The step reads event time (`Step.time`). */
   timed: boolean;
   /** The event-time stage (record streams): present when the step is timed or an event-time option is given. */

@@ -37,6 +37,7 @@ import { commit, type Key, type Leaf } from './state.js';
 import type { EngineContext } from './context.js';
 import { EventClock, type Timed } from './event_time.js';
 import { checkedStep } from './carry.js';
+import { isWindowed } from './step.js';
 import type { SchedulerLike, Subscription } from 'rxjs';
 
 /** A valid record of an emission: its value as host data, its output kind, its time (NaN off event time). */
@@ -86,6 +87,8 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
   ctx.getState().keys.forEach((k, i) => index.set(keyId(k), i));
   const timed = ctx.timed;
   const checked = spec.checks.length > 0;
+  const win = isWindowed(ctx.step) ? ctx.step : null;
+  const quantum = ctx.step.timeQuantum ?? 1;
 
   const step = maskedStep(vmap(checked ? checkedStep(f) : f));
   // The table is donated: the batch's rows are scattered back into it in place (O(rows), not
@@ -98,6 +101,13 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
     const updated = leaves.map((t, i) => wrap(t).at(idx).set(wrap(finalLeaves[i])));
     return [unflatten(def, updated), ys];
   }, { donateArgnums: 0 });
+
+  // A windowed step's flush: every key's window that ends at or before the watermark closes.
+  const flushRun = win && jit((table: unknown, watermark: LaxArray) => {
+    const [leaves, def] = flattenNodes(table);
+    return vmap(win.flush, { inAxes: [0, null] })(unflatten(def, leaves.map((l) => wrap(l))), watermark);
+  }, { donateArgnums: 0 });
+  let flushedTo = -Infinity; // the last watermark boundary (in windows since the epoch) flushed at
 
   // The event-time stage: the clock, restored from the state, and its idle timer.
   const clock = events ? new EventClock(name, events.maxLateness, events.late, events.time ?? ((r: any) => r?.t)) : null;
@@ -195,7 +205,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
           d.position += offered + dropped;
           if (clock) d.clock = clockState() as never;
         }));
-        return clock ? [] : batch.map(() => []);
+        return clock ? flush([]) : batch.map(() => []);
       }
       // 1. table rows, slots (distinct keys of the batch) and rounds
       const newKeys: Key[] = [];
@@ -228,7 +238,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       slotRows.forEach((row, s) => (idx[s] = row));
       const xs = allocate(dtype, R * M * xSize);
       const valid = allocate('bool', R * M);
-      const timeBase = timed ? (state.timeBase ?? Math.floor(entries[0].t)) : null;
+      const timeBase = timed ? (state.timeBase ?? Math.floor(entries[0].t / quantum) * quantum) : null;
       const ts = timed ? new Int32Array(R * M) : null;
       entries.forEach((e, j) => {
         const at = rounds[j] * M + slots[j];
@@ -250,6 +260,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       ) as [unknown, unknown];
       const [tableNodes] = flattenNodes(newTable);
       const [yNodes] = flattenNodes(ys);
+      // (a promise of a promise is one promise)
       return thenMaybe(realizeBatch([...tableNodes, ...yNodes], tableNodes.length), (bufs) => {
         const yBufs = bufs.slice(tableNodes.length, checked ? -1 : undefined);
         if (checked) {
@@ -285,7 +296,14 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
           return { ...e.record, value: unflatten(spec.yDef, leaves) };
         };
         let emitted: unknown[];
-        if (clock) {
+        if (win) {
+          // the windows this batch's records closed, in record order
+          emitted = [];
+          entries.forEach((e, j) => {
+            const at = rounds[j] * M + slots[j];
+            if (yBufs[0][at]) emitted.push(windowRecord(e.record.key ?? null, timeBase! + yBufs[1][at], yBufs, at, e.kind));
+          });
+        } else if (clock) {
           // Outputs in release order: a record that came alone goes out alone; records that
           // came in one chunk and are released together go out as one chunk.
           emitted = [];
@@ -307,8 +325,36 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
           });
         }
         giveBack(yNodes); // every record has its copy
-        return emitted;
-      });
+        return flush(emitted);
+      }) as unknown[] | Promise<unknown[]>;
     },
   };
+
+  /** A window's output record: its key (none for records without), start time and statistics. */
+  function windowRecord(key: Key, t: number, yBufs: TypedArray[], at: number, kind: Kind) {
+    const value = Object.fromEntries(win!.windows.stats.map((s, i) => [s, mirrorLeaf(yBufs[2 + i], spec.yAvals[2 + i].shape, spec.yAvals[2 + i].dtype, kind, false, at, 1)]));
+    return key === null ? { t, value } : { key, t, value };
+  }
+
+  /** After a batch: the windows whose end the watermark has passed since the last flush, appended to `emitted`. */
+  function flush(emitted: unknown[]): unknown[] | Promise<unknown[]> {
+    if (!win || !clock || !flushRun) return emitted;
+    const state = ctx.getState();
+    const wm = clock.currentWatermark;
+    const boundary = Math.floor(wm / win.windows.every);
+    if (!(boundary > flushedTo) || state.keys.length === 0 || state.timeBase == null) return emitted;
+    flushedTo = boundary;
+    const rel = Math.max(-TIME_RANGE, Math.min(2 ** 31 - 1, wm - state.timeBase));
+    const [newTable, ys] = flushRun(carryTree(spec.def, state.carry, true), wrap(freshConstant(Int32Array.of(rel), [], 'int32'))) as [unknown, unknown];
+    const [tableNodes] = flattenNodes(newTable);
+    const [yNodes] = flattenNodes(ys);
+    return thenMaybe(realizeBatch([...tableNodes, ...yNodes], tableNodes.length), (bufs) => {
+      const yBufs = bufs.slice(tableNodes.length);
+      const carry: Leaf[] = tableNodes.map((n, i) => ({ shape: [...n.shape], dtype: n.dtype as DType, data: bufs[i] }));
+      ctx.setState(...commit(state, (d) => void (d.carry = carry as never)));
+      const closed = state.keys.flatMap((key, row) => (yBufs[0][row] ? [windowRecord(key, state.timeBase! + yBufs[1][row], yBufs, row, 'js')] : []));
+      giveBack(yNodes);
+      return emitted.concat(closed);
+    });
+  }
 }

@@ -123,6 +123,7 @@ export function stepOperator<Y>(step: Step<any, Y>, opts: StreamOptions = {}): S
     };
     const ctx: EngineContext = {
       name,
+      step,
       timed,
       ...(events ? { events } : {}),
       f: step.f,

@@ -26,7 +26,22 @@ export interface Step<C = any, Y = any> {
   readonly f: StepFn<C, Y>;
   /** The step reads event time (`t`): it runs on records with times only. */
   readonly time?: boolean;
+  /** Event times count from a multiple of this many milliseconds (resample's window length). */
+  readonly timeQuantum?: number;
 }
+
+/**
+ * A step that emits windows, not one output per record (resample): `y` is `[closed, start,
+ * ...stats]`, a step's output counting only where `closed`, as the window that started at
+ * `start`; `flush` closes the windows that end at or before the watermark, over the whole
+ * key table.
+ */
+export interface WindowedStep<C = any> extends Step<C, LaxArray[]> {
+  readonly windows: { readonly every: number; readonly stats: readonly string[] };
+  flush(carry: C, watermark: LaxArray): [C, LaxArray[]];
+}
+
+export const isWindowed = (s: Step): s is WindowedStep => 'windows' in s && (s as WindowedStep).windows !== undefined;
 
 /**
  * Several steps over the same input in one scan body: the carry and the output are
