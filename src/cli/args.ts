@@ -12,10 +12,19 @@ export interface CliArgs {
   ops: ('ema' | 'sma' | 'var' | 'zscore')[];
   span?: number;
   alpha?: number;
-  halflife?: number;
+  /** Steps, or a duration ('10s') on event time. */
+  halflife?: number | string;
   com?: number;
   adjust: boolean;
-  window: number;
+  /** Steps, or a duration ('30s') on event time. */
+  window: number | string;
+  /** Event time (needs --time): how far out of order records may arrive. */
+  maxLateness?: string;
+  /** Event time: tumbling windows of this length instead of --op. */
+  resample?: string;
+  stats: string[];
+  /** Records a time window holds per key. */
+  capacity?: number;
   minPeriods?: number;
   ddof?: number;
   checkpoint?: string;
@@ -31,21 +40,31 @@ whole stream without --key), and writes NDJSON to stdout (or --out FILE).
   --key NAME          field holding the key (per-key state)
   --value NAME[,...]  field(s) holding the values (default: value); with several, each is
                       its own stream and the output fields are NAME and NAME_OP
-  --time NAME         field holding the time (copied to the output as t)
+  --time NAME         field holding the time (epoch ms or ISO-8601; copied to the output
+                      as t); with durations below, the statistics run on event time
   --format ndjson|csv default: from the file name, else from the first character
   --op LIST           ema, sma (rolling mean), var (rolling variance), zscore
-  --span N | --alpha A | --halflife H | --com C   ema decay (pandas' definitions; one is
-                      required with --op ema)
+  --span N | --alpha A | --halflife H|DUR | --com C   ema decay (pandas' definitions; one
+                      is required with --op ema; a duration halflife needs --time)
   --adjust true|false ema adjust (default true)
-  --window N          rolling window (default 20); --min-periods N; --ddof N
+  --window N|DUR      rolling window: N records (default 20) or a duration such as 30s,
+                      5min (pandas rolling('30s'); needs --time); --min-periods N; --ddof N
+  --capacity N        records one time window holds per key (default 64)
+  --max-lateness DUR  put records up to DUR out of order back in order (needs --time);
+                      records later than that are reported and skipped
+  --resample DUR      tumbling windows of DUR per key (needs --time), instead of --op;
+  --stats LIST        their statistics: mean,min,max,count,sum,first,last,var,std
   --checkpoint FILE   save progress after each batch and resume from it after a restart
   --out FILE          output file; with --checkpoint, a resumed run continues it exactly
   --batch N           lines per batch (default 1024)
-Malformed lines are reported on stderr with their line numbers and counted.
+Malformed and late lines are reported on stderr with their line numbers and counted.
 Exit status: 0 done, 1 failed while running, 2 bad arguments, 130 interrupted.`;
 
-const numberFlags = ['span', 'alpha', 'halflife', 'com', 'window', 'min-periods', 'ddof', 'batch'] as const;
-const stringFlags = ['out', 'format', 'key', 'time', 'op', 'checkpoint', 'adjust'] as const;
+const numberFlags = ['span', 'alpha', 'com', 'min-periods', 'ddof', 'batch', 'capacity'] as const;
+/** Flags that take a number of steps or a duration. */
+const stepsOrDuration = ['window', 'halflife'] as const;
+const stringFlags = ['out', 'format', 'key', 'time', 'op', 'checkpoint', 'adjust', 'max-lateness', 'resample', 'stats'] as const;
+const isDur = (v: unknown) => typeof v === 'string';
 const camel = (s: string) => s.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -68,6 +87,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new Error(`laxflow: --${name} needs a value`);
     if (name === 'value') values.push(...value.split(','));
+    else if ((stepsOrDuration as readonly string[]).includes(name)) raw[camel(name)] = value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
     else if ((numberFlags as readonly string[]).includes(name)) {
       const n = Number(value);
       if (!Number.isFinite(n)) throw new Error(`laxflow: --${name} must be a number, got ${JSON.stringify(value)}`);
@@ -77,7 +97,12 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
   if (positional.length > 1) throw new Error(`laxflow: give at most one input file, got ${positional.join(', ')}`);
   const ops = String(raw.op ?? '').split(',').filter(Boolean);
-  if (!help && ops.length === 0) throw new Error(`laxflow: --op is required\n\n${usage}`);
+  if (raw.resample !== undefined && ops.length) throw new Error('laxflow: give --op or --resample, not both');
+  if (!help && ops.length === 0 && raw.resample === undefined) throw new Error(`laxflow: --op (or --resample) is required\n\n${usage}`);
+  for (const f of ['window', 'halflife', 'maxLateness', 'resample'] as const) {
+    if (isDur(raw[f]) && raw.time === undefined) throw new Error(`laxflow: --${f === 'maxLateness' ? 'max-lateness' : f} ${raw[f]} is on event time: give --time FIELD`);
+  }
+  if (raw.stats !== undefined && raw.resample === undefined) throw new Error('laxflow: --stats goes with --resample');
   for (const op of ops) if (!['ema', 'sma', 'var', 'zscore'].includes(op)) throw new Error(`laxflow: unknown --op ${op} (use ema, sma, var, zscore)`);
   if (raw.format !== undefined && raw.format !== 'ndjson' && raw.format !== 'csv') throw new Error(`laxflow: --format must be ndjson or csv, got ${raw.format}`);
   if (raw.adjust !== undefined && raw.adjust !== 'true' && raw.adjust !== 'false') throw new Error(`laxflow: --adjust must be true or false, got ${raw.adjust}`);
@@ -87,7 +112,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   const bounds: Record<(typeof decay)[number], [(v: number) => boolean, string]> = {
     span: [(v) => v >= 1, '>= 1'],
     alpha: [(v) => v > 0 && v <= 1, 'in (0, 1]'],
-    halflife: [(v) => v > 0, '> 0'],
+    halflife: [(v) => isDur(v) || v > 0, '> 0'],
     com: [(v) => v >= 0, '>= 0'],
   };
   for (const f of decay) if (!bounds[f][0](raw[f] as number)) throw new Error(`laxflow: --${f} must be ${bounds[f][1]}, got ${raw[f]}`);
@@ -105,10 +130,14 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     ops: ops as CliArgs['ops'],
     span: raw.span as number | undefined,
     alpha: raw.alpha as number | undefined,
-    halflife: raw.halflife as number | undefined,
+    halflife: raw.halflife as number | string | undefined,
     com: raw.com as number | undefined,
     adjust: raw.adjust !== 'false',
-    window: (raw.window as number | undefined) ?? 20,
+    window: (raw.window as number | string | undefined) ?? 20,
+    maxLateness: raw.maxLateness as string | undefined,
+    resample: raw.resample as string | undefined,
+    stats: raw.stats === undefined ? ['mean'] : String(raw.stats).split(','),
+    capacity: raw.capacity as number | undefined,
     minPeriods: raw.minPeriods as number | undefined,
     ddof: raw.ddof as number | undefined,
     checkpoint: raw.checkpoint as string | undefined,

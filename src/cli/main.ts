@@ -34,6 +34,43 @@ function saveCheckpoint(path: string, c: Checkpoint): void {
   renameSync(`${path}.tmp`, path);
 }
 
+/**
+ * Event time: one emission (a chunk of records) through the operator; resolves with every
+ * output the operator delivered for it (records released by the watermark, closed windows),
+ * once its batch is done (the operator's checkpoint after each batch). `end` completes the
+ * input and resolves with what the completion released.
+ */
+function timedFeeder(make: (onCheckpoint: () => void) => ReturnType<typeof stepOperator>) {
+  const subject = new Subject<unknown>();
+  const outs: unknown[] = [];
+  let waiting: { resolve: (v: unknown[]) => void; reject: (e: unknown) => void } | undefined;
+  let failed: unknown;
+  let done = false;
+  const settle = () => {
+    const w = waiting;
+    waiting = undefined;
+    w?.resolve(outs.splice(0).flatMap((o) => (Array.isArray(o) ? o : [o])));
+  };
+  const op = make(settle);
+  subject.pipe(op).subscribe({
+    next: (v) => void outs.push(v),
+    error: (e) => {
+      failed = e;
+      waiting?.reject(e);
+    },
+    complete: () => ((done = true), settle()),
+  });
+  const send = (emission: unknown | null) =>
+    new Promise<unknown[]>((resolve, reject) => {
+      if (failed) return reject(failed);
+      waiting = { resolve, reject };
+      if (emission === null) subject.complete();
+      else subject.next(emission);
+      if (done) settle();
+    });
+  return { op, send: (emission: unknown) => send(emission), end: () => send(null) };
+}
+
 /** Run one emission through the operator and wait for its output (outputs mirror inputs). */
 function feeder(op: ReturnType<typeof stepOperator>) {
   const subject = new Subject<unknown>();
@@ -76,8 +113,28 @@ export async function main(argv: readonly string[]): Promise<number> {
   const resume = loadCheckpoint(a.checkpoint);
   const columns = a.values.length;
   const xShape = columns > 1 ? [columns] : [];
-  const op = stepOperator(step, { xShape, keyed: a.key !== undefined, maxBatch: a.batch, maxQueue: Math.max(a.batch, 1 << 20), state: resume?.snapshot });
+  let late = 0;
+  // On event time the records go in as { key?, t, value } records (the parsed line and its
+  // number ride along) and come out when the watermark releases them.
+  const eventTime = step.time === true || a.maxLateness !== undefined;
+  const base = { xShape, maxBatch: a.batch, maxQueue: Math.max(a.batch, 1 << 20), state: resume?.snapshot };
+  const timed = eventTime
+    ? timedFeeder((onCheckpoint) =>
+        stepOperator(step, {
+          ...base,
+          keyed: true,
+          maxLateness: a.maxLateness,
+          late: (r, e) => {
+            late++;
+            process.stderr.write(`laxflow: line ${(r as { line: number }).line}: late record at t=${new Date(e.t).toISOString()}, ${(e.watermark - e.t) / 1000} s behind the watermark ${new Date(e.watermark).toISOString()} (raise --max-lateness)\n`);
+          },
+          onCheckpoint,
+        }),
+      )
+    : undefined;
+  const op = timed?.op ?? stepOperator(step, { ...base, keyed: a.key !== undefined });
   const run = feeder(op);
+  let timeStrings: boolean | undefined; // window starts are written as the input's times were
 
   const outFd = a.out ? openSync(a.out, resume ? 'r+' : 'w') : 1;
   let outBytes = resume?.outBytes ?? 0;
@@ -100,8 +157,16 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   let batch: { line: Line; rec: Parsed }[] = [];
   let lastLine: Line | undefined;
+  const write = (lines: string[]) => {
+    const bytes = Buffer.from(lines.join(''));
+    writeSync(outFd, bytes, 0, bytes.length, outPos());
+    outBytes += bytes.length;
+  };
   const flush = async () => {
-    if (batch.length) {
+    if (batch.length && timed) {
+      write(rowsOf(await timed.send(batch.map(({ line: l, rec }) => ({ ...(rec.key !== undefined ? { key: rec.key } : {}), t: rec.t, value: valueOf(rec), line: l.no, rec })))));
+      records += batch.length;
+    } else if (batch.length) {
       const outs = await compute(batch);
       const text = outs.join('');
       const bytes = Buffer.from(text);
@@ -113,28 +178,42 @@ export async function main(argv: readonly string[]): Promise<number> {
     batch = [];
     if (a.checkpoint) saveCheckpoint(a.checkpoint, { snapshot: op.snapshot(), line, byte, outBytes, malformed, header });
   };
+  const valueOf = (rec: Parsed) => (columns > 1 ? Float32Array.from(rec.values) : Number.isNaN(rec.values[0]) ? null : rec.values[0]);
   // One output line per record: one value column gives `value` and a field per --op; several
   // give per column NAME and NAME_OP. `y(op, c)` is the statistic of column c.
-  const compute = async (b: { line: Line; rec: Parsed }[]): Promise<string[]> => {
-    const names = a.ops;
-    const row = (rec: Parsed, y: (op: string, c: number) => number) => {
-      const o: Record<string, unknown> = {};
-      if (rec.key !== undefined) o.key = rec.key;
-      if (rec.t !== undefined) o.t = rec.t;
-      if (columns === 1) {
-        o.value = f32json(Math.fround(rec.values[0]));
-        for (const n of names) o[n] = f32json(y(n, 0));
-      } else {
-        a.values.forEach((col, c) => {
-          o[col] = f32json(Math.fround(rec.values[c]));
-          for (const n of names) o[`${col}_${n}`] = f32json(y(n, c));
-        });
+  const row = (rec: Parsed, y: (op: string, c: number) => number) => {
+    const o: Record<string, unknown> = {};
+    if (rec.key !== undefined) o.key = rec.key;
+    if (rec.t !== undefined) o.t = rec.t;
+    if (columns === 1) {
+      o.value = f32json(Math.fround(rec.values[0]));
+      for (const n of a.ops) o[n] = f32json(y(n, 0));
+    } else {
+      a.values.forEach((col, c) => {
+        o[col] = f32json(Math.fround(rec.values[c]));
+        for (const n of a.ops) o[`${col}_${n}`] = f32json(y(n, c));
+      });
+    }
+    return `${JSON.stringify(o)}\n`;
+  };
+  /** Event-time outputs: records (with their parsed line) or resample windows. */
+  const rowsOf = (outs: unknown[]): string[] =>
+    outs.map((out) => {
+      const o = out as { key?: string | number; t: number; rec?: Parsed; value: Record<string, number | Float32Array> };
+      const stat = (n: string, c: number) => (columns > 1 ? (o.value[n] as Float32Array)[c] : (o.value[n] as number));
+      if (o.rec) return row(o.rec, stat);
+      const w: Record<string, unknown> = {};
+      if (o.key !== undefined) w.key = o.key;
+      w.t = timeStrings ? new Date(o.t).toISOString() : o.t;
+      for (const n of a.stats) {
+        if (columns === 1) w[n] = f32json(stat(n, 0));
+        else a.values.forEach((col, c) => (w[`${col}_${n}`] = f32json(stat(n, c))));
       }
-      return `${JSON.stringify(o)}\n`;
-    };
+      return `${JSON.stringify(w)}\n`;
+    });
+  const compute = async (b: { line: Line; rec: Parsed }[]): Promise<string[]> => {
     if (a.key !== undefined) {
-      const value = (rec: Parsed) => (columns > 1 ? Float32Array.from(rec.values) : Number.isNaN(rec.values[0]) ? null : rec.values[0]);
-      const outs = (await run(b.map(({ rec }) => ({ key: rec.key!, value: value(rec) })))) as { value: Record<string, number | Float32Array> }[];
+      const outs = (await run(b.map(({ rec }) => ({ key: rec.key!, value: valueOf(rec) })))) as { value: Record<string, number | Float32Array> }[];
       return outs.map((o, i) => row(b[i].rec, (n, c) => (columns > 1 ? (o.value[n] as Float32Array)[c] : (o.value[n] as number))));
     }
     const ys = (await run(Float32Array.from(b.flatMap(({ rec }) => rec.values)))) as Record<string, Float32Array>;
@@ -160,7 +239,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         parse = (t) => parseNdjson(t, a);
       }
       try {
-        batch.push({ line: l, rec: parse(l.text) });
+        const rec = parse(l.text);
+        if (timed && typeof rec.t === 'string') timeStrings ??= true;
+        batch.push({ line: l, rec });
       } catch (e) {
         malformed++;
         process.stderr.write(`laxflow: line ${l.no}: ${(e as Error).message}\n`);
@@ -169,6 +250,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (stop) break;
     }
     await flush();
+    if (timed && !stop) {
+      // the end of the input releases what waits for the watermark and closes every window
+      write(rowsOf(await timed.end()));
+      if (a.checkpoint) saveCheckpoint(a.checkpoint, { snapshot: op.snapshot(), line, byte, outBytes, malformed, header });
+    }
   } catch (e) {
     process.stderr.write(`laxflow: ${(e as Error).message}\n`);
     return 1;
@@ -178,5 +264,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
   if (malformed) process.stderr.write(`laxflow: ${malformed} malformed line${malformed === 1 ? '' : 's'} skipped\n`);
+  if (late) process.stderr.write(`laxflow: ${late} late line${late === 1 ? '' : 's'} skipped (behind the watermark)\n`);
   return stop ? 130 : 0;
 }
