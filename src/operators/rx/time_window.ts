@@ -8,11 +8,14 @@
 // are row positions). min_periods defaults to 1; NaN (and +-inf) values are skipped.
 //
 // The carry holds the last `capacity` records (value and time) in a ring; each step masks the
-// ring by time and takes the window's statistics in two passes, shifted by the newest non-NaN
-// value (exact to float32: equal values give a variance of exactly 0 and their own mean, as
-// pandas' guard for constant windows does). So a step costs O(capacity), the same for every
-// record, and the state is bounded: a window that would need more than `capacity` records
-// fails the stream with an error naming the record (checks.ts); raise `capacity` then.
+// ring's slots by time and sums the window's values and squares in one pass over them
+// (unrolled: elementwise work, so the fused scan runs it in one loop on every backend),
+// shifted by the previous window's mean, so rounding scales with the window's spread and its
+// drift in one step, not with the values' magnitude (1e5 + [4, 7, 13, 16] has variance 30).
+// pandas' guard for constant windows is kept (equal values: their own mean, variance 0).
+// So a step costs O(capacity), the same for every record, and the state is bounded: a window
+// that would need more than `capacity` records fails the stream with an error naming the
+// record (checks.ts); raise `capacity` then.
 // Times are int32 milliseconds since the stream's time base (StepFn), so window lengths are
 // limited to 2^30 ms (12.4 days).
 
@@ -49,8 +52,11 @@ export interface TimeWindowCarry {
   pos: LaxArray;
   /** The time of the record the ring dropped last (EMPTY before any). */
   lost: LaxArray;
-  /** The newest non-NaN value (per element) and whether there is one. */
+  /** The newest non-NaN value (NaN before any), and how many equal non-NaN values end with it. */
   prev: LaxArray;
+  same: LaxArray;
+  /** The shift of the sums: the previous window's mean (NaN before any). */
+  k: LaxArray;
 }
 
 function checkTimeRolling(o: TimeRollingOptions, what: string) {
@@ -87,41 +93,58 @@ export function timeRollingStep<const S extends RollingStat | readonly RollingSt
       pos: np.zeros([], { dtype: 'int32' }),
       lost: np.full([], EMPTY, { dtype: 'int32' }),
       prev: np.full([...xShape], NaN),
+      same: np.zeros([...xShape], { dtype: 'int32' }),
+      k: np.full([...xShape], NaN),
     }),
-    f: ({ vals, times, pos, lost, prev }, value, t) => {
+    f: ({ vals, times, pos, lost, prev, same, k }, value, t) => {
       if (!t) throw new TypeError(`${name}: a time window needs event times`);
       const x = value.dtype === 'float32' ? np.where(np.isfinite(value), value, NaN) : value; // +-inf is missing, as in pandas
       const obsX = np.logicalNot(np.isnan(x));
       const cut = t.sub(windowMs);
       const inWindow = (tj: LaxArray) => np.logicalAnd(np.notEqual(tj, EMPTY), leftClosed ? np.greaterEqual(tj, cut) : np.greater(tj, cut));
       const oldT = np.take(times, pos, { axis: 0, mode: 'clip' });
-      // The ring the window is read from: with the current record in slot `pos` when the
-      // window is closed on the right, as it was before this step otherwise (read before the
-      // ring's in-place update either way).
-      const here = np.equal(np.arange(0, capacity, 1, { dtype: 'int32' }), pos);
-      const ringT = rightClosed ? np.where(here, t, times) : times;
-      const extra = new Array(value.ndim).fill(1);
-      const hereV = here.reshape([capacity, ...extra]);
-      const ringV = rightClosed ? np.where(hereV, x.reshape([1, ...x.shape]), vals) : vals;
       // the record a window would need but the ring no longer holds
       streamCheck(inWindow(rightClosed ? oldT : lost), message);
+      const nextSame = np.where(obsX, np.where(np.equal(x, prev), same.add(1), 1), same);
       const newest = rightClosed ? np.where(obsX, x, prev) : prev;
-      const obs = np.logicalAnd(inWindow(ringT).reshape([capacity, ...extra]), np.logicalNot(np.isnan(ringV)));
-      const d = np.where(obs, ringV.sub(newest), 0);
-      const n = np.sum(obs.astype('float32'), { axis: 0 });
-      const meanK = np.sum(d, { axis: 0 }).div(n);
-      const m2 = np.sum(np.where(obs, np.square(d.sub(meanK)), 0), { axis: 0 });
+      const sameW = rightClosed ? nextSame : same;
+      // One pass over the ring's slots, unrolled (elementwise work that the fused scan runs
+      // in one loop, read before the ring's in-place update): count, sum and sum of squares of
+      // the values in the window, shifted by the previous window's mean. Slot `pos` holds the
+      // record this step drops; the current record counts on its own when the window is
+      // closed on the right.
+      const shift = np.where(np.isnan(k), newest, k);
+      const dx = np.where(obsX, x.sub(shift), 0);
+      let n: LaxArray = rightClosed ? obsX.astype('float32') : np.zeros(x.shape);
+      let sum: LaxArray = rightClosed ? dx : np.zeros(x.shape);
+      let sq: LaxArray = rightClosed ? dx.mul(dx) : np.zeros(x.shape);
+      for (let r = 0; r < capacity; r++) {
+        const member = rightClosed ? np.logicalAnd(np.notEqual(pos, r), inWindow(times.slice(r))) : inWindow(times.slice(r));
+        const vr = vals.slice(r);
+        const obs = np.logicalAnd(member, np.logicalNot(np.isnan(vr)));
+        const d = np.where(obs, vr.sub(shift), 0);
+        n = n.add(obs.astype('float32'));
+        sum = sum.add(d);
+        sq = sq.add(d.mul(d));
+      }
+      const meanK = sum.div(n);
+      const m2 = np.maximum(sq.sub(sum.mul(meanK)), 0);
+      // pandas' guard: a window whose values are all equal has that value as its mean and variance 0
+      const constant = np.greaterEqual(sameW.astype('float32'), n);
+      const mean = np.where(constant, newest, shift.add(meanK));
       const enough = np.greaterEqual(n, minObs);
-      const meanOut = np.where(enough, newest.add(meanK), NaN);
+      const meanOut = np.where(enough, mean, NaN);
       const varOk = np.logicalAnd(enough, np.greater(n, ddof));
-      const variance = np.where(varOk, np.maximum(m2.div(n.sub(ddof)), 0), NaN);
+      const zero = np.logicalOr(np.equal(n, 1), constant);
+      const variance = np.where(varOk, np.where(zero, 0, m2.div(n.sub(ddof))), NaN);
       const all: Record<RollingStat, () => LaxArray> = {
         mean: () => meanOut,
         var: () => variance,
         std: () => np.sqrt(variance),
         zscore: () => {
           const std = np.sqrt(variance);
-          const z = np.where(enough, value.sub(newest).sub(meanK), NaN).div(std);
+          const dev = np.where(constant, value.sub(newest), value.sub(shift).sub(meanK));
+          const z = np.where(enough, dev, NaN).div(std);
           return minStd > 0 ? np.where(np.less(std, minStd), NaN, z) : z;
         },
       };
@@ -132,6 +155,8 @@ export function timeRollingStep<const S extends RollingStat | readonly RollingSt
         pos: np.where(np.equal(pos, capacity - 1), 0, pos.add(1)),
         lost: oldT,
         prev: np.where(obsX, x, prev),
+        same: nextSame,
+        k: np.where(np.greater(n, 0), mean, k),
       };
       return [carry, y as never];
     },
