@@ -87,6 +87,10 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
   ctx.getState().keys.forEach((k, i) => index.set(keyId(k), i));
   const timed = ctx.timed;
   const checked = spec.checks.length > 0;
+  // The table's first capacity: 64 keys, fewer when a key's state is large (a ring of rows
+  // of sensors), so that a stream of one key does not carry 63 unused copies of it.
+  const rowElements = spec.leaves.reduce((n, l) => n + sizeOf(l.shape), 0);
+  const minRows = Math.max(1, Math.min(64, 2 ** Math.floor(Math.log2(Math.max(1, (1 << 16) / Math.max(1, rowElements))))));
   const win = isWindowed(ctx.step) ? ctx.step : null;
   const quantum = ctx.step.timeQuantum ?? 1;
 
@@ -231,7 +235,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       const R = bucket(counts.reduce((a, b) => Math.max(a, b), 0));
       const keysAfter = state.keys.length + newKeys.length;
       const oldCapacity = state.carry[0]?.shape[0] ?? 0;
-      const capacity = keysAfter > oldCapacity ? Math.max(64, 2 ** Math.ceil(Math.log2(keysAfter))) : oldCapacity;
+      const capacity = keysAfter > oldCapacity ? Math.max(minRows, 2 ** Math.ceil(Math.log2(keysAfter))) : oldCapacity;
       const table = capacity > oldCapacity ? grow(state.carry, spec.leaves, capacity) : state.carry;
       // 2. dense inputs [R, M, ...xShape], the mask [R, M] and the times [R, M]
       const idx = new Int32Array(M).fill(capacity);

@@ -22,6 +22,7 @@
 import type { LaxArray } from '../array.js';
 import * as np from '../np.js';
 import { streamCheck } from './checks.js';
+import { ddAdd, ddDivF, ddSquare, ddSub, ddValue, twoProduct } from './double_float.js';
 import { fmtDuration, isDuration, parseDuration } from './duration.js';
 import { rollingStep, type RollingOptions, type RollingStat } from './rolling.js';
 import type { Step } from './step.js';
@@ -47,16 +48,33 @@ export interface TimeRollingOptions {
 }
 
 export interface TimeWindowCarry {
-  vals: LaxArray;
+  /**
+   * The latest window's count, mean (relative to k) and sum of squared deviations. Carry
+   * leaves that sort first: the scan body computes them (reading the ring's prefix sums)
+   * before it updates the rings in place, and the outputs read them.
+   */
+  baseline: { records: LaxArray; n: LaxArray; meanK: LaxArray; m2: LaxArray };
+  /** The times of the last `capacity + 1` records (EMPTY: none), slot `pos` next. */
   times: LaxArray;
   pos: LaxArray;
-  /** The time of the record the ring dropped last (EMPTY before any). */
-  lost: LaxArray;
+  /** Per slot, the prefix sums through that record: non-NaN count, sum and sum of squares of x - k (double-float). */
+  cn: LaxArray;
+  cs: DDCarry;
+  cq: DDCarry;
+  /** The prefix sums through the newest record. */
+  n: LaxArray;
+  s: DDCarry;
+  q: DDCarry;
+  /** The shift: the first non-NaN value (NaN before). */
+  k: LaxArray;
   /** The newest non-NaN value (NaN before any), and how many equal non-NaN values end with it. */
   prev: LaxArray;
   same: LaxArray;
-  /** The shift of the sums: the previous window's mean (NaN before any). */
-  k: LaxArray;
+}
+
+interface DDCarry {
+  hi: LaxArray;
+  lo: LaxArray;
 }
 
 function checkTimeRolling(o: TimeRollingOptions, what: string) {
@@ -83,55 +101,67 @@ export function timeRollingStep<const S extends RollingStat | readonly RollingSt
   const rightClosed = closed === 'right' || closed === 'both';
   const leftClosed = closed === 'left' || closed === 'both';
   const message = `the ${fmtDuration(windowMs)} window holds more than capacity=${capacity} records (give a larger \`capacity\`)`;
+  const slots = capacity + 1;
   return {
     name,
     time: true,
     options: { window: o.window, minPeriods, ddof, closed, capacity, ...(wanted.includes('zscore') ? { minStd } : {}) },
-    init: (xShape) => ({
-      vals: np.full([capacity, ...xShape], NaN),
-      times: np.full([capacity], EMPTY, { dtype: 'int32' }),
-      pos: np.zeros([], { dtype: 'int32' }),
-      lost: np.full([], EMPTY, { dtype: 'int32' }),
-      prev: np.full([...xShape], NaN),
-      same: np.zeros([...xShape], { dtype: 'int32' }),
-      k: np.full([...xShape], NaN),
-    }),
-    f: ({ vals, times, pos, lost, prev, same, k }, value, t) => {
+    init: (xShape) => {
+      const ring = () => np.zeros([slots, ...xShape]);
+      const lane = () => np.zeros([...xShape]);
+      return {
+        baseline: { records: np.zeros([], { dtype: 'int32' }), n: lane(), meanK: lane(), m2: lane() },
+        times: np.full([slots], EMPTY, { dtype: 'int32' }),
+        pos: np.zeros([], { dtype: 'int32' }),
+        cn: np.zeros([slots, ...xShape], { dtype: 'int32' }),
+        cs: { hi: ring(), lo: ring() },
+        cq: { hi: ring(), lo: ring() },
+        n: np.zeros([...xShape], { dtype: 'int32' }),
+        s: { hi: lane(), lo: lane() },
+        q: { hi: lane(), lo: lane() },
+        k: np.full([...xShape], NaN),
+        prev: np.full([...xShape], NaN),
+        same: np.zeros([...xShape], { dtype: 'int32' }),
+      };
+    },
+    f: (c, value, t) => {
       if (!t) throw new TypeError(`${name}: a time window needs event times`);
+      const { times, pos, prev, same } = c;
       const x = value.dtype === 'float32' ? np.where(np.isfinite(value), value, NaN) : value; // +-inf is missing, as in pandas
       const obsX = np.logicalNot(np.isnan(x));
+      // prefix sums through this record, relative to k (the first value: 0 before it)
+      const k = np.where(np.logicalAnd(np.isnan(c.k), obsX), x, c.k);
+      const d = np.where(obsX, x.sub(k), 0);
+      const n1 = c.n.add(obsX.astype('int32'));
+      const s1 = ddAdd(c.s, { hi: d, lo: np.zeros(d.shape) });
+      const q1 = ddAdd(c.q, twoProduct(d, d));
+      // The window is the newest `records` records (times are in order): the record itself
+      // when the window is closed on the right, and the ring's records inside it (one pass
+      // over the slots' times: scalar work per key, done once per step as the carry's
+      // `baseline.records`). Its sums are the prefix sums through its newest record less those
+      // through the record before it, which the ring still holds (one slot more than `capacity`).
       const cut = t.sub(windowMs);
       const inWindow = (tj: LaxArray) => np.logicalAnd(np.notEqual(tj, EMPTY), leftClosed ? np.greaterEqual(tj, cut) : np.greater(tj, cut));
-      const oldT = np.take(times, pos, { axis: 0, mode: 'clip' });
-      // the record a window would need but the ring no longer holds
-      streamCheck(inWindow(rightClosed ? oldT : lost), message);
+      let records: LaxArray = rightClosed ? np.ones([], { dtype: 'int32' }) : np.zeros([], { dtype: 'int32' });
+      for (let r = 0; r < slots; r++) {
+        const counts = rightClosed ? np.logicalAnd(np.notEqual(pos, r), inWindow(times.slice(r))) : inWindow(times.slice(r));
+        records = records.add(counts.astype('int32'));
+      }
+      const back = pos.sub(rightClosed ? records : records.add(1));
+      const base = np.where(np.less(back, 0), back.add(slots), back); // (no integer division in wasm SIMD)
+      const at = (ring: LaxArray) => np.take(ring, base, { axis: 0, mode: 'clip' });
+      const end = rightClosed ? { n: n1, s: s1, q: q1 } : { n: c.n, s: c.s, q: c.q };
+      const n0 = end.n.sub(at(c.cn)).astype('float32');
+      const sum = ddSub(end.s, { hi: at(c.cs.hi), lo: at(c.cs.lo) });
+      const sq = ddSub(end.q, { hi: at(c.cq.hi), lo: at(c.cq.lo) });
+      const baseline = { records, n: n0, meanK: ddValue(sum).div(n0), m2: np.maximum(ddValue(ddSub(sq, ddDivF(ddSquare(sum), n0))), 0) };
+      const { n, meanK, m2 } = baseline;
+      streamCheck(np.greater(baseline.records, capacity), message);
+      // pandas' guard: a window whose values are all equal has that value as its mean and variance 0
       const nextSame = np.where(obsX, np.where(np.equal(x, prev), same.add(1), 1), same);
       const newest = rightClosed ? np.where(obsX, x, prev) : prev;
-      const sameW = rightClosed ? nextSame : same;
-      // One pass over the ring's slots, unrolled (elementwise work that the fused scan runs
-      // in one loop, read before the ring's in-place update): count, sum and sum of squares of
-      // the values in the window, shifted by the previous window's mean. Slot `pos` holds the
-      // record this step drops; the current record counts on its own when the window is
-      // closed on the right.
-      const shift = np.where(np.isnan(k), newest, k);
-      const dx = np.where(obsX, x.sub(shift), 0);
-      let n: LaxArray = rightClosed ? obsX.astype('float32') : np.zeros(x.shape);
-      let sum: LaxArray = rightClosed ? dx : np.zeros(x.shape);
-      let sq: LaxArray = rightClosed ? dx.mul(dx) : np.zeros(x.shape);
-      for (let r = 0; r < capacity; r++) {
-        const member = rightClosed ? np.logicalAnd(np.notEqual(pos, r), inWindow(times.slice(r))) : inWindow(times.slice(r));
-        const vr = vals.slice(r);
-        const obs = np.logicalAnd(member, np.logicalNot(np.isnan(vr)));
-        const d = np.where(obs, vr.sub(shift), 0);
-        n = n.add(obs.astype('float32'));
-        sum = sum.add(d);
-        sq = sq.add(d.mul(d));
-      }
-      const meanK = sum.div(n);
-      const m2 = np.maximum(sq.sub(sum.mul(meanK)), 0);
-      // pandas' guard: a window whose values are all equal has that value as its mean and variance 0
-      const constant = np.greaterEqual(sameW.astype('float32'), n);
-      const mean = np.where(constant, newest, shift.add(meanK));
+      const constant = np.greaterEqual((rightClosed ? nextSame : same).astype('float32'), n);
+      const mean = np.where(constant, newest, k.add(meanK));
       const enough = np.greaterEqual(n, minObs);
       const meanOut = np.where(enough, mean, NaN);
       const varOk = np.logicalAnd(enough, np.greater(n, ddof));
@@ -143,20 +173,26 @@ export function timeRollingStep<const S extends RollingStat | readonly RollingSt
         std: () => np.sqrt(variance),
         zscore: () => {
           const std = np.sqrt(variance);
-          const dev = np.where(constant, value.sub(newest), value.sub(shift).sub(meanK));
+          const dev = np.where(constant, value.sub(newest), value.sub(k).sub(meanK));
           const z = np.where(enough, dev, NaN).div(std);
           return minStd > 0 ? np.where(np.less(std, minStd), NaN, z) : z;
         },
       };
       const y = typeof stats === 'string' ? all[stats as RollingStat]() : Object.fromEntries(wanted.map((s) => [s, all[s]()]));
+      const put = (ring: LaxArray, v: LaxArray) => ring.at(pos).set(v);
       const carry: TimeWindowCarry = {
-        vals: vals.at(pos).set(x),
-        times: times.at(pos).set(t),
-        pos: np.where(np.equal(pos, capacity - 1), 0, pos.add(1)),
-        lost: oldT,
+        baseline,
+        times: put(times, t),
+        pos: np.where(np.equal(pos, slots - 1), 0, pos.add(1)),
+        cn: put(c.cn, n1),
+        cs: { hi: put(c.cs.hi, s1.hi), lo: put(c.cs.lo, s1.lo) },
+        cq: { hi: put(c.cq.hi, q1.hi), lo: put(c.cq.lo, q1.lo) },
+        n: n1,
+        s: s1,
+        q: q1,
+        k,
         prev: np.where(obsX, x, prev),
         same: nextSame,
-        k: np.where(np.greater(n, 0), mean, k),
       };
       return [carry, y as never];
     },
