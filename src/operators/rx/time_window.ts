@@ -7,15 +7,17 @@
 // 'left' and 'neither' leave row i out but keep earlier rows with the same time (the bounds
 // are row positions). min_periods defaults to 1; NaN (and +-inf) values are skipped.
 //
-// The carry holds the last `capacity` records (value and time) in a ring; each step masks the
-// ring's slots by time and sums the window's values and squares in one pass over them
-// (unrolled: elementwise work, so the fused scan runs it in one loop on every backend),
-// shifted by the previous window's mean, so rounding scales with the window's spread and its
-// drift in one step, not with the values' magnitude (1e5 + [4, 7, 13, 16] has variance 30).
-// pandas' guard for constant windows is kept (equal values: their own mean, variance 0).
-// So a step costs O(capacity), the same for every record, and the state is bounded: a window
-// that would need more than `capacity` records fails the stream with an error naming the
-// record (checks.ts); raise `capacity` then.
+// The carry holds, for each of the last `capacity + 1` records, its time and the prefix sums
+// through it: the count of non-NaN values and the sums of x - k and (x - k)^2, k being the
+// first value, in double-float (double_float.ts: about 48 bits). Times are in order, so a
+// window is the newest records: it is found by counting the ring's records inside it (scalar
+// work per key and step), and its count and sums are the differences of the prefix sums of
+// its newest record and of the record before it. So a value costs O(1) (the count O(capacity)
+// per key, not per value); the variance m2 = Q - S^2 / n is taken in double-float, so it keeps
+// float32 accuracy while (distance of the data from k)^2 * records per key stays below about
+// 2^24 times the window's variance. pandas' guard for constant windows is kept (equal values:
+// their own mean, variance 0). The state is bounded: a window that would need more than
+// `capacity` records fails the stream with an error naming the record (checks.ts).
 // Times are int32 milliseconds since the stream's time base (StepFn), so window lengths are
 // limited to 2^30 ms (12.4 days).
 
