@@ -19,3 +19,4 @@ export { timeRollingStep, type TimeRollingOptions, type WindowOptions } from './
 export { resample, resampleStep, type ResampleOptions, type ResampleStat, type WindowRecord } from './operators/rx/resample.js';
 export { applyCheckpoint, type Snapshot, type Json } from './operators/rx/state.js';
 export type { BatchInfo, BatchOptions } from './operators/rx/batcher.js';
+export { mahalanobis, mahalanobisStep, type MahalanobisOptions, type MahalanobisOutput, type MahalanobisCarry } from './operators/rx/mahalanobis.js';
