@@ -5,7 +5,9 @@
 
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configureWasmScan, wasmScanStats } from '../../src/cpu/wasm/scan.js';
+import { configureLaneRanges, configureWasmScan, LANE_BLOCK, wasmScanStats } from '../../src/cpu/wasm/scan.js';
+import { sharedHeap } from '../../src/cpu/wasm/memory.js';
+import { threadsReady, threadStats } from '../../src/cpu/wasm/threads.js';
 import { cpuBackend } from '../../src/cpu/backend.js';
 import { lax, np, vmap } from '../../src/index.js';
 import { maskedStep } from '../../src/operators/rx/carry.js';
@@ -15,7 +17,7 @@ import type { LaxArray } from '../../src/operators/array.js';
 import type { TypedArray } from '../../src/graph/dtype.js';
 import { both, sameBits } from './helpers.js';
 
-afterAll(() => void configureWasmScan(true));
+afterAll(() => void (configureWasmScan(true), configureLaneRanges(true)));
 
 interface Carry {
   a: LaxArray;
@@ -167,5 +169,78 @@ describe('fused scans as wasm SIMD', () => {
       expect(r.wasmCalls).toBe(0);
       r.wasm.forEach((v, k) => expect(sameBits(v, r.oracle[k])).toBeNull()); // max, take: exact
     }
+  });
+});
+
+describe('fused scans in ranges of lanes', () => {
+  /** wasm split in ranges of `block` lanes, wasm as one range, and the oracle, with the split and crossed counts. */
+  function ranged(arrays: LaxArray[], block: number) {
+    const nodes = arrays.map((a) => a.node);
+    const before = { ...wasmScanStats };
+    configureLaneRanges(true, block);
+    const split = cpuBackend.run(nodes) as TypedArray[];
+    const counts = { splits: wasmScanStats.split - before.split, crossed: wasmScanStats.crossed - before.crossed, calls: wasmScanStats.calls - before.calls };
+    configureLaneRanges(false);
+    const whole = cpuBackend.run(nodes) as TypedArray[];
+    configureLaneRanges(true);
+    return { split, whole, oracle: both(...arrays)[1], ...counts };
+  }
+
+  it('random bodies give the whole scan\'s and the oracle\'s bits; a gather into another lane (per-lane index into a carry) runs the call again whole', () => {
+    let crossed = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(64, 128, 256),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.boolean(),
+        fc.array(fc.tuple(fc.nat(40), fc.nat(40), fc.nat(40)), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(40), { minLength: 5, maxLength: 5 }),
+        fc.nat(1000),
+        (n, t, w, reverse, prog, outs, seed) => {
+          const init: Carry = { a: np.zeros([n]), b: np.full([n], 2, { dtype: 'float32' }), cnt: np.zeros([n], { dtype: 'int32' }), pos: np.zeros([], { dtype: 'int32' }), buf: np.full([w, n], 0.5) };
+          const xs = np.array(values(t, n, seed)).reshape([t, n]);
+          const [c, ys] = lax.scan(stepOf(w, prog, outs), init, xs, { reverse });
+          const r = ranged([...ys, c.a, c.b, c.cnt, c.pos, c.buf], 32);
+          expect(r.calls).toBe(1);
+          expect(r.splits + r.crossed).toBe(1);
+          crossed += r.crossed;
+          r.split.forEach((v, k) => {
+            expect(sameBits(v, r.oracle[k]), `output ${k} against the oracle`).toBeNull();
+            expect(sameBits(v, r.whole[k]), `output ${k} against the whole scan`).toBeNull();
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect(crossed).toBeGreaterThan(0); // `filled`, the carry b at lane cnt - 1, when the body keeps it
+  });
+
+  it('the stream step (EMA, rolling var and z-score over a ring, NaNs) splits without crossing, on the worker threads when long enough', async () => {
+    const lanes = 512;
+    const step = fanout({ ema: emaStep({ span: 20 }), roll: rollingStep({ window: 16 }, ['var', 'zscore']) });
+    const rows = Array.from({ length: 150 }, (_, t) => Float32Array.from({ length: lanes }, (_, i) => ((i * 7 + t * 13) % 17 === 0 ? NaN : 100 + Math.sin(i * 0.3 + t * 0.1) * 10 + ((i * t) % 5))));
+    const workers = await threadsReady(sharedHeap());
+    const run = async (on: boolean) => {
+      configureLaneRanges(on, 64);
+      const before = { ...wasmScanStats, parts: threadStats.workerParts };
+      const outs = (await collect(rows, stepOperator(step, { xShape: [lanes], maxBatch: 128 }))).flat() as { ema: Float32Array; roll: { var: Float32Array; zscore: Float32Array } }[];
+      configureLaneRanges(true);
+      const values = new Float32Array(outs.flatMap((o) => [...o.ema, ...o.roll.var, ...o.roll.zscore]));
+      return { values, split: wasmScanStats.split - before.split, crossed: wasmScanStats.crossed - before.crossed, parts: threadStats.workerParts - before.parts };
+    };
+    const [split, whole] = [await run(true), await run(false)];
+    expect(split.values.length).toBe(150 * lanes * 3);
+    expect(sameBits(split.values, whole.values)).toBeNull();
+    expect(split.split).toBeGreaterThan(0);
+    expect(split.crossed).toBe(0);
+    expect(whole.split).toBe(0);
+    // the 128-step batch (128 x 512 lane-steps) goes to the threads, where there are workers
+    if (workers > 0) expect(split.parts).toBeGreaterThan(0);
+  });
+
+  it('ranges are multiples of 4 lanes', () => {
+    expect(() => configureLaneRanges(true, 30)).toThrow(/multiple of 4/);
+    expect(LANE_BLOCK % 4).toBe(0);
   });
 });

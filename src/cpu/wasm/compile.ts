@@ -270,6 +270,14 @@ export function onEvict(f: (id: number) => void): void {
   evicted.push(f);
 }
 
+/** An id for a module cached elsewhere (cpu/scan.ts's fused scans); `forgetModule(id)` once it is dropped. */
+export const newModuleId = (): number => nextId++;
+
+/** Tells the listeners (worker threads) that module `id` is gone. */
+export function forgetModule(id: number): void {
+  for (const f of evicted) f(id);
+}
+
 export function cached(heap: WasmHeap, key: string, build: (m: ModuleBuilder) => void): Entry {
   let cache = caches.get(heap);
   if (!cache) caches.set(heap, (cache = new Map()));

@@ -26,18 +26,21 @@ import { mapSlots } from '../../scheduler/buffers.js';
 import type { Expr as KExpr, Kernel } from '../../scheduler/kernel.js';
 import { heapResident } from '../pool.js';
 import type { FusedStep } from '../../scheduler/scan_plan.js';
+import { forgetModule, newModuleId } from './compile.js';
 import { ModuleBuilder } from './encoder.js';
 import { lowerings } from './lower.js';
 import { isWasmDType, sharedHeapOrNull, type WasmHeap } from './memory.js';
+import { laneSplit, type LaneSplit } from './scan_lanes.js';
 import { refuse, ScanEmitter, Unsupported, type Item } from './scan_loops.js';
+import { runCalls, type CallsModule } from './threads.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 
 /** Runs the scan (ins = [...consts, ...carryInit, ...xs], lits = the body's leaf constants); false when the heap has no room (run the JS then). */
 export type WasmScan = (k: ScanKernel, ins: readonly TypedArray[], outs: readonly TypedArray[], lits: readonly TypedArray[]) => boolean;
 
-/** Scans that ran as wasm (tests). */
-export const wasmScanStats = { calls: 0 };
+/** Scans that ran as wasm; of them, runs split by lanes, and runs of those that crossed lanes and ran again whole (tests); the last run's wall time in ms (benchmarks). */
+export const wasmScanStats = { calls: 0, split: 0, crossed: 0, lastMs: 0 };
 
 let enabled = true;
 /** Turn the wasm scan off or on (tests compare it with the JS fused scan); returns the previous setting. */
@@ -47,6 +50,22 @@ export function configureWasmScan(on: boolean): boolean {
   return was;
 }
 export const wasmScanOn = (): boolean => enabled;
+
+/** Lanes per range when a scan runs in ranges of lanes (a multiple of 4). */
+export const LANE_BLOCK = 256;
+/** Lane-steps (lanes x steps) from which a scan's ranges are spread over the worker threads (waking one costs tens of microseconds). */
+export const THREADED_LANE_STEPS = 1 << 15;
+
+let laneRanges = true;
+let laneBlock = LANE_BLOCK;
+/** Turn runs in ranges of lanes off or on, ranges of `block` lanes (tests compare them with the whole scan); returns the previous setting. */
+export function configureLaneRanges(on: boolean, block = LANE_BLOCK): boolean {
+  if (!(Number.isInteger(block) && block > 0 && block % 4 === 0)) throw new RangeError(`lane ranges must be a positive multiple of 4 lanes, got ${block}`);
+  const was = laneRanges;
+  laneRanges = on;
+  laneBlock = block;
+  return was;
+}
 
 /**
  * The wasm form of a fused scan whose step is `steps` (`baked`: the body's strong scalar
@@ -77,49 +96,94 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
   const nLits = litBuffers.length;
   const nOut = body.outputs.length;
   // engines cap a function's parameters (V8: 1000) and locals (50000)
-  if (nIn + nLits + nOut + 2 > 900 || body.buffers.length > 10000) return 'too many buffers for one wasm function';
+  if (nIn + nLits + nOut + 5 > 900 || body.buffers.length > 10000) return 'too many buffers for one wasm function';
+  // read in place, never written: consts, xs and the body's leaf constants
+  const readOnly = (b: number) => baked.has(b) || external.has(b);
+  const lanes = laneSplit(k, steps, readOnly);
+  const split = typeof lanes === 'string' ? null : lanes;
+  // scratch: `shared` bytes (buffers split by lanes, or every buffer without a split, and
+  // constant tables), then one private region per range of lanes (its flag word, then the
+  // one-element buffers it computes itself), `priv` bytes each
   let scratch = 0;
-  const m = new ModuleBuilder(heap.shared);
-  // (ins..., lits..., outs..., scratch, len)
-  const f = m.function('kernel', Array(nIn + nLits + nOut + 2).fill('i32'));
-  const scratchParam = nIn + nLits + nOut;
-  const lenParam = scratchParam + 1;
-  // constant tables (element offsets of strided reads) go after the buffers in scratch,
-  // copied in by each call; `scratch` is the layout's running size in bytes
+  let priv = 16;
+  const place = new Map<number, { region: 'shared' | 'private'; at: number }>();
+  for (const buf of body.buffers) {
+    const p = param.get(buf.id);
+    if (baked.has(buf.id) || (p !== undefined && !isCarry(p)) || litBuffers.some((i) => i.buffer === buf.id)) continue;
+    const size = Math.ceil(bytes(buf.id) / 16) * 16;
+    if (split?.shared.has(buf.id)) place.set(buf.id, { region: 'private', at: priv }), (priv += size);
+    else place.set(buf.id, { region: 'shared', at: scratch }), (scratch += size);
+  }
   const tables: { at: number; values: Int32Array }[] = [];
-  const tableAt = new Map<string, number>();
-  const em = new ScanEmitter(
-    f,
-    baked,
-    byteBool,
-    (values) => {
-      const key = values.join(',');
-      let at = tableAt.get(key);
-      if (at === undefined) {
-        tableAt.set(key, (at = scratch));
-        tables.push({ at, values });
-        scratch += Math.ceil(values.byteLength / 16) * 16;
-      }
-      f.op('local.get', scratchParam).op('i32.const', at).op('i32.add');
-    },
-  );
-  const xs: { buf: number; p: number }[] = [];
+  const m = new ModuleBuilder(heap.shared);
   try {
+    // (ins..., lits..., outs..., scratch, len, block, privBase, part): part covers lanes
+    // [part * block, part * block + block) of a scan split by lanes
+    const f = m.function('kernel', Array(nIn + nLits + nOut + 5).fill('i32'));
+    const scratchParam = nIn + nLits + nOut;
+    const lenParam = scratchParam + 1;
+    const [blockParam, privParam, partParam] = [lenParam + 1, lenParam + 2, lenParam + 3];
+    // constant tables (element offsets of strided reads) go after the buffers in scratch,
+    // copied in by each call
+    const tableAt = new Map<string, number>();
+    const em = new ScanEmitter(
+      f,
+      baked,
+      byteBool,
+      (values) => {
+        const tkey = values.join(',');
+        let at = tableAt.get(tkey);
+        if (at === undefined) {
+          tableAt.set(tkey, (at = scratch));
+          tables.push({ at, values });
+          scratch += Math.ceil(values.byteLength / 16) * 16;
+        }
+        f.op('local.get', scratchParam).op('i32.const', at).op('i32.add');
+      },
+    );
+    // this range's private region, and its lanes as byte offsets [lo, hi)
+    const privAt = f.local('i32');
+    f.op('local.get', privParam).op('local.get', partParam).op('i32.const', priv).op('i32.mul').op('i32.add').op('local.set', privAt);
+    const lo = f.local('i32');
+    const hi = f.local('i32');
+    const flag = f.local('v128');
+    if (split) {
+      f.op('local.get', partParam).op('local.get', blockParam).op('i32.mul').op('i32.const', 2).op('i32.shl').op('local.tee', lo);
+      f.op('local.get', blockParam).op('i32.const', 2).op('i32.shl').op('i32.add').op('local.tee', hi);
+      f.op('i32.const', split.L * 4).op('i32.gt_u').op('if').op('i32.const', split.L * 4).op('local.set', hi).op('end');
+      em.lanes = { L: split.L, split: split.split, lo, hi, flag };
+    }
+    /** Copies buffer b's bytes (split by lanes: only this range's lanes of each row); `guard`: one-element buffers written by the range of lane 0 only. */
+    const copy = (dst: () => void, src: () => void, b: number, guard: boolean) => {
+      if (!split || !split.split.has(b)) {
+        if (split && guard) f.op('local.get', lo).op('i32.eqz').op('if');
+        em.copy(dst, src, bytes(b));
+        if (split && guard) f.op('end');
+        return;
+      }
+      const rowBytes = split.L * 4;
+      for (let r = 0; r < body.buffers[b].size / split.L; r++) {
+        dst(), f.op('i32.const', r * rowBytes).op('i32.add').op('local.get', lo).op('i32.add');
+        src(), f.op('i32.const', r * rowBytes).op('i32.add').op('local.get', lo).op('i32.add');
+        f.op('local.get', hi).op('local.get', lo).op('i32.sub').op('memory.copy');
+      }
+    };
+    const xs: { buf: number; p: number }[] = [];
     // every body buffer's address: consts and leaf constants in place, xs per step (below),
-    // the rest in a 16-byte aligned scratch region (carries copied in)
+    // the rest in scratch (carries copied in)
     for (const buf of body.buffers) {
       if (baked.has(buf.id)) continue;
       const a = f.local('i32');
       em.addr.set(buf.id, a);
       const p = param.get(buf.id);
       const lit = litBuffers.findIndex((i) => i.buffer === buf.id);
+      const at = place.get(buf.id);
       if (p !== undefined && isX(p)) xs.push({ buf: buf.id, p });
       else if (p !== undefined && !isCarry(p)) f.op('local.get', p).op('local.set', a);
       else if (lit >= 0) f.op('local.get', nIn + lit).op('local.set', a);
       else {
-        f.op('local.get', scratchParam).op('i32.const', scratch).op('i32.add').op('local.set', a);
-        if (p !== undefined) em.copy(() => f.op('local.get', a), () => f.op('local.get', p), bytes(buf.id));
-        scratch += Math.ceil(bytes(buf.id) / 16) * 16;
+        f.op('local.get', at!.region === 'shared' ? scratchParam : privAt).op('i32.const', at!.at).op('i32.add').op('local.set', a);
+        if (p !== undefined) copy(() => f.op('local.get', a), () => f.op('local.get', p), buf.id, false);
       }
     }
     const s = f.local('i32');
@@ -168,6 +232,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
             // lane by lane in order (repeated indices: the last set wins, adds accumulate);
             // an index outside [0, size) (unsigned compare: negative int32 too) is dropped
             sink: ([jv, u], tail) => {
+              em.laneCheck(jv, tail, size);
               for (let lane = 0; lane < (tail ? 1 : 4); lane++) {
                 f.op('local.get', jv).simd('i32x4.extract_lane', lane).op('local.tee', j).op('i32.const', size).op('i32.lt_u').op('if');
                 f.op('local.get', target).op('local.get', j).op('i32.const', 2).op('i32.shl').op('i32.add').op('local.set', a);
@@ -194,7 +259,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
     for (let jOut = numCarry; jOut < nOut; jOut++) {
       const src = outputs[jOut];
       const outP = nIn + nLits + jOut;
-      em.copy(() => f.op('local.get', outP).op('local.get', t).op('i32.const', bytes(src)).op('i32.mul').op('i32.add'), () => f.op('local.get', em.address(src)), bytes(src));
+      copy(() => f.op('local.get', outP).op('local.get', t).op('i32.const', bytes(src)).op('i32.mul').op('i32.add'), () => f.op('local.get', em.address(src)), src, true);
     }
     const patched = new Set(steps.flatMap((st) => (st.kind === 'patch' ? [st.carry] : [])));
     const tmp = f.local('i32');
@@ -205,25 +270,41 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
       const swaps = body.buffers[src].role === 'output' && outputs.filter((o, jj) => o === src && jj < numCarry).length === 1;
       const [da, sa] = [em.address(dst), em.address(src)];
       if (swaps) f.op('local.get', da).op('local.set', tmp).op('local.get', sa).op('local.set', da).op('local.get', tmp).op('local.set', sa);
-      else em.copy(() => f.op('local.get', da), () => f.op('local.get', sa), bytes(dst));
+      else copy(() => f.op('local.get', da), () => f.op('local.get', sa), dst, false);
     }
     f.op('local.get', s).op('i32.const', 1).op('i32.add').op('local.set', s);
     f.op('br', 0).op('end').op('end');
     for (let c = 0; c < numCarry; c++) {
       const src = carryBuf(c) ?? outputs[c];
-      em.copy(() => f.op('local.get', nIn + nLits + c), () => f.op('local.get', em.address(src)), bytes(src));
+      copy(() => f.op('local.get', nIn + nLits + c), () => f.op('local.get', em.address(src)), src, true);
     }
+    // the range's flag: nonzero when some lane's index left its lane
+    f.op('local.get', privAt).op('local.get', flag).simd('v128.any_true').op('i32.store', 2, 0);
   } catch (err) {
     if (err instanceof Unsupported) return err.message;
     throw err;
   }
   const module = new WebAssembly.Module(m.finish() as Uint8Array<ArrayBuffer>);
   const fn = new WebAssembly.Instance(module, { env: { memory: heap.memory } }).exports.kernel as (...args: number[]) => void;
-  return runner(heap, fn, scratch, tables);
+  const entry: CallsModule = { fn, module, id: newModuleId() };
+  const run = runner(heap, entry, scratch, priv, tables, split);
+  // the worker threads drop their instance of the module when the scan is dropped
+  dropped.register(run, entry.id);
+  return run;
 }
 
-/** Calls `fn` with heap addresses: arrays outside the heap are staged in the scratch block, which follows them. */
-function runner(heap: WasmHeap, fn: (...args: number[]) => void, scratchBytes: number, tables: readonly { at: number; values: Int32Array }[]): WasmScan {
+const dropped = new FinalizationRegistry<number>((id) => forgetModule(id));
+
+/** Whether two arrays share memory. */
+const overlap = (a: TypedArray, b: TypedArray) => a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+
+/**
+ * Calls the scan with heap addresses: arrays outside the heap are staged in the scratch
+ * block, which follows them. A scan split by lanes runs in ranges of LANE_BLOCK lanes, on
+ * the worker threads when it is long enough; when a range saw an index outside its lanes,
+ * the call runs again as one range.
+ */
+function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBytes: number, tables: readonly { at: number; values: Int32Array }[], split: LaneSplit | null): WasmScan {
   return (k, ins, outs, lits) => {
     const arrays = [...ins, ...lits, ...outs];
     const staged: number[] = []; // byte offsets in the block, -1: in the heap already
@@ -232,7 +313,9 @@ function runner(heap: WasmHeap, fn: (...args: number[]) => void, scratchBytes: n
       if (heapResident(a)) staged.push(-1);
       else staged.push(bytes), (bytes += Math.ceil(a.byteLength / 16) * 16);
     }
-    const block = heap.tryAlloc('float32', (bytes + scratchBytes) / 4);
+    // (an output sharing memory with an input would be half written when a range fails)
+    const parts = split && laneRanges && !outs.some((o) => ins.some((i) => overlap(o, i))) ? Math.ceil(split.L / laneBlock) : 1;
+    const block = heap.tryAlloc('float32', (bytes + scratchBytes + parts * privBytes) / 4);
     if (!block) return false;
     try {
       const mem = heap.memory.buffer;
@@ -244,7 +327,25 @@ function runner(heap: WasmHeap, fn: (...args: number[]) => void, scratchBytes: n
         return at;
       });
       for (const { at, values } of tables) new Int32Array(mem, block.offset + bytes + at, values.length).set(values);
-      fn(...args, block.offset + bytes, k.length);
+      const privBase = block.offset + bytes + scratchBytes;
+      args.push(block.offset + bytes, k.length, split ? laneBlock : 0, privBase);
+      const blockArg = args.length - 2;
+      const t0 = performance.now();
+      if (parts > 1) {
+        if (k.length * split!.L < THREADED_LANE_STEPS || !runCalls(heap, entry, args, parts)) for (let part = 0; part < parts; part++) entry.fn(...args, part);
+        const flags = new Int32Array(mem, privBase, (parts * privBytes) / 4);
+        let crossed = false;
+        for (let part = 0; part < parts; part++) crossed ||= flags[(part * privBytes) / 4] !== 0;
+        if (crossed) {
+          wasmScanStats.crossed++;
+          args[blockArg] = split!.L;
+          entry.fn(...args, 0);
+        } else wasmScanStats.split++;
+      } else {
+        args[blockArg] = split ? split.L : 0;
+        entry.fn(...args, 0);
+      }
+      wasmScanStats.lastMs = performance.now() - t0;
       wasmScanStats.calls++;
       for (let idx = nInputs; idx < arrays.length; idx++) {
         const a = arrays[idx];

@@ -45,8 +45,25 @@ export interface Item {
   writes?: number;
 }
 
+/**
+ * A scan run over a range of its lanes (scan_lanes.ts): loops over the L lanes run from
+ * byte offset `lo` to `hi` (i32 locals), and each gather or `.at` index into a buffer split
+ * by lanes is checked against its lane, a mismatch setting bits of `flag` (a v128 local).
+ */
+export interface LaneRange {
+  readonly L: number;
+  readonly split: ReadonlySet<number>;
+  readonly lo: number;
+  readonly hi: number;
+  readonly flag: number;
+}
+
 /** Emits the scan function: buffer addresses live in i32 locals (`addr`). */
 export class ScanEmitter {
+  /** Set when the function runs over a range of lanes. */
+  lanes: LaneRange | null = null;
+  /** Whether the loop being emitted runs over the lane range. */
+  private ranged = false;
   readonly f: FunctionBuilder;
   /** i32 local holding each body buffer's current base address (undefined: baked constant). */
   readonly addr = new Map<number, number>();
@@ -82,6 +99,8 @@ export class ScanEmitter {
     if (n === 0) return;
     this.domain = domain;
     const one = n === 1;
+    const lanes = this.lanes !== null && n === this.lanes.L ? this.lanes : null;
+    this.ranged = lanes !== null;
     const isFlat = (strides: readonly number[]) => walksFlat(strides, domain);
     const writes = new Set(items.flatMap((it) => (it.writes === undefined ? [] : [it.writes])));
     // Loop invariants (not with one element: then code runs in order, as the JS does)
@@ -98,7 +117,8 @@ export class ScanEmitter {
           r = false;
           break;
         case 'gather':
-          r = !one && !writes.has(e.input) && inv(e.index);
+          // (a gather from a lane-split buffer is checked per lane, in the loop)
+          r = !one && !writes.has(e.input) && !(lanes && lanes.split.has(e.input)) && inv(e.index);
           break;
         default:
           r = exprChildren(e).every(inv);
@@ -183,11 +203,15 @@ export class ScanEmitter {
       }
     };
     const i = this.i;
-    f.op('i32.const', 0).op('local.set', i);
+    if (lanes) f.op('local.get', lanes.lo).op('local.set', i);
+    else f.op('i32.const', 0).op('local.set', i);
     if (one) return chunk(true);
     const loopTo = (end: number, step: number, tail: boolean) => {
       f.op('block').op('loop');
-      f.op('local.get', i).op('i32.const', step).op('i32.add').op('i32.const', end).op('i32.gt_u').op('br_if', 1);
+      f.op('local.get', i).op('i32.const', step).op('i32.add');
+      if (lanes) f.op('local.get', lanes.hi);
+      else f.op('i32.const', end);
+      f.op('i32.gt_u').op('br_if', 1);
       chunk(tail);
       f.op('local.get', i).op('i32.const', step).op('i32.add').op('local.set', i);
       f.op('br', 0).op('end').op('end');
@@ -252,6 +276,7 @@ export class ScanEmitter {
         else splatBits(f, 0), f.simd('i32x4.max_s'), splatBits(f, e.size - 1), f.simd('i32x4.min_s');
         const clamped = this.v128();
         f.op('local.set', clamped);
+        if (this.ranged && this.lanes!.split.has(e.input)) this.laneCheck(clamped, tail, null);
         this.loadLanes(e.input, clamped, out, tail);
         if (!this.byteBool(e.input)) return out;
         f.op('local.get', out), splatBits(f, 0), f.simd('i32x4.ne');
@@ -275,6 +300,29 @@ export class ScanEmitter {
     }
     f.op('local.set', out);
     return out;
+  }
+
+  /**
+   * In a loop over the lane range: sets bits of the flag unless each lane's element offset
+   * in `idx` (an i32x4 local) is in its own lane (offset mod L == lane), ignoring offsets
+   * outside [0, bound) when a bound is given (an `.at` drops them).
+   */
+  laneCheck(idx: number, tail: boolean, bound: number | null): void {
+    const f = this.f;
+    if (!this.ranged) return;
+    const { L, flag } = this.lanes!;
+    f.op('local.get', idx);
+    f.op('local.get', this.i).op('i32.const', 2).op('i32.shr_u').simd('i32x4.splat').simd('v128.const', ...LANES).simd('i32x4.add');
+    f.simd('i32x4.sub');
+    splatBits(f, L - 1);
+    f.simd('v128.and');
+    if (bound !== null) {
+      f.op('local.get', idx);
+      splatBits(f, bound);
+      f.simd('i32x4.lt_u').simd('v128.and');
+    }
+    if (tail) f.simd('v128.const', ...new Uint8Array(new Int32Array([-1, 0, 0, 0]).buffer)).simd('v128.and');
+    f.op('local.get', flag).simd('v128.or').op('local.set', flag);
   }
 
   /** Sets `out` to buffer b's elements at the lanes' element offsets in `idx` (lane 0 only in a tail); bytes of an outside bool array as 0/1. */

@@ -17,6 +17,8 @@
 // - every finished part gets the run's sequence number in its DONE slot, so a piped run
 //   (`runParts` with `piped`) hands parts to the caller's `consume` in order as they finish, the
 //   caller computing parts not yet taken meanwhile.
+// A second kind of run (`runCalls`) hands out whole calls instead: part k is the function
+// called with the run's arguments and k (a fused scan over a range of its lanes, scan.ts).
 // Modules go to a worker by message before the first run that needs them (it reads them with
 // receiveMessageOnPort, never returning to its event loop); modules dropped from the
 // compile cache are dropped by the workers too. Workers are unref'd: they never keep a
@@ -47,6 +49,7 @@ const NFIXED = 6;
 const NVAL = 7;
 const FAILED = 8;
 const WORKER_PARTS = 9;
+const MODE = 10; // 0: kernel parts (KernelParts), 1: calls fn(...args, k)
 const SLOTS = 16; // per worker (at most 63): [seq, ack, ready, unused]
 const ARGS_BYTE = 2048;
 const MAX_ARGS = 480;
@@ -90,6 +93,7 @@ function work() {
   const parts = c[${PARTS}];
   if (Atomics.load(c, ${NEXT}) >= parts) return;
   const fn = fnOf(c[${KID}]);
+  if (c[${MODE}] === 1) return calls(fn, parts);
   const nPtr = c[${NPTR}], nFixed = c[${NFIXED}], nVal = c[${NVAL}], part = c[${PART}], units = c[${UNITS}];
   const args = new Array(nPtr + 3 + nFixed + nVal);
   const strides = nPtr + 1 + nFixed + nVal;
@@ -107,6 +111,18 @@ function work() {
     Atomics.add(c, ${WORKER_PARTS}, 1);
     Atomics.store(c, ${DONE_BYTE / 4} + k, seq);
     Atomics.notify(c, ${DONE_BYTE / 4} + k);
+  }
+}
+function calls(fn, parts) {
+  const n = c[${NVAL}];
+  const args = new Array(n + 1);
+  for (let i = 0; i < n; i++) args[i] = a[i];
+  for (;;) {
+    const k = Atomics.add(c, ${NEXT}, 1);
+    if (k >= parts) return;
+    args[n] = k;
+    fn(...args);
+    Atomics.add(c, ${WORKER_PARTS}, 1);
   }
 }
 Atomics.store(c, me + 2, 1);
@@ -188,21 +204,14 @@ class Pool {
     for (const s of p.inStride) a[j++] = s;
     a[j++] = p.outStride;
     a[j++] = p.perUnit;
+    c[MODE] = 0;
     c[PARTS] = parts;
     c[PART] = part;
     c[UNITS] = units;
-    c[KID] = p.id;
     c[NPTR] = nPtr;
     c[NFIXED] = p.fixed.length;
     c[NVAL] = values.length;
-    Atomics.store(c, NEXT, 0);
-    const seq = ++this.seq;
-    for (const w of woken) {
-      const h = this.workers[w];
-      if (!h.has.has(p.id)) h.port.postMessage({ id: p.id, module: p.module }), h.has.add(p.id);
-      Atomics.store(c, SLOTS + 4 * w, seq);
-      Atomics.notify(c, SLOTS + 4 * w);
-    }
+    const seq = this.wake(woken, p);
     const args: number[] = [];
     const size = (k: number) => Math.min(part, units - k * part);
     try {
@@ -230,6 +239,49 @@ class Pool {
             Atomics.wait(c, DONE + next, Atomics.load(c, DONE + next), 1);
           }
         }
+      }
+    } finally {
+      this.join(woken, seq);
+    }
+    if (Atomics.exchange(c, FAILED, 0) !== 0) {
+      this.broken = true;
+      throw new Error('laxflow: a CPU worker thread failed running a kernel; kernels run on one thread from now on');
+    }
+    return true;
+  }
+
+  /** Starts run `p` (its arguments written) on the `woken` workers; returns its sequence number. */
+  private wake(woken: readonly number[], p: { id: number; module: WebAssembly.Module }): number {
+    const c = this.ctrl;
+    c[KID] = p.id;
+    Atomics.store(c, NEXT, 0);
+    const seq = ++this.seq;
+    for (const w of woken) {
+      const h = this.workers[w];
+      if (!h.has.has(p.id)) h.port.postMessage({ id: p.id, module: p.module }), h.has.add(p.id);
+      Atomics.store(c, SLOTS + 4 * w, seq);
+      Atomics.notify(c, SLOTS + 4 * w);
+    }
+    return seq;
+  }
+
+  /** Calls `p.fn(...args, k)` for k in [0, parts) on this thread and the workers; false when it did not run. */
+  runCalls(p: CallsModule, args: readonly number[], parts: number): boolean {
+    const woken = this.ready();
+    if (woken.length === 0 || args.length > MAX_ARGS || parts < 2) return false;
+    const c = this.ctrl;
+    for (let i = 0; i < args.length; i++) this.args[i] = args[i];
+    c[MODE] = 1;
+    c[PARTS] = parts;
+    c[NVAL] = args.length;
+    const seq = this.wake(woken, p);
+    const call = [...args, 0];
+    try {
+      for (;;) {
+        const k = Atomics.add(c, NEXT, 1);
+        if (k >= parts) break;
+        call[args.length] = k;
+        p.fn(...call);
       }
     } finally {
       this.join(woken, seq);
@@ -299,6 +351,27 @@ export function runParts(heap: WasmHeap, p: KernelParts, inputs: readonly number
   if (units * p.perUnit < PARALLEL_MIN || !heap.shared || !enabled) return false;
   const pl = poolFor(heap);
   if (!pl || !pl.run(p, inputs, out, units, values, piped?.consume, piped?.pieceUnits)) return false;
+  threadStats.runs++;
+  return true;
+}
+
+/** A module whose function `runCalls` calls once per part, the part index last. */
+export interface CallsModule {
+  readonly fn: (...args: number[]) => void;
+  readonly module: WebAssembly.Module;
+  /** Its id in the module cache (compile.ts `cached`: evicted modules are dropped by the workers). */
+  readonly id: number;
+}
+
+/**
+ * Call `p.fn(...args, k)` for every part k in [0, parts), spread over the threads there are;
+ * false when it did not run (no worker threads: the caller makes the calls itself). Parts
+ * must write disjoint memory, so the result does not depend on which thread ran which.
+ */
+export function runCalls(heap: WasmHeap, p: CallsModule, args: readonly number[], parts: number): boolean {
+  if (!heap.shared || !enabled) return false;
+  const pl = poolFor(heap);
+  if (!pl || !pl.runCalls(p, args, parts)) return false;
   threadStats.runs++;
   return true;
 }
