@@ -148,6 +148,26 @@ describe('fused scans as wasm SIMD', () => {
     expect(sameBits(wasm.values, js.values)).toBeNull();
   });
 
+  it('selects on a per-step flag (the loop unswitched on it, and on a ring wrap) take each branch at the right steps; ring rows read and written whole or lane by lane', () => {
+    type C = { a: LaxArray; b: LaxArray; pos: LaxArray; ring: LaxArray };
+    for (const n of [6, 64]) {
+      const step = (c: C, [x, flag]: [LaxArray, LaxArray]): [C, LaxArray[]] => {
+        const wraps = np.equal(c.pos, 2);
+        const old = np.take(c.ring, c.pos, { axis: 0, mode: 'clip' });
+        const a = np.where(flag, c.a.add(x), c.a.mul(0.5));
+        const b = np.where(flag, np.where(wraps, c.b.sub(old), c.b.add(x)), np.where(wraps, c.b, x));
+        return [{ a, b, pos: np.where(wraps, 0, c.pos.add(1)), ring: c.ring.at(c.pos).add(np.where(flag, x, a)) }, [a.add(b), old]];
+      };
+      const xs = np.array(values(11, n, 5)).reshape([11, n]);
+      const flags = np.array(Uint8Array.from({ length: 11 }, (_, i) => (i % 3 === 1 ? 0 : 1))).astype('bool');
+      const init: C = { a: np.zeros([n]), b: np.ones([n]), pos: np.zeros([], { dtype: 'int32' }), ring: np.full([3, n], 0.25) };
+      const [c, ys] = lax.scan(step, init, [xs, flags]);
+      const r = runs([...ys, c.a, c.b, c.ring]);
+      expect(r.wasmCalls).toBe(1);
+      r.wasm.forEach((v, k) => expect(sameBits(v, r.oracle[k]), `output ${k}`).toBeNull());
+    }
+  });
+
   it('bodies it does not take run the JS fused scan (a transcendental, a bool output)', () => {
     const step = (c: LaxArray, x: LaxArray): [LaxArray, LaxArray[]] => [np.exp(c.mul(-0.1)).add(x), [c, np.isnan(x)]];
     const [c, [y, nan]] = lax.scan(step, np.zeros([5]), np.array(values(7, 5, 3)).reshape([7, 5]));

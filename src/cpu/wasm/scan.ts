@@ -226,6 +226,14 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
       const old = f.local('v128');
       for (const p of patch.patches) {
         const slots = (e: KExpr) => mapSlots(e, (slot) => patch.inputs[slot]);
+        /** Pushes the patch's combine of the v128 locals (old value, update). */
+        const combine = (o: number, u: number) => {
+          if (p.mode === 'set') return;
+          const prim = scatterCombine[p.mode];
+          const emit = lowerings[prim]({ kind: 'op', prim, dtype: patch.dtype, args: [{ kind: 'const', value: 0, dtype: patch.dtype }, { kind: 'const', value: 0, dtype: patch.dtype }] });
+          if (typeof emit === 'string') refuse(emit);
+          emit({ f, args: [o, u], scalarParam: () => refuse('scalar parameter in a scatter combine') });
+        };
         em.loop(p.shape, [
           {
             roots: [slots(p.index), slots(p.updates)],
@@ -233,6 +241,23 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
             // an index outside [0, size) (unsigned compare: negative int32 too) is dropped
             sink: ([jv, u], tail) => {
               em.laneCheck(jv, tail, size);
+              const fast = !tail && size >= 4;
+              if (fast) {
+                // four consecutive offsets inside the array (a ring's row at the chunk's
+                // lanes): one vector store, or load, combine and store (distinct elements,
+                // so the same as lane by lane)
+                em.consecutive(jv);
+                f.op('local.get', em.consecutiveAt).op('i32.const', size - 3).op('i32.lt_u').op('i32.and').op('if');
+                f.op('local.get', target).op('local.get', em.consecutiveAt).op('i32.const', 2).op('i32.shl').op('i32.add').op('local.set', a);
+                f.op('local.get', a);
+                if (p.mode === 'set') f.op('local.get', u);
+                else {
+                  f.op('local.get', a).simd('v128.load', 2, 0).op('local.set', old);
+                  combine(old, u);
+                }
+                f.simd('v128.store', 2, 0);
+                f.op('else');
+              }
               for (let lane = 0; lane < (tail ? 1 : 4); lane++) {
                 f.op('local.get', jv).simd('i32x4.extract_lane', lane).op('local.tee', j).op('i32.const', size).op('i32.lt_u').op('if');
                 f.op('local.get', target).op('local.get', j).op('i32.const', 2).op('i32.shl').op('i32.add').op('local.set', a);
@@ -240,14 +265,12 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
                 if (p.mode === 'set') f.op('local.get', u);
                 else {
                   f.op('local.get', a).simd('v128.load32_splat', 2, 0).op('local.set', old);
-                  const prim = scatterCombine[p.mode];
-                  const emit = lowerings[prim]({ kind: 'op', prim, dtype: patch.dtype, args: [{ kind: 'const', value: 0, dtype: patch.dtype }, { kind: 'const', value: 0, dtype: patch.dtype }] });
-                  if (typeof emit === 'string') refuse(emit);
-                  emit({ f, args: [old, u], scalarParam: () => refuse('scalar parameter in a scatter combine') });
+                  combine(old, u);
                 }
                 f.simd('v128.store32_lane', 2, 0, lane);
                 f.op('end');
               }
+              if (fast) f.op('end');
             },
           },
         ]);

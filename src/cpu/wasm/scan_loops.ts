@@ -21,6 +21,9 @@ export function refuse(why: string): never {
   throw new Unsupported(why);
 }
 
+/** Loop-invariant select conditions a loop is unswitched on (2^UNSWITCH versions of it). */
+const UNSWITCH = 2;
+
 const LANES = new Uint8Array(new Int32Array([0, 1, 2, 3]).buffer);
 
 /** offset + Σ c[k]·strides[k] at each element of `domain`, in row-major order. */
@@ -64,6 +67,8 @@ export class ScanEmitter {
   lanes: LaneRange | null = null;
   /** Whether the loop being emitted runs over the lane range. */
   private ranged = false;
+  /** Loop-invariant select conditions (by value-numbering key) fixed in the loop version being emitted. */
+  private known = new Map<string, boolean>();
   readonly f: FunctionBuilder;
   /** i32 local holding each body buffer's current base address (undefined: baked constant). */
   readonly addr = new Map<number, number>();
@@ -168,7 +173,8 @@ export class ScanEmitter {
         const key = keyOf(e);
         const hit = values.get(key);
         if (hit !== undefined) return hit;
-        const l = this.node(e, emit, written, tail, one, isFlat);
+        const fixed = e.op === 'select' ? this.known.get(keyOf(e.cond)) : undefined;
+        const l = fixed !== undefined && e.op === 'select' ? emit(fixed ? e.a : e.b) : this.node(e, emit, written, tail, one, isFlat);
         values.set(key, l);
         return l;
       };
@@ -202,6 +208,45 @@ export class ScanEmitter {
         }
       }
     };
+    // Loop unswitching: a select whose condition is the same for every element (a stream's
+    // per-step padding flag, a ring's wrap) costs a bitselect per chunk; the loop is emitted
+    // once per value of the (at most UNSWITCH) most used such conditions, behind branches on
+    // them, and in each version those selects are their chosen operand.
+    const conds = new Map<string, { count: number; e: KExpr }>();
+    if (!one) {
+      const seen = new Set<KExpr>();
+      const visit = (e: KExpr): void => {
+        if (seen.has(e)) return;
+        seen.add(e);
+        if (e.op === 'select' && inv(e.cond)) {
+          const key = keyOf(e.cond);
+          const c = conds.get(key) ?? { count: 0, e: e.cond };
+          c.count++;
+          conds.set(key, c);
+        }
+        for (const c of exprChildren(e)) visit(c);
+      };
+      for (const it of items) for (const r of it.roots) visit(r);
+    }
+    const switches = [...conds].filter(([, c]) => c.count >= 2 && hoisted.has(keyOf(c.e))).sort((a, b) => b[1].count - a[1].count).slice(0, UNSWITCH);
+    const unswitched = (k: number): void => {
+      if (k === switches.length) return this.loopBody(n, lanes, one, chunk);
+      const [key, c] = switches[k];
+      f.op('local.get', hoisted.get(keyOf(c.e))!).simd('i32x4.extract_lane', 0).op('if');
+      this.known.set(key, true);
+      unswitched(k + 1);
+      f.op('else');
+      this.known.set(key, false);
+      unswitched(k + 1);
+      this.known.delete(key);
+      f.op('end');
+    };
+    unswitched(0);
+  }
+
+  /** The element loop of `loop`: 4-lane chunks from the start (or the lane range), then a lane-0 tail. */
+  private loopBody(n: number, lanes: LaneRange | null, one: boolean, chunk: (tail: boolean) => void): void {
+    const f = this.f;
     const i = this.i;
     if (lanes) f.op('local.get', lanes.lo).op('local.set', i);
     else f.op('i32.const', 0).op('local.set', i);
@@ -277,6 +322,15 @@ export class ScanEmitter {
         const clamped = this.v128();
         f.op('local.set', clamped);
         if (this.ranged && this.lanes!.split.has(e.input)) this.laneCheck(clamped, tail, null);
+        if (!tail && !this.byteBool(e.input) && e.size >= 4) {
+          // four consecutive offsets (a ring's row at the chunk's lanes): one vector load
+          this.consecutive(clamped);
+          f.op('if').op('local.get', this.address(e.input)).op('local.get', this.tmpI32).op('i32.const', 2).op('i32.shl').op('i32.add').simd('v128.load', 2, 0).op('local.set', out);
+          f.op('else');
+          this.loadLanes(e.input, clamped, out, tail);
+          f.op('end');
+          return out;
+        }
         this.loadLanes(e.input, clamped, out, tail);
         if (!this.byteBool(e.input)) return out;
         f.op('local.get', out), splatBits(f, 0), f.simd('i32x4.ne');
@@ -300,6 +354,21 @@ export class ScanEmitter {
     }
     f.op('local.set', out);
     return out;
+  }
+
+  /**
+   * Pushes whether the four element offsets in `idx` (an i32x4 local) are consecutive,
+   * idx[0] + [0, 1, 2, 3], leaving idx[0] in the i32 scratch local (`consecutiveAt`).
+   */
+  consecutive(idx: number): void {
+    const f = this.f;
+    f.op('local.get', idx).op('local.get', idx).simd('i32x4.extract_lane', 0).op('local.tee', this.tmpI32).simd('i32x4.splat').simd('v128.const', ...LANES).simd('i32x4.add');
+    f.simd('i32x4.eq').simd('i32x4.all_true');
+  }
+
+  /** The i32 local `consecutive` leaves the first offset in. */
+  get consecutiveAt(): number {
+    return this.tmpI32;
   }
 
   /**
