@@ -143,6 +143,6 @@ export interface WindowRecord<S extends string> {
 }
 
 /** pandas' `resample(every, origin='epoch').agg(stats)` over a record stream (per key), on event time. */
-export function resample<const S extends ResampleStat = 'mean'>(opts: ResampleOptions<S> & StreamOptions): OperatorFunction<KeyedRecord, WindowRecord<S>> {
-  return stepOperator(resampleStep(opts) as Step, opts) as unknown as OperatorFunction<KeyedRecord, WindowRecord<S>>;
+export function resample<const S extends ResampleStat = 'mean'>(opts: ResampleOptions<S> & StreamOptions): OperatorFunction<KeyedRecord | readonly KeyedRecord[], WindowRecord<S>> {
+  return stepOperator(resampleStep(opts) as Step, opts) as unknown as OperatorFunction<KeyedRecord | readonly KeyedRecord[], WindowRecord<S>>;
 }

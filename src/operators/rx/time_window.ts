@@ -24,7 +24,7 @@
 import type { LaxArray } from '../array.js';
 import * as np from '../np.js';
 import { streamCheck } from './checks.js';
-import { ddAdd, ddDivF, ddSquare, ddSub, ddValue, twoProduct } from './double_float.js';
+import { ddOps } from './double_float.js';
 import { fmtDuration, isDuration, parseDuration } from './duration.js';
 import { rollingStep, type RollingOptions, type RollingStat } from './rolling.js';
 import type { Step } from './step.js';
@@ -131,12 +131,14 @@ export function timeRollingStep<const S extends RollingStat | readonly RollingSt
       const { times, pos, prev, same } = c;
       const x = value.dtype === 'float32' ? np.where(np.isfinite(value), value, NaN) : value; // +-inf is missing, as in pandas
       const obsX = np.logicalNot(np.isnan(x));
+      // double-float arithmetic with a 1 that a WGSL compiler cannot see through (double_float.ts)
+      const dd = ddOps(np.where(np.equal(pos, -1), 2, 1).astype('float32'));
       // prefix sums through this record, relative to k (the first value: 0 before it)
       const k = np.where(np.logicalAnd(np.isnan(c.k), obsX), x, c.k);
       const d = np.where(obsX, x.sub(k), 0);
       const n1 = c.n.add(obsX.astype('int32'));
-      const s1 = ddAdd(c.s, { hi: d, lo: np.zeros(d.shape) });
-      const q1 = ddAdd(c.q, twoProduct(d, d));
+      const s1 = dd.add(c.s, { hi: d, lo: np.zeros(d.shape) });
+      const q1 = dd.add(c.q, dd.twoProduct(d, d));
       // The window is the newest `records` records (times are in order): the record itself
       // when the window is closed on the right, and the ring's records inside it (one pass
       // over the slots' times: scalar work per key, done once per step as the carry's
@@ -154,9 +156,9 @@ export function timeRollingStep<const S extends RollingStat | readonly RollingSt
       const at = (ring: LaxArray) => np.take(ring, base, { axis: 0, mode: 'clip' });
       const end = rightClosed ? { n: n1, s: s1, q: q1 } : { n: c.n, s: c.s, q: c.q };
       const n0 = end.n.sub(at(c.cn)).astype('float32');
-      const sum = ddSub(end.s, { hi: at(c.cs.hi), lo: at(c.cs.lo) });
-      const sq = ddSub(end.q, { hi: at(c.cq.hi), lo: at(c.cq.lo) });
-      const baseline = { records, n: n0, meanK: ddValue(sum).div(n0), m2: np.maximum(ddValue(ddSub(sq, ddDivF(ddSquare(sum), n0))), 0) };
+      const sum = dd.sub(end.s, { hi: at(c.cs.hi), lo: at(c.cs.lo) });
+      const sq = dd.sub(end.q, { hi: at(c.cq.hi), lo: at(c.cq.lo) });
+      const baseline = { records, n: n0, meanK: dd.value(sum).div(n0), m2: np.maximum(dd.value(dd.sub(sq, dd.divF(dd.square(sum), n0))), 0) };
       const { n, meanK, m2 } = baseline;
       streamCheck(np.greater(baseline.records, capacity), message);
       // pandas' guard: a window whose values are all equal has that value as its mean and variance 0
