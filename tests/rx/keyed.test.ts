@@ -66,7 +66,7 @@ describe('keyed streams', () => {
   it('reports a malformed record by name, or sends it to the dead-letter output; state is untouched', async () => {
     const sum = (c: any, x: any): [any, any] => [c.add(x), c.add(x)];
     await expect(collect([{ key: 'a', value: 1 }, { key: 'a', value: 'oops' }], scan(sum, 0))).rejects.toThrow(
-      'rx.scan: malformed record {"key":"a","value":"oops"}: value must be a number (null for missing) or an array of shape (), got "oops"',
+      'rx.scan: malformed record {"key":"a","value":"oops"}: value must be a number (null for missing) or an array of shape (), got a string ("oops")',
     );
     await expect(collect([{ key: 'a', value: 1 }, { key: {}, value: 2 }], scan(sum, 0))).rejects.toThrow(MalformedRecordError);
     const dead: unknown[] = [];

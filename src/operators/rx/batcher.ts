@@ -172,6 +172,9 @@ export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>
             return fail(err);
           }
           if (!admitted) return;
+          if (admitted.steps > maxQueue) {
+            return fail(new RangeError(`${name}: one emission of ${admitted.steps} steps is more than maxQueue=${maxQueue} steps: split it, or raise maxQueue`));
+          }
           queue.push(admitted);
           waiting += admitted.steps;
           if (waiting > maxQueue) {

@@ -59,8 +59,9 @@ export function recordValue(r: unknown, xShape: readonly number[], dtype: DType,
     return v instanceof storage[dtype] ? v.slice() : castHost(v, dtype);
   }
   if (value === undefined) throw new MalformedRecordError(r, 'value is missing', what);
-  if (typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value))) {
-    throw new MalformedRecordError(r, `value must be a number (null for missing) or an array of shape ${fmtShape(xShape)}, got ${describeRecord(value)}`, what);
+  const bad = badElement(value, dtype);
+  if (bad) {
+    throw new MalformedRecordError(r, `value must be a number (null for missing) or an array of shape ${fmtShape(xShape)}${dtype === 'bool' ? ' (booleans)' : ''}, got ${typeName(bad.v)}${bad.v === value ? '' : ` in ${describeRecord(value)}`}`, what);
   }
   let host: { shape: number[]; data: TypedArray };
   try {
@@ -72,6 +73,29 @@ export function recordValue(r: unknown, xShape: readonly number[], dtype: DType,
     throw new MalformedRecordError(r, `value must have shape ${fmtShape(xShape)}, got ${fmtShape(host.shape)}`, what);
   }
   return host.data.length ? host.data : allocate(dtype, 0);
+}
+
+/** The first element of a record's value that is not a reading (a number or null; a boolean in a bool stream). */
+function badElement(v: unknown, dtype: DType): { v: unknown } | null {
+  if (Array.isArray(v)) {
+    for (const e of v) {
+      const b = badElement(e, dtype);
+      if (b) return b;
+    }
+    return null;
+  }
+  const ok = typeof v === 'number' || v === null || (typeof v === 'boolean' && dtype === 'bool');
+  return ok ? null : { v };
+}
+
+/** A value's type and the value, for messages: 'a boolean (true)', 'a bigint (12n)', 'a string ("abc")'. */
+function typeName(v: unknown): string {
+  if (typeof v === 'bigint') return `a bigint (${v}n)`;
+  if (typeof v === 'symbol') return `a symbol (${String(v)})`;
+  if (typeof v === 'function') return 'a function';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'object') return `an object (${describeRecord(v)})`;
+  return `a ${typeof v} (${JSON.stringify(v)})`;
 }
 
 export function sendDeadLetter(dl: DeadLetter, error: MalformedRecordError): void {

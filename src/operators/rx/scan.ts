@@ -146,6 +146,9 @@ export function stepOperator<Y>(step: Step<any, Y>, opts: StreamOptions = {}): S
         throw new TypeError(`${name}: ${timed ? 'a window or halflife given as a duration is on event time' : 'maxLateness, idleTimeout, late and time are event-time options'}: the input must be records with an event time ({ key?, value, t }), got ${JSON.stringify(input)?.slice(0, 100)}`);
       }
       state = latest = startState(keyed);
+      // The mode is fixed now: a checkpoint's patches start from this state, whatever a
+      // snapshot taken before the first emission held (an unkeyed empty state).
+      if (opts.onCheckpoint && !(restored && restored.position > 0)) pending.push({ op: 'replace', path: [], value: state });
       inner = keyed ? keyedEngine(ctx, opts.deadLetter) : unkeyedEngine(ctx);
       if (attached) inner.attach?.(...attached);
       return inner;

@@ -121,6 +121,7 @@ export function decode(json: Json): unknown {
       const bytes = fromBase64(json.base64);
       const ctor = storage[json.$typed as DType];
       if (!ctor) throw new TypeError(`snapshot: unknown dtype ${json.$typed}`);
+      if (bytes.length % ctor.BYTES_PER_ELEMENT) throw new TypeError(`snapshot: damaged data: ${bytes.length} bytes is not a whole number of ${json.$typed} elements (${ctor.BYTES_PER_ELEMENT} bytes each)`);
       return new ctor(bytes.slice().buffer);
     }
     return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, decode(v)]));
@@ -202,7 +203,13 @@ export function checkRestored(
     if (!want || want.dtype !== leaf.dtype || JSON.stringify(rowShape) !== JSON.stringify(want.shape)) {
       throw new TypeError(`cannot restore ${what}: carry leaf ${i} is ${leaf.dtype}${JSON.stringify(leaf.shape)}, expected ${want?.dtype}${JSON.stringify(want?.shape)}`);
     }
+    const size = leaf.shape.reduce((a, b) => a * b, 1);
+    if (!ArrayBuffer.isView(leaf.data) || (leaf.data as TypedArray).length !== size) {
+      const got = ArrayBuffer.isView(leaf.data) ? `${(leaf.data as TypedArray).length} elements` : typeof leaf.data;
+      throw new TypeError(`cannot restore ${what}: carry leaf ${i} of shape ${JSON.stringify(leaf.shape)} holds ${got}, expected ${size} (a damaged snapshot)`);
+    }
   });
+  if (st.keyed && st.carry.length && st.keys.length > st.carry[0].shape[0]) throw new TypeError(`cannot restore ${what}: ${st.keys.length} keys but a table of ${st.carry[0].shape[0]} rows (a damaged snapshot)`);
   if (st.carry.length !== expect.carry.length) throw new TypeError(`cannot restore ${what}: ${st.carry.length} carry leaves, expected ${expect.carry.length}`);
   return st;
 }
