@@ -186,6 +186,46 @@ describe('watermarks', () => {
   });
 });
 
+describe("watermark: 'key'", () => {
+  it('a key whose clock runs behind the others is late per stream, on time per key; per key, outputs are the sorted stream of each key', async () => {
+    // key b's readings carry times 60 s behind key a's
+    const recs = Array.from({ length: 40 }, (_, i) => ({ key: i % 2 ? 'b' : 'a', t: BASE + i * 1000 - (i % 2 ? 60_000 : 0), value: Math.sin(i) }));
+    const late: unknown[] = [];
+    const perStream = flat(await collect(recs, movingAverage({ window: '10s', maxLateness: '5s', late: (r) => late.push(r) })));
+    expect(late.length).toBe(20);
+    expect(perStream.every((o) => o.key === 'a')).toBe(true);
+    const perKey = flat(await collect(recs, movingAverage({ window: '10s', maxLateness: '5s', watermark: 'key' })));
+    expect(perKey.length).toBe(40);
+    for (const k of ['a', 'b']) {
+      const own = recs.filter((r) => r.key === k);
+      expectSame(perKey.filter((o) => o.key === k).map((o) => o.value), values(await collect([own], movingAverage({ window: '10s' }))));
+    }
+  });
+
+  it('resample closes each key\'s windows by its own watermark, and the snapshot keeps every key\'s marks', async () => {
+    const recs = [
+      { key: 'a', t: BASE + 1000, value: 1 },
+      { key: 'b', t: BASE - 120_000, value: 5 },
+      { key: 'a', t: BASE + 70_000, value: 2 },
+      { key: 'b', t: BASE - 50_000, value: 6 },
+    ];
+    const op = resample({ every: '1min', watermark: 'key' });
+    const src = new Subject<unknown>();
+    const got: any[] = [];
+    src.pipe(op).subscribe((w) => got.push(w));
+    for (const r of recs) {
+      src.next(r);
+      await new Promise((res) => setTimeout(res, 0));
+    }
+    // a's first window closed by a's record at +70 s; b's by b's at -50 s (each key's watermark)
+    expect(got.map((w) => [w.key, w.t - BASE])).toEqual([['a', 0], ['b', -120_000]]);
+    const marks = (op.snapshot() as any).clock.marks.map((m: [string, number, number]) => m[0]).sort();
+    expect(marks).toEqual(['sa', 'sb']);
+    src.complete();
+    expect(got.map((w) => [w.key, w.t - BASE])).toEqual([['a', 0], ['b', -120_000], ['a', 60_000], ['b', -60_000]]);
+  });
+});
+
 describe('timing in virtual time', () => {
   const marbles = () => new TestScheduler((a, b) => expect(a).toEqual(b));
   const r = (s: number, value: number) => ({ t: BASE + s * 1000, value });

@@ -14,7 +14,7 @@ export interface EngineContext {
   /** The step reads event time (`Step.time`). */
   timed: boolean;
   /** The event-time stage (record streams): present when the step is timed or an event-time option is given. */
-  events?: { maxLateness: number; idleTimeout?: number; late?: LateSink; time?: (record: any) => unknown };
+  events?: { maxLateness: number; idleTimeout?: number; late?: LateSink; time?: (record: any) => unknown; perKey: boolean };
   f: StepFn;
   spec: CarrySpec;
   xShape: readonly number[];

@@ -6,6 +6,7 @@
 //   a record with t < watermark is late: it goes to `late`, or fails the stream
 //   the others wait, ordered by (t, arrival), until t <= watermark; then they are released
 //   in that order to the scan (with maxLateness 0 every record in order is released at once)
+//   (per stream by default; with `watermark: 'key'` each key keeps its own latest and watermark)
 //   idleTimeout: after that much wall-clock time without input the watermark moves on to
 //   latest + the idle time (event time is taken to run with the wall clock while the
 //   source is silent), releasing what waits; the source's completion releases everything.
@@ -39,6 +40,11 @@ export interface EventTimeOptions {
   idleTimeout?: string | number;
   /** The event time of a record (epoch ms, Date or ISO-8601 string); default `record.t`. */
   time?: (record: any) => unknown;
+  /**
+   * 'stream' (default): one watermark for the stream, across keys (Flink's); 'key': each key
+   * its own, so a key whose clock runs behind the others is not late (keyed records).
+   */
+  watermark?: 'stream' | 'key';
 }
 
 /** A record with its event time, and the input emission it came in (outputs are grouped by it). */
@@ -52,9 +58,8 @@ export interface Timed {
 }
 
 export interface ClockState {
-  /** Largest event time seen; -Infinity before any (JSON: null). */
-  latest: number | null;
-  watermark: number | null;
+  /** Per key id ('' for the stream's): the largest event time seen and the watermark (null: none yet). */
+  marks: [string, number | null, number | null][];
   /** Records waiting to be released, in release order. */
   waiting: Timed[];
 }
@@ -63,13 +68,20 @@ export function checkEventTime(o: EventTimeOptions, what: string): { maxLateness
   const maxLateness = o.maxLateness === undefined ? 0 : timeOption(o.maxLateness, `${what}: maxLateness`, false);
   const idleTimeout = o.idleTimeout === undefined ? undefined : timeOption(o.idleTimeout, `${what}: idleTimeout`, true);
   if (o.time !== undefined && typeof o.time !== 'function') throw new TypeError(`${what}: time must be a function (record) => time, got ${typeof o.time}`);
+  if (o.watermark !== undefined && o.watermark !== 'stream' && o.watermark !== 'key') throw new RangeError(`${what}: watermark must be 'stream' or 'key', got ${JSON.stringify(o.watermark)}`);
   return { maxLateness, idleTimeout };
 }
 
 /** The reorder buffer and watermark of one stream. */
+/** The latest time seen and the watermark of a stream, or of one key. */
+interface Marks {
+  latest: number;
+  watermark: number;
+}
+
 export class EventClock {
-  private latest = -Infinity;
-  private watermark = -Infinity;
+  /** The stream's marks, or (per key) each key's, by key id. */
+  private readonly marks = new Map<string, Marks>();
   private waiting: Timed[] = [];
 
   constructor(
@@ -77,7 +89,16 @@ export class EventClock {
     private readonly maxLateness: number,
     private readonly late: LateSink | undefined,
     private readonly timeOf: (record: unknown) => unknown,
+    /** Per key: the key id of a record; absent: one watermark for the stream. */
+    private readonly keyOf?: (record: unknown) => string,
   ) {}
+
+  private marksOf(record: unknown): Marks {
+    const id = this.keyOf ? this.keyOf(record) : '';
+    let m = this.marks.get(id);
+    if (!m) this.marks.set(id, (m = { latest: -Infinity, watermark: -Infinity }));
+    return m;
+  }
 
   /** The event time of a record (epoch ms), or a MalformedRecordError. */
   timeOfRecord(r: unknown): number {
@@ -96,8 +117,9 @@ export class EventClock {
    */
   offer(entry: Timed): boolean {
     const { record, t } = entry;
-    if (t < this.watermark) {
-      const err = new LateRecordError(record, t, this.watermark, this.what);
+    const m = this.marksOf(record);
+    if (t < m.watermark) {
+      const err = new LateRecordError(record, t, m.watermark, this.what);
       if (!this.late) throw err;
       if (typeof this.late === 'function') this.late(record, err);
       else this.late.next({ record, error: err });
@@ -107,31 +129,37 @@ export class EventClock {
     let i = this.waiting.length;
     while (i > 0 && this.waiting[i - 1].t > t) i--;
     this.waiting.splice(i, 0, entry);
-    if (t > this.latest) {
-      this.latest = t;
-      this.watermark = Math.max(this.watermark, t - this.maxLateness);
+    if (t > m.latest) {
+      m.latest = t;
+      m.watermark = Math.max(m.watermark, t - this.maxLateness);
     }
     return true;
   }
 
-  /** Moves the watermark to at least `to` (idleness, or the end of the stream: Infinity). */
-  advance(to: number): void {
-    this.watermark = Math.max(this.watermark, to);
+  /** Moves every watermark on: to the end of time (the stream's end), or by `idleMs` past its latest time (idleness). */
+  advance(idleMs: number): void {
+    for (const m of this.marks.values()) {
+      if (idleMs === Infinity) m.watermark = Infinity;
+      else if (Number.isFinite(m.latest)) m.watermark = Math.max(m.watermark, m.latest + idleMs);
+    }
   }
 
-  get latestTime(): number {
-    return this.latest;
+  /** The watermark of the stream, or of a record's key (per key). */
+  watermarkOf(record?: unknown): number {
+    return (this.keyOf ? this.marks.get(this.keyOf(record)) : this.marks.get(''))?.watermark ?? -Infinity;
   }
 
-  get currentWatermark(): number {
-    return this.watermark;
-  }
-
-  /** The waiting records whose time the watermark has reached, in time order. */
+  /** The waiting records whose time their watermark has reached, in time order (ties: arrival). */
   release(): Timed[] {
-    let n = 0;
-    while (n < this.waiting.length && this.waiting[n].t <= this.watermark) n++;
-    return n ? this.waiting.splice(0, n) : [];
+    if (!this.keyOf) {
+      const wm = this.watermarkOf();
+      let n = 0;
+      while (n < this.waiting.length && this.waiting[n].t <= wm) n++;
+      return n ? this.waiting.splice(0, n) : [];
+    }
+    const out: Timed[] = [];
+    this.waiting = this.waiting.filter((w) => (w.t <= this.marksOf(w.record).watermark ? (out.push(w), false) : true));
+    return out;
   }
 
   get pending(): number {
@@ -140,12 +168,15 @@ export class EventClock {
 
   state(): ClockState {
     const fin = (v: number) => (Number.isFinite(v) ? v : null);
-    return { latest: fin(this.latest), watermark: fin(this.watermark), waiting: this.waiting.map(({ record, t, chunk, src }) => ({ record, t, chunk, src })) };
+    return {
+      marks: [...this.marks].map(([id, m]) => [id, fin(m.latest), fin(m.watermark)]),
+      waiting: this.waiting.map(({ record, t, chunk, src }) => ({ record, t, chunk, src })),
+    };
   }
 
   restore(s: ClockState): void {
-    this.latest = s.latest ?? -Infinity;
-    this.watermark = s.watermark ?? -Infinity;
+    this.marks.clear();
+    for (const [id, latest, watermark] of s.marks) this.marks.set(id, { latest: latest ?? -Infinity, watermark: watermark ?? -Infinity });
     this.waiting = s.waiting.map((w) => ({ ...w }));
   }
 }

@@ -107,16 +107,16 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
   }, { donateArgnums: 0 });
 
   // A windowed step's flush: every key's window that ends at or before the watermark closes.
-  const flushRun = win && jit((table: unknown, watermark: LaxArray) => {
+  const flushRun = win && jit((table: unknown, watermarks: LaxArray) => {
     const [leaves, def] = flattenNodes(table);
-    return vmap(win.flush, { inAxes: [0, null] })(unflatten(def, leaves.map((l) => wrap(l))), watermark);
+    return vmap(win.flush)(unflatten(def, leaves.map((l) => wrap(l))), watermarks);
   }, { donateArgnums: 0 });
-  let flushedTo = -Infinity; // the last watermark boundary (in windows since the epoch) flushed at
+  let flushedTo = -Infinity; // the watermark boundaries (in windows since the epoch, summed over keys) at the last flush
 
   // The event-time stage: the clock, restored from the state, and its idle timer.
-  const clock = events ? new EventClock(name, events.maxLateness, events.late, events.time ?? ((r: any) => r?.t)) : null;
+  const clock = events ? new EventClock(name, events.maxLateness, events.late, events.time ?? ((r: any) => r?.t), events.perKey ? (r) => keyId((r as KeyedRecord).key) : undefined) : null;
   const saved = ctx.getState().clock;
-  if (clock && saved) clock.restore({ latest: saved.latest, watermark: saved.watermark, waiting: saved.waiting.map((w) => ({ ...w })) });
+  if (clock && saved) clock.restore({ marks: saved.marks.map(([id, l, w]) => [id, l, w]), waiting: saved.waiting.map((w) => ({ ...w })) });
   let emissions = saved?.emissions ?? 0;
   let push: ((value: Admitted, steps: number) => void) | undefined;
   let scheduler: SchedulerLike | undefined;
@@ -194,7 +194,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       if (clock) {
         for (const b of batch) {
           for (const e of b.entries) clock.offer(e); // a late record is diverted (or throws)
-          if (b.idleMs !== undefined && Number.isFinite(clock.latestTime)) clock.advance(clock.latestTime + b.idleMs);
+          if (b.idleMs !== undefined) clock.advance(b.idleMs);
           if (b.final) clock.advance(Infinity);
         }
         entries = clock.release().map(released);
@@ -340,16 +340,24 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
     return key === null ? { t, value } : { key, t, value };
   }
 
-  /** After a batch: the windows whose end the watermark has passed since the last flush, appended to `emitted`. */
+  /** After a batch: the windows whose end their watermark has passed since the last flush, appended to `emitted`. */
   function flush(emitted: unknown[]): unknown[] | Promise<unknown[]> {
     if (!win || !clock || !flushRun) return emitted;
     const state = ctx.getState();
-    const wm = clock.currentWatermark;
-    const boundary = Math.floor(wm / win.windows.every);
-    if (!(boundary > flushedTo) || state.keys.length === 0 || state.timeBase == null) return emitted;
+    if (state.keys.length === 0 || state.timeBase == null) return emitted;
+    // each table row's watermark (its key's, or the stream's), relative to the time base
+    const rows = state.carry[0].shape[0];
+    const marks = new Int32Array(rows).fill(-TIME_RANGE);
+    let boundary = 0; // sum over keys of the window boundaries their watermark passed: grows when any does
+    state.keys.forEach((key, row) => {
+      const wm = clock.watermarkOf({ key: key ?? undefined });
+      if (Number.isFinite(wm)) boundary += Math.floor(wm / win.windows.every);
+      else if (wm === Infinity) boundary = Infinity;
+      marks[row] = Math.max(-TIME_RANGE, Math.min(2 ** 31 - 1, wm - state.timeBase!));
+    });
+    if (!(boundary > flushedTo)) return emitted;
     flushedTo = boundary;
-    const rel = Math.max(-TIME_RANGE, Math.min(2 ** 31 - 1, wm - state.timeBase));
-    const [newTable, ys] = flushRun(carryTree(spec.def, state.carry, true), wrap(freshConstant(Int32Array.of(rel), [], 'int32'))) as [unknown, unknown];
+    const [newTable, ys] = flushRun(carryTree(spec.def, state.carry, true), wrap(freshConstant(marks, [rows], 'int32'))) as [unknown, unknown];
     const [tableNodes] = flattenNodes(newTable);
     const [yNodes] = flattenNodes(ys);
     return thenMaybe(realizeBatch([...tableNodes, ...yNodes], tableNodes.length), (bufs) => {

@@ -74,8 +74,8 @@ export function stepOperator<Y>(step: Step<any, Y>, opts: StreamOptions = {}): S
   const timed = step.time === true;
   const getSpec = () => (spec ??= carrySpec(step.f, step.init(xShape), xShape, dtype, timed));
   // The event-time stage runs for a step on event time or when an event-time option is given.
-  const onEventTime = timed || opts.maxLateness !== undefined || opts.idleTimeout !== undefined || opts.late !== undefined || opts.time !== undefined;
-  const events = onEventTime ? { ...checkEventTime(opts, name), late: opts.late, time: opts.time } : undefined;
+  const onEventTime = timed || opts.maxLateness !== undefined || opts.idleTimeout !== undefined || opts.late !== undefined || opts.time !== undefined || opts.watermark !== undefined;
+  const events = onEventTime ? { ...checkEventTime(opts, name), late: opts.late, time: opts.time, perKey: opts.watermark === 'key' } : undefined;
   let latest: StreamState | undefined;
   const every = opts.checkpointEvery;
   if (every?.batches !== undefined && !(Number.isInteger(every.batches) && every.batches >= 1)) throw new RangeError(`${name}: checkpointEvery.batches must be a positive integer, got ${every.batches}`);

@@ -48,8 +48,8 @@ export interface StreamState {
 
 /** The event-time stage's state: the clock's, and the emission counter that groups outputs. */
 export interface EngineClock {
-  readonly latest: number | null;
-  readonly watermark: number | null;
+  /** Per key id ('' for the stream's): latest time seen and watermark. */
+  readonly marks: readonly (readonly [string, number | null, number | null])[];
   readonly waiting: readonly { readonly record: unknown; readonly t: number; readonly chunk: boolean; readonly src: number }[];
   readonly emissions: number;
 }
