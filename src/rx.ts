@@ -16,7 +16,7 @@ export { fanout, type Step, type StepFn } from './operators/rx/step.js';
 export { MalformedRecordError, type DeadLetter, type KeyedRecord } from './operators/rx/records.js';
 export { LateRecordError, type EventTimeOptions, type LateSink } from './operators/rx/event_time.js';
 export { timeRollingStep, type TimeRollingOptions, type WindowOptions } from './operators/rx/time_window.js';
-export { resample, resampleStep, type ResampleOptions, type ResampleStat, type WindowRecord } from './operators/rx/resample.js';
+export { resample, resampleStep, type ResampleOptions, type ResampleStat, type WindowOperator, type WindowRecord } from './operators/rx/resample.js';
 export { applyCheckpoint, type Snapshot, type Json } from './operators/rx/state.js';
 export type { BatchInfo, BatchOptions } from './operators/rx/batcher.js';
 export { mahalanobis, mahalanobisStep, type MahalanobisOptions, type MahalanobisOutput, type MahalanobisCarry } from './operators/rx/mahalanobis.js';

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { ema, LateRecordError, MalformedRecordError, movingAverage, resample, rollingVar, zscore, type Snapshot } from '../../src/rx.js';
+import { ema, LateRecordError, MalformedRecordError, movingAverage, resample, rollingVar, zscore, type KeyedRecord, type Snapshot } from '../../src/rx.js';
 import { collect, expectSame } from './helpers.js';
 
 const BASE = Date.UTC(2026, 11, 5, 6, 0, 0);
@@ -210,7 +210,7 @@ describe("watermark: 'key'", () => {
       { key: 'b', t: BASE - 50_000, value: 6 },
     ];
     const op = resample({ every: '1min', watermark: 'key' });
-    const src = new Subject<unknown>();
+    const src = new Subject<KeyedRecord>();
     const got: any[] = [];
     src.pipe(op).subscribe((w) => got.push(w));
     for (const r of recs) {

@@ -13,7 +13,7 @@
 import type { LaxArray } from '../array.js';
 import * as np from '../np.js';
 import { parseDuration } from './duration.js';
-import { stepOperator, type StreamOptions } from './scan.js';
+import { stepOperator, type StreamOperator, type StreamOptions } from './scan.js';
 import type { Step, WindowedStep } from './step.js';
 import type { KeyedRecord } from './records.js';
 import type { OperatorFunction } from 'rxjs';
@@ -142,7 +142,10 @@ export interface WindowRecord<S extends string> {
   value: { [K in S]: number };
 }
 
+/** An operator from records (or chunks of them) to window records, with the stream operators' state. */
+export type WindowOperator<S extends string> = OperatorFunction<KeyedRecord | readonly KeyedRecord[], WindowRecord<S>> & Pick<StreamOperator, 'snapshot' | 'position'>;
+
 /** pandas' `resample(every, origin='epoch').agg(stats)` over a record stream (per key), on event time. */
-export function resample<const S extends ResampleStat = 'mean'>(opts: ResampleOptions<S> & StreamOptions): OperatorFunction<KeyedRecord | readonly KeyedRecord[], WindowRecord<S>> {
-  return stepOperator(resampleStep(opts) as Step, opts) as unknown as OperatorFunction<KeyedRecord | readonly KeyedRecord[], WindowRecord<S>>;
+export function resample<const S extends ResampleStat = 'mean'>(opts: ResampleOptions<S> & StreamOptions): WindowOperator<S> {
+  return stepOperator(resampleStep(opts) as Step, opts) as unknown as WindowOperator<S>;
 }
