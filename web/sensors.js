@@ -7,7 +7,7 @@
 
 import uPlot from '/uplot.js';
 
-const view = { setup: null, motes: {}, rows: 0, t: null, done: false, summary: null, draws: 0 };
+const view = { setup: null, motes: {}, rows: 0, t: null, done: false, summary: null, draws: 0, zoom: null, zoomTo, eventsRange };
 window.sensorsView = view;
 
 const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -50,6 +50,35 @@ function shade(m) {
   };
 }
 
+/** The x range shown: the whole replay, or a zoom (seconds) that every plot shares. */
+function xRange() {
+  return view.zoom ?? [view.setup.start / 1000, view.setup.end / 1000];
+}
+function zoomTo(range) {
+  view.zoom = range;
+  const [min, max] = xRange();
+  for (const m of Object.values(view.motes)) for (const u of Object.values(m.plots)) u.setScale('x', { min, max });
+}
+/** From 10 minutes before the first labelled reading to 15 minutes after the last (null before any). */
+function eventsRange() {
+  let lo = Infinity, hi = -Infinity;
+  for (const m of Object.values(view.motes))
+    for (const [i, j] of m.labelRuns) (lo = Math.min(lo, m.cols[0][i])), (hi = Math.max(hi, m.cols[0][j]));
+  return lo <= hi ? [lo - 600, hi + 900] : null;
+}
+/** Dragging across a plot zooms every plot to the selection; a double click shows everything again. */
+const zoomHooks = {
+  setSelect: [
+    (u) => {
+      if (u.select.width < 5) return;
+      const lo = u.posToVal(u.select.left, 'x'), hi = u.posToVal(u.select.left + u.select.width, 'x');
+      u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+      zoomTo([lo, hi]);
+    },
+  ],
+  ready: [(u) => u.over.addEventListener('dblclick', () => zoomTo(null))],
+};
+
 function makeMote(id, setup, parent) {
   const el = document.createElement('div');
   el.className = 'mote';
@@ -57,13 +86,12 @@ function makeMote(id, setup, parent) {
   parent.appendChild(el);
   // columns: x (s), humidity, baseline, temperature, baseline, score
   const m = { id, el, cols: [[], [], [], [], [], []], alarm: [], label: [], alarmRuns: [], labelRuns: [], plots: {} };
-  const range = [setup.start / 1000, setup.end / 1000];
-  const common = { width: 600, tzDate: utc, cursor: { sync: { key: 'sensors' } }, legend: { show: false } };
+  const common = { width: 600, tzDate: utc, cursor: { sync: { key: 'sensors' }, drag: { x: true, y: false, setScale: false } }, legend: { show: false } };
   m.plots.readings = new uPlot(
     {
       ...common,
       height: 190,
-      scales: { x: { time: true, range: () => range }, hum: { auto: true }, temp: { auto: true } },
+      scales: { x: { time: true, range: xRange }, hum: { auto: true }, temp: { auto: true } },
       series: [
         {},
         { label: 'humidity', scale: 'hum', stroke: '#1f77b4', width: 1 },
@@ -72,7 +100,7 @@ function makeMote(id, setup, parent) {
         { label: 'baseline temperature', scale: 'temp', stroke: '#333', width: 1, dash: [2, 3] },
       ],
       axes: [{}, { scale: 'hum', label: '%RH', size: 50 }, { scale: 'temp', label: '\u00b0C', side: 1, size: 50, grid: { show: false } }],
-      hooks: { drawClear: [shade(m)], draw: [() => view.draws++] },
+      hooks: { ...zoomHooks, drawClear: [shade(m)], draw: [() => view.draws++] },
     },
     [[], [], [], [], []],
     el,
@@ -81,10 +109,16 @@ function makeMote(id, setup, parent) {
     {
       ...common,
       height: 120,
-      scales: { x: { time: true, range: () => range }, y: { distr: 3, range: (u, lo, hi) => [0.1, Math.max(100, hi ?? 100)] } },
+      scales: { x: { time: true, range: xRange }, y: { distr: 3, range: (u, lo, hi) => [0.1, Math.max(100, hi ?? 100)] } },
       series: [{}, { label: 'score', stroke: '#c22', width: 1 }],
-      axes: [{}, { label: 'score', size: 50 }, { show: false }],
+      // log scale, a line per decade; an empty right axis as wide as the readings plot's, so the two line up
+      axes: [
+        {},
+        { label: 'score', size: 50, splits: () => [0.1, 1, 10, 100], filter: (u, v) => v, values: (u, v) => v.map((x) => (x === null ? '' : String(x))) },
+        { scale: 'y', side: 1, size: 50, splits: () => [], grid: { show: false }, ticks: { show: false } },
+      ],
       hooks: {
+        ...zoomHooks,
         drawClear: [shade(m)],
         draw: [
           (u) => {
@@ -92,7 +126,7 @@ function makeMote(id, setup, parent) {
             const { left, width } = u.bbox;
             ctx.save();
             ctx.setLineDash([6, 4]);
-            for (const [v, c] of [[setup.on, '#c22'], [setup.off, '#888']]) {
+            for (const [v, c] of [[setup.on, '#c22'], [setup.off, '#2a2']]) {
               const y = u.valToPos(v, 'y', true);
               ctx.strokeStyle = c;
               ctx.beginPath();
@@ -135,12 +169,15 @@ const clock = (t) => new Date(t).toISOString().slice(0, 19).replace('T', ' ');
 const status = document.getElementById('status');
 const started = performance.now();
 
+document.getElementById('whole').onclick = () => zoomTo(null);
+document.getElementById('events').onclick = () => eventsRange() && zoomTo(eventsRange());
+
 const events = new EventSource('/events');
 events.onmessage = (msg) => {
   const e = JSON.parse(msg.data);
   if (e.type === 'setup') {
     view.setup = e;
-    document.getElementById('detector').textContent = ` \u00b7 detector ${e.detector}; score thresholds: on ${e.on} (red), off ${e.off} (grey)`;
+    document.getElementById('detector').textContent = ` \u00b7 detector ${e.detector}; score thresholds: on ${e.on} (red), off ${e.off} (green)`;
     const parent = document.getElementById('motes');
     for (const id of e.motes) view.motes[id] = makeMote(id, e, parent);
   } else if (e.type === 'rows') {

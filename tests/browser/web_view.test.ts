@@ -3,7 +3,8 @@
 // replays the data set (x3000 on its clock) and serves the page; the page loads mid-replay,
 // its plots grow as rows arrive, and when the replay is done every plotted value equals
 // what the stream gave, the plots have drawn (labelled events marked, alarms shaded), and a
-// screenshot is saved (artifacts/web-view.png, or $LAXFLOW_ARTIFACTS). Also: the page and
+// screenshot is saved (artifacts/web-view.png, or $LAXFLOW_ARTIFACTS), and another zoomed to
+// the labelled events by the page's button (web-view-events.png). Also: the page and
 // its assets are served from the packed package (npm pack), uPlot resolved as installed.
 //
 // Needs Debian's `chromium` (LAXFLOW_CHROMIUM to point elsewhere). Without it the browser
@@ -112,7 +113,15 @@ describe('the live web view', () => {
       expect(errors).toEqual([]);
       fs.mkdirSync(artifacts, { recursive: true });
       await page.screenshot({ path: path.join(artifacts, 'web-view.png'), fullPage: true });
-      console.log(`[laxflow browser] web view screenshot: ${path.join(artifacts, 'web-view.png')}`);
+      // the events button zooms every plot to the labelled events (10 min before to 15 min after)
+      await page.click('#events');
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      const labelled = [...summary.traces.values()].flatMap((tr) => tr.t.filter((_, i) => tr.label[i] === 1));
+      const want = [Math.min(...labelled) / 1000 - 600, Math.max(...labelled) / 1000 + 900];
+      const scales = await page.evaluate(() => Object.values((window as any).sensorsView.motes).flatMap((m: any) => [m.plots.readings, m.plots.score].map((u: any) => [u.scales.x.min, u.scales.x.max])));
+      for (const s of scales) expect(s).toEqual(want);
+      await page.screenshot({ path: path.join(artifacts, 'web-view-events.png'), fullPage: true });
+      console.log(`[laxflow browser] web view screenshots: ${path.join(artifacts, 'web-view.png')}, web-view-events.png`);
     } finally {
       await browser.close();
       await summary?.web?.close();
