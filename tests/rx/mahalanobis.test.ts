@@ -158,6 +158,26 @@ describe('mahalanobis', () => {
     expect(loose.filter((o) => o.value.alarm).length).toBeLessThan(6);
   });
 
+  it('xShape [n, 2]: n pairs per step, each as if alone', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: -3, max: 3, noNaN: true })), { minLength: 9, maxLength: 90 }), async (pairs) => {
+        const steps = Math.floor(pairs.length / 3);
+        const o = { halflife: 4, on: 2.5, off: 1.5, minVar: 0.05, minPeriods: 2 };
+        const rows = new Float32Array(pairs.slice(0, steps * 3).flat());
+        const together = (await collect([rows], mahalanobis({ ...o, xShape: [3, 2] }))) as any[];
+        expect([together.length, together[0].score.length, together[0].mean.length, together[0].score.slice(-1)[0]]).toEqual([1, steps * 3, steps * 6, expect.any(Number)]);
+        for (let lane = 0; lane < 3; lane++) {
+          const alone = await collect([new Float32Array(pairs.filter((_, i) => i < steps * 3 && i % 3 === lane).flat())], mahalanobis(o));
+          const pick = (outs: any[], f: string, w: number, at: (j: number) => number) => Array.from({ length: steps * w }, (_, j) => Number(outs[0][f][at(j)]));
+          expectSame(pick(together, 'score', 1, (j) => j * 3 + lane), pick(alone, 'score', 1, (j) => j));
+          expectSame(pick(together, 'alarm', 1, (j) => j * 3 + lane), pick(alone, 'alarm', 1, (j) => j));
+          expectSame(pick(together, 'mean', 2, (j) => (Math.floor(j / 2) * 3 + lane) * 2 + (j % 2)), pick(alone, 'mean', 2, (j) => j));
+        }
+      }),
+      { numRuns: 10 },
+    );
+  });
+
   it('refuses bad options and shapes, naming them', () => {
     expect(() => mahalanobis({ halflife: 0, on: 3 })).toThrow(/halflife must be > 0/);
     expect(() => mahalanobis({ halflife: 10, on: 3, off: 4 })).toThrow(/off must be a number in \[0, on\]/);
