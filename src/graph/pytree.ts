@@ -40,8 +40,11 @@ export function unflatten<L>(def: TreeDef, leaves: readonly L[]): unknown {
         return null;
       case 'tuple':
         return d.children.map(rec);
-      case 'object':
-        return Object.fromEntries(d.keys.map((k, j) => [k, rec(d.children[j])]));
+      case 'object': {
+        const o: Record<string, unknown> = {};
+        for (let j = 0; j < d.keys.length; j++) o[d.keys[j]] = rec(d.children[j]);
+        return o;
+      }
     }
   };
   const out = rec(def);

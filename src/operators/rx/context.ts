@@ -21,4 +21,6 @@ export interface EngineContext {
   dtype: DType;
   getState(): StreamState;
   setState(s: StreamState, patches: StatePatch[]): void;
+  /** Whether anyone reads the patches (`onCheckpoint`): without, an engine need not make them. */
+  readonly wantsPatches: boolean;
 }

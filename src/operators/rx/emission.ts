@@ -92,6 +92,8 @@ export function readEmission(v: unknown, xShape: readonly number[], dtype: DType
  * records of one batch then share one allocation instead of one each.
  */
 export function mirrorLeaf(buf: TypedArray, yShape: readonly number[], dtype: DType, kind: Kind, chunk: boolean, from: number, steps: number, owned = false): unknown {
+  // one scalar step as a JS value: no view (the keyed engine's common case, once per record and leaf)
+  if (kind === 'js' && !chunk && yShape.length === 0) return dtype === 'bool' ? buf[from] !== 0 : buf[from];
   const ys = sizeOf(yShape);
   const part = buf.subarray(from * ys, (from + steps) * ys);
   const shape = chunk ? [steps, ...yShape] : [...yShape];

@@ -285,7 +285,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
         });
         // Without growth only the batch's rows changed: patch those (a copy, as the table
         // may be updated in place by the next batch).
-        if (!grown) {
+        if (!grown && ctx.wantsPatches) {
           carry.forEach((leaf, i) => {
             const rowSize = sizeOf(leaf.shape.slice(1));
             const value = allocate(leaf.dtype, slotRows.length * rowSize);

@@ -133,6 +133,7 @@ export function stepOperator<Y>(step: Step<any, Y>, opts: StreamOptions = {}): S
       xShape,
       dtype,
       getState: () => state,
+      wantsPatches: opts.onCheckpoint !== undefined,
       setState: (s, patches) => {
         state = latest = s;
         if (opts.onCheckpoint) pending.push(...patches);
