@@ -29,15 +29,15 @@ import { flattenNodes } from '../trace.js';
 import { vmap } from '../vmap.js';
 import type { Engine } from './batcher.js';
 import { bucket } from './buckets.js';
-import { carryTree, maskedStep } from './carry.js';
+import { carryTree, checkedStep, maskedStep } from './carry.js';
 import { mirrorLeaf, type Kind } from './emission.js';
 import { giveBack, realizeBatch, thenMaybe } from '../../scheduler/realize.js';
 import { isRecordChunk, MalformedRecordError, recordValue, sendDeadLetter, describeRecord, type DeadLetter, type KeyedRecord } from './records.js';
 import { commit, type Key, type Leaf } from './state.js';
 import type { EngineContext } from './context.js';
 import { EventClock, type Timed } from './event_time.js';
-import { checkedStep } from './carry.js';
 import { isWindowed } from './step.js';
+import { windowOutputs } from './window_outputs.js';
 import type { SchedulerLike, Subscription } from 'rxjs';
 
 /** A valid record of an emission: its value as host data, its output kind, its time (NaN off event time). */
@@ -106,18 +106,13 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
     return [unflatten(def, updated), ys];
   }, { donateArgnums: 0 });
 
-  // A windowed step's flush: every key's window that ends at or before the watermark closes.
-  const flushRun = win && jit((table: unknown, watermarks: LaxArray) => {
-    const [leaves, def] = flattenNodes(table);
-    return vmap(win.flush)(unflatten(def, leaves.map((l) => wrap(l))), watermarks);
-  }, { donateArgnums: 0 });
-  let flushedTo = -Infinity; // the watermark boundaries (in windows since the epoch, summed over keys) at the last flush
-
   // The event-time stage: the clock, restored from the state, and its idle timer.
   const clock = events ? new EventClock(name, events.maxLateness, events.late, events.time ?? ((r: any) => r?.t), events.perKey ? (r) => keyId((r as KeyedRecord).key) : undefined) : null;
   const saved = ctx.getState().clock;
   if (clock && saved) clock.restore({ marks: saved.marks.map(([id, l, w]) => [id, l, w]), waiting: saved.waiting.map((w) => ({ ...w })) });
   let emissions = saved?.emissions ?? 0;
+  const windows = win && clock ? windowOutputs(ctx, win, clock, TIME_RANGE) : null;
+  const flush = (emitted: unknown[]) => (windows ? windows.flush(emitted) : emitted);
   let push: ((value: Admitted, steps: number) => void) | undefined;
   let scheduler: SchedulerLike | undefined;
   let idleTimer: Subscription | null = null;
@@ -305,7 +300,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
           emitted = [];
           entries.forEach((e, j) => {
             const at = rounds[j] * M + slots[j];
-            if (yBufs[0][at]) emitted.push(windowRecord(e.record.key ?? null, timeBase! + yBufs[1][at], yBufs, at, e.kind));
+            if (yBufs[0][at]) emitted.push(windows!.record(e.record.key ?? null, timeBase! + yBufs[1][at], yBufs, at, e.kind));
           });
         } else if (clock) {
           // Outputs in release order: a record that came alone goes out alone; records that
@@ -333,40 +328,4 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       }) as unknown[] | Promise<unknown[]>;
     },
   };
-
-  /** A window's output record: its key (none for records without), start time and statistics. */
-  function windowRecord(key: Key, t: number, yBufs: TypedArray[], at: number, kind: Kind) {
-    const value = Object.fromEntries(win!.windows.stats.map((s, i) => [s, mirrorLeaf(yBufs[2 + i], spec.yAvals[2 + i].shape, spec.yAvals[2 + i].dtype, kind, false, at, 1)]));
-    return key === null ? { t, value } : { key, t, value };
-  }
-
-  /** After a batch: the windows whose end their watermark has passed since the last flush, appended to `emitted`. */
-  function flush(emitted: unknown[]): unknown[] | Promise<unknown[]> {
-    if (!win || !clock || !flushRun) return emitted;
-    const state = ctx.getState();
-    if (state.keys.length === 0 || state.timeBase == null) return emitted;
-    // each table row's watermark (its key's, or the stream's), relative to the time base
-    const rows = state.carry[0].shape[0];
-    const marks = new Int32Array(rows).fill(-TIME_RANGE);
-    let boundary = 0; // sum over keys of the window boundaries their watermark passed: grows when any does
-    state.keys.forEach((key, row) => {
-      const wm = clock.watermarkOf({ key: key ?? undefined });
-      if (Number.isFinite(wm)) boundary += Math.floor(wm / win.windows.every);
-      else if (wm === Infinity) boundary = Infinity;
-      marks[row] = Math.max(-TIME_RANGE, Math.min(2 ** 31 - 1, wm - state.timeBase!));
-    });
-    if (!(boundary > flushedTo)) return emitted;
-    flushedTo = boundary;
-    const [newTable, ys] = flushRun(carryTree(spec.def, state.carry, true), wrap(freshConstant(marks, [rows], 'int32'))) as [unknown, unknown];
-    const [tableNodes] = flattenNodes(newTable);
-    const [yNodes] = flattenNodes(ys);
-    return thenMaybe(realizeBatch([...tableNodes, ...yNodes], tableNodes.length), (bufs) => {
-      const yBufs = bufs.slice(tableNodes.length);
-      const carry: Leaf[] = tableNodes.map((n, i) => ({ shape: [...n.shape], dtype: n.dtype as DType, data: bufs[i] }));
-      ctx.setState(...commit(state, (d) => void (d.carry = carry as never)));
-      const closed = state.keys.flatMap((key, row) => (yBufs[0][row] ? [windowRecord(key, state.timeBase! + yBufs[1][row], yBufs, row, 'js')] : []));
-      giveBack(yNodes);
-      return emitted.concat(closed);
-    });
-  }
 }
