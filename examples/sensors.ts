@@ -257,6 +257,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log('');
   for (const l of report(s, speed)) console.log(l);
   if (backend !== 'cpu') console.log(`[${backend} backend]`);
-  if (s.web) console.log(`web view: ${s.web.url} (serving the finished replay; Ctrl-C to stop)`);
-  else if (backend !== 'cpu') process.exit(0); // Dawn keeps the process alive
+  console.log(s.web ? `web view: ${s.web.url} (serving the finished replay; Ctrl-C to stop)` : 'web view: not started (npm start -- --web serves one)');
+  if (!s.web && backend !== 'cpu') process.exit(0); // Dawn keeps the process alive
 }

@@ -67,10 +67,16 @@ export class TerminalView {
   constructor(private readonly out: NodeJS.WriteStream) {}
   draw(lines: string[]): void {
     const head = this.drawn ? '\x1b[H' : '\x1b[?25l\x1b[2J\x1b[H';
+    if (!this.drawn) process.once('SIGINT', this.interrupted); // give the cursor back on Ctrl-C
     this.drawn = true;
     this.out.write(head + lines.map((l) => `${l}\x1b[K`).join('\n') + '\n\x1b[J');
   }
   done(): void {
     if (this.drawn) this.out.write('\x1b[?25h');
+    process.off('SIGINT', this.interrupted);
   }
+  private readonly interrupted = () => {
+    this.out.write('\x1b[?25h\n');
+    process.exit(130);
+  };
 }
