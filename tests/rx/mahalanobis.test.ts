@@ -165,13 +165,11 @@ describe('mahalanobis', () => {
         const o = { halflife: 4, on: 2.5, off: 1.5, minVar: 0.05, minPeriods: 2 };
         const rows = new Float32Array(pairs.slice(0, steps * 3).flat());
         const together = (await collect([rows], mahalanobis({ ...o, xShape: [3, 2] }))) as any[];
-        expect([together.length, together[0].score.length, together[0].mean.length, together[0].score.slice(-1)[0]]).toEqual([1, steps * 3, steps * 6, expect.any(Number)]);
+        expect([together.length, together[0].score.length, together[0].mean[0].length, together[0].std[1].length]).toEqual([1, steps * 3, steps * 3, steps * 3]);
         for (let lane = 0; lane < 3; lane++) {
           const alone = await collect([new Float32Array(pairs.filter((_, i) => i < steps * 3 && i % 3 === lane).flat())], mahalanobis(o));
-          const pick = (outs: any[], f: string, w: number, at: (j: number) => number) => Array.from({ length: steps * w }, (_, j) => Number(outs[0][f][at(j)]));
-          expectSame(pick(together, 'score', 1, (j) => j * 3 + lane), pick(alone, 'score', 1, (j) => j));
-          expectSame(pick(together, 'alarm', 1, (j) => j * 3 + lane), pick(alone, 'alarm', 1, (j) => j));
-          expectSame(pick(together, 'mean', 2, (j) => (Math.floor(j / 2) * 3 + lane) * 2 + (j % 2)), pick(alone, 'mean', 2, (j) => j));
+          const pick = (outs: any[], get: (o: any) => ArrayLike<number | boolean>, n: number) => Array.from({ length: steps }, (_, j) => Number(get(outs[0])[j * n + (n === 3 ? lane : 0)]));
+          for (const get of [(o: any) => o.score, (o: any) => o.alarm, (o: any) => o.mean[0], (o: any) => o.mean[1], (o: any) => o.std[0], (o: any) => o.std[1]]) expectSame(pick(together, get, 3), pick(alone, get, 1));
         }
       }),
       { numRuns: 10 },

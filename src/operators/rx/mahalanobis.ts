@@ -13,8 +13,8 @@
 //        w = 1 - 0.5 ** (dt / halflife)   (dt = 1 step, or the time since the previous valid reading)
 //        first reading: m = x, C = 0; else d = x - m, m += w d, C = (1 - w) (C + w d d')
 //        learned += 1
-//   5. output { score (NaN until ready), alarm, mean: m, std: sqrt(diag C) } (m and C as
-//      they were when the reading was judged)
+//   5. output { score (NaN until ready), alarm, mean: [m0, m1], std: sqrt(diag C) as a pair }
+//      (m and C as they were when the reading was judged)
 // A carry of a few numbers per key, so it runs vmapped over keys in the dense keyed engine.
 // A level shift that never comes back keeps the alarm on (the baseline stays frozen); give
 // `freeze: false` for a baseline that follows everything.
@@ -41,10 +41,12 @@ export interface MahalanobisOptions {
 }
 
 export interface MahalanobisCarry {
-  mean: LaxArray;
-  c00: LaxArray;
+  /** The baseline: the means and variances of the two components and their covariance, each [...]. */
+  m0: LaxArray;
+  m1: LaxArray;
+  v0: LaxArray;
+  v1: LaxArray;
   c01: LaxArray;
-  c11: LaxArray;
   alarm: LaxArray;
   learned: LaxArray;
   /** The previous valid reading's time (on event time). */
@@ -54,8 +56,9 @@ export interface MahalanobisCarry {
 export interface MahalanobisOutput<A = LaxArray> {
   score: A;
   alarm: A;
-  mean: A;
-  std: A;
+  /** The baseline the reading was judged against: its means and standard deviations, one per component. */
+  mean: [A, A];
+  std: [A, A];
 }
 
 /** The detector's option checks and derived constants, shared with the reference loop in the tests. */
@@ -86,26 +89,20 @@ export function mahalanobisStep(o: MahalanobisOptions): Step<MahalanobisCarry, M
     init: (xShape) => {
       if (xShape[xShape.length - 1] !== 2) throw new RangeError(`mahalanobis: readings are pairs: xShape must end in 2, got [${xShape.join(', ')}]`);
       const s = xShape.slice(0, -1);
-      return {
-        mean: np.full([...xShape], NaN),
-        c00: np.zeros(s),
-        c01: np.zeros(s),
-        c11: np.zeros(s),
-        alarm: np.zeros(s, { dtype: 'bool' }),
-        learned: np.zeros(s, { dtype: 'int32' }),
-        last: np.zeros(s, { dtype: 'int32' }),
-      };
+      const nan = () => np.full(s, NaN);
+      return { m0: nan(), m1: nan(), v0: np.zeros(s), v1: np.zeros(s), c01: np.zeros(s), alarm: np.zeros(s, { dtype: 'bool' }), learned: np.zeros(s, { dtype: 'int32' }), last: np.zeros(s, { dtype: 'int32' }) };
     },
-    f: ({ mean, c00, c01, c11, alarm, learned, last }, x, t) => {
+    // Every carry leaf is [...] and read only at its own lane, and nothing is concatenated:
+    // the body lowers to a WebGPU scan as well as to the CPU's.
+    f: ({ m0, m1, v0, v1, c01, alarm, learned, last }, x, t) => {
       if (p.onEventTime && !t) throw new TypeError('mahalanobis: a halflife duration needs event times');
-      const at = (a: LaxArray, i: number) => a.slice(...Array<null>(a.ndim - 1).fill(null), i);
-      const x0 = at(x, 0);
-      const x1 = at(x, 1);
+      const at = (i: number) => x.slice(...Array<null>(x.ndim - 1).fill(null), i);
+      const [x0, x1] = [at(0), at(1)];
       const valid = np.logicalAnd(np.isfinite(x0), np.isfinite(x1));
-      const d0 = x0.sub(at(mean, 0));
-      const d1 = x1.sub(at(mean, 1));
-      const a00 = c00.add(p.minVar);
-      const a11 = c11.add(p.minVar);
+      const d0 = x0.sub(m0);
+      const d1 = x1.sub(m1);
+      const a00 = v0.add(p.minVar);
+      const a11 = v1.add(p.minVar);
       const det = a00.mul(a11).sub(c01.mul(c01));
       const q = a11.mul(d0).mul(d0).sub(c01.mul(d0).mul(d1).mul(2)).add(a00.mul(d1).mul(d1)).div(det);
       const ready = np.greaterEqual(learned, p.minPeriods);
@@ -118,26 +115,26 @@ export function mahalanobisStep(o: MahalanobisOptions): Step<MahalanobisCarry, M
       const dt = p.onEventTime ? t!.sub(last).astype('float32') : 1;
       const w = np.where(first, 1, np.negative(np.expm1(np.multiply(dt, rate))));
       const keep = np.subtract(1, w);
-      const upd = (c: LaxArray, da: LaxArray, db: LaxArray) => np.where(learn, np.where(first, 0, keep.mul(c.add(w.mul(da).mul(db)))), c);
-      const m0 = np.where(learn, np.where(first, x0, at(mean, 0).add(w.mul(d0))), at(mean, 0));
-      const m1 = np.where(learn, np.where(first, x1, at(mean, 1).add(w.mul(d1))), at(mean, 1));
+      const mean = (m: LaxArray, xi: LaxArray, di: LaxArray) => np.where(learn, np.where(first, xi, m.add(w.mul(di))), m);
+      const moment = (c: LaxArray, da: LaxArray, db: LaxArray) => np.where(learn, np.where(first, 0, keep.mul(c.add(w.mul(da).mul(db)))), c);
       const carry: MahalanobisCarry = {
-        mean: np.stack([m0, m1], { axis: -1 }),
-        c00: upd(c00, d0, d0),
-        c01: upd(c01, d0, d1),
-        c11: upd(c11, d1, d1),
+        m0: mean(m0, x0, d0),
+        m1: mean(m1, x1, d1),
+        v0: moment(v0, d0, d0),
+        v1: moment(v1, d1, d1),
+        c01: moment(c01, d0, d1),
         alarm: nextAlarm,
         learned: learned.add(learn.astype('int32')),
         last: p.onEventTime ? np.where(valid, t!, last) : last,
       };
-      return [carry, { score, alarm: nextAlarm, mean, std: np.sqrt(np.stack([c00, c11], { axis: -1 })) }];
+      return [carry, { score, alarm: nextAlarm, mean: [m0, m1], std: [np.sqrt(v0), np.sqrt(v1)] }];
     },
   };
 }
 
 /**
  * Mahalanobis-distance alarms over pairs of readings (per key for `{ key, value: [a, b], t? }`
- * records): `value` becomes `{ score, alarm, mean, std }`. `xShape` defaults to `[2]`.
+ * records): `value` becomes `{ score, alarm, mean: [a, b], std: [a, b] }`. `xShape` defaults to `[2]`.
  *
  * @example
  * readings$.pipe(mahalanobis({ halflife: '10min', on: 6, off: 4, minVar: 0.1 }))
