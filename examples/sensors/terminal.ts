@@ -35,8 +35,8 @@ export const WIDTH = 80;
 const fit = (s: string) => (s.length > WIDTH - 1 ? s.slice(0, WIDTH - 1) : s);
 const num = (v: number, w: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : '-').padStart(w);
 const BARS = '\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588';
-/** The last scores as bars on a log scale (1 to 100). */
-const spark = (xs: number[]) => xs.map((v) => (Number.isFinite(v) ? BARS[Math.max(0, Math.min(7, Math.round((Math.log10(Math.max(v, 1)) / 2) * 7)))] : ' ')).join('');
+/** The last scores as bars on a log scale (0.1 to 100, as the web view's). */
+const spark = (xs: number[]) => xs.map((v) => (Number.isFinite(v) ? BARS[Math.max(0, Math.min(7, Math.round(((Math.log10(Math.max(v, 0.1)) + 1) / 3) * 7)))] : ' ')).join('');
 
 /** The screen's lines (each under 80 columns). */
 export function screen(p: Progress, motes: MoteRow[], log: string[], detector: string): string[] {
@@ -51,7 +51,7 @@ export function screen(p: Progress, motes: MoteRow[], log: string[], detector: s
     ' mote   hum%RH temp C | baseline    score | 5-min hum  sd | alarm  last scores',
     ...motes.map((m) =>
       fit(
-        `  ${m.mote}    ${num(m.hum, 6, 2)} ${num(m.temp, 6, 2)} | ${num(m.baseHum, 6, 2)} ${num(m.score, 8, 1)} | ${num(m.winMean, 6, 2)} ${num(m.winStd, 5, 2)} | ${(m.alarm ? 'ALARM' : 'ok').padEnd(5)} ${spark(m.recent)}`,
+        `  ${m.mote}    ${num(m.hum, 6, 2)} ${num(m.temp, 6, 2)} | ${num(m.baseHum, 6, 2)} ${num(m.score, 8, 2)} | ${num(m.winMean, 6, 2)} ${num(m.winStd, 5, 2)} | ${(m.alarm ? 'ALARM' : 'ok').padEnd(5)} ${spark(m.recent)}`,
       ),
     ),
     '',
