@@ -48,6 +48,8 @@ function stepsNode(batch: Emission[], xShape: readonly number[], dtype: DType, l
 export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unknown> {
   const { name, f, spec, xShape, dtype } = ctx;
   const run = jit((carry: unknown, xs: LaxArray, valid: LaxArray) => laxScan(maskedStep(f), carry, [xs, valid]));
+  // a batch of exactly a bucket's length has no padding: the step runs unmasked
+  const runFull = jit((carry: unknown, xs: LaxArray) => laxScan(f, carry, xs));
   return {
     admit(input) {
       const e = readEmission(input, xShape, dtype, name);
@@ -56,9 +58,9 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
     run(batch) {
       const n = batch.reduce((s, e) => s + e.steps, 0);
       const length = bucket(n);
-      const valid = allocate('bool', length).fill(1, 0, n);
       const state = ctx.getState();
-      const [carry, ys] = run(carryTree(spec.def, state.carry), wrap(stepsNode(batch, xShape, dtype, length)), wrap(freshConstant(valid, [length], 'bool'))) as [unknown, unknown];
+      const xs = wrap(stepsNode(batch, xShape, dtype, length));
+      const [carry, ys] = (n === length ? runFull(carryTree(spec.def, state.carry), xs) : run(carryTree(spec.def, state.carry), xs, wrap(freshConstant(allocate('bool', length).fill(1, 0, n), [length], 'bool')))) as [unknown, unknown];
       const [carryNodes] = flattenNodes(carry);
       const [yNodes] = flattenNodes(ys);
       return thenMaybe(realizeBatch([...carryNodes, ...yNodes], carryNodes.length), (bufs) => {
