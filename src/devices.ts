@@ -4,7 +4,8 @@
 import { copyOf, type TypedArray } from './graph/dtype.js';
 import { cpuBackend } from './cpu/backend.js';
 import { oracleBackend } from './cpu/oracle_backend.js';
-import type { LaxArray } from './operators/array.js';
+import { LaxArray } from './operators/array.js';
+import { checkBool, checkChoice, checkOptions, describe } from './operators/validate.js';
 import { currentBackend, realizeNodes, setBackend, setHostBackend, type Backend } from './scheduler/realize.js';
 
 export type BackendName = 'auto' | 'cpu' | 'webgpu' | 'oracle';
@@ -19,7 +20,10 @@ let announced = false;
 
 /** Choose the backend; returns its name. */
 export async function init(opts: { backend?: BackendName; quiet?: boolean } = {}): Promise<string> {
-  const want = opts.backend ?? 'auto';
+  // A misspelt name ('CPU', 'gpu', '') is an error, never a silent choice of another backend.
+  opts = checkOptions('init', opts, ['backend', 'quiet']);
+  const want = opts.backend === undefined ? 'auto' : checkChoice('init', 'backend', opts.backend, ['auto', 'cpu', 'webgpu', 'oracle'] as const);
+  if (opts.quiet !== undefined) checkBool('init', 'quiet', opts.quiet);
   let chosen: Backend | null = null;
   if (want === 'cpu') chosen = cpuBackend;
   else if (want === 'oracle') chosen = oracleBackend;
@@ -42,6 +46,9 @@ export const backendName = () => currentBackend().name;
 
 /** Compute several arrays in one schedule and return their values (copies). */
 export async function realize(...arrays: LaxArray[]): Promise<TypedArray[]> {
+  arrays.forEach((a, i) => {
+    if (!(a instanceof LaxArray)) throw new TypeError(`realize: argument ${i} must be an Array, got ${describe(a)}`);
+  });
   const bufs = await realizeNodes(arrays.map((a) => a.node));
   return bufs.map(copyOf);
 }

@@ -12,8 +12,9 @@ import { node } from '../graph/node.js';
 import type { ScatterMode } from '../graph/prims.js';
 import { broadcastShapes, fmtShape, type Shape } from '../graph/shape.js';
 import { Slice, type ArrayLike, type Index, type LaxArray } from './array.js';
-import { checkIndexCount, sliceIndices } from './indexing.js';
+import { checkIndexCount, intIndices, sliceIndices } from './indexing.js';
 import { broadcastNode, castNode, freshConstant, iotaNode, toNode, wrap } from './nodes.js';
+import { checkIntIndex, describe } from './validate.js';
 
 type AxisIndex = { kind: 'slice'; start: number; count: number; step: number } | { kind: 'advanced'; index: Node } | { kind: 'int'; value: number };
 
@@ -28,14 +29,14 @@ function classify(x: Node, index: readonly Index[]): AxisIndex[] {
       const [start, count, step] = sliceIndices(ix ?? new Slice(), dim);
       return { kind: 'slice', start, count, step };
     }
-    if (typeof ix === 'number') {
-      if (!Number.isInteger(ix)) throw new TypeError(`Indexer must be an integer, a slice, null or an integer array, got ${ix}`);
-      return { kind: 'int', value: ix };
+    if (typeof ix === 'number') return { kind: 'int', value: checkIntIndex('at', ix, ax) };
+    if (typeof ix !== 'object' || !(Array.isArray(ix) || ArrayBuffer.isView(ix) || 'node' in ix)) {
+      throw new TypeError(`at: Indexer must be an integer, a slice, null or an integer array, got ${describe(ix)} at position ${ax}`);
     }
-    const n = toNode(ix as ArrayLike);
-    if (n.dtype === 'bool') throw new TypeError('Boolean index arrays are not supported in .at: use jnp.where');
-    if (n.dtype === 'float32') throw new TypeError(`Indexer must have integer or boolean type, got indexer with type float32 at position ${ax}`);
-    return { kind: 'advanced', index: castNode(n, 'int32') };
+    const n = toNode(ix as ArrayLike, 'at', ax);
+    if (n.dtype === 'bool') throw new TypeError('at: Boolean index arrays are not supported in .at: use jnp.where');
+    if (n.dtype === 'float32') throw new TypeError(`at: Indexer must have integer or boolean type, got indexer with type float32 at position ${ax}`);
+    return { kind: 'advanced', index: intIndices(n) };
   });
 }
 
@@ -124,7 +125,7 @@ export class IndexRef {
   private update(mode: ScatterMode, name: string, value: ArrayLike): LaxArray {
     const x = this.x.node;
     const p = plan(x, this.index);
-    const v = castNode(toNode(value), x.dtype);
+    const v = castNode(toNode(value, `at[...].${name}`), x.dtype);
     const ok = v.shape.length <= p.shape.length && v.shape.every((d, i) => d === 1 || d === p.shape[p.shape.length - v.shape.length + i]);
     if (!ok) throw new TypeError(`at[...].${name}: Incompatible shapes for broadcasting: ${fmtShape(v.shape)} and requested shape ${fmtShape(p.shape)}`);
     return wrap(node('scatter', [x, flatOffsets(x, p, 'drop'), broadcastNode(v, p.shape)], { mode }));

@@ -4,27 +4,31 @@ import { allocate, castScalar, scalarType, type DType } from '../graph/dtype.js'
 import { node } from '../graph/node.js';
 import type { ArrayLike, LaxArray } from './array.js';
 import { astype, broadcastNode, castNode, checkIntRange, constant, scalarNode, toNode, wrap } from './nodes.js';
+import { checkBool, checkDType, checkInt, checkNumber, checkOptions, checkScalar, checkShape, checkSize } from './validate.js';
 
-function checkShape(name: string, shape: readonly number[]): number[] {
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new TypeError(`${name}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
-  }
-  return [...shape];
+type DTypeOpt = { dtype?: DType };
+
+/** jnp.full and its kin, `fn` naming the user's function in errors. */
+function filled(fn: string, shape: unknown, fillValue: unknown, opts: unknown, dflt?: DType): LaxArray {
+  const o = checkOptions<DTypeOpt>(fn, opts, ['dtype']);
+  const s = checkShape(fn, shape);
+  const v = checkScalar(fn, 'fill_value', fillValue);
+  const dtype = checkDType(fn, o.dtype) ?? dflt ?? scalarType(v).dtype;
+  if ((dtype === 'int32' || dtype === 'uint32') && typeof v === 'number' && !Number.isFinite(v)) throw new RangeError(`${fn}: cannot convert float ${v} to integer (dtype ${dtype})`);
+  checkIntRange(v, dtype, fn);
+  return wrap(broadcastNode(scalarNode(v, dtype), s));
 }
 
-export function full(shape: number[], fillValue: number | boolean, opts: { dtype?: DType } = {}): LaxArray {
-  const dtype = opts.dtype ?? scalarType(fillValue).dtype;
-  checkIntRange(fillValue, dtype);
-  return wrap(broadcastNode(scalarNode(fillValue, dtype), checkShape('full', shape)));
+export const full = (shape: number[], fillValue: number | boolean, opts: DTypeOpt = {}): LaxArray => filled('full', shape, fillValue, opts);
+export const zeros = (shape: number[], opts: DTypeOpt = {}) => filled('zeros', shape, 0, opts, 'float32');
+export const ones = (shape: number[], opts: DTypeOpt = {}) => filled('ones', shape, 1, opts, 'float32');
+function filledLike(fn: string, a: ArrayLike, v: unknown, opts: unknown): LaxArray {
+  const n = toNode(a, fn);
+  return filled(fn, [...n.shape], v, opts, n.dtype);
 }
-export const zeros = (shape: number[], opts: { dtype?: DType } = {}) => full(shape, 0, { dtype: opts.dtype ?? 'float32' });
-export const ones = (shape: number[], opts: { dtype?: DType } = {}) => full(shape, 1, { dtype: opts.dtype ?? 'float32' });
-export const fullLike = (a: ArrayLike, v: number | boolean, opts: { dtype?: DType } = {}) => {
-  const n = toNode(a);
-  return full([...n.shape], v, { dtype: opts.dtype ?? n.dtype });
-};
-export const zerosLike = (a: ArrayLike, opts: { dtype?: DType } = {}) => fullLike(a, 0, opts);
-export const onesLike = (a: ArrayLike, opts: { dtype?: DType } = {}) => fullLike(a, 1, opts);
+export const fullLike = (a: ArrayLike, v: number | boolean, opts: DTypeOpt = {}) => filledLike('fullLike', a, v, opts);
+export const zerosLike = (a: ArrayLike, opts: DTypeOpt = {}) => filledLike('zerosLike', a, 0, opts);
+export const onesLike = (a: ArrayLike, opts: DTypeOpt = {}) => filledLike('onesLike', a, 1, opts);
 
 /**
  * jnp.arange(stop) / arange(start, stop, step): int32 when all integers, else float32. JAX
@@ -34,10 +38,15 @@ export const onesLike = (a: ArrayLike, opts: { dtype?: DType } = {}) => fullLike
  * dtype=np.float32)[3]` is 3.3000002, not 3.3).
  */
 export function arange(start: number, stop?: number, step = 1, opts: { dtype?: DType } = {}): LaxArray {
-  if (stop === undefined) [start, stop] = [0, start];
+  const o = checkOptions<DTypeOpt>('arange', opts, ['dtype']);
+  if (stop === undefined || stop === null) [start, stop] = [0, start];
+  checkNumber('arange', 'start', start);
+  checkNumber('arange', 'stop', stop);
+  checkNumber('arange', 'step', step);
   if (step === 0) throw new RangeError('arange: step cannot be zero');
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const dtype = opts.dtype ?? ([start, stop, step].every(Number.isInteger) ? 'int32' : 'float32');
+  checkSize('arange', [n]);
+  const dtype = checkDType('arange', o.dtype) ?? ([start, stop, step].every(Number.isInteger) ? 'int32' : 'float32');
   const buf = allocate(dtype, n);
   if (dtype === 'float32' && n > 0) {
     const f = Math.fround;
@@ -51,6 +60,14 @@ export function arange(start: number, stop?: number, step = 1, opts: { dtype?: D
 
 /** jnp.linspace: `num` evenly spaced values over [start, stop] (float32). */
 export function linspace(start: number, stop: number, num = 50, opts: { endpoint?: boolean; dtype?: DType } = {}): LaxArray {
+  opts = checkOptions('linspace', opts, ['endpoint', 'dtype']);
+  checkNumber('linspace', 'start', start, { finite: false });
+  checkNumber('linspace', 'stop', stop, { finite: false });
+  if (typeof num === 'number' && Number.isInteger(num) && num < 0) throw new RangeError(`linspace: Number of samples, ${num}, must be non-negative.`);
+  checkInt('linspace', 'num', num, { min: 0 });
+  checkSize('linspace', [num]);
+  checkDType('linspace', opts.dtype);
+  if (opts.endpoint !== undefined) checkBool('linspace', 'endpoint', opts.endpoint);
   const endpoint = opts.endpoint ?? true;
   const div = endpoint ? num - 1 : num;
   const f = Math.fround;
@@ -63,6 +80,10 @@ export function linspace(start: number, stop: number, num = 50, opts: { endpoint
 }
 
 export function eye(n: number, m = n, opts: { k?: number; dtype?: DType } = {}): LaxArray {
+  opts = checkOptions('eye', opts, ['k', 'dtype']);
+  checkShape('eye', [checkInt('eye', 'N', n), checkInt('eye', 'M', m ?? n)]);
+  checkInt('eye', 'k', opts.k ?? 0);
+  checkDType('eye', opts.dtype);
   const rows = node('iota', [], { shape: [n, m], dtype: 'int32', axis: 0 });
   const cols = node('iota', [], { shape: [n, m], dtype: 'int32', axis: 1 });
   const diag = node('eq', [node('add', [rows, broadcastNode(scalarNode(opts.k ?? 0, 'int32'), [n, m])], {}), cols], {});

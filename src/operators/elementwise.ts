@@ -5,59 +5,60 @@ import { promoteAll, scalarType, type DType, type TypeInfo } from '../graph/dtyp
 import { node, type Node } from '../graph/node.js';
 import type { BinaryPrim, UnaryPrim } from '../graph/prims.js';
 import { broadcastShapes } from '../graph/shape.js';
-import { LaxArray, type ArrayLike, type Nested } from './array.js';
+import { LaxArray, type ArrayLike } from './array.js';
 import { isCompiling } from './compiling.js';
 import { fullLike } from './creation.js';
-import { array, broadcastNode, castNode, checkIntRange, scalarNode, toNode, typeOf, wrap } from './nodes.js';
+import { broadcastNode, castNode, checkIntRange, scalarNode, toNode, typeOf, wrap } from './nodes.js';
 
 /**
  * A JS number as an operand of dtype `dtype`: JAX converts a Python scalar straight to the
  * result's dtype, so `float32 * 2**32` is 4294967296, and an integer outside the range of an
  * integer result is an OverflowError, never a wrapped value.
  */
-function scalarOperand(v: number | boolean, dtype: DType): Node {
-  checkIntRange(v, dtype);
+function scalarOperand(v: number | boolean, dtype: DType, fn: string): Node {
+  checkIntRange(v, dtype, fn);
   return scalarNode(v, dtype, true);
 }
 
 type Operand = Node | number | boolean;
-const operandOf = (v: ArrayLike): Operand => (typeof v === 'number' || typeof v === 'boolean' ? v : toNode(v));
+const operandOf = (v: ArrayLike, fn: string, position: number): Operand => (typeof v === 'number' || typeof v === 'boolean' ? v : toNode(v, fn, position));
 const typeOfOperand = (o: Operand): TypeInfo => (typeof o === 'object' ? typeOf(o) : scalarType(o));
 const shapeOfOperand = (o: Operand): readonly number[] => (typeof o === 'object' ? o.shape : []);
 
 /** Promote, broadcast and apply a binary primitive. `float` promotes to inexact first. */
-function binary(prim: BinaryPrim, a: ArrayLike, b: ArrayLike, opts: { float?: boolean; dtype?: DType } = {}): Node {
-  const x = operandOf(a);
-  const y = operandOf(b);
+function binary(prim: BinaryPrim, a: ArrayLike, b: ArrayLike, opts: { float?: boolean; dtype?: DType; name?: string } = {}): Node {
+  const fn = opts.name ?? prim;
+  const x = operandOf(a, fn, 0);
+  const y = operandOf(b, fn, 1);
   const promoted = promoteAll([typeOfOperand(x), typeOfOperand(y)]);
   let dtype = opts.dtype ?? promoted.dtype;
   if (opts.float && dtype !== 'float32') dtype = 'float32';
   // A weak result (bool + 1, int32 + 1.5) comes from a strong operand cast to the weak type.
   const weak = opts.dtype === undefined && promoted.weak && dtype === promoted.dtype;
   const shape = broadcastShapes(prim, shapeOfOperand(x), shapeOfOperand(y));
-  const operand = (o: Operand) => broadcastNode(typeof o === 'object' ? castNode(o, dtype, weak && !o.weak) : scalarOperand(o, dtype), shape);
+  const operand = (o: Operand) => broadcastNode(typeof o === 'object' ? castNode(o, dtype, weak && !o.weak) : scalarOperand(o, dtype, fn), shape);
   return node(prim, [operand(x), operand(y)], {});
 }
 
-function unary(prim: UnaryPrim, a: ArrayLike, opts: { float?: boolean } = {}): Node {
-  const x = toNode(a);
+function unary(prim: UnaryPrim, a: ArrayLike, opts: { float?: boolean; name?: string } = {}): Node {
+  const x = toNode(a, opts.name ?? prim);
   return node(prim, [opts.float ? castNode(x, 'float32') : x], {});
 }
 
-const bin = (prim: BinaryPrim, opts: { float?: boolean } = {}) => (a: ArrayLike, b: ArrayLike) => wrap(binary(prim, a, b, opts));
-const un = (prim: UnaryPrim, opts: { float?: boolean } = {}) => (a: ArrayLike) => wrap(unary(prim, a, opts));
+const bin = (prim: BinaryPrim, name: string, opts: { float?: boolean } = {}) => (a: ArrayLike, b: ArrayLike) => wrap(binary(prim, a, b, { ...opts, name }));
+const un = (prim: UnaryPrim, name: string, opts: { float?: boolean } = {}) => (a: ArrayLike) => wrap(unary(prim, a, { ...opts, name }));
 
-export const add = bin('add');
-export const subtract = bin('sub');
-export const multiply = bin('mul');
+export const add = bin('add', 'add');
+export const subtract = bin('sub', 'subtract');
+export const multiply = bin('mul', 'multiply');
 /** The value of a scalar constant (a JS number, or a constant broadcast from one). */
 function constantScalar(n: Node): number | undefined {
   while (n.prim === 'broadcast' || n.prim === 'reshape') n = n.inputs[0];
   return n.prim === 'const' && n.size === 1 ? (n as Node<'const'>).params.data[0] : undefined;
 }
 
-export function divideWith(a: ArrayLike, b: ArrayLike, compiled: boolean): LaxArray {
-  const q = binary('div', a, b, { float: true });
+export function divideWith(a: ArrayLike, b: ArrayLike, compiled: boolean, name = 'divide'): LaxArray {
+  const q = binary('div', a, b, { float: true, name });
   const c = compiled && q.dtype === 'float32' ? constantScalar(q.inputs[1]) : undefined;
   const r = c === undefined ? 0 : Math.fround(1 / c);
   // Only where the reciprocal is a normal float32 (1 / tiny overflows, 1 / huge is subnormal).
@@ -78,20 +79,20 @@ export function divide(a: ArrayLike, b: ArrayLike): LaxArray {
   return divideWith(a, b, isCompiling());
 }
 export const trueDivide = divide;
-export const maximum = bin('max');
-export const minimum = bin('min');
-export const arctan2 = bin('atan2', { float: true });
-export const equal = bin('eq');
-export const notEqual = bin('ne');
-export const less = bin('lt');
-export const lessEqual = bin('le');
-export const greater = bin('gt');
-export const greaterEqual = bin('ge');
-export const bitwiseAnd = bin('and');
-export const bitwiseOr = bin('or');
-export const bitwiseXor = bin('xor');
-export const leftShift = bin('shl');
-export const rightShift = bin('shr');
+export const maximum = bin('max', 'maximum');
+export const minimum = bin('min', 'minimum');
+export const arctan2 = bin('atan2', 'arctan2', { float: true });
+export const equal = bin('eq', 'equal');
+export const notEqual = bin('ne', 'notEqual');
+export const less = bin('lt', 'less');
+export const lessEqual = bin('le', 'lessEqual');
+export const greater = bin('gt', 'greater');
+export const greaterEqual = bin('ge', 'greaterEqual');
+export const bitwiseAnd = bin('and', 'bitwiseAnd');
+export const bitwiseOr = bin('or', 'bitwiseOr');
+export const bitwiseXor = bin('xor', 'bitwiseXor');
+export const leftShift = bin('shl', 'leftShift');
+export const rightShift = bin('shr', 'rightShift');
 
 /**
  * lax.integer_pow, which jnp.power uses for a concrete integer exponent: binary
@@ -119,16 +120,16 @@ function integerPow(x: Node, y: number): Node {
  */
 export function power(a: ArrayLike, b: ArrayLike): LaxArray {
   if (typeof b === 'number' && Number.isInteger(b) && typeof a !== 'number' && typeof a !== 'boolean') {
-    const x = toNode(a);
+    const x = toNode(a, 'power');
     // jnp.power with a concrete integer exponent is lax.integer_pow, whose dtype rule refuses
     // a negative exponent of an integer base (jax/_src/lax/lax.py _integer_pow_dtype_rule).
     if (b < 0 && x.dtype !== 'float32') throw new TypeError(`Integers cannot be raised to negative powers, got integer_pow(${x.dtype}[${x.shape.join(',')}], ${b})`);
     if (x.dtype === 'float32' || ((x.dtype === 'int32' || x.dtype === 'uint32') && b >= 0)) return wrap(integerPow(x, b));
   }
-  const dtype = promoteAll([typeOf(toNode(a)), typeOf(toNode(b))]).dtype;
-  if (dtype === 'float32') return wrap(binary('pow', a, b, { float: true }));
+  const dtype = promoteAll([typeOf(toNode(a, 'power', 0)), typeOf(toNode(b, 'power', 1))]).dtype;
+  if (dtype === 'float32') return wrap(binary('pow', a, b, { float: true, name: 'power' }));
   const d = dtype === 'bool' ? 'int32' : dtype;
-  const x0 = binary('mul', a, b, { dtype: d }); // only for its promoted, broadcast operands
+  const x0 = binary('mul', a, b, { dtype: d, name: 'power' }); // only for its promoted, broadcast operands
   let x = x0.inputs[0];
   const y = x0.inputs[1];
   const c = (v: number) => broadcastNode(scalarNode(v, d), x0.shape);
@@ -150,7 +151,7 @@ export function power(a: ArrayLike, b: ArrayLike): LaxArray {
 
 /** Python-style floor division (rounds toward -inf), as jnp.floor_divide. */
 export function floorDivide(a: ArrayLike, b: ArrayLike): LaxArray {
-  const q = binary('div', a, b);
+  const q = binary('div', a, b, { name: 'floorDivide' });
   const [x, y] = q.inputs;
   if (q.dtype === 'uint32') return wrap(q);
   if (q.dtype === 'float32') return wrap(floatDivmod(x, y)[0]);
@@ -173,7 +174,7 @@ function floatDivmod(x: Node, y: Node): [Node, Node] {
 
 /** Python-style remainder: the sign of the divisor (np.remainder, np.mod); integer x % 0 is 0 as JAX. */
 export function remainder(a: ArrayLike, b: ArrayLike): LaxArray {
-  const r0 = binary('rem', a, b);
+  const r0 = binary('rem', a, b, { name: 'remainder' });
   const x = r0.inputs[0];
   let y = r0.inputs[1];
   const zero = broadcastNode(scalarNode(0, r0.dtype), r0.shape);
@@ -184,67 +185,71 @@ export function remainder(a: ArrayLike, b: ArrayLike): LaxArray {
 }
 export const mod = remainder;
 
-export const negative = un('neg');
-export const abs = un('abs');
+export const negative = un('neg', 'negative');
+export const abs = un('abs', 'abs');
 export const absolute = abs;
-export const sign = un('sign');
-export const sqrt = un('sqrt', { float: true });
-export const exp = un('exp', { float: true });
-export const log = un('log', { float: true });
-export const log1p = un('log1p', { float: true });
-export const expm1 = un('expm1', { float: true });
-export const sin = un('sin', { float: true });
-export const cos = un('cos', { float: true });
-export const tan = un('tan', { float: true });
-export const tanh = un('tanh', { float: true });
-export const bitwiseNot = un('not');
+export const sign = un('sign', 'sign');
+export const sqrt = un('sqrt', 'sqrt', { float: true });
+export const exp = un('exp', 'exp', { float: true });
+export const log = un('log', 'log', { float: true });
+export const log1p = un('log1p', 'log1p', { float: true });
+export const expm1 = un('expm1', 'expm1', { float: true });
+export const sin = un('sin', 'sin', { float: true });
+export const cos = un('cos', 'cos', { float: true });
+export const tan = un('tan', 'tan', { float: true });
+export const tanh = un('tanh', 'tanh', { float: true });
+export const bitwiseNot = un('not', 'bitwiseNot');
 export const invert = bitwiseNot;
 
 // floor, ceil and round leave integers unchanged, as jnp does.
 const rounding = (prim: 'floor' | 'ceil' | 'round') => (a: ArrayLike) => {
-  const x = toNode(a);
+  const x = toNode(a, prim);
   return wrap(x.dtype === 'float32' ? node(prim, [x], {}) : x);
 };
 export const floor = rounding('floor');
 export const ceil = rounding('ceil');
 export const round = rounding('round');
 
-export const square = (a: ArrayLike) => multiply(a, a);
-export const reciprocal = (a: ArrayLike) => divide(1, a);
+export const square = (a: ArrayLike) => wrap(binary('mul', a, a, { name: 'square' }));
+export const reciprocal = (a: ArrayLike) => divideWith(1, a, isCompiling(), 'reciprocal');
 
 export function isnan(a: ArrayLike): LaxArray {
-  const x = toNode(a);
+  const x = toNode(a, 'isnan');
   return x.dtype === 'float32' ? wrap(node('ne', [x, x], {})) : fullLike(wrap(x), false, { dtype: 'bool' });
 }
 export function isfinite(a: ArrayLike): LaxArray {
-  const x = toNode(a);
+  const x = toNode(a, 'isfinite');
   return x.dtype === 'float32' ? wrap(node('isfinite', [x], {})) : fullLike(wrap(x), true, { dtype: 'bool' });
 }
-export const isinf = (a: ArrayLike) => logicalAnd(logicalNot(isfinite(a)), logicalNot(isnan(a)));
+export const isinf = (a: ArrayLike) => {
+  toNode(a, 'isinf');
+  return logicalAnd(logicalNot(isfinite(a)), logicalNot(isnan(a)));
+};
 
-export const toBool = (a: ArrayLike) => {
-  const x = toNode(a);
+export const toBool = (a: ArrayLike, fn = 'asarray', position = 0) => {
+  const x = toNode(a, fn, position);
   return x.dtype === 'bool' ? x : node('ne', [x, broadcastNode(castNode(scalarNode(0), x.dtype), x.shape)], {});
 };
-export const logicalAnd = (a: ArrayLike, b: ArrayLike) => wrap(binary('and', wrap(toBool(a)), wrap(toBool(b))));
-export const logicalOr = (a: ArrayLike, b: ArrayLike) => wrap(binary('or', wrap(toBool(a)), wrap(toBool(b))));
-export const logicalXor = (a: ArrayLike, b: ArrayLike) => wrap(binary('xor', wrap(toBool(a)), wrap(toBool(b))));
-export const logicalNot = (a: ArrayLike) => wrap(node('not', [toBool(a)], {}));
+const logical = (prim: 'and' | 'or' | 'xor', name: string) => (a: ArrayLike, b: ArrayLike) => wrap(binary(prim, wrap(toBool(a, name, 0)), wrap(toBool(b, name, 1)), { name }));
+export const logicalAnd = logical('and', 'logicalAnd');
+export const logicalOr = logical('or', 'logicalOr');
+export const logicalXor = logical('xor', 'logicalXor');
+export const logicalNot = (a: ArrayLike) => wrap(node('not', [toBool(a, 'logicalNot')], {}));
 
 /** jnp.where(condition, x, y): elementwise select with broadcasting and promotion. */
 export function where(condition: ArrayLike, x: ArrayLike, y: ArrayLike): LaxArray {
-  const c = toBool(condition);
-  const a = operandOf(x);
-  const b = operandOf(y);
+  const c = toBool(condition, 'where', 0);
+  const a = operandOf(x, 'where', 1);
+  const b = operandOf(y, 'where', 2);
   const dtype = promoteAll([typeOfOperand(a), typeOfOperand(b)]).dtype;
   const shape = broadcastShapes('where', c.shape, shapeOfOperand(a), shapeOfOperand(b));
-  const operand = (o: Operand) => broadcastNode(typeof o === 'object' ? castNode(o, dtype) : scalarOperand(o, dtype), shape);
+  const operand = (o: Operand) => broadcastNode(typeof o === 'object' ? castNode(o, dtype) : scalarOperand(o, dtype, 'where'), shape);
   return wrap(node('select', [broadcastNode(c, shape), operand(a), operand(b)], {}));
 }
 
 export function clip(a: ArrayLike, min?: ArrayLike | null, max?: ArrayLike | null): LaxArray {
-  let out = a instanceof LaxArray ? a : array(a as Nested);
-  if (min !== undefined && min !== null) out = maximum(out, min);
-  if (max !== undefined && max !== null) out = minimum(out, max);
+  let out = a instanceof LaxArray ? a : wrap(toNode(a, 'clip'));
+  if (min !== undefined && min !== null) out = wrap(binary('max', out, min, { name: 'clip' }));
+  if (max !== undefined && max !== null) out = wrap(binary('min', out, max, { name: 'clip' }));
   return out;
 }

@@ -1,17 +1,24 @@
 // Basic indexing (integers, slices, `null`) and jnp.take.
 
 import { node, type Node } from '../graph/node.js';
-import { normalizeAxis, sizeOf, type Shape } from '../graph/shape.js';
+import { sizeOf, type Shape } from '../graph/shape.js';
 import { Slice, type ArrayLike, type LaxArray, type SliceIndex } from './array.js';
 import { full } from './creation.js';
 import { add, clip, greaterEqual, less, logicalAnd, remainder, where } from './elementwise.js';
 import { broadcastNode, castNode, iotaNode, reshapeNode, scalarNode, toNode, wrap } from './nodes.js';
+import { checkAxis, checkChoice, checkInt, checkOptions, describe } from './validate.js';
 
 /** `np.slice(start, stop, step)`: Python's `start:stop:step`, for indexing (`np.slice(1, 3)` is `1:3`). */
-export const slice = (start?: number | null, stop?: number | null, step?: number | null) => new Slice(start ?? null, stop ?? null, step ?? null);
+export function slice(start?: number | null, stop?: number | null, step?: number | null): Slice {
+  const part = (name: string, v: number | null | undefined) => (v === undefined || v === null ? null : checkInt('slice', name, v));
+  return new Slice(part('start', start), part('stop', stop), part('step', step));
+}
 
 /** Python's slice.indices(len): [start, count, step]. */
 export function sliceIndices(s: Slice, len: number): [number, number, number] {
+  for (const v of [s.start, s.stop, s.step]) {
+    if (v !== null && (typeof v !== 'number' || !Number.isInteger(v))) throw new TypeError(`slice indices must be integers or null, got ${describe(v)}`);
+  }
   const step = s.step ?? 1;
   if (step === 0) throw new RangeError('slice step cannot be zero');
   const [lo, hi] = step > 0 ? [0, len] : [-1, len - 1];
@@ -28,7 +35,7 @@ export function checkIndexCount(n: number, ndim: number): void {
 
 /** Basic indexing `x[i, a:b:c, :]` with static integers, slices and `null` (whole axis). */
 export function basicIndex(a: ArrayLike, index: SliceIndex[]): LaxArray {
-  let x = toNode(a);
+  let x = toNode(a, 'slice');
   checkIndexCount(index.length, x.shape.length);
   const starts: number[] = [];
   const limits: number[] = [];
@@ -37,6 +44,7 @@ export function basicIndex(a: ArrayLike, index: SliceIndex[]): LaxArray {
   const keep: boolean[] = [];
   x.shape.forEach((dim, ax) => {
     const ix = ax < index.length ? index[ax] : null;
+    if (ix !== null && typeof ix !== 'number' && !(ix instanceof Slice)) throw new TypeError(`slice: basic indices are integers, np.slice(...) or null, got ${describe(ix)} at position ${ax} (use .at(...).get() for index arrays)`);
     if (typeof ix === 'number') {
       if (!Number.isInteger(ix) || ix < -dim || ix >= dim) throw new RangeError(`index ${ix} is out of bounds for axis ${ax} with size ${dim}`);
       const i = ix < 0 ? ix + dim : ix;
@@ -55,17 +63,29 @@ export function basicIndex(a: ArrayLike, index: SliceIndex[]): LaxArray {
 }
 
 
+/**
+ * Integer index values as int32. A uint32 index of 2^31 or more is out of bounds of any
+ * array: it becomes int32's largest value (still out of bounds) instead of wrapping negative
+ * (which would count from the end).
+ */
+export function intIndices(n: Node): Node {
+  if (n.dtype !== 'uint32') return castNode(n, 'int32');
+  return castNode(node('min', [n, broadcastNode(scalarNode(2 ** 31 - 1, 'uint32'), n.shape)], {}), 'int32');
+}
+
 const intScalar = (v: number, shape: Shape) => broadcastNode(scalarNode(v, 'int32'), shape);
 
 /** jnp.take(a, indices, axis): mode 'fill' (JAX's default: NaN / min int / true), 'clip' or 'wrap'. */
-export function take(a: ArrayLike, indices: ArrayLike, opts: { axis?: number; mode?: 'fill' | 'clip' | 'wrap' } = {}): LaxArray {
-  let x = toNode(a);
-  if (opts.axis === undefined) x = reshapeNode(x, [x.size]);
-  const axis = normalizeAxis(opts.axis ?? 0, x.shape.length);
+export function take(a: ArrayLike, indices: ArrayLike, opts: { axis?: number | null; mode?: 'fill' | 'clip' | 'wrap' } = {}): LaxArray {
+  let x = toNode(a, 'take');
+  const o = checkOptions<{ axis?: number | null; mode?: string }>('take', opts, ['axis', 'mode']);
+  const mode = o.mode === undefined ? 'fill' : checkChoice('take', 'mode', o.mode, ['fill', 'clip', 'wrap'] as const);
+  if (o.axis === undefined || o.axis === null) x = reshapeNode(x, [x.size]);
+  const axis = checkAxis('take', o.axis ?? 0, x.shape.length);
   const dim = x.shape[axis];
-  const idx = castNode(toNode(indices), 'int32');
-  const mode = opts.mode ?? 'fill';
-  if (mode !== 'fill' && mode !== 'clip' && mode !== 'wrap') throw new TypeError(`take: invalid mode ${JSON.stringify(mode)}; expected 'fill', 'clip' or 'wrap'`);
+  const idx0 = toNode(indices, 'take', 1);
+  if (idx0.dtype !== 'int32' && idx0.dtype !== 'uint32') throw new TypeError(`take: indices must be an integer array, got dtype ${idx0.dtype}`);
+  const idx = intIndices(idx0);
   if (dim === 0 && idx.size > 0) throw new RangeError('Cannot do a non-empty jnp.take() from an empty axis.');
   // 'fill': negative indices count from the end, others out of range give the fill value;
   // 'clip' clamps the index as given (-1 is 0, as NumPy and JAX); 'wrap' takes it modulo dim.

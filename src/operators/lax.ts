@@ -8,6 +8,7 @@ import * as np from './np.js';
 import type { ArrayLike, SliceIndex } from './array.js';
 import { basicIndex } from './indexing.js';
 import { broadcastNode, castNode, toNode, wrap } from './nodes.js';
+import { checkAxis, checkDType, checkInt, checkShape, describe } from './validate.js';
 import { flattenNodes } from './trace.js';
 import { unflatten } from '../graph/pytree.js';
 
@@ -18,8 +19,8 @@ type BinaryName = 'add' | 'sub' | 'mul' | 'div' | 'rem' | 'max' | 'min' | 'pow' 
 /** lax binary ops need equal dtypes; JS numbers take the other operand's dtype. */
 function laxBinary(prim: BinaryName, name: string) {
   return (a: ArrayLike, b: ArrayLike): LaxArray => {
-    let x = toNode(a);
-    let y = toNode(b);
+    let x = toNode(a, `lax.${name}`, 0);
+    let y = toNode(b, `lax.${name}`, 1);
     if (x.weak && !y.weak) x = castNode(x, y.dtype);
     if (y.weak && !x.weak) y = castNode(y, x.dtype);
     if (x.dtype !== y.dtype) throw new TypeError(`lax.${name} requires arguments to have the same dtypes, got ${x.dtype}, ${y.dtype}`);
@@ -53,22 +54,80 @@ export const shiftLeft = laxBinary('shl', 'shift_left');
 /** Logical shift for uint32, arithmetic for int32. */
 export const shiftRight = laxBinary('shr', 'shift_right');
 export const shiftRightLogical = (a: ArrayLike, b: ArrayLike) => {
-  const x = toNode(a);
+  const x = toNode(a, 'lax.shift_right_logical');
   if (x.dtype !== 'uint32') throw new TypeError(`lax.shift_right_logical: use uint32 operands here, got ${x.dtype}`);
   return shiftRight(a, b);
 };
 
-export const select = (pred: ArrayLike, onTrue: ArrayLike, onFalse: ArrayLike) => wrap(node('select', [toNode(pred), toNode(onTrue), toNode(onFalse)], {}));
-export const convertElementType = (x: ArrayLike, dtype: DType) => wrap(castNode(toNode(x), dtype));
-export const bitcastConvertType = (x: ArrayLike, dtype: DType) => wrap(node('bitcast', [toNode(x)], { dtype }));
-export const iota = (dtype: DType, size: number) => wrap(node('iota', [], { shape: [size], dtype, axis: 0 }));
-export const broadcastedIota = (dtype: DType, shape: number[], dimension: number) => wrap(node('iota', [], { shape, dtype, axis: normalizeAxis(dimension, shape.length) }));
-export const broadcastInDim = (x: ArrayLike, shape: number[], dims: number[]) => wrap(node('broadcast', [toNode(x)], { shape, dims }));
-export const slice = (x: ArrayLike, starts: number[], limits: number[], strides?: number[]) =>
-  wrap(node('slice', [toNode(x)], { starts, limits, strides: strides ?? starts.map(() => 1) }));
-export const rev = (x: ArrayLike, dimensions: number[]) => wrap(node('rev', [toNode(x)], { axes: dimensions }));
-export const dotGeneral = (a: ArrayLike, b: ArrayLike, dims: [[number[], number[]], [number[], number[]]]) =>
-  wrap(node('dot', [toNode(a), toNode(b)], { lhsContract: dims[0][0], rhsContract: dims[0][1], lhsBatch: dims[1][0], rhsBatch: dims[1][1] }));
+/** A list of integers, one per dimension of an operand of `ndim` dimensions (slice starts, limits, strides). */
+function intList(fn: string, what: string, v: unknown, ndim: number): number[] {
+  if (!Array.isArray(v) || v.some((d) => typeof d !== 'number' || !Number.isInteger(d))) throw new TypeError(`${fn}: ${what} must be an array of integers, got ${describe(v)}`);
+  if (v.length !== ndim) throw new TypeError(`${fn}: ${what} must have length equal to the number of dimensions of the operand, got ${what} ${fmtShape(v)} for an operand of dimension ${ndim}`);
+  return [...v];
+}
+
+export const select = (pred: ArrayLike, onTrue: ArrayLike, onFalse: ArrayLike) => {
+  const [p, t, f] = [toNode(pred, 'lax.select', 0), toNode(onTrue, 'lax.select', 1), toNode(onFalse, 'lax.select', 2)];
+  if (p.dtype !== 'bool') throw new TypeError(`lax.select: pred must be boolean type, got ${p.dtype}`);
+  if (t.dtype !== f.dtype || !shapesEqual(t.shape, f.shape)) throw new TypeError(`lax.select: cases must have the same shapes and dtypes, got ${t.dtype}${fmtShape(t.shape)} and ${f.dtype}${fmtShape(f.shape)}`);
+  if (p.shape.length && !shapesEqual(p.shape, t.shape)) throw new TypeError(`lax.select: pred must be scalar or have the same shape as cases, got pred shape ${fmtShape(p.shape)} for cases of shape ${fmtShape(t.shape)}`);
+  return wrap(node('select', [broadcastNode(p, t.shape), t, f], {}));
+};
+export const convertElementType = (x: ArrayLike, dtype: DType) => wrap(castNode(toNode(x, 'lax.convert_element_type'), checkDType('lax.convert_element_type', dtype) ?? missingDType('lax.convert_element_type')));
+export const bitcastConvertType = (x: ArrayLike, dtype: DType) => wrap(node('bitcast', [toNode(x, 'lax.bitcast_convert_type')], { dtype: checkDType('lax.bitcast_convert_type', dtype) ?? missingDType('lax.bitcast_convert_type') }));
+function missingDType(fn: string): never {
+  throw new TypeError(`${fn}: a dtype is required (laxflow has float32, int32, uint32, bool)`);
+}
+export const iota = (dtype: DType, size: number) => {
+  const d = checkDType('lax.iota', dtype) ?? missingDType('lax.iota');
+  return wrap(node('iota', [], { shape: checkShape('lax.iota', [checkInt('lax.iota', 'size', size)]), dtype: d, axis: 0 }));
+};
+export const broadcastedIota = (dtype: DType, shape: number[], dimension: number) => {
+  const d = checkDType('lax.broadcasted_iota', dtype) ?? missingDType('lax.broadcasted_iota');
+  const s = checkShape('lax.broadcasted_iota', shape);
+  return wrap(node('iota', [], { shape: s, dtype: d, axis: checkAxis('lax.broadcasted_iota', dimension, s.length, 'dimension') }));
+};
+export const broadcastInDim = (x: ArrayLike, shape: number[], dims: number[]) => {
+  const n = toNode(x, 'lax.broadcast_in_dim');
+  const s = checkShape('lax.broadcast_in_dim', shape);
+  const d = intList('lax.broadcast_in_dim', 'broadcast_dimensions', dims, n.shape.length);
+  d.forEach((ax) => checkAxis('lax.broadcast_in_dim', ax, s.length, 'broadcast dimension'));
+  if (d.some((ax, i) => i > 0 && ax <= d[i - 1])) throw new TypeError(`lax.broadcast_in_dim: broadcast_dimensions must be strictly increasing, got ${fmtShape(d)}`);
+  return wrap(node('broadcast', [n], { shape: s, dims: d }));
+};
+/**
+ * lax.slice: `starts <= limits <= shape`, positive strides, with lax's messages (a slice past
+ * the end is an error, never a read of whatever lies beyond).
+ */
+export const slice = (x: ArrayLike, starts: number[], limits: number[], strides?: number[]) => {
+  const n = toNode(x, 'lax.slice');
+  const nd = n.shape.length;
+  const st = intList('lax.slice', 'start_indices', starts, nd);
+  const li = intList('lax.slice', 'limit_indices', limits, nd);
+  const sd = strides === undefined || strides === null ? st.map(() => 1) : intList('lax.slice', 'strides', strides, nd);
+  if (st.some((v) => v < 0)) throw new RangeError(`lax.slice: start_indices must be greater than or equal to zero, got start_indices ${fmtShape(st)}`);
+  if (li.some((v, i) => v > n.shape[i])) throw new RangeError(`lax.slice: limit_indices must be less than or equal to operand shape, got limit_indices ${fmtShape(li)} and shape ${fmtShape(n.shape)}`);
+  if (li.some((v, i) => v < st[i])) throw new RangeError(`lax.slice: limit_indices must be greater than or equal to start_indices, got start_indices ${fmtShape(st)} and limit_indices ${fmtShape(li)}`);
+  if (sd.some((v) => v <= 0)) throw new RangeError(`lax.slice: strides must be positive, got ${fmtShape(sd)}`);
+  return wrap(node('slice', [n], { starts: st, limits: li, strides: sd }));
+};
+/** lax.rev: `dimensions` unique and each less than the operand's ndim (JAX's wording). */
+export const rev = (x: ArrayLike, dimensions: number[]) => {
+  const n = toNode(x, 'lax.rev');
+  if (!Array.isArray(dimensions) || dimensions.some((d) => typeof d !== 'number' || !Number.isInteger(d))) throw new TypeError(`lax.rev: dimensions must be an array of integers, got ${describe(dimensions)}`);
+  if (new Set(dimensions).size !== dimensions.length) throw new RangeError(`lax.rev: rev dimensions must be unique, got ${fmtShape(dimensions)}.`);
+  if (dimensions.some((d) => d < 0 || d >= n.shape.length)) throw new RangeError(`lax.rev: rev dimensions must all be less than operand ndim, got dimensions ${fmtShape(dimensions)} for operand ndim ${n.shape.length}.`);
+  return wrap(node('rev', [n], { axes: [...dimensions] }));
+};
+export const dotGeneral = (a: ArrayLike, b: ArrayLike, dims: [[number[], number[]], [number[], number[]]]) => {
+  const [x, y] = [toNode(a, 'lax.dot_general', 0), toNode(b, 'lax.dot_general', 1)];
+  const ok = Array.isArray(dims) && dims.length === 2 && dims.every((p) => Array.isArray(p) && p.length === 2 && p.every((l) => Array.isArray(l) && l.every((d) => typeof d === 'number' && Number.isInteger(d))));
+  if (!ok) throw new TypeError(`lax.dot_general: dimension_numbers must be [[lhs_contract, rhs_contract], [lhs_batch, rhs_batch]] of integer arrays, got ${describe(dims)}`);
+  const axes = (list: number[], nd: number, what: string) => list.map((d) => checkAxis('lax.dot_general', d, nd, `${what} dimension`));
+  const [lc, rc] = [axes(dims[0][0], x.shape.length, 'lhs contracting'), axes(dims[0][1], y.shape.length, 'rhs contracting')];
+  const [lb, rb] = [axes(dims[1][0], x.shape.length, 'lhs batch'), axes(dims[1][1], y.shape.length, 'rhs batch')];
+  return wrap(node('dot', [x, y], { lhsContract: lc, rhsContract: rc, lhsBatch: lb, rhsBatch: rb }));
+};
 export const cumsum = (x: ArrayLike, opts: { axis?: number; reverse?: boolean } = {}) => np.cumsum(x, opts);
 export const cumprod = (x: ArrayLike, opts: { axis?: number; reverse?: boolean } = {}) => np.cumprod(x, opts);
 export const cummax = np.cummax;

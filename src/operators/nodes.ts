@@ -2,11 +2,12 @@
 // node in an Array, constants (np.array's copy of user data), casts, broadcasts and reshapes.
 // Internal to laxflow: the public namespace is np.ts.
 
-import { allocate, castScalar, isDType, scalarType, type DType, type TypeInfo, type TypedArray } from '../graph/dtype.js';
+import { allocate, castScalar, scalarType, type DType, type TypeInfo, type TypedArray } from '../graph/dtype.js';
 import { node, uniqueNode, type Node } from '../graph/node.js';
 import { fmtShape, shapesEqual, type Shape } from '../graph/shape.js';
 import { holdStorage, hostCopy, isBackendStorage } from '../scheduler/realize.js';
-import { LaxArray, type ArrayLike } from './array.js';
+import { LaxArray, type ArrayLike, type Nested } from './array.js';
+import { checkArrayLike, checkDType, checkOptions, checkSize, describe } from './validate.js';
 
 export const wrap = (n: Node) => new LaxArray(n);
 
@@ -29,10 +30,10 @@ const INT_RANGE: Partial<Record<DType, readonly [number, number]>> = { int32: [-
  * JAX converts a Python int to an integer dtype only within its range
  * (dtypes._scalar_type_to_dtype): outside it is an OverflowError, never a wrapped value.
  */
-export function checkIntRange(x: number | boolean, dtype: DType): void {
+export function checkIntRange(x: number | boolean, dtype: DType, fn?: string): void {
   const range = INT_RANGE[dtype];
   if (range && typeof x === 'number' && Number.isInteger(x) && (x < range[0] || x > range[1])) {
-    throw new RangeError(`OverflowError: Python int ${x} too large to convert to ${dtype}`);
+    throw new RangeError(`${fn ? `${fn}: ` : ''}OverflowError: Python int ${x} too large to convert to ${dtype}`);
   }
 }
 
@@ -45,10 +46,16 @@ export function scalarNode(x: number | boolean, dtype?: DType, weak = dtype === 
   return freshConstant(data, [], d, weak);
 }
 
-export function toNode(x: ArrayLike): Node {
+/**
+ * A user's array-like argument as a node. `fn` and `position` name the public function and
+ * the argument in errors (`add requires ndarray or scalar arguments, got string "abc" at
+ * position 1.`).
+ */
+export function toNode(x: ArrayLike, fn = 'asarray', position = 0): Node {
   if (x instanceof LaxArray) return x.node;
   if (typeof x === 'number' || typeof x === 'boolean') return scalarNode(x);
-  return array(x).node;
+  checkArrayLike(fn, x, position);
+  return arrayOf(x as Nested | TypedArray, undefined, fn).node;
 }
 
 export const typeOf = (n: Node): TypeInfo => ({ dtype: n.dtype, weak: n.weak });
@@ -102,18 +109,17 @@ function inferShape(data: unknown): number[] {
   return shape;
 }
 
-function flatten(data: unknown, shape: number[], out: (number | boolean)[], dim = 0): void {
+function flatten(fn: string, data: unknown, shape: number[], out: (number | boolean)[], dim = 0): void {
   if (dim === shape.length) {
-    if (Array.isArray(data) || (typeof data !== 'number' && typeof data !== 'boolean')) {
-      throw new TypeError(`array: setting an array element with a sequence. The requested array has an inhomogeneous shape after ${dim} dimensions`);
-    }
+    if (Array.isArray(data)) throw new TypeError(`${fn}: setting an array element with a sequence. The requested array has an inhomogeneous shape after ${dim} dimensions`);
+    if (typeof data !== 'number' && typeof data !== 'boolean') throw new TypeError(`${fn}: array elements must be numbers or booleans, got ${describe(data)}`);
     out.push(data);
     return;
   }
   if (!Array.isArray(data) || data.length !== shape[dim]) {
-    throw new TypeError(`array: setting an array element with a sequence. The requested array has an inhomogeneous shape after ${dim} dimensions. The detected shape was ${fmtShape(shape.slice(0, dim))} + inhomogeneous part.`);
+    throw new TypeError(`${fn}: setting an array element with a sequence. The requested array has an inhomogeneous shape after ${dim} dimensions. The detected shape was ${fmtShape(shape.slice(0, dim))} + inhomogeneous part.`);
   }
-  for (const x of data) flatten(x, shape, out, dim + 1);
+  for (const x of data) flatten(fn, x, shape, out, dim + 1);
 }
 
 function typedDtype(x: TypedArray | ArrayBufferView): DType {
@@ -125,18 +131,27 @@ function typedDtype(x: TypedArray | ArrayBufferView): DType {
 
 /** jnp.array: nested JS arrays, typed arrays, numbers or booleans (copied). */
 export function array(data: ArrayLike | Float64Array, opts: { dtype?: DType } = {}): LaxArray {
-  if (opts.dtype !== undefined && !isDType(opts.dtype)) throw new TypeError(`array: unsupported dtype ${String(opts.dtype)}`);
-  if (data instanceof LaxArray) return opts.dtype ? astype(data, opts.dtype) : data;
+  const { dtype } = checkOptions<{ dtype?: DType }>('array', opts, ['dtype']);
+  checkArrayLike('array', data);
+  return arrayOf(data, checkDType('array', dtype), 'array');
+}
+export const asarray = array;
+
+/** np.array's work on checked arguments; `fn` names the user's function in errors about nested data. */
+function arrayOf(data: ArrayLike | Float64Array, dtype0: DType | undefined, fn: string): LaxArray {
+  if (data instanceof LaxArray) return dtype0 ? astype(data, dtype0) : data;
   if (ArrayBuffer.isView(data)) {
-    const dtype = opts.dtype ?? typedDtype(data);
+    const dtype = dtype0 ?? typedDtype(data);
+    checkSize(fn, [data.length]);
     // The typed-array constructor copies (and converts) natively; `.from` walks an iterator.
     const src = data as unknown as globalThis.ArrayLike<number>;
     const buf = dtype === 'bool' ? Uint8Array.from(src, (v) => (v !== 0 ? 1 : 0)) : hostCopy(data as TypedArray, dtype);
     return wrap(freshConstant(buf, [data.length], dtype));
   }
+  const opts = { dtype: dtype0 };
   const shape = inferShape(data);
   const flat: (number | boolean)[] = [];
-  flatten(data, shape, flat);
+  flatten(fn, data, shape, flat);
   const dtype =
     opts.dtype ??
     // JS has one number type: integers that fit int32 are int32, anything else is float32
@@ -145,7 +160,6 @@ export function array(data: ArrayLike | Float64Array, opts: { dtype?: DType } = 
   flat.forEach((v, i) => (buf[i] = castScalar(Number(v), dtype)));
   return wrap(freshConstant(buf, shape, dtype));
 }
-export const asarray = array;
 
 /** int32 coordinates along `axis` of an array of `shape` (lax.iota broadcast). */
 export function iotaNode(shape: Shape, axis: number): Node {
@@ -153,6 +167,7 @@ export function iotaNode(shape: Shape, axis: number): Node {
 }
 
 export function astype(a: ArrayLike, dtype: DType): LaxArray {
-  if (!isDType(dtype)) throw new TypeError(`astype: unsupported dtype ${String(dtype)}`);
-  return wrap(castNode(toNode(a), dtype));
+  if (dtype === undefined) throw new TypeError('astype: dtype must be given (laxflow has float32, int32, uint32, bool)');
+  const d = checkDType('astype', dtype)!;
+  return wrap(castNode(toNode(a, 'astype'), d));
 }

@@ -4,15 +4,12 @@
 import type { LaxArray } from '../operators/array.js';
 import * as lax from '../operators/lax.js';
 import * as np from '../operators/np.js';
+import { checkShape as checkShapeArg } from '../operators/validate.js';
 import { checkKey, iota2x32, partitionable, type KeyArray } from './keys.js';
 import { keyWords, threefry2x32, threefryRounds } from './threefry.js';
 
-export function checkShape(name: string, shape: readonly number[]): number[] {
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new TypeError(`${name}: shape must be a sequence of non-negative integers, got ${JSON.stringify(shape)}`);
-  }
-  return [...shape];
-}
+/** A sampler's shape argument, checked by the public API's one shape check (operators/validate.ts). */
+export const checkShape = (name: string, shape: readonly number[]): number[] => checkShapeArg(name, shape);
 
 /**
  * 32 random bits per element of `shape`, for an already-checked single key.

@@ -43,7 +43,7 @@ describe('shape errors name the function and the shapes', () => {
     expect(() => np.bitwiseAnd(np.array([1.5]), np.array([1.5]))).toThrow('does not accept dtype float32');
     expect(() => np.leftShift(np.array([1.5]), 1)).toThrow('does not accept dtype float32');
     expect(() => np.array([[1, 2], [3]] as never)).toThrow('inhomogeneous shape');
-    expect(() => np.zeros([2]).astype('float64' as never)).toThrow('unsupported dtype float64');
+    expect(() => np.zeros([2]).astype('float64' as never)).toThrow('astype: dtype float64 is not supported (laxflow has float32, int32, uint32, bool)');
   });
 });
 
