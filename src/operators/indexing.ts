@@ -46,7 +46,8 @@ export function basicIndex(a: ArrayLike, index: SliceIndex[]): LaxArray {
     const ix = ax < index.length ? index[ax] : null;
     if (ix !== null && typeof ix !== 'number' && !(ix instanceof Slice)) throw new TypeError(`slice: basic indices are integers, np.slice(...) or null, got ${describe(ix)} at position ${ax} (use .at(...).get() for index arrays)`);
     if (typeof ix === 'number') {
-      if (!Number.isInteger(ix) || ix < -dim || ix >= dim) throw new RangeError(`index ${ix} is out of bounds for axis ${ax} with size ${dim}`);
+      if (!Number.isInteger(ix)) throw new TypeError(`slice: Indexer must be an integer, a slice or null, got ${describe(ix)} at position ${ax}`);
+      if (ix < -dim || ix >= dim) throw new RangeError(`slice: index ${ix} is out of bounds for axis ${ax} with size ${dim}`);
       const i = ix < 0 ? ix + dim : ix;
       starts.push(i), limits.push(i + 1), strides.push(1), keep.push(false);
       return;

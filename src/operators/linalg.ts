@@ -9,8 +9,9 @@ import { broadcastNode, castNode, reshapeNode, toNode, typeOf, wrap } from './no
 
 /** jnp.matmul: 1-D, 2-D and batched (broadcast batch dimensions). */
 export function matmul(a: ArrayLike, b: ArrayLike): LaxArray {
-  let x = toNode(a);
-  let y = toNode(b);
+  let x = toNode(a, 'matmul', 0);
+  let y = toNode(b, 'matmul', 1);
+  const [xShape, yShape] = [x.shape, y.shape];
   if (x.shape.length === 0 || y.shape.length === 0) throw new TypeError('matmul: Input operand does not have enough dimensions');
   const dtype = promoteAll([typeOf(x), typeOf(y)]).dtype;
   x = castNode(x, dtype);
@@ -21,7 +22,7 @@ export function matmul(a: ArrayLike, b: ArrayLike): LaxArray {
   if (yVec) y = reshapeNode(y, [y.shape[0], 1]);
   const k1 = x.shape[x.shape.length - 1];
   const k2 = y.shape[y.shape.length - 2];
-  if (k1 !== k2) throw new TypeError(`matmul: contracting dimensions differ, got shapes ${fmtShape(toNode(a).shape)} and ${fmtShape(toNode(b).shape)} (size ${k1} is different from ${k2})`);
+  if (k1 !== k2) throw new TypeError(`matmul: contracting dimensions differ, got shapes ${fmtShape(xShape)} and ${fmtShape(yShape)} (size ${k1} is different from ${k2})`);
   const batch = broadcastShapes('matmul', x.shape.slice(0, -2), y.shape.slice(0, -2));
   x = broadcastNode(x, [...batch, ...x.shape.slice(-2)]);
   y = broadcastNode(y, [...batch, ...y.shape.slice(-2)]);
@@ -34,8 +35,8 @@ export function matmul(a: ArrayLike, b: ArrayLike): LaxArray {
 
 /** jnp.dot: products of scalars, vectors (inner product) and matrices. */
 export function dot(a: ArrayLike, b: ArrayLike): LaxArray {
-  const x = toNode(a);
-  const y = toNode(b);
+  const x = toNode(a, 'dot', 0);
+  const y = toNode(b, 'dot', 1);
   if (x.shape.length === 0 || y.shape.length === 0) return multiply(wrap(x), wrap(y));
   if (y.shape.length <= 2) return matmul(wrap(x), wrap(y));
   throw new TypeError('dot: arrays of more than 2 dimensions on the right are not supported; use matmul');
