@@ -118,6 +118,14 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   for (const f of decay) if (!bounds[f][0](raw[f] as number)) throw new Error(`laxflow: --${f} must be ${bounds[f][1]}, got ${raw[f]}`);
   if (values.some((v) => v === '')) throw new Error(`laxflow: --value needs field names, got ${JSON.stringify(values.join(','))}`);
   if (new Set(values).size !== values.length) throw new Error(`laxflow: --value names a field twice (${values.join(', ')})`);
+  // Counts are whole numbers: one line naming the flag here, before any operator sees them.
+  const counts: [string, string, number][] = [['capacity', 'capacity', 1], ['minPeriods', 'min-periods', 0], ['ddof', 'ddof', 0]];
+  for (const [k, f, min] of counts) {
+    const v = raw[k];
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min)) throw new Error(`laxflow: --${f} must be an integer >= ${min}, got ${v}`);
+  }
+  if (typeof raw.window === 'number' && !(Number.isInteger(raw.window) && raw.window >= 1)) throw new Error(`laxflow: --window must be a positive integer or a duration such as 30s, got ${raw.window}`);
+  if (typeof raw.halflife === 'number' && !(raw.halflife > 0)) throw new Error(`laxflow: --halflife must be > 0, got ${raw.halflife}`);
   const batch = (raw.batch as number | undefined) ?? 1024;
   if (!(Number.isInteger(batch) && batch >= 1)) throw new Error(`laxflow: --batch must be a positive integer, got ${batch}`);
   return {

@@ -22,13 +22,19 @@ export async function* readLines(stream: Readable, startLine = 0, startByte = 0)
     while ((nl = buf.indexOf(10)) >= 0) {
       offset += nl + 1;
       const text = buf.toString('utf8', 0, nl > 0 && buf[nl - 1] === 13 ? nl - 1 : nl);
-      yield { no: ++no, text, end: offset };
+      yield { no: ++no, text: no === 1 && startByte === 0 ? stripBom(text) : text, end: offset };
       buf = buf.subarray(nl + 1);
     }
     rest = Buffer.from(buf);
   }
-  if (rest.length) yield { no: ++no, text: rest.toString('utf8').replace(/\r$/, ''), end: offset + rest.length };
+  if (rest.length) {
+    const text = rest.toString('utf8').replace(/\r$/, '');
+    yield { no: ++no, text: no === 1 && startByte === 0 ? stripBom(text) : text, end: offset + rest.length };
+  }
 }
+
+/** A UTF-8 byte order mark at the start of the input is not part of line 1 (editors on Windows write one). */
+const stripBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 
 export interface Fields {
   key?: string;

@@ -6,32 +6,36 @@
 // A restarted run with the same --checkpoint skips what was done; with --out, it also
 // truncates the output to the checkpointed length first, so the total output is exactly
 // that of an uninterrupted run even after a kill at any moment. (Writing to stdout, a
-// kill between a batch's output and its checkpoint repeats that batch.)
+// kill between a batch's output and its checkpoint repeats that batch.) The checkpoint says
+// what it belongs to (checkpoint.ts): a resume with other options, another input or a
+// shorter output is refused, naming the difference.
 
-import { createReadStream, existsSync, openSync, readFileSync, renameSync, ftruncateSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { createReadStream, existsSync, openSync, ftruncateSync, statSync, writeSync, closeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Subject } from 'rxjs';
-import { stepOperator, type Snapshot } from '../rx.js';
+import { stepOperator } from '../rx.js';
 import { parseArgs, usage, type CliArgs } from './args.js';
+import { beforeHash, inputIdentity, loadCheckpoint, optionsOf, resumeProblem, saveCheckpoint, type Checkpoint, type InputIdentity } from './checkpoint.js';
 import { cliStep, f32json } from './operators.js';
 import { csvParser, parseNdjson, readLines, type Line, type Parsed } from './lines.js';
 
-interface Checkpoint {
-  snapshot: Snapshot;
-  line: number;
-  byte: number;
-  outBytes: number;
-  malformed: number;
-  header?: string;
-}
-
-function loadCheckpoint(path: string | undefined): Checkpoint | undefined {
-  if (!path || !existsSync(path)) return undefined;
-  return JSON.parse(readFileSync(path, 'utf8')) as Checkpoint;
-}
-
-function saveCheckpoint(path: string, c: Checkpoint): void {
-  writeFileSync(`${path}.tmp`, JSON.stringify(c));
-  renameSync(`${path}.tmp`, path);
+/**
+ * Files named on the command line, checked before anything runs: the input exists and is a
+ * file, --out's directory exists and --out is not a directory, --checkpoint is not a
+ * directory and can be made. Returns the problem, or undefined.
+ */
+function fileProblem(a: CliArgs): string | undefined {
+  if (a.input !== undefined) {
+    if (!existsSync(a.input)) return `input file ${a.input} does not exist`;
+    if (statSync(a.input).isDirectory()) return `input ${a.input} is a directory; give a file`;
+  }
+  for (const [f, path] of [['--out', a.out], ['--checkpoint', a.checkpoint]] as const) {
+    if (path === undefined) continue;
+    if (existsSync(path) && statSync(path).isDirectory()) return `${f} ${path} is a directory; give a file name`;
+    const dir = dirname(resolve(path));
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) return `cannot write ${f} ${path}: the directory ${dir} does not exist`;
+  }
+  return undefined;
 }
 
 /**
@@ -104,13 +108,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   let step: ReturnType<typeof cliStep>;
+  let resume: Checkpoint | undefined;
+  let identity: InputIdentity;
+  const outPath = a.out === undefined ? null : resolve(a.out);
   try {
+    const problem = fileProblem(a);
+    if (problem) throw new Error(problem);
     step = cliStep(a);
+    identity = inputIdentity(a.input);
+    resume = loadCheckpoint(a.checkpoint);
+    const why = resume && resumeProblem(resume, a, identity, outPath);
+    if (why) throw new Error(`cannot resume from --checkpoint ${a.checkpoint}: ${why}; remove it to start over`);
   } catch (e) {
     process.stderr.write(`laxflow: ${(e as Error).message}\n`);
     return 2;
   }
-  const resume = loadCheckpoint(a.checkpoint);
   const columns = a.values.length;
   const xShape = columns > 1 ? [columns] : [];
   let late = 0;
@@ -118,25 +130,38 @@ export async function main(argv: readonly string[]): Promise<number> {
   // number ride along) and come out when the watermark releases them.
   const eventTime = step.time === true || a.maxLateness !== undefined;
   const base = { xShape, maxBatch: a.batch, maxQueue: Math.max(a.batch, 1 << 20), state: resume?.snapshot };
-  const timed = eventTime
-    ? timedFeeder((onCheckpoint) =>
-        stepOperator(step, {
-          ...base,
-          keyed: true,
-          maxLateness: a.maxLateness,
-          late: (r, e) => {
-            late++;
-            process.stderr.write(`laxflow: line ${(r as { line: number }).line}: late record at t=${new Date(e.t).toISOString()}, ${(e.watermark - e.t) / 1000} s behind the watermark ${new Date(e.watermark).toISOString()} (raise --max-lateness)\n`);
-          },
-          onCheckpoint,
-        }),
-      )
-    : undefined;
-  const op = timed?.op ?? stepOperator(step, { ...base, keyed: a.key !== undefined });
+  let timed: ReturnType<typeof timedFeeder> | undefined;
+  let op: ReturnType<typeof stepOperator>;
+  let outFd: number;
+  try {
+    timed = eventTime
+      ? timedFeeder((onCheckpoint) =>
+          stepOperator(step, {
+            ...base,
+            keyed: true,
+            maxLateness: a.maxLateness,
+            late: (r, e) => {
+              late++;
+              process.stderr.write(`laxflow: line ${(r as { line: number }).line}: late record at t=${new Date(e.t).toISOString()}, ${(e.watermark - e.t) / 1000} s behind the watermark ${new Date(e.watermark).toISOString()} (raise --max-lateness)\n`);
+            },
+            onCheckpoint,
+          }),
+        )
+      : undefined;
+    op = timed?.op ?? stepOperator(step, { ...base, keyed: a.key !== undefined });
+  } catch (e) {
+    process.stderr.write(`laxflow: ${(e as Error).message}\n`);
+    return 2;
+  }
+  try {
+    outFd = a.out ? openSync(a.out, resume ? 'r+' : 'w') : 1;
+  } catch (e) {
+    process.stderr.write(`laxflow: cannot write --out ${a.out}: ${(e as Error).message}\n`);
+    return 2;
+  }
   const run = feeder(op);
   let timeStrings: boolean | undefined; // window starts are written as the input's times were
 
-  const outFd = a.out ? openSync(a.out, resume ? 'r+' : 'w') : 1;
   let outBytes = resume?.outBytes ?? 0;
   if (a.out && resume) ftruncateSync(outFd, outBytes);
   const outPos = () => (a.out ? outBytes : null);
@@ -176,8 +201,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (lastLine) (line = lastLine.no), (byte = lastLine.end);
     batch = [];
-    if (a.checkpoint) saveCheckpoint(a.checkpoint, { snapshot: op.snapshot(), line, byte, outBytes, malformed, header });
+    if (a.checkpoint) save();
   };
+  const save = () => saveCheckpoint(a.checkpoint!, { options: optionsOf(a), input: identity, out: outPath, snapshot: op.snapshot(), line, byte, before: beforeHash(a.input, byte), outBytes, malformed, header });
   const valueOf = (rec: Parsed) => (columns > 1 ? Float32Array.from(rec.values) : Number.isNaN(rec.values[0]) ? null : rec.values[0]);
   // One output line per record: one value column gives `value` and a field per --op; several
   // give per column NAME and NAME_OP. `y(op, c)` is the statistic of column c.
@@ -253,7 +279,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (timed && !stop) {
       // the end of the input releases what waits for the watermark and closes every window
       write(rowsOf(await timed.end()));
-      if (a.checkpoint) saveCheckpoint(a.checkpoint, { snapshot: op.snapshot(), line, byte, outBytes, malformed, header });
+      if (a.checkpoint) save();
     }
   } catch (e) {
     process.stderr.write(`laxflow: ${(e as Error).message}\n`);
