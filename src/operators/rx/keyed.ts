@@ -36,6 +36,7 @@ import { isRecordChunk, MalformedRecordError, recordValue, sendDeadLetter, descr
 import { commit, type Key, type Leaf } from './state.js';
 import type { EngineContext } from './context.js';
 import { EventClock, type Timed } from './event_time.js';
+import { fmtTime } from './duration.js';
 import { isWindowed } from './step.js';
 import { windowOutputs } from './window_outputs.js';
 import type { SchedulerLike, Subscription } from 'rxjs';
@@ -245,7 +246,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
         valid[at] = 1;
         if (ts) {
           const rel = Math.round(e.t - timeBase!);
-          if (!(Math.abs(rel) < TIME_RANGE)) throw new RangeError(`${name}: event time ${new Date(e.t).toISOString()} is more than 2^30 ms (12.4 days) from the stream's first record (${new Date(timeBase!).toISOString()}); the time windows count int32 milliseconds from it`);
+          if (!(Math.abs(rel) < TIME_RANGE)) throw new RangeError(`${name}: event time ${fmtTime(e.t)} is more than 2^30 ms (12.4 days) from the stream's first record (${fmtTime(timeBase!)}); the time windows count int32 milliseconds from it`);
           ts[at] = rel;
         }
       });
