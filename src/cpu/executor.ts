@@ -35,15 +35,28 @@ function literalsOf(s: Schedule): Map<number, number> {
   return m;
 }
 
+type Run = (bufs: TypedArray[]) => void;
+
+/** The kernels of a schedule as calls over its bound buffers (their functions found once per schedule object). */
+const resolved = new WeakMap<Schedule, Run[]>();
+
+function runsOf(s: Schedule): Run[] {
+  let runs = resolved.get(s);
+  if (runs === undefined) {
+    const lits = literalsOf(s);
+    runs = s.kernels.map((k): Run => {
+      const fn = k.kind === 'scan' ? (ins: TypedArray[], outs: TypedArray[]) => runScan(k, ins, outs) : compileKernel(k, dtypesOf(s, k), lits.size ? k.inputs.map((b) => lits.get(b)) : []);
+      const { inputs, outputs } = k;
+      return (bufs) => fn(inputs.map((b) => bufs[b]), outputs.map((b) => bufs[b]));
+    });
+    resolved.set(s, runs);
+  }
+  return runs;
+}
+
 /** Run the kernels of `s` over bound buffers. */
 function runKernels(s: Schedule, bufs: TypedArray[]): void {
-  const lits = literalsOf(s);
-  for (const k of s.kernels) {
-    const ins = k.inputs.map((b) => bufs[b]);
-    const outs = k.outputs.map((b) => bufs[b]);
-    if (k.kind === 'scan') runScan(k, ins, outs);
-    else compileKernel(k, dtypesOf(s, k), lits.size ? k.inputs.map((b) => lits.get(b)) : [])(ins, outs);
-  }
+  for (const run of runsOf(s)) run(bufs);
 }
 
 /** The general scan path: the body's kernels once per step, over buffers bound once, with the x slices as subarray views. */

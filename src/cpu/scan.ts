@@ -196,11 +196,15 @@ export function fusedScanCode(k: ScanKernel): { setup: string; code: string } | 
 type CompiledScan = (k: ScanKernel, ins: readonly TypedArray[], outs: readonly TypedArray[], lits: readonly TypedArray[]) => boolean;
 
 const cache = new LRU<string, CompiledScan>(128);
+/** By kernel object: a schedule run many times (a program, a scan body) finds its function without building the key. */
+const byKernel = new WeakMap<ScanKernel, CompiledScan>();
 
 function compileScan(k: ScanKernel): CompiledScan {
-  const key = scanKey(k);
-  let fn = cache.get(key);
+  let fn = byKernel.get(k);
   if (fn) return fn;
+  const key = scanKey(k);
+  fn = cache.get(key);
+  if (fn) return byKernel.set(k, fn), fn;
   // the wasm SIMD form of the fused plan where it has one (wasm/scan.ts), else the JS
   const steps = fusedSteps(k, FUSED(true));
   const wasm = steps === null ? null : compileWasmScan(k, steps, bakedOf(k.body));
@@ -216,6 +220,7 @@ function compileScan(k: ScanKernel): CompiledScan {
   if (wasm === null || typeof wasm === 'string') fn = jsScan();
   else fn = (kk, ins, outs, lits) => (wasmScanOn() && wasm(kk, ins, outs, lits)) || jsScan()(kk, ins, outs, lits);
   cache.set(key, fn);
+  byKernel.set(k, fn);
   return fn;
 }
 

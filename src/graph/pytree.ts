@@ -52,6 +52,38 @@ export function unflatten<L>(def: TreeDef, leaves: readonly L[]): unknown {
   return out;
 }
 
+/**
+ * `unflatten` for one structure, prepared once: the function returned builds the tree whose
+ * leaf i is `leaf(i)`, without walking the treedef (a stream makes one per output record).
+ */
+export function unflattener(def: TreeDef): (leaf: (i: number) => unknown) => unknown {
+  let count = 0;
+  const build = (d: TreeDef): ((leaf: (i: number) => unknown) => unknown) => {
+    switch (d.kind) {
+      case 'leaf': {
+        const i = count++;
+        return (leaf) => leaf(i);
+      }
+      case 'none':
+        return () => null;
+      case 'tuple': {
+        const children = d.children.map(build);
+        return (leaf) => children.map((c) => c(leaf));
+      }
+      case 'object': {
+        const { keys } = d;
+        const children = d.children.map(build);
+        return (leaf) => {
+          const o: Record<string, unknown> = {};
+          for (let j = 0; j < keys.length; j++) o[keys[j]] = children[j](leaf);
+          return o;
+        };
+      }
+    }
+  };
+  return build(def);
+}
+
 export function treeEqual(a: TreeDef, b: TreeDef): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }

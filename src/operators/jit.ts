@@ -2,35 +2,15 @@
 // and replay the traced graph on later calls without running `f` again. The cache is
 // bounded (least recently used entries are dropped).
 
-import { lifetimeGroup, replayNode, sealLifetime, type Node } from '../graph/node.js';
+import type { DType } from '../graph/dtype.js';
+import type { Node } from '../graph/node.js';
 import { unflatten, type TreeDef } from '../graph/pytree.js';
-import { noteReplay } from '../graph/replay.js';
-import { toposort } from '../graph/toposort.js';
+import { replayTrace, traceOf, type Trace } from '../graph/replay.js';
+import { compileProgram, type Program } from '../scheduler/program.js';
 import { LaxArray } from './array.js';
 import { compiling } from './compiling.js';
 import { wrap } from './nodes.js';
 import { flattenNodes, paramNode } from './trace.js';
-
-interface Trace {
-  params: Node[];
-  outputs: Node[];
-  outDef: TreeDef;
-  /** The trace's nodes the params reach, in topological order (sorted once): what a replay rebuilds. */
-  order: Node[];
-  /** Trace nodes that do not depend on the params (every replay shares them). */
-  kept: Node[];
-  /** Schedules of replays, by liveness (graph/replay.ts). */
-  schedules: Map<string, unknown>;
-}
-
-/** The trace's nodes between the params and the outputs in topological order: those the params reach, and those they do not. */
-function splitByParams(outputs: readonly Node[], params: readonly Node[]): { reached: Node[]; kept: Node[] } {
-  const isParam = new Set(params);
-  const order = toposort(outputs, (x) => isParam.has(x));
-  const reach = new Set(params);
-  for (const n of order) if (n.inputs.some((x) => reach.has(x))) reach.add(n);
-  return { reached: order.filter((n) => reach.has(n) && !isParam.has(n)), kept: order.filter((n) => !reach.has(n)) };
-}
 
 /**
  * The argument nodes, and the pytree structure when it is not the common one (every argument
@@ -44,23 +24,6 @@ function argNodes(args: readonly unknown[]): [Node[], TreeDef | null] {
 /** `JSON.stringify` of the treedef of a tuple of `n` leaves (what flattenNodes gives for n arrays). */
 const leafTupleKeys: string[] = [];
 const leafTupleKey = (n: number): string => (leafTupleKeys[n] ??= JSON.stringify({ kind: 'tuple', children: Array.from({ length: n }, () => ({ kind: 'leaf' })) }));
-
-/**
- * The trace's graph over new input nodes. The inputs have the trace's avals (the cache key),
- * so every node keeps its traced avals; each node of `order` depends on a param, so each is
- * new. One token releases the users they count (node.ts `LifetimeGroup`).
- */
-function replay(t: Trace, nodes: readonly Node[]): Node[] {
-  const env = new Map<Node, Node>();
-  t.params.forEach((p, i) => env.set(p, nodes[i]));
-  const group = lifetimeGroup();
-  for (const n of t.order) {
-    const inputs = n.inputs.map((x) => env.get(x) ?? x);
-    env.set(n, replayNode(n, inputs, group));
-  }
-  sealLifetime(group);
-  return t.outputs.map((o) => env.get(o) ?? o);
-}
 
 export interface JitOptions {
   /** Maximum number of traces kept (default 64). */
@@ -86,7 +49,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   const limit = opts.cacheSize ?? 64;
   const donate = opts.donateArgnums === undefined ? [] : typeof opts.donateArgnums === 'number' ? [opts.donateArgnums] : [...opts.donateArgnums];
   if (donate.some((i) => !Number.isInteger(i) || i < 0)) throw new TypeError(`jit: donateArgnums must be non-negative integers, got ${JSON.stringify(opts.donateArgnums)}`);
-  const cache = new Map<string, Trace>();
+  const cache = new Map<string, { trace: Trace; outDef: TreeDef }>();
   let traces = 0;
   const call = (...args: unknown[]) => {
     for (const i of donate) if (i < args.length) for (const n of flattenNodes(args[i])[0]) n.donated = true;
@@ -101,17 +64,28 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       const params = nodes.map((n) => paramNode(n.shape, n.dtype));
       const out = compiling(() => f(...(unflatten(def ?? flattenNodes(args)[1], params.map(wrap)) as unknown[])));
       const [outputs, outDef] = flattenNodes(out);
-      const { reached, kept } = splitByParams(outputs, params);
-      t = { params, outputs, outDef, order: reached, kept, schedules: new Map() };
+      t = { trace: traceOf(params, outputs), outDef };
       if (cache.size >= limit) cache.delete(cache.keys().next().value!);
     }
     cache.set(key, t);
-    const outs = replay(t, nodes);
-    // Outputs that are all new nodes let the scheduler key this replay by liveness alone.
-    if (outs.every((o, i) => o !== t!.outputs[i] && !nodes.includes(o))) noteReplay({ inputs: nodes, kept: t.kept, outputs: outs, schedules: t.schedules });
-    return unflatten(t.outDef, outs.map(wrap));
+    return unflatten(t.outDef, replayTrace(t.trace, nodes).map(wrap));
   };
   Object.defineProperty(call, 'cacheSize', { get: () => cache.size });
   Object.defineProperty(call, 'traceCount', { get: () => traces });
   return call as unknown as Jitted<F>;
+}
+
+/**
+ * `f` traced once over params of the given avals into a program (scheduler/program.ts) that
+ * runs on buffers: the compiled form of `jit(f, { donateArgnums })` for callers that hold
+ * host buffers and call it many times with one signature (a keyed stream's batch step).
+ */
+export function traceProgram(
+  f: (...args: LaxArray[]) => unknown,
+  avals: readonly { shape: readonly number[]; dtype: DType }[],
+  donated: readonly boolean[] = [],
+): { program: Program; outDef: TreeDef } {
+  const params = avals.map((a) => paramNode([...a.shape], a.dtype));
+  const [outputs, outDef] = flattenNodes(compiling(() => f(...params.map(wrap))));
+  return { program: compileProgram(params, outputs, donated), outDef };
 }

@@ -313,7 +313,7 @@ class Builder {
     } else if (
       this.allowTake &&
       isLeaf(base) &&
-      base.prim !== 'param' &&
+      (base.prim !== 'param' || base.donated) &&
       (dead(base) || this.donatedReadsDone(base, chain)) &&
       this.outputSet.has(top) &&
       chain.slice(0, -1).every(dead)

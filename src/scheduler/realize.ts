@@ -10,6 +10,7 @@
 
 import { copyOf, storage as typedArrayOf, type DType, type TypedArray } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
+import type { Schedule } from './kernel.js';
 
 /** Host memory a backend recycles. Every method is a no-op on buffers it does not own. */
 export interface Storage {
@@ -41,6 +42,12 @@ export interface Backend {
    * realize the node (then the caller gets a copy of its value).
    */
   runFresh?(node: Node): TypedArray | null;
+  /**
+   * Optionally, run a schedule made over params (scheduler/program.ts) on `args`, one buffer
+   * per param: the caller keeps the first `kept` outputs (ordinary arrays, or a donated
+   * argument updated in place); the rest are lent (`giveBuffers`).
+   */
+  runProgram?(s: Schedule, args: readonly TypedArray[], kept: number): TypedArray[] | Promise<TypedArray[]>;
   /** Where the backend keeps host buffers; absent: ordinary arrays, left to the GC. */
   readonly storage?: Storage;
 }
@@ -207,7 +214,7 @@ function handOut(n: Node, buf: TypedArray): TypedArray {
  * batch's outputs in the tick its inputs arrived) and as a promise otherwise. The caller keeps
  * the buffers of the first `kept` nodes (stream state): those are ordinary arrays. The rest
  * are lent as they are: the caller copies what it needs at once and returns them with
- * `giveBack` (a batch's outputs, sliced into the records it emits, need no copy first).
+ * `giveBack` or `giveBuffers` (a batch's outputs, sliced into the records it emits, need no copy first).
  */
 export function realizeBatch(nodes: readonly Node[], kept = nodes.length): TypedArray[] | Promise<TypedArray[]> {
   const todo = [...new Set(nodes.filter((n) => n.buf === undefined))];
@@ -236,6 +243,11 @@ export function giveBack(nodes: readonly Node[]): void {
     n.buf = undefined;
     s.give(b);
   }
+}
+
+/** Give back lent buffers (a program's outputs, `realizeBatch`'s) once their values are copied. */
+export function giveBuffers(bufs: readonly TypedArray[]): void {
+  for (const b of new Set(bufs)) ownerOf(b)?.give(b);
 }
 
 /** `then` that stays synchronous for synchronous values. */

@@ -17,21 +17,22 @@
 // So the cost per batch is O(R * M) steps plus one gather and one scatter of M rows, never
 // one subscription or one schedule per key.
 
-import { allocate, type DType, type TypedArray } from '../../graph/dtype.js';
-import { unflatten } from '../../graph/pytree.js';
+import { allocate, type TypedArray } from '../../graph/dtype.js';
+import { unflatten, unflattener } from '../../graph/pytree.js';
 import { sizeOf } from '../../graph/shape.js';
 import type { LaxArray } from '../array.js';
-import { jit } from '../jit.js';
+import { traceProgram } from '../jit.js';
 import { take } from '../indexing.js';
-import { freshConstant, wrap } from '../nodes.js';
+import { wrap } from '../nodes.js';
 import { scan as laxScan } from '../scan.js';
 import { flattenNodes } from '../trace.js';
 import { vmap } from '../vmap.js';
 import type { Engine } from './batcher.js';
 import { bucket } from './buckets.js';
-import { carryTree, checkedStep, maskedStep } from './carry.js';
+import { checkedStep, maskedStep } from './carry.js';
 import { mirrorLeaf, type Kind } from './emission.js';
-import { giveBack, realizeBatch, thenMaybe } from '../../scheduler/realize.js';
+import { giveBuffers, thenMaybe } from '../../scheduler/realize.js';
+import { runProgram, type Program } from '../../scheduler/program.js';
 import { isRecordChunk, MalformedRecordError, recordValue, sendDeadLetter, describeRecord, type DeadLetter, type KeyedRecord } from './records.js';
 import { commit, type Key, type Leaf } from './state.js';
 import type { EngineContext } from './context.js';
@@ -59,6 +60,9 @@ interface Admitted {
   /** The source completed: everything the clock holds is released. */
   final?: boolean;
 }
+
+/** Batch programs kept per stream (one per table capacity, rounds and rows bucket). */
+const MAX_PROGRAMS = 64;
 
 /** Event times in the scan are int32 ms from the stream's time base; records must stay this close to it. */
 const TIME_RANGE = 2 ** 30;
@@ -96,16 +100,40 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
   const quantum = ctx.step.timeQuantum ?? 1;
 
   const step = maskedStep(vmap(checked ? checkedStep(f) : f));
-  // The table is donated: the batch's rows are scattered back into it in place (O(rows), not
-  // O(table), per batch), its storage then being the new state's.
-  const run = jit((table: unknown, idx: LaxArray, xs: LaxArray, valid: LaxArray, ts?: LaxArray) => {
-    const [leaves, def] = flattenNodes(table);
-    const rows = leaves.map((t) => take(wrap(t), idx, { axis: 0, mode: 'clip' }));
-    const [final, ys] = laxScan(step, unflatten(def, rows), ts ? [xs, valid, ts] : [xs, valid]);
+  // One batch: gather the batch's rows, scan over its rounds, scatter the rows back. The
+  // table is donated: the rows are scattered back in place (O(rows), not O(table), per
+  // batch), its storage then being the new state's. Traced and scheduled once per batch
+  // shape (table capacity, rounds R, rows M): a batch then only binds its buffers and runs.
+  const batchStep = (nLeaves: number) => (...args: LaxArray[]) => {
+    const leaves = args.slice(0, nLeaves);
+    const [idx, xs, valid, ts] = args.slice(nLeaves);
+    const rows = leaves.map((t) => take(t, idx, { axis: 0, mode: 'clip' }));
+    const [final, ys] = laxScan(step, unflatten(spec.def, rows), ts ? [xs, valid, ts] : [xs, valid]);
     const [finalLeaves] = flattenNodes(final);
-    const updated = leaves.map((t, i) => wrap(t).at(idx).set(wrap(finalLeaves[i])));
-    return [unflatten(def, updated), ys];
-  }, { donateArgnums: 0 });
+    return [leaves.map((t, i) => t.at(idx).set(wrap(finalLeaves[i]))), ys];
+  };
+  // An output record's value, built from the batch's output buffers at its index.
+  const makeValue = unflattener(spec.yDef);
+  const scalarYs = spec.yAvals.every((a) => a.shape.length === 0);
+  const yBools = spec.yAvals.map((a) => a.dtype === 'bool');
+  const programs = new Map<string, Program>();
+  const programFor = (table: readonly Leaf[], R: number, M: number): Program => {
+    const key = `${table[0]?.shape[0] ?? 0}|${R}|${M}`;
+    let p = programs.get(key);
+    if (p === undefined) {
+      const avals = [
+        ...table.map((l) => ({ shape: l.shape, dtype: l.dtype })),
+        { shape: [M], dtype: 'int32' as const },
+        { shape: [R, M, ...xShape], dtype },
+        { shape: [R, M], dtype: 'bool' as const },
+        ...(timed ? [{ shape: [R, M], dtype: 'int32' as const }] : []),
+      ];
+      p = traceProgram(batchStep(table.length), avals, table.map(() => true)).program;
+      if (programs.size >= MAX_PROGRAMS) programs.delete(programs.keys().next().value!);
+      programs.set(key, p);
+    }
+    return p;
+  };
 
   // The event-time stage: the clock, restored from the state, and its idle timer.
   const clock = events ? new EventClock(name, events.maxLateness, events.late, events.time ?? ((r: any) => r?.t), events.perKey ? (r) => keyId((r as KeyedRecord).key) : undefined) : null;
@@ -250,19 +278,12 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
           ts[at] = rel;
         }
       });
-      // 3. one schedule: gather, scan over rounds, scatter
-      const [newTable, ys] = run(
-        carryTree(spec.def, table, true),
-        wrap(freshConstant(idx, [M], 'int32')),
-        wrap(freshConstant(xs, [R, M, ...xShape], dtype)),
-        wrap(freshConstant(valid, [R, M], 'bool')),
-        ...(ts ? [wrap(freshConstant(ts, [R, M], 'int32'))] : []),
-      ) as [unknown, unknown];
-      const [tableNodes] = flattenNodes(newTable);
-      const [yNodes] = flattenNodes(ys);
+      // 3. one program: gather, scan over rounds, scatter
+      const args = [...table.map((l) => l.data), idx, xs, valid, ...(ts ? [ts] : [])];
       // (a promise of a promise is one promise)
-      return thenMaybe(realizeBatch([...tableNodes, ...yNodes], tableNodes.length), (bufs) => {
-        const yBufs = bufs.slice(tableNodes.length, checked ? -1 : undefined);
+      return thenMaybe(runProgram(programFor(table, R, M), args, table.length), (bufs) => {
+        const nLeaves = table.length;
+        const yBufs = bufs.slice(nLeaves, checked ? -1 : undefined);
         if (checked) {
           const fail = bufs[bufs.length - 1];
           entries.forEach((e, j) => {
@@ -270,7 +291,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
             if (code) throw new RangeError(`${name}: ${spec.checks[code - 1]}, at record ${describeRecord(e.record)}`);
           });
         }
-        const carry: Leaf[] = tableNodes.map((n, i) => ({ shape: [...n.shape], dtype: n.dtype as DType, data: bufs[i] }));
+        const carry: Leaf[] = table.map((l, i) => ({ shape: l.shape, dtype: l.dtype, data: bufs[i] }));
         const grown = capacity > oldCapacity;
         const [next, patches] = commit(state, (d) => {
           d.position += offered + dropped;
@@ -292,8 +313,10 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
         ctx.setState(grown ? next : { ...next, carry }, patches);
         const outputOf = (e: Entry, j: number) => {
           const at = rounds[j] * M + slots[j];
-          const leaves = yBufs.map((buf, l) => mirrorLeaf(buf, spec.yAvals[l].shape, spec.yAvals[l].dtype, e.kind, false, at, 1));
-          return { ...e.record, value: unflatten(spec.yDef, leaves) };
+          const value = e.kind === 'js' && scalarYs
+            ? makeValue((l) => (yBools[l] ? yBufs[l][at] !== 0 : yBufs[l][at]))
+            : makeValue((l) => mirrorLeaf(yBufs[l], spec.yAvals[l].shape, spec.yAvals[l].dtype, e.kind, false, at, 1));
+          return { ...e.record, value };
         };
         let emitted: unknown[];
         if (win) {
@@ -324,7 +347,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
             return b.chunk ? out : out[0];
           });
         }
-        giveBack(yNodes); // every record has its copy
+        giveBuffers(bufs.slice(nLeaves)); // every record has its copy
         return flush(emitted);
       }) as unknown[] | Promise<unknown[]>;
     },

@@ -7,10 +7,15 @@
 // the keys a batch touched, not the number of keys. Typed arrays travel as base64 of their bytes, so NaN
 // (empty window slots, missing values) and every float32 bit survive the round trip.
 
-import { applyPatches, enablePatches, produceWithPatches, type Draft, type Patch } from 'immer';
+import { applyPatches, enablePatches, Immer, type Draft, type Patch } from 'immer';
 import { storage, type DType, type TypedArray } from '../../graph/dtype.js';
 
 enablePatches();
+
+// An instance of our own, not immer's global one (whose settings are the app's): without
+// auto-freezing, which walks each committed state (a cost per batch) and guards objects that
+// never leave the operator (snapshots are copies: `toJson`).
+const immer = new Immer({ autoFreeze: false });
 
 /** One realized array of the state (a carry leaf, or a key table column). */
 export interface Leaf {
@@ -69,7 +74,7 @@ export interface RowsPatch {
 export type StatePatch = Patch | RowsPatch;
 
 export function commit(state: StreamState, recipe: (draft: Draft<StreamState>) => void): [StreamState, StatePatch[]] {
-  const [next, patches] = produceWithPatches(state, recipe);
+  const [next, patches] = immer.produceWithPatches(state, recipe);
   return [next, patches];
 }
 
