@@ -6,7 +6,7 @@ import type { Kernel, Schedule } from '../scheduler/kernel.js';
 import type { Backend } from '../scheduler/realize.js';
 import { schedule } from '../scheduler/schedule.js';
 import { runSchedule } from './executor.js';
-import { heapStorage } from './pool.js';
+import { heapStorage, takeKept } from './pool.js';
 
 /** Intermediates of a program under this size are its own, used again by each run. */
 const SMALL_BYTES = 1 << 16;
@@ -40,8 +40,9 @@ function storageFor(s: Schedule, ids: readonly number[]): Map<number, TypedArray
 /**
  * A program's storage besides its arguments: the kept outputs not updated in place (one
  * allocation per run: the caller keeps them), and its small intermediates, allocated once
- * per program and used again by every run (runs are synchronous; the pool would allocate
- * them afresh each time). Large intermediates come from the pool as usual.
+ * per program in the wasm heap and used again by every run (runs are synchronous; the pool
+ * would allocate them afresh each time, outside the heap, and wasm kernels would stage
+ * copies of them). Large intermediates come from the pool as usual.
  */
 const programArenas = new WeakMap<Schedule, { kept: number; keptIds: number[]; small: Map<number, TypedArray>; zeroed: number[] }>();
 
@@ -53,7 +54,7 @@ function programStorage(s: Schedule, kept: number): Map<number, TypedArray> {
     const zeroed: number[] = [];
     for (const b of s.buffers) {
       if (b.role !== 'intermediate' || b.size * storage[b.dtype].BYTES_PER_ELEMENT >= SMALL_BYTES) continue;
-      small.set(b.id, allocate(b.dtype, b.size));
+      small.set(b.id, takeKept(small, b.dtype, b.size));
       if (!written.has(b.id)) zeroed.push(b.id);
     }
     programArenas.set(s, (a = { kept, keptIds: keptIds(s, (i) => i < kept), small, zeroed }));

@@ -80,6 +80,22 @@ export function take(dtype: DType, size: number, zeroed = true): TypedArray {
   return view;
 }
 
+/**
+ * A heap-resident buffer of any size that `owner` keeps (a compiled program's intermediates,
+ * used again by every run): wasm kernels use it in place instead of staging a copy. Back to
+ * the heap when the owner is collected; an ordinary array where the heap has no room.
+ */
+export function takeKept(owner: object, dtype: DType, size: number): TypedArray {
+  const heap = isWasmDType(dtype) ? sharedHeapOrNull() : null;
+  const block = heap && isWasmDType(dtype) ? heap.tryAlloc(dtype, Math.max(size, 1)) : undefined;
+  if (!heap || !block) return allocate(dtype, size);
+  const view = new storage[dtype](heap.memory.buffer, block.offset, size);
+  view.fill(0);
+  blocks.set(view, block);
+  adopt(owner, view);
+  return view;
+}
+
 /** A heap-resident copy of `src` (np.array's storage), or a plain copy. */
 export function copyIn<T extends TypedArray>(src: T, dtype: DType): TypedArray {
   if (src.length * 4 < limits.minBytes || !isWasmDType(dtype)) return new storage[dtype](src as never);

@@ -22,6 +22,7 @@ import type { Kernel, Schedule } from '../scheduler/kernel.js';
 import { type Access, groupedElementwiseCode, patchCode, reduceCode } from './codegen.js';
 import { literal, makeFunction } from './compile.js';
 import { leafData, literalValue } from './bind.js';
+import { heapResident, takeKept } from './pool.js';
 import { LRU } from './lru.js';
 import { fusedSteps, type ElementwiseOf } from '../scheduler/scan_plan.js';
 import { compileWasmScan, wasmScanOn } from './wasm/scan.js';
@@ -229,6 +230,26 @@ function compileScan(k: ScanKernel): CompiledScan {
  * outs = [...carryFinal, ...ys]); false, with nothing written, when its body has no fused form.
  */
 export function runFusedScan(k: ScanKernel, ins: readonly TypedArray[], outs: readonly TypedArray[]): boolean {
-  const lits = k.body.inputs.filter((i) => i.param === null).map((i) => leafData(i.node));
-  return compileScan(k)(k, ins, outs, lits);
+  return compileScan(k)(k, ins, outs, litsOf(k));
+}
+
+/**
+ * The body's constant inputs, as heap-resident copies kept with the kernel (a scan run many
+ * times, a stream's batch step, would otherwise stage each of them into the heap per call).
+ */
+const residentLits = new WeakMap<ScanKernel, TypedArray[]>();
+
+function litsOf(k: ScanKernel): TypedArray[] {
+  let lits = residentLits.get(k);
+  if (lits === undefined) {
+    lits = k.body.inputs.filter((i) => i.param === null).map((i) => {
+      const data = leafData(i.node);
+      if (heapResident(data)) return data;
+      const copy = takeKept(k, i.node.dtype, data.length);
+      copy.set(data as never);
+      return copy;
+    });
+    residentLits.set(k, lits);
+  }
+  return lits;
 }

@@ -318,8 +318,35 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
 
 const dropped = new FinalizationRegistry<number>((id) => forgetModule(id));
 
-/** Whether two arrays share memory. */
-const overlap = (a: TypedArray, b: TypedArray) => a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+/** Views of the whole heap by element type (its memory never grows, so they are made once). */
+const heapViews = new WeakMap<ArrayBufferLike, Map<unknown, TypedArray>>();
+
+/** The view of `mem` with the element type of `like` (staging copies are then one `set` each). */
+function heapView(mem: ArrayBufferLike, like: TypedArray): TypedArray {
+  let byType = heapViews.get(mem);
+  if (byType === undefined) heapViews.set(mem, (byType = new Map()));
+  let v = byType.get(like.constructor);
+  if (v === undefined) byType.set(like.constructor, (v = new (like.constructor as new (b: ArrayBufferLike) => TypedArray)(mem)));
+  return v;
+}
+
+/**
+ * Whether an output shares memory with an input, among the heap views (`staged[i] < 0`, for
+ * arrays in the order ins, lits, outs): views of one memory overlap when their byte ranges do.
+ */
+function sharesMemory(outs: readonly TypedArray[], ins: readonly TypedArray[], staged: readonly number[]): boolean {
+  const firstOut = staged.length - outs.length;
+  for (let o = 0; o < outs.length; o++) {
+    if (staged[firstOut + o] >= 0) continue;
+    const a = outs[o];
+    for (let i = 0; i < ins.length; i++) {
+      if (staged[i] >= 0) continue;
+      const b = ins[i];
+      if (a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength) return true;
+    }
+  }
+  return false;
+}
 
 /**
  * Calls the scan with heap addresses: arrays outside the heap are staged in the scratch
@@ -336,8 +363,9 @@ function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBy
       if (heapResident(a)) staged.push(-1);
       else staged.push(bytes), (bytes += Math.ceil(a.byteLength / 16) * 16);
     }
-    // (an output sharing memory with an input would be half written when a range fails)
-    const parts = split && laneRanges && !outs.some((o) => ins.some((i) => overlap(o, i))) ? Math.ceil(split.L / laneBlock) : 1;
+    // (an output sharing memory with an input would be half written when a range fails;
+    // arrays outside the heap are staged apart, so only heap views can share memory)
+    const parts = split && laneRanges && !sharesMemory(outs, ins, staged) ? Math.ceil(split.L / laneBlock) : 1;
     const block = heap.tryAlloc('float32', (bytes + scratchBytes + parts * privBytes) / 4);
     if (!block) return false;
     try {
@@ -346,7 +374,7 @@ function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBy
       const args = arrays.map((a, idx) => {
         if (staged[idx] < 0) return a.byteOffset;
         const at = block.offset + staged[idx];
-        if (idx < nInputs) new Uint8Array(mem, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+        if (idx < nInputs) heapView(mem, a).set(a, at / a.BYTES_PER_ELEMENT);
         return at;
       });
       for (const { at, values } of tables) new Int32Array(mem, block.offset + bytes + at, values.length).set(values);
@@ -372,7 +400,10 @@ function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBy
       wasmScanStats.calls++;
       for (let idx = nInputs; idx < arrays.length; idx++) {
         const a = arrays[idx];
-        if (staged[idx] >= 0) new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(new Uint8Array(mem, block.offset + staged[idx], a.byteLength));
+        if (staged[idx] >= 0) {
+          const from = (block.offset + staged[idx]) / a.BYTES_PER_ELEMENT;
+          a.set(heapView(mem, a).subarray(from, from + a.length));
+        }
       }
       return true;
     } finally {
