@@ -46,8 +46,21 @@ function runsOf(s: Schedule): Run[] {
     const lits = literalsOf(s);
     runs = s.kernels.map((k): Run => {
       const fn = k.kind === 'scan' ? (ins: TypedArray[], outs: TypedArray[]) => runScan(k, ins, outs) : compileKernel(k, dtypesOf(s, k), lits.size ? k.inputs.map((b) => lits.get(b)) : []);
+      // The argument lists are made once and filled per call (kernels are synchronous and a
+      // schedule does not run inside itself), then emptied so they keep no buffer alive.
       const { inputs, outputs } = k;
-      return (bufs) => fn(inputs.map((b) => bufs[b]), outputs.map((b) => bufs[b]));
+      const ins = new Array<TypedArray>(inputs.length);
+      const outs = new Array<TypedArray>(outputs.length);
+      return (bufs) => {
+        for (let i = 0; i < inputs.length; i++) ins[i] = bufs[inputs[i]];
+        for (let i = 0; i < outputs.length; i++) outs[i] = bufs[outputs[i]];
+        try {
+          fn(ins, outs);
+        } finally {
+          ins.fill(undefined as never);
+          outs.fill(undefined as never);
+        }
+      };
     });
     resolved.set(s, runs);
   }

@@ -88,8 +88,9 @@ export function emptyTable(init: readonly Leaf[]): Leaf[] {
 export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine<unknown, Admitted, unknown> {
   const { name, f, spec, xShape, dtype, events } = ctx;
   const xSize = sizeOf(xShape);
-  const index = new Map<string, number>();
-  ctx.getState().keys.forEach((k, i) => index.set(keyId(k), i));
+  // Table row by key (a Map tells 1 from '1'; a missing key is null).
+  const index = new Map<Key, number>();
+  ctx.getState().keys.forEach((k, i) => index.set(k, i));
   const timed = ctx.timed;
   const checked = spec.checks.length > 0;
   // The table's first capacity: 64 keys, fewer when a key's state is large (a ring of rows
@@ -243,12 +244,12 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       const slots: number[] = [];
       const counts: number[] = [];
       for (const { record: r } of entries) {
-        const id = keyId(r.key);
-        let row = index.get(id);
+        const key = r.key ?? null;
+        let row = index.get(key);
         if (row === undefined) {
           row = state.keys.length + newKeys.length;
-          index.set(id, row);
-          newKeys.push(r.key ?? null);
+          index.set(key, row);
+          newKeys.push(key);
         }
         let slot = slotOfRow.get(row);
         if (slot === undefined) slotOfRow.set(row, (slot = slotRows.length)), slotRows.push(row), counts.push(0);
