@@ -1,12 +1,12 @@
 // The engine of an unkeyed stream scan: a batch of emissions becomes one `lax.scan` over
-// their concatenated steps (padded to a bucket length, padding masked), traced once per
-// bucket by `jit`, and realized in one schedule together with the new carry.
+// their concatenated steps (padded to a bucket length, padding masked), a program traced and
+// scheduled once per bucket (scheduler/program.ts) and run on the carry and the steps.
 
-import { allocate, type DType } from '../../graph/dtype.js';
+import { allocate, type DType, type TypedArray } from '../../graph/dtype.js';
 import type { Node } from '../../graph/node.js';
 import { unflatten } from '../../graph/pytree.js';
 import { sizeOf } from '../../graph/shape.js';
-import { jit } from '../jit.js';
+import { traceProgram } from '../jit.js';
 import { scan as laxScan } from '../scan.js';
 import { freshConstant, wrap } from '../nodes.js';
 import { node } from '../../graph/node.js';
@@ -14,9 +14,10 @@ import { flattenNodes } from '../trace.js';
 import type { LaxArray } from '../array.js';
 import type { Engine } from './batcher.js';
 import { bucket } from './buckets.js';
-import { carryTree, maskedStep } from './carry.js';
+import { maskedStep } from './carry.js';
 import { mirrorLeaf, readEmission, type Emission } from './emission.js';
-import { giveBack, realizeBatch, thenMaybe } from '../../scheduler/realize.js';
+import { giveBuffers, realizeBatch, thenMaybe } from '../../scheduler/realize.js';
+import { runProgram, type Program } from '../../scheduler/program.js';
 import { commit } from './state.js';
 import type { EngineContext } from './context.js';
 
@@ -45,11 +46,33 @@ function stepsNode(batch: Emission[], xShape: readonly number[], dtype: DType, l
   return parts.length === 1 ? parts[0] : node('concat', parts, { axis: 0 });
 }
 
+/** Programs kept per stream (one per bucket length, masked or not). */
+const MAX_PROGRAMS = 64;
+
 export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unknown> {
   const { name, f, spec, xShape, dtype } = ctx;
-  const run = jit((carry: unknown, xs: LaxArray, valid: LaxArray) => laxScan(maskedStep(f), carry, [xs, valid]));
-  // a batch of exactly a bucket's length has no padding: the step runs unmasked
-  const runFull = jit((carry: unknown, xs: LaxArray) => laxScan(f, carry, xs));
+  const nCarry = spec.leaves.length;
+  const carryAvals = spec.leaves.map((l) => ({ shape: l.shape, dtype: l.dtype }));
+  // One program per bucket length, masked or not: a batch of exactly a bucket's length has
+  // no padding, and its step runs unmasked.
+  const programs = new Map<string, Program>();
+  const programFor = (length: number, masked: boolean): Program => {
+    const key = `${length}${masked ? 'm' : ''}`;
+    let p = programs.get(key);
+    if (p === undefined) {
+      const avals = [...carryAvals, { shape: [length, ...xShape], dtype }, ...(masked ? [{ shape: [length], dtype: 'bool' as const }] : [])];
+      const body = (...args: LaxArray[]) => {
+        const carry = unflatten(spec.def, args.slice(0, nCarry));
+        const [xs, valid] = args.slice(nCarry);
+        const [c, ys] = masked ? laxScan(maskedStep(f), carry, [xs, valid]) : laxScan(f, carry, xs);
+        return [flattenNodes(c)[0].map(wrap), ys];
+      };
+      p = traceProgram(body, avals).program;
+      if (programs.size >= MAX_PROGRAMS) programs.delete(programs.keys().next().value!);
+      programs.set(key, p);
+    }
+    return p;
+  };
   return {
     admit(input) {
       const e = readEmission(input, xShape, dtype, name);
@@ -59,21 +82,22 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
       const n = batch.reduce((s, e) => s + e.steps, 0);
       const length = bucket(n);
       const state = ctx.getState();
-      const xs = wrap(stepsNode(batch, xShape, dtype, length));
-      const [carry, ys] = (n === length ? runFull(carryTree(spec.def, state.carry), xs) : run(carryTree(spec.def, state.carry), xs, wrap(freshConstant(allocate('bool', length).fill(1, 0, n), [length], 'bool')))) as [unknown, unknown];
-      const [carryNodes] = flattenNodes(carry);
-      const [yNodes] = flattenNodes(ys);
-      return thenMaybe(realizeBatch([...carryNodes, ...yNodes], carryNodes.length), (bufs) => {
-        const carryBufs = bufs.slice(0, carryNodes.length);
-        const yBufs = bufs.slice(carryNodes.length);
+      const xsNode = stepsNode(batch, xShape, dtype, length);
+      // host steps as they are; steps given as laxflow Arrays are computed first
+      const xs = xsNode.prim === 'const' ? (xsNode as Node<'const'>).params.data : thenMaybe(realizeBatch([xsNode]), ([b]) => b);
+      const masked = n !== length;
+      const args = (x: TypedArray) => [...state.carry.map((l) => l.data), x, ...(masked ? [allocate('bool', length).fill(1, 0, n)] : [])];
+      const run = (x: TypedArray) => runProgram(programFor(length, masked), args(x), nCarry);
+      return thenMaybe(xs instanceof Promise ? xs.then(run) : run(xs), (bufs) => {
+        const yBufs = bufs.slice(nCarry);
         const [next, patches] = commit(state, (d) => {
           d.position += n;
-          d.carry = carryNodes.map((c, i) => ({ shape: [...c.shape], dtype: c.dtype, data: carryBufs[i] })) as never;
+          d.carry = state.carry.map((c, i) => ({ shape: c.shape, dtype: c.dtype, data: bufs[i] })) as never;
         });
         ctx.setState(next, patches);
         // each output's real steps copied out of the engine once; records are views of it
         const owned = yBufs.map((buf, k) => buf.slice(0, n * sizeOf(spec.yAvals[k].shape)));
-        giveBack(yNodes);
+        giveBuffers(yBufs);
         let from = 0;
         const out = batch.map((e) => {
           const leaves = owned.map((buf, k) => mirrorLeaf(buf, spec.yAvals[k].shape, spec.yAvals[k].dtype, e.kind, e.chunk, from, e.steps, true));
