@@ -31,6 +31,10 @@
 //     the reduction kernel as its epilogue (e.g. `sqrt(sum(x))` is one kernel).
 //  9. A scan body is scheduled on its own (its params are its inputs) and runs as one
 //     kernel of the enclosing schedule.
+// 10. Depth: a fused expression MAX_FUSED_DEPTH primitives deep is materialized, and a patch
+//     chain ends after MAX_PATCHES scatters, so code generation and the generated code never
+//     recurse or grow without bound (`x = x.add(1)` 10^4 times is 40 kernels, not one
+//     expression 10^4 deep).
 
 import type { Prim } from '../graph/prims.js';
 
@@ -66,6 +70,10 @@ export const fusionClass = Object.fromEntries(Object.entries(fusion).map(([p, f]
 
 /** Rule 6: the fused cost at which a node shared by several kernels is materialized. */
 export const EXPENSIVE = 4;
+
+/** Rule 10: the deepest fused expression, and the longest chain of patches in one kernel. */
+export const MAX_FUSED_DEPTH = 256;
+export const MAX_PATCHES = 256;
 
 /** Rule 6: the cost of one primitive when recomputed. */
 export const primCost = (p: Prim): number => fusion[p].cost;

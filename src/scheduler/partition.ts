@@ -8,7 +8,7 @@ import { consumedError, type Body, type Node, type PrimParams } from '../graph/n
 import { combineOf, type CumulativePrim, type ReducePrim } from '../graph/prims.js';
 import { stridesOf } from '../graph/shape.js';
 import { toposort } from '../graph/toposort.js';
-import { EXPENSIVE, fusionClass, materializedOperands, primCost } from './boundaries.js';
+import { EXPENSIVE, fusionClass, materializedOperands, MAX_FUSED_DEPTH, MAX_PATCHES, primCost } from './boundaries.js';
 import { planBuffers, type LogicalKernel } from './buffers.js';
 import type { Expr, KernelBody, Schedule } from './kernel.js';
 import { MAX_USERS } from './replay_schedule.js';
@@ -74,13 +74,17 @@ class Builder {
       }
     }
     this.decide();
+    // Kernels are built inputs first, so building one never recurses into another's: a
+    // chain of thousands of kernels does not deepen the stack.
+    for (const n of this.order) if (this.materialized.has(n)) this.ensureKernel(n);
   }
 
   uses = (n: Node) => this.consumers.get(n)?.length ?? 0;
 
-  /** Rules 2-6: which nodes are kernel outputs, which scatters merge into chains. */
+  /** Rules 2-6 and 10: which nodes are kernel outputs, which scatters merge into chains. */
   private decide(): void {
     const cost = new Map<Node, number>();
+    const depth = new Map<Node, number>(); // rule 10: fused expression depth; patches merged below
     for (const n of this.order) {
       if (isLeaf(n)) continue;
       const cls = fusionClass[n.prim];
@@ -88,12 +92,22 @@ class Builder {
       for (const i of materializedOperands(n.prim, n.inputs.length)) if (!isLeaf(n.inputs[i])) this.materialized.add(n.inputs[i]);
       if (n.prim === 'scatter') {
         const base = n.inputs[0];
-        if (base.prim === 'scatter' && !isLeaf(base) && !this.outputSet.has(base) && this.uses(base) === 1) this.merged.add(base);
+        const below = depth.get(base) ?? 0;
+        if (base.prim === 'scatter' && !isLeaf(base) && !this.outputSet.has(base) && this.uses(base) === 1 && below < MAX_PATCHES) {
+          this.merged.add(base);
+          depth.set(n, below + 1);
+        } else depth.set(n, 1);
       }
       if (cls === 'elementwise' || cls === 'view') {
         let c = primCost(n.prim);
-        for (const x of n.inputs) c += cost.get(x) ?? 0;
+        let d = 0;
+        for (const x of n.inputs) {
+          c += cost.get(x) ?? 0;
+          if (!this.materialized.has(x)) d = Math.max(d, depth.get(x) ?? 0);
+        }
         cost.set(n, Math.min(c, 1e9));
+        depth.set(n, d + 1);
+        if (d + 1 >= MAX_FUSED_DEPTH) this.materialized.add(n), depth.set(n, 0);
       }
     }
     for (const m of this.merged) this.materialized.delete(m);
@@ -344,12 +358,12 @@ class Builder {
     if (base.users !== readers.length || readers.length > MAX_USERS) return false;
     if (readers.filter((r) => chain.includes(r)).length !== 1 || !readers.includes(chain[0])) return false;
     const before = new Set<Node>();
-    const visit = (n: Node): void => {
-      if (before.has(n) || n === base) return;
+    const todo = chain.flatMap((s) => s.inputs.slice(1));
+    for (let n = todo.pop(); n !== undefined; n = todo.pop()) {
+      if (before.has(n) || n === base) continue;
       before.add(n);
-      if (!isLeaf(n)) n.inputs.forEach(visit);
-    };
-    for (const s of chain) s.inputs.slice(1).forEach(visit);
+      if (!isLeaf(n)) todo.push(...n.inputs);
+    }
     return readers.every((r) => {
       if (r === chain[0]) return true;
       const k = this.materialized.has(r) ? r : this.owner.get(r);
