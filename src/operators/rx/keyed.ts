@@ -101,6 +101,10 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
   const quantum = ctx.step.timeQuantum ?? 1;
 
   const step = maskedStep(vmap(checked ? checkedStep(f) : f));
+  // A stream of one key (records without a key share one state) steps its state directly:
+  // no key axis, no gather and scatter, and a mask per step, which the scan's code branches
+  // on once per step instead of selecting per value.
+  const singleStep = maskedStep(checked ? checkedStep(f) : f);
   // One batch: gather the batch's rows, scan over its rounds, scatter the rows back. The
   // table is donated: the rows are scattered back in place (O(rows), not O(table), per
   // batch), its storage then being the new state's. Traced and scheduled once per batch
@@ -118,18 +122,26 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
   const scalarYs = spec.yAvals.every((a) => a.shape.length === 0);
   const yBools = spec.yAvals.map((a) => a.dtype === 'bool');
   const programs = new Map<string, Program>();
+  const nCarry = spec.leaves.length;
+  const singleBatch = (...args: LaxArray[]) => {
+    const [xs, valid, ts] = args.slice(nCarry);
+    const [final, ys] = laxScan(singleStep, unflatten(spec.def, args.slice(0, nCarry)), ts ? [xs, valid, ts] : [xs, valid]);
+    return [flattenNodes(final)[0].map(wrap), ys];
+  };
+  /** The program of a batch of R rounds of M rows; M = 0: the one-key form (`singleStep`). */
   const programFor = (table: readonly Leaf[], R: number, M: number): Program => {
     const key = `${table[0]?.shape[0] ?? 0}|${R}|${M}`;
     let p = programs.get(key);
     if (p === undefined) {
+      const perStep = M === 0 ? [R] : [R, M];
       const avals = [
-        ...table.map((l) => ({ shape: l.shape, dtype: l.dtype })),
-        { shape: [M], dtype: 'int32' as const },
-        { shape: [R, M, ...xShape], dtype },
-        { shape: [R, M], dtype: 'bool' as const },
-        ...(timed ? [{ shape: [R, M], dtype: 'int32' as const }] : []),
+        ...(M === 0 ? spec.leaves : table).map((l) => ({ shape: l.shape, dtype: l.dtype })),
+        ...(M === 0 ? [] : [{ shape: [M], dtype: 'int32' as const }]),
+        { shape: [...perStep, ...xShape], dtype },
+        { shape: perStep, dtype: 'bool' as const },
+        ...(timed ? [{ shape: perStep, dtype: 'int32' as const }] : []),
       ];
-      p = traceProgram(batchStep(table.length), avals, table.map(() => true)).program;
+      p = M === 0 ? traceProgram(singleBatch, avals).program : traceProgram(batchStep(table.length), avals, table.map(() => true)).program;
       if (programs.size >= MAX_PROGRAMS) programs.delete(programs.keys().next().value!);
       programs.set(key, p);
     }
@@ -279,11 +291,14 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
           ts[at] = rel;
         }
       });
-      // 3. one program: gather, scan over rounds, scatter
-      const args = [...table.map((l) => l.data), idx, xs, valid, ...(ts ? [ts] : [])];
+      // 3. one program: gather, scan over rounds, scatter (one key: its state, scanned)
+      const single = keysAfter === 1;
+      const rowOf = (l: Leaf, i: number) => l.data.subarray(0, sizeOf(spec.leaves[i].shape));
+      const args = [...(single ? table.map(rowOf) : [...table.map((l) => l.data), idx]), xs, valid, ...(ts ? [ts] : [])];
       // (a promise of a promise is one promise)
-      return thenMaybe(runProgram(programFor(table, R, M), args, table.length), (bufs) => {
+      return thenMaybe(runProgram(programFor(table, R, single ? 0 : M), args, table.length), (bufs) => {
         const nLeaves = table.length;
+        if (single) table.forEach((l, i) => l.data !== bufs[i] && l.data.set(bufs[i]));
         const yBufs = bufs.slice(nLeaves, checked ? -1 : undefined);
         if (checked) {
           const fail = bufs[bufs.length - 1];
@@ -292,7 +307,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
             if (code) throw new RangeError(`${name}: ${spec.checks[code - 1]}, at record ${describeRecord(e.record)}`);
           });
         }
-        const carry: Leaf[] = table.map((l, i) => ({ shape: l.shape, dtype: l.dtype, data: bufs[i] }));
+        const carry: readonly Leaf[] = single ? table : table.map((l, i) => ({ shape: l.shape, dtype: l.dtype, data: bufs[i] }));
         const grown = capacity > oldCapacity;
         const [next, patches] = commit(state, (d) => {
           d.position += offered + dropped;
