@@ -3,7 +3,7 @@
 import { allocate, castScalar, scalarType, type DType } from '../graph/dtype.js';
 import { node } from '../graph/node.js';
 import type { ArrayLike, LaxArray } from './array.js';
-import { astype, broadcastNode, castNode, checkIntRange, constant, scalarNode, toNode, wrap } from './nodes.js';
+import { astype, broadcastNode, castNode, checkIntRange, freshConstant, scalarNode, toNode, wrap } from './nodes.js';
 import { checkBool, checkDType, checkInt, checkNumber, checkOptions, checkScalar, checkShape, checkSize } from './validate.js';
 
 type DTypeOpt = { dtype?: DType };
@@ -55,7 +55,7 @@ export function arange(start: number, stop?: number, step = 1, opts: { dtype?: D
     const delta = f(buf[1] - buf[0]);
     for (let i = 2; i < n; i++) buf[i] = f(buf[0] + f(f(i) * delta));
   } else for (let i = 0; i < n; i++) buf[i] = castScalar(start + i * step, dtype);
-  return wrap(constant(buf, [n], dtype));
+  return wrap(freshConstant(buf, [n], dtype));
 }
 
 /** jnp.linspace: `num` evenly spaced values over [start, stop] (float32). */
@@ -75,7 +75,7 @@ export function linspace(start: number, stop: number, num = 50, opts: { endpoint
   const buf = new Float32Array(num);
   for (let i = 0; i < num; i++) buf[i] = f(f(start) + f(i * delta));
   if (endpoint && num > 1) buf[num - 1] = stop;
-  const out = wrap(constant(buf, [num], 'float32'));
+  const out = wrap(freshConstant(buf, [num], 'float32'));
   return opts.dtype ? astype(out, opts.dtype) : out;
 }
 
