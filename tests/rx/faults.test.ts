@@ -3,7 +3,7 @@
 // refused naming what is wrong, a keyed stream's checkpoints restore from a snapshot taken
 // before its first record, and one oversized emission says so.
 
-import { Subject } from 'rxjs';
+import { config, from, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { applyCheckpoint, ema, MalformedRecordError, movingAverage, type Json, type Snapshot } from '../../src/rx.js';
 import { collect } from './helpers.js';
@@ -54,5 +54,50 @@ describe('stream faults', () => {
 
   it('one emission larger than maxQueue fails with what happened', async () => {
     await expect(collect([new Float32Array(100)], ema({ span: 3, maxQueue: 10, maxBatch: 10 }))).rejects.toThrow(/rx\.ema: one emission of 100 steps is more than maxQueue=10 steps: split it, or raise maxQueue/);
+  });
+
+  it('maxQueueBytes bounds the bytes of waiting steps, not only their count', async () => {
+    // 100 steps of 4096 floats are 1.6 MiB: under maxQueue's 2^20 steps, over 1 MiB of bytes
+    await expect(collect([new Float32Array(100 * 4096)], ema({ span: 3, xShape: [4096], maxQueueBytes: 2 ** 20 }))).rejects.toThrow(
+      /rx\.ema: one emission of 100 steps \(1\.6 MiB\) is more than maxQueueBytes=1048576 bytes: split it, or raise maxQueueBytes/,
+    );
+    // steps that arrive while nothing computes add up: 3 emissions of 40 steps (0.6 MiB each)
+    const src = new Subject<Float32Array>();
+    const failed = new Promise<Error>((resolve) => src.pipe(ema({ span: 3, xShape: [4096], maxQueueBytes: 2 ** 20, maxBatch: 1000, maxDelay: 50 })).subscribe({ error: resolve }));
+    for (let i = 0; i < 3; i++) src.next(new Float32Array(40 * 4096));
+    expect((await failed).message).toMatch(/rx\.ema: input queue overflow: 80 steps waiting \(1\.3 MiB\) exceeds maxQueueBytes=1048576 bytes/);
+    // within the bound, the same input runs
+    const out = await collect([new Float32Array(100 * 4096)], ema({ span: 3, xShape: [4096], maxQueueBytes: 2 ** 21 }));
+    expect(out).toHaveLength(1);
+    expect(() => ema({ span: 3, maxQueueBytes: 0 })).toThrow(/rx\.ema: maxQueueBytes must be positive, got 0/);
+  });
+
+  it("an exception thrown by the subscriber's next is RxJS's to report (config.onUnhandledError), and the stream goes on", async () => {
+    const reported: unknown[] = [];
+    const prev = config.onUnhandledError;
+    config.onUnhandledError = (e) => reported.push(e);
+    try {
+      for (const input of [[1, 2, 3, 4], [{ key: 'a', value: 1 }, { key: 'b', value: 2 }, { key: 'a', value: 3 }, { key: 'a', value: 4 }]]) {
+        const got: unknown[] = [];
+        const boom = new Error('boom in next');
+        await new Promise<void>((resolve, reject) =>
+          from(input as unknown[])
+            .pipe(ema({ span: 3 }))
+            .subscribe({
+              next: (v) => {
+                got.push(v);
+                if (got.length === 2) throw boom;
+              },
+              error: reject,
+              complete: resolve,
+            }),
+        );
+        await new Promise((r) => setTimeout(r, 0)); // RxJS reports on a timeout
+        expect(got).toHaveLength(4);
+        expect(reported.splice(0)).toEqual([boom]);
+      }
+    } finally {
+      config.onUnhandledError = prev;
+    }
   });
 });

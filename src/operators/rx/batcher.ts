@@ -11,7 +11,8 @@
 //   3. A batch takes waiting emissions in order up to `maxBatch` steps (at least one).
 //      While it computes (realization may be async), arrivals wait; when it ends, what
 //      arrived meanwhile starts the next batch at once, so batches grow with the load.
-//   4. More than `maxQueue` waiting steps is an overflow error (memory stays bounded).
+//   4. More than `maxQueue` waiting steps, or `maxQueueBytes` bytes of waiting step data,
+//      is an overflow error (memory stays bounded whatever one step's size).
 //   5. Outputs are emitted in input order. Once all of a batch's outputs have been
 //      delivered to the subscriber, the engine is told (`delivered`: checkpoints are taken
 //      there, so a checkpoint never covers an output not yet delivered). On completion
@@ -39,6 +40,12 @@ export interface BatchOptions {
   maxDelay?: number;
   /** Most steps allowed to wait; default 2^20. More is an error. */
   maxQueue?: number;
+  /**
+   * Most bytes of step data allowed to wait (steps x elements per step x the dtype's bytes);
+   * default 2^30 (1 GiB). More is an error. `maxQueue` alone would let 2^20 steps of 4096
+   * floats (16 GiB) wait.
+   */
+  maxQueueBytes?: number;
   /** Scheduler for the `maxDelay` timer (default asap for 0 ms, async otherwise). */
   scheduler?: SchedulerLike;
   /** Called after each batch. */
@@ -65,12 +72,16 @@ export interface Engine<I, Q, O> {
   detach?(): void;
 }
 
-export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>, opts: BatchOptions): OperatorFunction<I, O> {
+/** `stepBytes`: the bytes of one step's data, for `maxQueueBytes`. */
+export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>, opts: BatchOptions, stepBytes = 4): OperatorFunction<I, O> {
   const maxBatch = opts.maxBatch ?? 4096;
   const maxDelay = opts.maxDelay ?? 0;
   const maxQueue = opts.maxQueue ?? 1 << 20;
+  const maxQueueBytes = opts.maxQueueBytes ?? 2 ** 30;
   if (!(maxBatch >= 1)) throw new RangeError(`${name}: maxBatch must be at least 1, got ${maxBatch}`);
   if (!(maxQueue >= maxBatch)) throw new RangeError(`${name}: maxQueue (${maxQueue}) must be at least maxBatch (${maxBatch})`);
+  if (!(maxQueueBytes > 0)) throw new RangeError(`${name}: maxQueueBytes must be positive, got ${maxQueueBytes}`);
+  const mib = (steps: number) => `${((steps * stepBytes) / 2 ** 20).toFixed(1)} MiB`;
   const scheduler = opts.scheduler ?? (maxDelay > 0 ? asyncScheduler : asapScheduler);
 
   return (source) =>
@@ -175,10 +186,16 @@ export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>
           if (admitted.steps > maxQueue) {
             return fail(new RangeError(`${name}: one emission of ${admitted.steps} steps is more than maxQueue=${maxQueue} steps: split it, or raise maxQueue`));
           }
+          if (admitted.steps * stepBytes > maxQueueBytes) {
+            return fail(new RangeError(`${name}: one emission of ${admitted.steps} steps (${mib(admitted.steps)}) is more than maxQueueBytes=${maxQueueBytes} bytes: split it, or raise maxQueueBytes`));
+          }
           queue.push(admitted);
           waiting += admitted.steps;
           if (waiting > maxQueue) {
             return fail(new RangeError(`${name}: input queue overflow: ${waiting} steps waiting exceeds maxQueue=${maxQueue}; the source emits faster than batches of maxBatch=${maxBatch} are computed (raise maxQueue or maxBatch, or slow the source)`));
+          }
+          if (waiting * stepBytes > maxQueueBytes) {
+            return fail(new RangeError(`${name}: input queue overflow: ${waiting} steps waiting (${mib(waiting)}) exceeds maxQueueBytes=${maxQueueBytes} bytes; the source emits faster than batches of maxBatch=${maxBatch} are computed (raise maxQueueBytes or maxBatch, or slow the source)`));
           }
           pump(false);
         },

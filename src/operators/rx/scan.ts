@@ -12,7 +12,8 @@
 //   later.pipe(rx.scan(f, 0, { state: saved }))        // resumes with identical output
 
 import { asyncScheduler, type Observable } from 'rxjs';
-import type { DType } from '../../graph/dtype.js';
+import { storage, type DType } from '../../graph/dtype.js';
+import { sizeOf } from '../../graph/shape.js';
 import type { LaxArray } from '../array.js';
 import { batched, type BatchOptions, type Engine } from './batcher.js';
 import { carrySpec, type CarrySpec } from './carry.js';
@@ -176,7 +177,7 @@ export function stepOperator<Y>(step: Step<any, Y>, opts: StreamOptions = {}): S
     };
   };
 
-  const op = batched(name, makeEngine, opts) as unknown as StreamOperator<Y>;
+  const op = batched(name, makeEngine, opts, sizeOf(xShape) * storage[dtype].BYTES_PER_ELEMENT) as unknown as StreamOperator<Y>;
   Object.defineProperty(op, 'snapshot', { value: () => encode(latest ?? startState(opts.keyed ?? restored?.keyed ?? false)) });
   Object.defineProperty(op, 'position', { get: () => (latest ?? restored)?.position ?? 0 });
   return op;
