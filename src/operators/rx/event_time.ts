@@ -54,7 +54,7 @@ export interface Timed {
   chunk: boolean;
   src: number;
   /** The record's value as host data (not part of the state: computed again after a restore). */
-  row?: TypedArray;
+  row?: TypedArray | number;
 }
 
 export interface ClockState {

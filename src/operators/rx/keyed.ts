@@ -33,7 +33,7 @@ import { checkedStep, maskedStep } from './carry.js';
 import { mirrorLeaf, type Kind } from './emission.js';
 import { giveBuffers, thenMaybe } from '../../scheduler/realize.js';
 import { runProgram, type Program } from '../../scheduler/program.js';
-import { isRecordChunk, MalformedRecordError, recordValue, sendDeadLetter, describeRecord, type DeadLetter, type KeyedRecord } from './records.js';
+import { isRecordChunk, MalformedRecordError, recordInput, sendDeadLetter, describeRecord, type DeadLetter, type KeyedRecord } from './records.js';
 import { commit, type Key, type Leaf } from './state.js';
 import type { EngineContext } from './context.js';
 import { EventClock, type Timed } from './event_time.js';
@@ -45,7 +45,7 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 /** A valid record of an emission: its value as host data, its output kind, its time (NaN off event time). */
 interface Entry extends Timed {
   record: KeyedRecord;
-  row: TypedArray;
+  row: TypedArray | number;
   kind: Kind;
 }
 
@@ -180,7 +180,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
   };
   const entryOf = (r: unknown, chunk: boolean, src: number): Entry | null => {
     try {
-      const row = recordValue(r, xShape, dtype, name);
+      const row = recordInput(r, xShape, dtype, name);
       const t = clock ? clock.timeOfRecord(r) : NaN;
       return { record: r as KeyedRecord, row, kind: kindOf(r as KeyedRecord), t, chunk, src };
     } catch (e) {
@@ -188,7 +188,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
     }
   };
   /** A record released by the clock, as an entry (a restored one gets its value again). */
-  const released = (w: Timed): Entry => (w.row ? (w as Entry) : { ...w, record: w.record as KeyedRecord, row: recordValue(w.record, xShape, dtype, name), kind: kindOf(w.record as KeyedRecord) });
+  const released = (w: Timed): Entry => (w.row !== undefined ? (w as Entry) : { ...w, record: w.record as KeyedRecord, row: recordInput(w.record, xShape, dtype, name), kind: kindOf(w.record as KeyedRecord) });
 
   return {
     attach(p, s) {
@@ -283,7 +283,8 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       const ts = timed ? new Int32Array(R * M) : null;
       entries.forEach((e, j) => {
         const at = rounds[j] * M + slots[j];
-        xs.set(e.row, at * xSize);
+        if (typeof e.row === 'number') xs[at] = e.row;
+        else xs.set(e.row, at * xSize);
         valid[at] = 1;
         if (ts) {
           const rel = Math.round(e.t - timeBase!);

@@ -2,7 +2,7 @@
 // the dead-letter output that takes malformed records instead of failing the stream.
 // Validation happens on arrival, before any state is touched.
 
-import { allocate, storage, type DType, type TypedArray } from '../../graph/dtype.js';
+import { allocate, castScalar, storage, type DType, type TypedArray } from '../../graph/dtype.js';
 import { fmtShape, sizeOf } from '../../graph/shape.js';
 import { LaxArray } from '../array.js';
 import { castHost, jsToHost } from './emission.js';
@@ -73,6 +73,19 @@ export function recordValue(r: unknown, xShape: readonly number[], dtype: DType,
     throw new MalformedRecordError(r, `value must have shape ${fmtShape(xShape)}, got ${fmtShape(host.shape)}`, what);
   }
   return host.data.length ? host.data : allocate(dtype, 0);
+}
+
+/**
+ * `recordValue`, except that a scalar reading (xShape []) given as a number or null is that
+ * number in `dtype` (NaN for null): no array per record, the common case of sensor streams.
+ */
+export function recordInput(r: unknown, xShape: readonly number[], dtype: DType, what: string): TypedArray | number {
+  if (xShape.length === 0 && isRecordLike(r)) {
+    const { key, value } = r as KeyedRecord;
+    const keyOk = !('key' in (r as object)) || typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key));
+    if (keyOk && (typeof value === 'number' || value === null)) return castScalar(value === null ? NaN : value, dtype);
+  }
+  return recordValue(r, xShape, dtype, what);
 }
 
 /** The first element of a record's value that is not a reading (a number or null; a boolean in a bool stream). */
