@@ -29,7 +29,7 @@ console.log(JSON.stringify({ scan: Array.from(await ys.data()), rolling: out.map
 /** The same kind of program in strict TypeScript: it must typecheck against the package's declarations. */
 const typedProgram = `
 import { np, lax, random, vmap, jit, type Array as LaxArray, type DType } from 'laxflow';
-import { ema, rollingStep, stepOperator, type Snapshot } from 'laxflow/rx';
+import { ema, movingAverage, resample, rollingStep, stepOperator, type Snapshot } from 'laxflow/rx';
 import { from } from 'rxjs';
 const x: LaxArray = np.arange(6).astype('float32').reshape([2, 3]);
 const y: LaxArray = x.add(1).mul(x.T.T).sum({ axis: 0 }).at(1).set(7).at(np.slice(0, 2)).add(1);
@@ -43,6 +43,9 @@ const r: LaxArray = random.normal(k, [2]);
 const op = stepOperator(rollingStep({ window: 3 }, 'var'), { xShape: [3] });
 const snap: Snapshot = op.snapshot();
 from([1, 2, 3]).pipe(ema({ span: 2 })).subscribe((v: unknown) => v);
+const readings = [{ key: 'a', value: 1, t: 0 }, { key: 'a', value: 2, t: '1970-01-01T00:00:01Z' }, { key: 'b', value: null, t: new Date(2000) }];
+from(readings).pipe(movingAverage({ window: '30s', maxLateness: '5s', late: (r: unknown) => r })).subscribe((v: unknown) => v);
+from(readings).pipe(resample({ every: '1min', stats: ['mean', 'count'] })).subscribe((w) => w.value.mean + w.value.count);
 void Promise.all([y.data(), f(x).data(), g(x).data(), last.data(), ys.data(), r.data()]).then(() => [dt, shape, snap]);
 `;
 
