@@ -68,3 +68,27 @@ export { all, amax, amin, any, argmax, argmin, cummax, cummin, cumprod, cumsum, 
 export { broadcastTo, concatenate, expandDims, flip, repeat, reshape, squeeze, stack, tile, transpose } from './shape_ops.js';
 export { slice, take } from './indexing.js';
 export { dot, matmul } from './linalg.js';
+export {
+  acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, around, asin, asinh, atan, atan2, atanh, cbrt, copysign, cosh, deg2rad, degrees, e, eulerGamma,
+  exp2, fabs, fix, floatPower, fmax, fmin, fmod, heaviside, hypot, inf, isneginf, isposinf, log10, log2, logaddexp, logaddexp2, modf, nan, nanToNum, pi, positive,
+  pow, rad2deg, radians, rint, signbit, sinc, sinh, trunc,
+} from './np_math.js';
+export {
+  append, arraySplit, atleast1d, atleast2d, atleast3d, columnStack, concat, dsplit, dstack, fliplr, flipud, hsplit, hstack, matrixTranspose, moveaxis, pad,
+  permuteDims, ravel, roll, rollaxis, rot90, rowStack, split, swapaxes, unstack, vsplit, vstack,
+} from './np_stack.js';
+export {
+  diag, diagflat, diagIndices, diagonal, einsum, geomspace, identity, indices, inner, kron, logspace, matvec, meshgrid, outer, tensordot, trace, tri, tril,
+  trilIndices, trilIndicesFrom, triu, triuIndices, triuIndicesFrom, vander, vdot, vecdot, vecmat,
+} from './np_matrix.js';
+export { argsort, lexsort, median, msort, nanmedian, nanpercentile, nanquantile, percentile, quantile, searchsorted, sort } from './np_sort.js';
+export { choose, countNonzero, select, takeAlongAxis } from './np_index.js';
+export {
+  allclose, arrayEqual, arrayEquiv, average, bincount, convolve, corrcoef, correlate, cov, cumulativeProd, cumulativeSum, diff, digitize, ediff1d, histogram,
+  histogramBinEdges, interp, isclose, nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nanstd, nansum, nanvar, ptp, trapezoid,
+} from './np_stats.js';
+export {
+  angle, broadcastArrays, broadcastShapes, canCast, conj, conjugate, copy, empty, emptyLike, finfo, iinfo, imag, iscomplex, iscomplexobj, isdtype, isreal, isrealobj,
+  isscalar, issubdtype, iterable, ndim, promoteTypes, real, resultType, shape, size,
+} from './np_dtypes.js';
+export type { FInfo, IInfo } from './np_dtypes.js';
