@@ -111,11 +111,14 @@ export function arccosh(a: ArrayLike): LaxArray {
   const mid = log1p(add(t, sqrt(multiply(t, add(t, 2)))));
   return where(greater(x, 4096), add(log(x), LN2), mid);
 }
-/** arctanh: log1p(2x / (1 - x)) / 2; +-inf at +-1, NaN beyond. */
+/** arctanh: log1p(2x / (1 - x)) / 2 below |x| = 1/2, sign(x) log((1 + |x|) / (1 - |x|)) / 2 above (1 - |x| exact there); +-inf at +-1, NaN beyond. */
 export function arctanh(a: ArrayLike): LaxArray {
   const x = float(a, 'arctanh');
-  const r = multiply(0.5, log1p(divide(multiply(2, x), subtract(1, x))));
-  return where(greater(abs(x), 1), NaN, r);
+  const ax = abs(x);
+  const small = multiply(0.5, log1p(divide(multiply(2, x), subtract(1, x))));
+  const big = multiply(0.5, log(divide(add(1, ax), subtract(1, ax))));
+  const r = where(less(ax, 0.5), small, where(less(x, 0), negative(big), big));
+  return where(greater(ax, 1), NaN, r);
 }
 export const asin = arcsin;
 export const acos = arccos;
@@ -130,13 +133,20 @@ export const rad2deg = (a: ArrayLike) => multiply(float(a, 'rad2deg'), 180 / Mat
 export const radians = deg2rad;
 export const degrees = rad2deg;
 
-/** cbrt: sign(x) |x|^(1/3), then one Newton step in float32 (r - (r^3 - x) / (3 r^2)) for a result within 2 ulps. */
+/**
+ * cbrt: sign(x) |x|^(1/3), then one Newton step in float32 (r - (r^3 - x) / (3 r^2)) for a
+ * result within 2 ulps; |x| below 2^-100 is scaled by 2^120 first (and the root by 2^-40) so
+ * r^3 stays normal.
+ */
 export function cbrt(a: ArrayLike): LaxArray {
   const x = float(a, 'cbrt');
-  const ax = abs(x);
+  const ax0 = abs(x);
+  const tiny = less(ax0, 2 ** -100);
+  const ax = where(tiny, multiply(ax0, 2 ** 120), ax0);
   const r0 = power(ax, 1 / 3);
-  const r = subtract(r0, divide(subtract(multiply(multiply(r0, r0), r0), ax), multiply(3, multiply(r0, r0))));
-  const ok = where(logicalOr(equal(ax, 0), isinf(ax)), ax, r);
+  const r1 = subtract(r0, divide(subtract(multiply(multiply(r0, r0), r0), ax), multiply(3, multiply(r0, r0))));
+  const r = where(tiny, multiply(r1, 2 ** -40), r1);
+  const ok = where(logicalOr(equal(ax0, 0), isinf(ax0)), ax0, r);
   return where(less(x, 0), negative(ok), ok);
 }
 
