@@ -1,9 +1,24 @@
 // lax.dot_general on the CPU: for each output element, a sequential float32 (or wrapping
 // integer) accumulation over the contracting axes in row-major order, as the oracle does.
+//
+// The operands are first viewed as batches of row-major matrices, A [batch, M, K] and
+// B [batch, K, N] (copied into that layout only when their axes are not already in it),
+// so every product is one of two loops:
+// - float32 products of at least WASM_MIN multiply-adds run the wasm SIMD kernel
+//   (wasm/matmul.ts) on copies padded to 4 rows and 8 columns in the kernel heap;
+// - the rest run an i-k-j loop in JS: each row of C accumulates one row of B scaled by
+//   A[i, k] at a time, so B is read along its rows (cache lines used whole) instead of down
+//   its columns, and C's row is a Float32Array, so each add rounds to float32 as the oracle's.
+// Both keep the oracle's order and roundings per element, so they are bit-exact with it.
 
 import type { TypedArray } from '../graph/dtype.js';
 import { sizeOf, stridesOf } from '../graph/shape.js';
 import type { DotKernel } from '../scheduler/kernel.js';
+import { matmulKernel } from './wasm/matmul.js';
+import { sharedHeapOrNull } from './wasm/memory.js';
+
+/** Products with fewer multiply-adds run in JS (a wasm call and its copies cost more). */
+export const WASM_MIN = 1 << 14;
 
 /** Flat offsets of every index of `shape` along `axes` of an array with `strides`. */
 function offsets(shape: readonly number[], axes: readonly number[], strides: readonly number[]): Int32Array {
@@ -21,33 +36,91 @@ function offsets(shape: readonly number[], axes: readonly number[], strides: rea
   return out;
 }
 
+const isIota = (o: Int32Array, step: number) => o.every((v, i) => v === i * step);
+
+/**
+ * `x` as [batch, rows, cols] row-major: element (b, r, c) at bOff[b] + rOff[r] + cOff[c].
+ * The input itself when that is already its layout, else a copy.
+ */
+function asMatrices(x: TypedArray, bOff: Int32Array, rOff: Int32Array, cOff: Int32Array): TypedArray {
+  const [nb, nr, nc] = [bOff.length, rOff.length, cOff.length];
+  if (isIota(cOff, 1) && isIota(rOff, nc) && isIota(bOff, nr * nc)) return x;
+  const out = new (x.constructor as { new (n: number): TypedArray })(nb * nr * nc);
+  let o = 0;
+  for (let b = 0; b < nb; b++) for (let r = 0; r < nr; r++) for (let c = 0; c < nc; c++) out[o++] = x[bOff[b] + rOff[r] + cOff[c]];
+  return out;
+}
+
 export function runDot(k: DotKernel, a: TypedArray, b: TypedArray, out: TypedArray): void {
   const aSt = stridesOf(k.lhsShape);
   const bSt = stridesOf(k.rhsShape);
   const free = (shape: readonly number[], used: readonly number[]) => shape.map((_, i) => i).filter((i) => !used.includes(i));
-  const lFree = free(k.lhsShape, [...k.lhsContract, ...k.lhsBatch]);
-  const rFree = free(k.rhsShape, [...k.rhsContract, ...k.rhsBatch]);
-  const aC = offsets(k.lhsShape, k.lhsContract, aSt);
-  const bC = offsets(k.rhsShape, k.rhsContract, bSt);
   const aB = offsets(k.lhsShape, k.lhsBatch, aSt);
+  const aF = offsets(k.lhsShape, free(k.lhsShape, [...k.lhsContract, ...k.lhsBatch]), aSt);
+  const aC = offsets(k.lhsShape, k.lhsContract, aSt);
   const bB = offsets(k.rhsShape, k.rhsBatch, bSt);
-  const aF = offsets(k.lhsShape, lFree, aSt);
-  const bF = offsets(k.rhsShape, rFree, bSt);
+  const bC = offsets(k.rhsShape, k.rhsContract, bSt);
+  const bF = offsets(k.rhsShape, free(k.rhsShape, [...k.rhsContract, ...k.rhsBatch]), bSt);
+  const [nb, M, K, N] = [aB.length, aF.length, aC.length, bF.length];
+  if (nb * M * N === 0) return;
+  const A = asMatrices(a, aB, aF, aC);
+  const B = asMatrices(b, bB, bC, bF);
+  if (k.dtype === 'float32' && M * N * K >= WASM_MIN && wasmMatmul(A as Float32Array, B as Float32Array, out as Float32Array, nb, M, K, N)) return;
+  for (let p = 0; p < nb; p++) productJS(k.dtype, A, B, out, p * M * K, p * K * N, p * M * N, M, K, N);
+}
+
+/** C[M, N] (at c0) = A[M, K] (at a0) @ B[K, N] (at b0), i-k-j order, in `dtype`'s arithmetic. */
+function productJS(dtype: DotKernel['dtype'], A: TypedArray, B: TypedArray, C: TypedArray, a0: number, b0: number, c0: number, M: number, K: number, N: number): void {
   const f = Math.fround;
-  const K = aC.length;
-  let o = 0;
-  for (let bi = 0; bi < aB.length; bi++) {
-    for (let i = 0; i < aF.length; i++) {
-      const a0 = aB[bi] + aF[i];
-      for (let j = 0; j < bF.length; j++) {
-        const b0 = bB[bi] + bF[j];
-        let acc = 0;
-        if (k.dtype === 'float32') for (let c = 0; c < K; c++) acc = f(acc + f(a[a0 + aC[c]] * b[b0 + bC[c]]));
-        else if (k.dtype === 'int32') for (let c = 0; c < K; c++) acc = (acc + Math.imul(a[a0 + aC[c]], b[b0 + bC[c]])) | 0;
-        else if (k.dtype === 'uint32') for (let c = 0; c < K; c++) acc = (acc + Math.imul(a[a0 + aC[c]], b[b0 + bC[c]])) >>> 0;
-        else for (let c = 0; c < K; c++) acc = acc | (a[a0 + aC[c]] & b[b0 + bC[c]]);
-        out[o++] = acc;
-      }
+  for (let i = 0; i < M; i++) {
+    const row = c0 + i * N;
+    for (let j = 0; j < N; j++) C[row + j] = 0;
+    for (let c = 0; c < K; c++) {
+      const aic = A[a0 + i * K + c];
+      const br = b0 + c * N;
+      // C is a typed array of `dtype`: each store rounds (float32) or wraps (int32, uint32) as the oracle's step
+      if (dtype === 'float32') for (let j = 0; j < N; j++) C[row + j] += f(aic * B[br + j]);
+      else if (dtype === 'bool') for (let j = 0; j < N; j++) C[row + j] |= aic & B[br + j];
+      else for (let j = 0; j < N; j++) C[row + j] += Math.imul(aic, B[br + j]);
     }
   }
+}
+
+/**
+ * The batched float32 product on the wasm kernel: each batch's A and B copied into the heap
+ * padded to [M4, K] and [K, N8] (zero rows and columns, which touch no kept output), C
+ * computed there and its [M, N] part copied out. False when the heap has no room.
+ */
+function wasmMatmul(A: Float32Array, B: Float32Array, out: Float32Array, nb: number, M: number, K: number, N: number): boolean {
+  const heap = sharedHeapOrNull();
+  if (!heap) return false;
+  const [M4, N8] = [Math.ceil(M / 4) * 4, Math.ceil(N / 8) * 8];
+  const ab = heap.tryAlloc('float32', M4 * K);
+  const bb = ab && heap.tryAlloc('float32', K * N8);
+  const cb = bb && heap.tryAlloc('float32', M4 * N8);
+  if (!ab || !bb || !cb) {
+    for (const x of [ab, bb]) if (x) heap.release(x);
+    return false;
+  }
+  try {
+    const { fn } = matmulKernel(heap);
+    const [av, bv, cv] = [ab.view() as Float32Array, bb.view() as Float32Array, cb.view() as Float32Array];
+    for (let p = 0; p < nb; p++) {
+      av.set(A.subarray(p * M * K, (p + 1) * M * K));
+      av.fill(0, M * K);
+      if (N === N8) bv.set(B.subarray(p * K * N, (p + 1) * K * N));
+      else {
+        bv.fill(0);
+        for (let c = 0; c < K; c++) bv.set(B.subarray(p * K * N + c * N, p * K * N + (c + 1) * N), c * N8);
+      }
+      fn(ab.offset, bb.offset, cb.offset, M4, K, N8, 0, M4);
+      if (N === N8) out.set(cv.subarray(0, M * N), p * M * N);
+      else for (let i = 0; i < M; i++) out.set(cv.subarray(i * N8, i * N8 + N), p * M * N + i * N);
+    }
+  } finally {
+    heap.release(ab);
+    heap.release(bb);
+    heap.release(cb);
+  }
+  return true;
 }

@@ -101,13 +101,28 @@ export const batchingRules: { [P in Prim]: Rule<P> } = {
   reduce_sum: reduce, reduce_max: reduce, reduce_min: reduce, reduce_prod: reduce,
   argmax: argReduce, argmin: argReduce,
   cumsum: cumulative, cumprod: cumulative, cummax: cumulative, cummin: cumulative,
+  // Both batched: the vmapped axis is one more batch axis. One batched: it is a free axis of
+  // that operand (JAX's _dot_general_batch_rule), so the other is never broadcast (a
+  // broadcast operand is materialized, recomputing an unrealized producer once per example)
+  // and moved to the front after.
   dot: (n, [a, b], size) => {
     const p = n.params;
-    return batched(
-      node('dot', [moveIn(a, size), moveIn(b, size)], {
-        lhsContract: up(p.lhsContract), rhsContract: up(p.rhsContract), lhsBatch: [0, ...up(p.lhsBatch)], rhsBatch: [0, ...up(p.rhsBatch)],
-      }),
-    );
+    if (a.batched && b.batched) {
+      return batched(
+        node('dot', [a.node, b.node], {
+          lhsContract: up(p.lhsContract), rhsContract: up(p.rhsContract), lhsBatch: [0, ...up(p.lhsBatch)], rhsBatch: [0, ...up(p.rhsBatch)],
+        }),
+      );
+    }
+    const nb = p.lhsBatch.length;
+    const lhsFree = a.node.shape.length - nb - p.lhsContract.length;
+    const out = a.batched
+      ? node('dot', [a.node, b.node], { lhsContract: up(p.lhsContract), rhsContract: p.rhsContract, lhsBatch: up(p.lhsBatch), rhsBatch: p.rhsBatch })
+      : node('dot', [a.node, b.node], { lhsContract: p.lhsContract, rhsContract: up(p.rhsContract), lhsBatch: p.lhsBatch, rhsBatch: up(p.rhsBatch) });
+    const at = a.batched ? nb : nb + lhsFree;
+    if (at === 0) return batched(out);
+    const perm = [at, ...out.shape.map((_, i) => i).filter((i) => i !== at)];
+    return batched(node('transpose', [out], { perm }));
   },
   gather: (n, [x, idx], size) => {
     if (!x.batched) return batched(node('gather', [x.node, idx.node], {}));

@@ -35,6 +35,14 @@
 //     chain ends after MAX_PATCHES scatters, so code generation and the generated code never
 //     recurse or grow without bound (`x = x.add(1)` 10^4 times is 40 kernels, not one
 //     expression 10^4 deep).
+// 11. Repeated reads: a producer is never fused into a consumer that reads each of its
+//     elements more than once unless recomputing it is cheaper than materializing it. Views
+//     read each element at most once, except a broadcast that repeats elements (output larger
+//     than its operand): its fused operand, when expensive (`cost >= EXPENSIVE`), is
+//     materialized once and the broadcast reads that buffer. So `matmul(W, X)` with a lazy
+//     `W = random.normal(...)` broadcast over X's batch computes each normal once, not once per
+//     batch element, and `sum(exp(x)[:, None] * y[None, :])` one exp per element of x. (Dot
+//     and gather operands, read many times by the kernel itself, are buffers by rule 4.)
 
 import type { Prim } from '../graph/prims.js';
 
@@ -77,6 +85,9 @@ export const MAX_PATCHES = 256;
 
 /** Rule 6: the cost of one primitive when recomputed. */
 export const primCost = (p: Prim): number => fusion[p].cost;
+
+/** Rule 11: a broadcast whose output has more elements than its operand reads each element more than once. */
+export const repeatsElements = (n: { size: number; inputs: readonly { size: number }[] }): boolean => n.size > n.inputs[0].size;
 
 /** Rule 4: input slots of `p` that must be materialized buffers. */
 export function materializedOperands(p: Prim, arity: number): readonly number[] {

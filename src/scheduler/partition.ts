@@ -8,7 +8,7 @@ import { consumedError, type Body, type Node, type PrimParams } from '../graph/n
 import { combineOf, type CumulativePrim, type ReducePrim } from '../graph/prims.js';
 import { stridesOf } from '../graph/shape.js';
 import { toposort } from '../graph/toposort.js';
-import { EXPENSIVE, fusionClass, materializedOperands, MAX_FUSED_DEPTH, MAX_PATCHES, primCost } from './boundaries.js';
+import { EXPENSIVE, fusionClass, materializedOperands, MAX_FUSED_DEPTH, MAX_PATCHES, primCost, repeatsElements } from './boundaries.js';
 import { planBuffers, type LogicalKernel } from './buffers.js';
 import type { Expr, KernelBody, Schedule } from './kernel.js';
 import { MAX_USERS } from './replay_schedule.js';
@@ -104,6 +104,12 @@ class Builder {
         for (const x of n.inputs) {
           c += cost.get(x) ?? 0;
           if (!this.materialized.has(x)) d = Math.max(d, depth.get(x) ?? 0);
+        }
+        // Rule 11: an expensive fused operand under a broadcast that repeats it is materialized.
+        const x = n.inputs[0];
+        if (n.prim === 'broadcast' && repeatsElements(n) && !isLeaf(x) && !this.materialized.has(x) && (cost.get(x) ?? 0) >= EXPENSIVE) {
+          this.materialized.add(x);
+          c = primCost(n.prim);
         }
         cost.set(n, Math.min(c, 1e9));
         depth.set(n, d + 1);
