@@ -12,7 +12,7 @@ import { both, close, sameBits } from '../cpu/helpers.js';
 
 const kernelsOf = (...arrays: LaxArray[]): Kernel[] => schedule(arrays.map((a) => a.node)).kernels;
 /** Elements a kernel computes. */
-const size = (k: Kernel): number => (k.shape as readonly number[]).reduce((a: number, b: number) => a * b, 1);
+const size = (k: Kernel): number => ('shape' in k ? (k.shape as readonly number[]).reduce((a: number, b: number) => a * b, 1) : 0);
 
 describe('repeated reads of an expensive producer (rule 11)', () => {
   it('a lazy random.normal W broadcast over a batched matmul is computed once', () => {
