@@ -10,7 +10,7 @@ import { schedule } from '../../src/scheduler/schedule.js';
 import type { Kernel } from '../../src/scheduler/kernel.js';
 import { both, close, sameBits } from '../cpu/helpers.js';
 
-const kernelsOf = (...arrays: LaxArray[]): Kernel[] => schedule(arrays.map((a) => a.node)).kernels;
+const kernelsOf = (...arrays: LaxArray[]): readonly Kernel[] => schedule(arrays.map((a) => a.node)).kernels;
 /** Elements a kernel computes. */
 const size = (k: Kernel): number => ('shape' in k ? (k.shape as readonly number[]).reduce((a: number, b: number) => a * b, 1) : 0);
 
