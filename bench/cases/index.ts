@@ -7,8 +7,9 @@ import cumsum from './cumsum.js';
 import ema from './ema.js';
 import euclid from './euclid.js';
 import fused from './fused.js';
+import { matmul1024, matmulMlp } from './matmul.js';
 import randomNormal from './random_normal.js';
 import randomUniform from './random_uniform.js';
 import sum from './sum.js';
 
-export const cases: AnyCase[] = [fused, sum, cumsum, ema, euclid, atAdd, randomUniform, randomNormal];
+export const cases: AnyCase[] = [fused, sum, cumsum, ema, euclid, atAdd, randomUniform, randomNormal, matmulMlp, matmul1024];

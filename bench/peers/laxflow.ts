@@ -21,6 +21,7 @@ export interface LfNumpy {
   sum(a: LfArray, opts?: { axis?: number | number[] }): LfArray;
   cumsum(a: LfArray, opts?: { axis?: number }): LfArray;
   reshape(a: LfArray, shape: number[]): LfArray;
+  matmul(a: LfArray, b: LfArray): LfArray;
 }
 
 export interface LfRandom {

@@ -5,7 +5,7 @@
 // B [batch, K, N] (copied into that layout only when their axes are not already in it),
 // so every product is one of two loops:
 // - float32 products of at least WASM_MIN multiply-adds run the wasm SIMD kernel
-//   (wasm/matmul.ts) on copies padded to 4 rows and 8 columns in the kernel heap;
+//   (wasm/matmul.ts) on copies packed into panels (4 rows of A, 8 columns of B) in the kernel heap;
 // - the rest run an i-k-j loop in JS: each row of C accumulates one row of B scaled by
 //   A[i, k] at a time, so B is read along its rows (cache lines used whole) instead of down
 //   its columns, and C's row is a Float32Array, so each add rounds to float32 as the oracle's.
@@ -19,6 +19,9 @@ import { sharedHeapOrNull } from './wasm/memory.js';
 
 /** Products with fewer multiply-adds run in JS (a wasm call and its copies cost more). */
 export const WASM_MIN = 1 << 14;
+/** Cache blocking of the wasm kernel: KC contraction steps (a K x 8 panel segment of 8 KiB) by MC rows (A's block 64 KiB). */
+const KC = 256;
+const MC = 64;
 
 /** Flat offsets of every index of `shape` along `axes` of an array with `strides`. */
 function offsets(shape: readonly number[], axes: readonly number[], strides: readonly number[]): Int32Array {
@@ -86,10 +89,20 @@ function productJS(dtype: DotKernel['dtype'], A: TypedArray, B: TypedArray, C: T
   }
 }
 
+/** Packs rows [0, M) of A ([M, K] at a0) into panels of 4 rows: out[q][k][l] = A[4q + l, k], 0 past M. */
+function packRows(A: Float32Array, a0: number, M: number, K: number, out: Float32Array): void {
+  let o = 0;
+  for (let q = 0; q < M; q += 4) {
+    const full = Math.min(4, M - q);
+    for (let k = 0; k < K; k++, o += 4) for (let l = 0; l < 4; l++) out[o + l] = l < full ? A[a0 + (q + l) * K + k] : 0;
+  }
+}
+
 /**
- * The batched float32 product on the wasm kernel: each batch's A and B copied into the heap
- * padded to [M4, K] and [K, N8] (zero rows and columns, which touch no kept output), C
- * computed there and its [M, N] part copied out. False when the heap has no room.
+ * The batched float32 product on the wasm kernel: each batch's A packed into panels of 4 rows
+ * and B copied into the heap and packed there into panels of 8 columns (zero rows and columns
+ * pad them, touching no kept output), C computed there and its [M, N] part copied out. False
+ * when the heap has no room.
  */
 function wasmMatmul(A: Float32Array, B: Float32Array, out: Float32Array, nb: number, M: number, K: number, N: number): boolean {
   const heap = sharedHeapOrNull();
@@ -98,22 +111,26 @@ function wasmMatmul(A: Float32Array, B: Float32Array, out: Float32Array, nb: num
   const ab = heap.tryAlloc('float32', M4 * K);
   const bb = ab && heap.tryAlloc('float32', K * N8);
   const cb = bb && heap.tryAlloc('float32', M4 * N8);
-  if (!ab || !bb || !cb) {
-    for (const x of [ab, bb]) if (x) heap.release(x);
+  const pb = cb && heap.tryAlloc('float32', K * N8);
+  if (!ab || !bb || !cb || !pb) {
+    for (const x of [ab, bb, cb]) if (x) heap.release(x);
     return false;
   }
   try {
-    const { fn } = matmulKernel(heap);
+    const { fn, pack } = matmulKernel(heap);
     const [av, bv, cv] = [ab.view() as Float32Array, bb.view() as Float32Array, cb.view() as Float32Array];
     for (let p = 0; p < nb; p++) {
-      av.set(A.subarray(p * M * K, (p + 1) * M * K));
-      av.fill(0, M * K);
+      packRows(A, p * M * K, M, K, av);
       if (N === N8) bv.set(B.subarray(p * K * N, (p + 1) * K * N));
       else {
         bv.fill(0);
         for (let c = 0; c < K; c++) bv.set(B.subarray(p * K * N + c * N, p * K * N + (c + 1) * N), c * N8);
       }
-      fn(ab.offset, bb.offset, cb.offset, M4, K, N8, 0, M4);
+      pack(bb.offset, pb.offset, K, N8);
+      // contraction blocks in order (each continues C's sums), row blocks within
+      for (let k0 = 0; k0 < K; k0 += KC) {
+        for (let i0 = 0; i0 < M4; i0 += MC) fn(ab.offset, pb.offset, cb.offset, M4, K, N8, i0, Math.min(i0 + MC, M4), k0, Math.min(k0 + KC, K));
+      }
       if (N === N8) out.set(cv.subarray(0, M * N), p * M * N);
       else for (let i = 0; i < M; i++) out.set(cv.subarray(i * N8, i * N8 + N), p * M * N + i * N);
     }
@@ -121,6 +138,7 @@ function wasmMatmul(A: Float32Array, B: Float32Array, out: Float32Array, nb: num
     heap.release(ab);
     heap.release(bb);
     heap.release(cb);
+    heap.release(pb);
   }
   return true;
 }
