@@ -1,5 +1,5 @@
 // The import rules of src (docs/architecture.md, "Layers"): layers point down only,
-// graph <- scheduler <- backends (cpu, gpu) <- operators <- random <- entry points (src/*.ts)
+// graph <- scheduler <- backends (cpu, gpu) <- operators <- random, nats <- entry points (src/*.ts)
 // <- the command line (src/cli); config.ts is a leaf anything may read; the two
 // backends never import each other (a GPU program that falls back to the CPU asks the
 // realization layer); and no two files import each other, directly or through others,
@@ -35,7 +35,7 @@ function layerOf(f: string): string {
   if (f === 'config.ts') return 'config';
   return f.includes('/') ? f.split('/')[0] : 'entry';
 }
-const RANK: Record<string, number> = { config: 0, graph: 0, scheduler: 1, cpu: 2, gpu: 2, operators: 3, random: 4, entry: 5, cli: 6 };
+const RANK: Record<string, number> = { config: 0, graph: 0, scheduler: 1, cpu: 2, gpu: 2, operators: 3, random: 4, nats: 4, entry: 5, cli: 6 };
 
 /** Strongly connected components of more than one file (Tarjan). */
 function cycles(g: Map<string, string[]>): string[][] {

@@ -16,6 +16,7 @@ import { storage, type DType } from '../../graph/dtype.js';
 import { sizeOf } from '../../graph/shape.js';
 import type { LaxArray } from '../array.js';
 import { batched, type BatchOptions, type Engine } from './batcher.js';
+import { capturing } from './capture.js';
 import { carrySpec, type CarrySpec } from './carry.js';
 import type { EngineContext } from './context.js';
 import { emptyTable, keyedEngine } from './keyed.js';
@@ -67,6 +68,10 @@ export interface StreamOperator<Y = LaxArray> {
 }
 
 export function stepOperator<Y>(step: Step<any, Y>, opts: StreamOptions = {}): StreamOperator<Y> {
+  // built inside a laxflow/nats pipeline: restored, watched and registered by it (capture.ts)
+  const capture = capturing();
+  const captured = capture?.state(step.name);
+  if (captured !== undefined) opts = { ...opts, state: captured };
   const name = `rx.${step.name}`;
   const xShape = [...(opts.xShape ?? [])];
   const dtype = opts.dtype ?? 'float32';
@@ -177,9 +182,10 @@ export function stepOperator<Y>(step: Step<any, Y>, opts: StreamOptions = {}): S
     };
   };
 
-  const op = batched(name, makeEngine, opts, sizeOf(xShape) * storage[dtype].BYTES_PER_ELEMENT) as unknown as StreamOperator<Y>;
+  const op = batched(name, capture ? capture.engine(makeEngine) : makeEngine, opts, sizeOf(xShape) * storage[dtype].BYTES_PER_ELEMENT) as unknown as StreamOperator<Y>;
   Object.defineProperty(op, 'snapshot', { value: () => encode(latest ?? startState(opts.keyed ?? restored?.keyed ?? false)) });
   Object.defineProperty(op, 'position', { get: () => (latest ?? restored)?.position ?? 0 });
+  capture?.add(op);
   return op;
 }
 

@@ -1,0 +1,172 @@
+// One partition of a partitioned pipeline, on the worker that holds its lease:
+//   1. Read the checkpoint `{ states, seq, outputs }` and rewrite it at once (the takeover
+//      write): its new revision is the fencing token, so a worker that held the partition
+//      before and was paused past its lease can no longer write.
+//   2. Build the pipeline with the checkpoint's operator states (capture.ts) and consume the
+//      partition's subject from `seq + 1` with an ordered consumer.
+//   3. Per batch (what has arrived, up to `maxBatch` records): feed the records, wait until
+//      the pipeline has delivered every output of them, publish the outputs with message
+//      ids `<group>:<partition>:<n>` (the n-th output of the partition, which a restored
+//      pipeline reproduces exactly, so replayed outputs are dropped by the stream's
+//      duplicate window) and await their acks; then write `{ operator snapshots, last input
+//      sequence, outputs }` with compare-and-set on the revision read. A failed write means
+//      another worker owns the partition: stop without writing again.
+
+import { DeliverPolicy, type JetStreamClient, type JsMsg, type ConsumerMessages } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import { captureOperators } from '../operators/rx/capture.js';
+import type { Json, Snapshot } from '../operators/rx/state.js';
+import { decodeJson, encodeJson } from './codec.js';
+import type { Lease } from './leases.js';
+import { PipelineCapture } from './quiescence.js';
+
+/** What a checkpoint holds (JSON in the checkpoint bucket, key `partition.<p>`). */
+export interface Checkpoint {
+  version: 1;
+  partitions: number;
+  /** The pipeline's stream operators' snapshots, in the order the pipeline builds them. */
+  states: Snapshot[];
+  /** Stream sequence of the last input record the states cover (0: none). */
+  seq: number;
+  /** Outputs published for those records (the next output's number). */
+  outputs: number;
+  owner: string;
+}
+
+export interface RunnerConfig {
+  js: JetStreamClient;
+  checkpoints: KV;
+  inputStream: string;
+  input: string;
+  output: string;
+  group: string;
+  partitions: number;
+  worker: string;
+  maxBatch: number;
+  pipeline: (records$: Observable<any>) => Observable<unknown>;
+  /** Still ours? (the lease, checked before publishing). */
+  owns: () => boolean;
+}
+
+export class FencedError extends Error {}
+
+export class PartitionRunner {
+  records = 0;
+  lag = 0;
+  seq = 0;
+  outputs = 0;
+  private revision = 0;
+  private messages: ConsumerMessages | null = null;
+  private stopping = false;
+  private subscription: Subscription | null = null;
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly lease: Lease,
+    private readonly cfg: RunnerConfig,
+  ) {
+    this.done = this.run();
+  }
+
+  /** Stop after the batch in progress (whose checkpoint is written); resolves when stopped. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.messages?.close().catch(() => {});
+    await this.done.catch(() => {});
+  }
+
+  private get key() {
+    return `partition.${this.lease.partition}`;
+  }
+
+  private async run(): Promise<void> {
+    const { cfg } = this;
+    const p = this.lease.partition;
+    // 1. checkpoint and takeover write
+    const entry = await cfg.checkpoints.get(this.key);
+    let cp: Checkpoint | null = entry && entry.operation === 'PUT' ? (JSON.parse(entry.string()) as Checkpoint) : null;
+    if (cp && cp.partitions !== cfg.partitions) throw new Error(`laxflow/nats: partition ${p}'s checkpoint was written with ${cp.partitions} partitions, this run has ${cfg.partitions} (repartitioning needs new buckets)`);
+    this.seq = cp?.seq ?? 0;
+    this.outputs = cp?.outputs ?? 0;
+    try {
+      const value = JSON.stringify({ ...(cp ?? { version: 1, partitions: cfg.partitions, states: [], seq: 0, outputs: 0 }), owner: cfg.worker });
+      this.revision = entry ? await cfg.checkpoints.update(this.key, value, entry.revision) : await cfg.checkpoints.create(this.key, value);
+    } catch (err) {
+      throw new FencedError(`partition ${p}: another worker wrote its checkpoint first (${(err as Error).message})`);
+    }
+    if (this.stopping) return;
+    // 2. pipeline and consumer
+    const capture = new PipelineCapture(cp && cp.seq > 0 ? cp.states : undefined);
+    const source = new Subject<unknown>();
+    const pending: unknown[] = [];
+    const out$ = captureOperators(capture, () => cfg.pipeline(source.asObservable()));
+    capture.checkComplete();
+    this.subscription = out$.subscribe({ next: (o) => pending.push(o), error: (e) => capture.fail(e), complete: () => capture.fail(new Error('laxflow/nats: the pipeline completed while its input goes on')) });
+    cp = null;
+    const consumer = await cfg.js.consumers.get(cfg.inputStream, {
+      filter_subjects: `${cfg.input}.${p}.*`,
+      ...(this.seq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.seq + 1 } : { deliver_policy: DeliverPolicy.All }),
+    });
+    if (this.stopping) return this.subscription.unsubscribe();
+    const messages = (this.messages = await consumer.consume({ max_messages: cfg.maxBatch }));
+    try {
+      // a batch is what has arrived: messages already buffered come before a setImmediate
+      const it = messages[Symbol.asyncIterator]();
+      let next = it.next();
+      while (!this.stopping) {
+        const first = await next;
+        if (first.done) break;
+        const batch: JsMsg[] = [first.value];
+        next = it.next();
+        while (batch.length < cfg.maxBatch) {
+          const r = await Promise.race([next, new Promise<null>((resolve) => setImmediate(resolve, null))]);
+          if (r === null || r.done) break;
+          batch.push(r.value);
+          next = it.next();
+        }
+        await this.process(batch, source, pending, capture);
+      }
+    } finally {
+      this.subscription.unsubscribe();
+      await messages.close().catch(() => {});
+    }
+  }
+
+  // 3. one batch: feed, wait, publish, checkpoint
+  private async process(batch: JsMsg[], source: Subject<unknown>, pending: unknown[], capture: PipelineCapture) {
+    const { cfg } = this;
+    const p = this.lease.partition;
+    for (const m of batch) {
+      let record: unknown;
+      try {
+        record = decodeJson(m.data);
+      } catch (err) {
+        throw new Error(`laxflow/nats: message ${m.seq} on ${m.subject} is not a JSON record: ${(err as Error).message}`);
+      }
+      source.next(record);
+    }
+    await capture.idle();
+    const outs = pending.splice(0);
+    if (!cfg.owns()) throw new FencedError(`partition ${p}: lease expired before publishing`);
+    const first = this.outputs;
+    await Promise.all(
+      outs.map((o, i) => {
+        const key = (o as { key?: unknown } | null)?.key;
+        const token = (typeof key === 'string' || typeof key === 'number') && /^[^.*>\s]+$/.test(String(key)) ? `.${key}` : '';
+        return cfg.js.publish(`${cfg.output}.${p}${token}`, encodeJson(o), { msgID: `${cfg.group}:${p}:${first + i}` });
+      }),
+    );
+    const last = batch[batch.length - 1];
+    const cp: Checkpoint = { version: 1, partitions: cfg.partitions, states: capture.snapshots(), seq: last.seq, outputs: first + outs.length, owner: cfg.worker };
+    try {
+      this.revision = await cfg.checkpoints.update(this.key, JSON.stringify(cp as unknown as Json), this.revision);
+    } catch (err) {
+      throw new FencedError(`partition ${p}: checkpoint revision moved on (${(err as Error).message})`);
+    }
+    this.outputs = cp.outputs;
+    this.seq = last.seq;
+    this.records += batch.length;
+    this.lag = last.info.pending;
+  }
+}
