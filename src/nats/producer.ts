@@ -20,7 +20,7 @@ export interface ProducerOptions extends StreamSettings {
 
 export interface Producer {
   /** Publishes the records in order; resolves with their acks once all are stored. */
-  publish(records: Iterable<{ key: string | number; [field: string]: unknown }>): Promise<PubAck[]>;
+  publish<R extends { key: string | number }>(records: Iterable<R>): Promise<PubAck[]>;
 }
 
 export async function createProducer(nc: NatsConnection, opts: ProducerOptions): Promise<Producer> {
@@ -45,7 +45,8 @@ export async function createProducer(nc: NatsConnection, opts: ProducerOptions):
         const key = checkKey(r?.key, r);
         inflight.push(
           js.publish(`${input}.${key}`, encodeJson(r), { msgID: idOf(r) }).catch((err: Error) => {
-            throw /no responders|503/i.test(err.message) ? new Error(`laxflow/nats: no stream stored ${input}.${key}: is the subject mapping configured? (${err.message})`) : err;
+            // nats.js reports a publish nobody stores (503, no responders) as 'jetstream is not enabled'
+            throw /no responders|503|not enabled/i.test(err.message) ? new Error(`laxflow/nats: no stream stored ${input}.${key}: is the subject mapping configured? (${err.message})`) : err;
           }),
         );
         if (inflight.length >= window) {
