@@ -12,11 +12,14 @@ export function partitionOf(key: string | number, partitions: number): number {
   return h % partitions;
 }
 
-/** The server configuration line that partitions `input` (nats-server.conf, or the account's mappings). */
+/**
+ * The entry of nats-server's `mappings = { ... }` block (server or account configuration)
+ * that partitions `input`: `"sensors.in.*": "sensors.in.{{partition(8,1)}}.{{wildcard(1)}}"`.
+ */
 export function partitionMapping(input: string, partitions: number): string {
   checkSubject(input, 'input');
   checkPartitions(partitions);
-  return `mappings = { "${input}.*": "${input}.{{partition(${partitions},1)}}.{{wildcard(1)}}" }`;
+  return `"${input}.*": "${input}.{{partition(${partitions},1)}}.{{wildcard(1)}}"`;
 }
 
 /** A key is one subject token: no dots, wildcards or whitespace. */

@@ -37,7 +37,7 @@ export async function startNatsServer(mappings: { input: string; partitions: num
   const dir = mkdtempSync(join(tmpdir(), 'laxflow-nats-'));
   const port = await freePort();
   const conf = join(dir, 'nats.conf');
-  writeFileSync(conf, [`listen: 127.0.0.1:${port}`, `jetstream { store_dir: "${join(dir, 'js')}" }`, ...mappings.map((m) => partitionMapping(m.input, m.partitions))].join('\n') + '\n');
+  writeFileSync(conf, [`listen: 127.0.0.1:${port}`, `jetstream { store_dir: "${join(dir, 'js')}" }`, `mappings = { ${mappings.map((m) => partitionMapping(m.input, m.partitions)).join(', ')} }`].join('\n') + '\n');
   const proc: ChildProcess = spawn('nats-server', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   await new Promise<void>((resolve, reject) => {
