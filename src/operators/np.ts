@@ -71,7 +71,7 @@ export { dot, matmul } from './linalg.js';
 export {
   acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, around, asin, asinh, atan, atan2, atanh, cbrt, copysign, cosh, deg2rad, degrees, e, eulerGamma,
   exp2, fabs, fix, floatPower, fmax, fmin, fmod, heaviside, hypot, inf, isneginf, isposinf, log10, log2, logaddexp, logaddexp2, modf, nan, nanToNum, pi, positive,
-  pow, rad2deg, radians, rint, signbit, sinc, sinh, trunc,
+  pow, rad2deg, radians, rint, signbit, sinc, sinh, trunc, nextafter, spacing, ldexp, frexp, gcd, lcm, bitwiseCount, divmod,
 } from './np_math.js';
 export {
   append, arraySplit, atleast1d, atleast2d, atleast3d, columnStack, concat, dsplit, dstack, fliplr, flipud, hsplit, hstack, matrixTranspose, moveaxis, pad,
@@ -79,10 +79,12 @@ export {
 } from './np_stack.js';
 export {
   diag, diagflat, diagIndices, diagonal, einsum, geomspace, identity, indices, inner, kron, logspace, matvec, meshgrid, outer, tensordot, trace, tri, tril,
-  trilIndices, trilIndicesFrom, triu, triuIndices, triuIndicesFrom, vander, vdot, vecdot, vecmat,
+  trilIndices, trilIndicesFrom, triu, triuIndices, triuIndicesFrom, vander, vdot, vecdot, vecmat, cross, fillDiagonal,
 } from './np_matrix.js';
 export { argsort, lexsort, median, msort, nanmedian, nanpercentile, nanquantile, percentile, quantile, searchsorted, sort } from './np_sort.js';
-export { choose, countNonzero, select, takeAlongAxis } from './np_index.js';
+export { choose, countNonzero, putAlongAxis, ravelMultiIndex, select, takeAlongAxis, unravelIndex } from './np_index.js';
+export { argpartition, argwhere, flatnonzero, isin, nonzero, partition, topK, unique } from './np_select.js';
+export { bartlett, blackman, hamming, hanning, polyadd, polyder, polyint, polymul, polysub, polyval } from './np_poly.js';
 export {
   allclose, arrayEqual, arrayEquiv, average, bincount, convolve, corrcoef, correlate, cov, cumulativeProd, cumulativeSum, diff, digitize, ediff1d, histogram,
   histogramBinEdges, interp, isclose, nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nanstd, nansum, nanvar, ptp, trapezoid,

@@ -1,5 +1,6 @@
-// jax.numpy's index-driven selection: takeAlongAxis, select, choose, countNonzero. Each is
-// a gather by flat offsets or a chain of selects, so it fuses like the primitives.
+// jax.numpy's index-driven selection: takeAlongAxis, putAlongAxis, select, choose,
+// countNonzero, unravelIndex, ravelMultiIndex. Each is a gather or scatter by flat offsets,
+// index arithmetic or a chain of selects, so it fuses like the primitives.
 
 import { node, type Node } from '../graph/node.js';
 import { broadcastShapes, sizeOf } from '../graph/shape.js';
@@ -7,7 +8,7 @@ import type { ArrayLike, LaxArray } from './array.js';
 import { full } from './creation.js';
 import { add, clip, equal, greaterEqual, less, logicalAnd, remainder, toBool, where } from './elementwise.js';
 import { intIndices } from './indexing.js';
-import { broadcastNode, iotaNode, reshapeNode, scalarNode, toNode, wrap } from './nodes.js';
+import { broadcastNode, castNode, iotaNode, reshapeNode, scalarNode, toNode, wrap } from './nodes.js';
 import { sum } from './reductions.js';
 import { checkAxis, checkChoice, checkOptions, describe } from './validate.js';
 
@@ -79,3 +80,56 @@ export function countNonzero(a: ArrayLike, opts: { axis?: number | number[]; kee
   return sum(wrap(x), checkOptions('countNonzero', opts, ['axis', 'keepdims']));
 }
 
+
+/** putAlongAxis(arr, indices, values, { axis }): a copy of arr with values written at indices along axis (JAX: inplace false). */
+export function putAlongAxis(arr: ArrayLike, indices: ArrayLike, values: ArrayLike, opts: { axis?: number | null; inplace?: boolean } = {}): LaxArray {
+  const o = checkOptions<{ axis?: number | null; inplace?: boolean }>('putAlongAxis', opts, ['axis', 'inplace']);
+  if (o.inplace !== false) throw new TypeError("putAlongAxis: jax.numpy.put_along_axis cannot modify arrays in place; pass { inplace: false }");
+  let x = toNode(arr, 'putAlongAxis', 0);
+  let idx = intIndices(toNode(indices, 'putAlongAxis', 1));
+  const shape = x.shape;
+  if (o.axis === null || o.axis === undefined) {
+    x = reshapeNode(x, [x.size]);
+    idx = reshapeNode(idx, [idx.size]);
+  }
+  if (idx.shape.length !== x.shape.length) throw new TypeError(`putAlongAxis: indices and arr must have the same number of dimensions; ${idx.shape.length} vs ${x.shape.length}`);
+  const axis = checkAxis('putAlongAxis', o.axis ?? 0, x.shape.length);
+  const n = x.shape[axis];
+  const outShape = x.shape.map((d, i) => (i === axis ? idx.shape[axis] : d));
+  let i = wrap(broadcastNode(idx, outShape));
+  i = where(less(i, 0), add(i, n), i);
+  const strides = x.shape.map((_, d) => sizeOf(x.shape.slice(d + 1)));
+  let flat: Node = node('mul', [i.node, i32(strides[axis], outShape)], {});
+  outShape.forEach((_, d) => {
+    if (d !== axis) flat = node('add', [flat, node('mul', [iotaNode(outShape, d), i32(strides[d], outShape)], {})], {});
+  });
+  // out-of-range indices along the axis are dropped (JAX's scatter mode for put)
+  const ok = logicalAnd(greaterEqual(i, 0), less(i, n));
+  const target = where(ok, wrap(flat), x.size);
+  const v = castNode(broadcastNode(toNode(values, 'putAlongAxis', 2), outShape), x.dtype);
+  const out = wrap(node('scatter', [reshapeNode(x, [x.size]), reshapeNode(target.node, [target.size]), reshapeNode(v, [sizeOf(outShape)])], { mode: 'set' }));
+  return wrap(reshapeNode(out.node, o.axis === null || o.axis === undefined ? [sizeOf(shape)] : shape));
+}
+
+/** unravelIndex(indices, shape): one int32 array of coordinates per axis (indices clipped into range, as JAX). */
+export function unravelIndex(indices: ArrayLike, shape: number[]): LaxArray[] {
+  const idx = wrap(intIndices(toNode(indices, 'unravelIndex')));
+  const total = sizeOf(shape);
+  const i = clip(where(less(idx, 0), add(idx, total), idx), 0, Math.max(total - 1, 0));
+  return shape.map((d, ax) => remainder(wrap(node('div', [i.node, i32(sizeOf(shape.slice(ax + 1)), i.shape)], {})), d));
+}
+
+/** ravelMultiIndex(multiIndex, dims, { mode }): flat indices of coordinates ('clip' default; 'wrap'). */
+export function ravelMultiIndex(multiIndex: ArrayLike[], dims: number[], opts: { mode?: 'clip' | 'wrap' } = {}): LaxArray {
+  const o = checkOptions<{ mode?: 'clip' | 'wrap' }>('ravelMultiIndex', opts, ['mode']);
+  const mode = o.mode === undefined ? 'clip' : checkChoice('ravelMultiIndex', 'mode', o.mode, ['clip', 'wrap'] as const);
+  if (!Array.isArray(multiIndex) || multiIndex.length !== dims.length) throw new TypeError(`ravelMultiIndex: parameter multi_index must be a sequence of length ${dims.length}`);
+  let out: LaxArray | null = null;
+  multiIndex.forEach((m, ax) => {
+    const c0 = wrap(intIndices(toNode(m, 'ravelMultiIndex', ax)));
+    const c = mode === 'wrap' ? remainder(c0, dims[ax]) : clip(c0, 0, dims[ax] - 1);
+    const term = wrap(node('mul', [c.node, i32(sizeOf(dims.slice(ax + 1)), c.shape)], {}));
+    out = out === null ? term : add(out, term);
+  });
+  return out!;
+}

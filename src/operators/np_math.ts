@@ -19,18 +19,22 @@ import {
   exp,
   expm1,
   floor,
+  floorDivide,
   greater,
   isinf,
   isnan,
   less,
   log,
   log1p,
+  logicalAnd,
+  logicalNot,
   logicalOr,
   maximum,
   minimum,
   multiply,
   negative,
   power,
+  remainder,
   round,
   sin,
   sqrt,
@@ -270,3 +274,87 @@ export const around = (a: ArrayLike) => round(a);
 export const floatPower = (a: ArrayLike, b: ArrayLike) => power(float(a, 'floatPower'), float(b, 'floatPower'));
 export const pow = power;
 
+
+const f32Bits = (x: LaxArray): LaxArray => wrap(node('bitcast', [x.node], { dtype: 'int32' }));
+const fromBits = (b: LaxArray): LaxArray => wrap(node('bitcast', [castNode(b.node, 'int32')], { dtype: 'float32' }));
+
+/** nextafter(x, y): the next float32 after x towards y (y itself when equal; NaN if either is). */
+export function nextafter(a: ArrayLike, b: ArrayLike): LaxArray {
+  const [x, y] = float2(a, b, 'nextafter');
+  const bits = f32Bits(x);
+  // away from zero when moving in x's own direction: bits + 1 as a magnitude, else bits - 1
+  const up = where(less(x, y), wrap(node('ge', [bits.node, broadcastNode(scalarNode(0, 'int32'), x.shape)], {})), wrap(node('lt', [bits.node, broadcastNode(scalarNode(0, 'int32'), x.shape)], {})));
+  const stepped = fromBits(add(bits, where(up, 1, -1)));
+  const fromZero = where(less(y, 0), -1.401298464324817e-45, 1.401298464324817e-45);
+  const r = where(equal(x, 0), fromZero, stepped);
+  return where(logicalOr(isnan(x), isnan(y)), NaN, where(equal(x, y), y, r));
+}
+
+/** spacing(x): the distance from x to the next float32 away from zero. */
+export function spacing(a: ArrayLike): LaxArray {
+  const x = float(a, 'spacing');
+  return subtract(nextafter(x, where(less(x, 0), -Infinity, Infinity)), x);
+}
+
+/** ldexp(x, n): x * 2^n in two steps (2^n alone would overflow for n > 127 with x < 1). */
+export function ldexp(a: ArrayLike, b: ArrayLike): LaxArray {
+  const x = float(a, 'ldexp');
+  const n = wrap(castNode(toNode(b, 'ldexp', 1), 'float32'));
+  const half = floor(multiply(n, 0.5));
+  return multiply(multiply(x, exp2(half)), exp2(subtract(n, half)));
+}
+
+/** frexp(x): [mantissa in [0.5, 1) with x's sign, int32 exponent] with x = m 2^e; 0, inf and NaN give [x, 0]. */
+export function frexp(a: ArrayLike): [LaxArray, LaxArray] {
+  const x0 = float(a, 'frexp');
+  // subnormals are scaled into the normal range first
+  const sub = logicalAnd(less(abs(x0), 1.1754943508222875e-38), logicalNot(equal(x0, 0)));
+  const x = where(sub, multiply(x0, 2 ** 25), x0);
+  const bits = f32Bits(x);
+  const expField = wrap(node('and', [node('shr', [node('bitcast', [x.node], { dtype: 'uint32' }), broadcastNode(scalarNode(23, 'uint32'), x.shape)], {}), broadcastNode(scalarNode(0xff, 'uint32'), x.shape)], {}));
+  const e = subtract(wrap(castNode(expField.node, 'int32')), where(sub, 126 + 25, 126));
+  const mBits = wrap(node('or', [node('and', [bits.node, broadcastNode(scalarNode(0x807fffff | 0, 'int32'), x.shape)], {}), broadcastNode(scalarNode(0x3f000000, 'int32'), x.shape)], {}));
+  const special = logicalOr(equal(x0, 0), logicalOr(isinf(x0), isnan(x0)));
+  return [where(special, x0, fromBits(mBits)), where(special, 0, e)];
+}
+
+/** gcd(a, b): the greatest common divisor of integers (|a|, |b|), by 48 unrolled Euclid steps (enough for 32 bits). */
+export function gcd(a: ArrayLike, b: ArrayLike): LaxArray {
+  const [x0, y0] = promoted2(a, b, 'gcd');
+  if (x0.dtype === 'float32' || x0.dtype === 'bool') throw new TypeError(`gcd: Arguments to jax.numpy.gcd must be integers, got ${x0.dtype}`);
+  let x = abs(wrap(x0));
+  let y = abs(wrap(y0));
+  for (let k = 0; k < 48; k++) {
+    const zero = equal(y, 0);
+    const r = wrap(node('rem', [x.node, where(zero, 1, y).node], {}));
+    [x, y] = [where(zero, x, y), where(zero, y, r)];
+  }
+  return x;
+}
+/** lcm(a, b): |a b| / gcd(a, b) (0 when either is 0), in the integer dtype. */
+export function lcm(a: ArrayLike, b: ArrayLike): LaxArray {
+  const [x0, y0] = promoted2(a, b, 'lcm');
+  if (x0.dtype === 'float32' || x0.dtype === 'bool') throw new TypeError(`lcm: Arguments to jax.numpy.lcm must be integers, got ${x0.dtype}`);
+  const [x, y] = [wrap(x0), wrap(y0)];
+  const g = gcd(x, y);
+  const zero = equal(g, 0);
+  return where(zero, 0, multiply(abs(x), wrap(node('div', [abs(y).node, where(zero, 1, g).node], {}))));
+}
+
+/** bitwiseCount(x): the number of set bits of |x| (int32 and uint32; bool as 0/1), as uint8 in JAX, int32 here. */
+export function bitwiseCount(a: ArrayLike): LaxArray {
+  const x0 = toNode(a, 'bitwiseCount');
+  if (x0.dtype === 'float32') throw new TypeError('bitwiseCount: input must be an integer or bool array, got float32');
+  let v = x0.dtype === 'int32' ? wrap(node('bitcast', [abs(wrap(x0)).node], { dtype: 'uint32' })) : wrap(castNode(x0, 'uint32'));
+  const u = (c: number) => wrap(broadcastNode(scalarNode(c, 'uint32'), v.shape));
+  const and = (p: LaxArray, q: LaxArray) => wrap(node('and', [p.node, q.node], {}));
+  const shr = (p: LaxArray, k: number) => wrap(node('shr', [p.node, u(k).node], {}));
+  v = subtract(v, and(shr(v, 1), u(0x55555555)));
+  v = add(and(v, u(0x33333333)), and(shr(v, 2), u(0x33333333)));
+  v = and(add(v, shr(v, 4)), u(0x0f0f0f0f));
+  v = shr(wrap(node('mul', [v.node, u(0x01010101).node], {})), 24);
+  return wrap(castNode(v.node, 'int32'));
+}
+
+/** divmod(x, y): [floorDivide(x, y), remainder(x, y)]. */
+export const divmod = (a: ArrayLike, b: ArrayLike): [LaxArray, LaxArray] => [floorDivide(a, b), remainder(a, b)];

@@ -1,5 +1,5 @@
 // jax.numpy's matrix-shaped functions: triangles and diagonals (tri, tril, triu, diag,
-// diagonal, trace, identity), products beyond matmul (outer, inner, vdot, tensordot, kron,
+// diagonal, trace, identity, fillDiagonal), cross products, products beyond matmul (outer, inner, vdot, tensordot, kron,
 // einsum, matvec, vecmat, vecdot) and grids (meshgrid, indices, logspace, geomspace). Products
 // are one lax.dot_general each; diagonals are strided slices of a flattened view.
 
@@ -8,12 +8,12 @@ import { node, type Node } from '../graph/node.js';
 import { fmtShape } from '../graph/shape.js';
 import type { ArrayLike, LaxArray } from './array.js';
 import { linspace } from './creation.js';
-import { greaterEqual, multiply, power, where } from './elementwise.js';
+import { greaterEqual, multiply, power, subtract, where } from './elementwise.js';
 import { matmul } from './linalg.js';
 import { broadcastNode, castNode, freshConstant, iotaNode, reshapeNode, scalarNode, toNode, typeOf, wrap } from './nodes.js';
 import { moveaxis, ravel, sliceAxis } from './np_stack.js';
 import { sum } from './reductions.js';
-import { broadcastTo, reshape, transpose } from './shape_ops.js';
+import { broadcastTo, concatenate, reshape, transpose } from './shape_ops.js';
 import { checkAxis, checkChoice, checkDType, checkInt, checkNumber, checkOptions, checkShape, describe } from './validate.js';
 
 const i32 = (v: number, shape: readonly number[]) => broadcastNode(scalarNode(v, 'int32'), shape);
@@ -348,4 +348,28 @@ export function vander(a: ArrayLike, n?: number, opts: { increasing?: boolean } 
   let acc = wrap(broadcastNode(castNode(scalarNode(1), x.dtype), shape));
   for (let p = 1; p < cols; p++) acc = where(greaterEqual(broadcastTo(exps, shape), p), multiply(acc, base), acc);
   return acc;
+}
+
+/** cross(a, b): the cross product of 3-vectors along the last axes (batch axes broadcast). */
+export function cross(a: ArrayLike, b: ArrayLike): LaxArray {
+  const [x, y] = promotePair('cross', a, b).map(wrap);
+  if (x.shape.at(-1) !== 3 || y.shape.at(-1) !== 3) throw new TypeError(`cross: only 3-vectors are supported here, got shapes ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
+  const c = (v: LaxArray, i: number) => sliceAxis(v, v.ndim - 1, i, i + 1);
+  const comp = (i: number, j: number) => subtract(multiply(c(x, i), c(y, j)), multiply(c(x, j), c(y, i)));
+  return concatenate([comp(1, 2), comp(2, 0), comp(0, 1)], { axis: -1 });
+}
+
+/** fillDiagonal(a, val, { wrap, inplace: false }): a copy of a 2-D (or all-equal-axes) array with val on its main diagonal. */
+export function fillDiagonal(a: ArrayLike, val: ArrayLike, opts: { inplace?: boolean } = {}): LaxArray {
+  const o = checkOptions<{ inplace?: boolean }>('fillDiagonal', opts, ['inplace', 'wrap']);
+  if (o.inplace !== false) throw new TypeError('fillDiagonal: jax.numpy.fill_diagonal cannot modify arrays in place; pass { inplace: false }');
+  const x = wrap(toNode(a, 'fillDiagonal', 0));
+  if (x.ndim < 2) throw new TypeError('fillDiagonal: array must be at least 2-d');
+  if (x.ndim > 2 && x.shape.some((d) => d !== x.shape[0])) throw new TypeError('fillDiagonal: All dimensions of input must be of equal length');
+  let onDiag: Node = node('eq', [iotaNode(x.shape, 0), iotaNode(x.shape, 1)], {});
+  for (let d = 2; d < x.ndim; d++) onDiag = node('and', [onDiag, node('eq', [iotaNode(x.shape, 0), iotaNode(x.shape, d)], {})], {});
+  const v = wrap(castNode(toNode(val, 'fillDiagonal', 1), x.dtype));
+  // val: a scalar, or values taken in order along the diagonal (cycled)
+  const vals = v.ndim === 0 ? v : wrap(node('gather', [reshapeNode(v.node, [v.size]), node('rem', [iotaNode(x.shape, 0), i32(Math.max(v.size, 1), x.shape)], {})], {}));
+  return where(wrap(onDiag), vals, x);
 }

@@ -30,7 +30,7 @@ const golden = JSON.parse(readFileSync(new URL('./np_goldens.json', import.meta.
 const decode = (v: Encoded): number => (v === null ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : Number(v));
 const isArr = (v: unknown): v is Arr => typeof v === 'object' && v !== null && 'dtype' in v && 'data' in v;
 const toArray = (a: Arr): LaxArray => np.array(a.data.map(decode), { dtype: a.dtype }).reshape(a.shape);
-const arg = (v: unknown): unknown => (isArr(v) ? toArray(v) : v);
+const arg = (v: unknown): unknown => (isArr(v) ? toArray(v) : Array.isArray(v) && v.some(isArr) ? v.map(arg) : v);
 
 function mismatch(got: ArrayLike<number>, want: Arr, rtol: number): string | null {
   const w = want.data.map(decode);
