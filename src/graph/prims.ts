@@ -79,7 +79,8 @@ export interface PrimParamsOf<N> extends Elementwise, Reduce, Cumulative {
   select: Record<string, never>;
   /** Value conversion (lax.convert_element_type). */
   /** `weak` marks JAX's weakly typed result (bool + 1 is i*: a weak int32). */
-  cast: { dtype: DType; weak?: boolean };
+  /** `stopGradient`: lax.stop_gradient, an identity cast whose JVP and VJP are zero (src/operators/autodiff). */
+  cast: { dtype: DType; weak?: boolean; stopGradient?: true };
   /** Reinterpret the 32 bits (lax.bitcast_convert_type). */
   bitcast: { dtype: DType };
   /** lax.broadcast_in_dim: operand axis i becomes output axis dims[i]. */

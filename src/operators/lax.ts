@@ -181,3 +181,5 @@ export function associativeScan<T>(fn: (a: T, b: T) => T, elems: T, opts: { reve
   if (opts.reverse) out = out.map((x) => np.flip(x, axis));
   return unflatten(def, out) as T;
 }
+
+export { cond, foriLoop, stopGradient, switchFn as switch, whileLoop } from './control_flow.js';

@@ -1,0 +1,161 @@
+// Forward mode: the JVP rule of every primitive (a total table, as the other rule tables
+// in prims.ts's list) and the walk that pushes tangents through a graph. A tangent is a node
+// of its primal's shape, or null for a symbolic zero (integer and boolean values always have
+// null tangents). Rules build ordinary primitives, so their graphs can be differentiated,
+// batched, jitted and scheduled again.
+
+import { node, withInputs, type Body, type Node } from '../../graph/node.js';
+import type { Prim } from '../../graph/prims.js';
+import { toposort } from '../../graph/toposort.js';
+import { paramNode } from '../trace.js';
+import { addMaybe, bin, div, fill, mul, orZeros, select, sumAxes, type Maybe } from './build.js';
+import { applyPartial, partials } from './partials.js';
+
+type Rule<P extends Prim> = (n: Node<P>, tangents: Maybe[]) => Maybe | Maybe[];
+
+/** The error of a primitive without a derivative rule yet (never a silent zero). */
+export function notDifferentiable(what: string): never {
+  throw new TypeError(`Differentiation rule for '${what}' not implemented`);
+}
+
+const leaf = (): Maybe => null;
+const zero = (): Maybe => null;
+const linear = (n: Node, [t]: Maybe[]): Maybe => (t === null ? null : withInputs(n, [t]));
+
+function elementwise(n: Node, ts: Maybe[]): Maybe {
+  const ps = partials[n.prim as keyof typeof partials](n, n.inputs);
+  return ts.reduce<Maybe>((acc, t, i) => addMaybe(acc, applyPartial(ps[i], t)), null);
+}
+
+/** Broadcast a reduction's result back over the reduced `axes` of `shape`. */
+export function expandReduced(y: Node, shape: readonly number[], axes: readonly number[]): Node {
+  const dims = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  return node('broadcast', [y], { shape, dims });
+}
+
+/** JAX's _reduce_chooser_jvp_rule: the tangent at the maxima (minima), averaged over ties. */
+function chooser(n: Node<'reduce_max' | 'reduce_min'>, [t]: Maybe[]): Maybe {
+  if (t === null) return null;
+  const x = n.inputs[0];
+  const loc = select(bin('eq', x, expandReduced(n, x.shape, n.params.axes)), fill(1, x), fill(0, x));
+  return div(sumAxes(mul(t, loc), n.params.axes), sumAxes(loc, n.params.axes));
+}
+
+/**
+ * The JVP of a scan is a scan over the primal and tangent together: the body's JVP, with a
+ * tangent carry wherever the initial tangent or the body makes one nonzero (a fixed point,
+ * as batching finds batched carries).
+ */
+function scanJvp(n: Node<'scan'>, ts: Maybe[]): Maybe[] {
+  const { body, numConsts, numCarry, length, reverse } = n.params;
+  const nz = ts.map((t) => t !== null);
+  let tParams: (Node | null)[];
+  let outT: Maybe[];
+  for (;;) {
+    tParams = body.params.map((p, i) => (nz[i] ? paramNode(p.shape, p.dtype) : null));
+    const env = new Map<Node, Maybe>(body.params.map((p, i) => [p, tParams[i]]));
+    outT = jvpGraph(body.outputs, env);
+    let changed = false;
+    for (let i = 0; i < numCarry; i++) if (outT[i] !== null && !nz[numConsts + i]) (nz[numConsts + i] = true), (changed = true);
+    if (!changed) break;
+  }
+  const group = (from: number, to: number) => {
+    const idx = [];
+    for (let i = from; i < to; i++) if (nz[i]) idx.push(i);
+    return idx;
+  };
+  const tc = group(0, numConsts);
+  const tk = group(numConsts, numConsts + numCarry);
+  const tx = group(numConsts + numCarry, n.inputs.length);
+  const ys = body.outputs.map((_, j) => j).filter((j) => j >= numCarry && outT[j] !== null);
+  const P = body.params;
+  const newBody: Body = {
+    params: [
+      ...P.slice(0, numConsts), ...tc.map((i) => tParams[i]!),
+      ...P.slice(numConsts, numConsts + numCarry), ...tk.map((i) => tParams[i]!),
+      ...P.slice(numConsts + numCarry), ...tx.map((i) => tParams[i]!),
+    ],
+    outputs: [
+      ...body.outputs.slice(0, numCarry), ...tk.map((i) => orZeros(outT[i - numConsts], body.outputs[i - numConsts])),
+      ...body.outputs.slice(numCarry), ...ys.map((j) => outT[j]!),
+    ],
+  };
+  const I = n.inputs;
+  const inputs = [
+    ...I.slice(0, numConsts), ...tc.map((i) => ts[i]!),
+    ...I.slice(numConsts, numConsts + numCarry), ...tk.map((i) => orZeros(ts[i], I[i])),
+    ...I.slice(numConsts + numCarry), ...tx.map((i) => ts[i]!),
+  ];
+  const s = node('scan', inputs, { body: newBody, length, reverse, numConsts: numConsts + tc.length, numCarry: numCarry + tk.length });
+  const proj = (i: number) => node('proj', [s], { index: i });
+  const nyP = body.outputs.length - numCarry;
+  return body.outputs.map((_, j) => {
+    if (j < numCarry) {
+      const k = tk.indexOf(numConsts + j);
+      return k < 0 ? null : proj(numCarry + k);
+    }
+    const k = ys.indexOf(j);
+    return k < 0 ? null : proj(numCarry + tk.length + nyP + k);
+  });
+}
+
+export const jvpRules: { [P in Prim]: Rule<P> } = {
+  neg: elementwise, abs: elementwise, sign: elementwise, sqrt: elementwise, exp: elementwise,
+  log: elementwise, log1p: elementwise, expm1: elementwise, sin: elementwise, cos: elementwise,
+  tan: elementwise, tanh: elementwise, floor: elementwise, ceil: elementwise, round: elementwise,
+  not: elementwise, isfinite: elementwise,
+  add: elementwise, sub: elementwise, mul: elementwise, div: elementwise, rem: elementwise,
+  pow: elementwise, max: elementwise, min: elementwise, atan2: elementwise, eq: elementwise,
+  ne: elementwise, lt: elementwise, le: elementwise, gt: elementwise, ge: elementwise,
+  and: elementwise, or: elementwise, xor: elementwise, shl: elementwise, shr: elementwise,
+  select: (n, [, ta, tb]) => (ta === null && tb === null ? null : select(n.inputs[0], orZeros(ta, n), orZeros(tb, n))),
+  // float32 is the one float dtype: a differentiable cast is the identity on tangents.
+  cast: (n, [t]) => (n.params.stopGradient || n.dtype !== 'float32' || n.inputs[0].dtype !== 'float32' ? null : t),
+  bitcast: zero, // reinterpreted bits (random keys) are not differentiable
+  const: leaf, param: leaf, iota: leaf,
+  broadcast: linear, reshape: linear, transpose: linear, slice: linear, rev: linear,
+  concat: (n, ts) => node('concat', ts.map((t, i) => orZeros(t, n.inputs[i])), n.params),
+  reduce_sum: linear,
+  reduce_max: chooser,
+  reduce_min: chooser,
+  reduce_prod: () => notDifferentiable('reduce_prod'),
+  argmax: zero, argmin: zero, // integer outputs
+  cumsum: linear,
+  cumprod: () => notDifferentiable('cumprod'),
+  cummax: () => notDifferentiable('cummax'),
+  cummin: () => notDifferentiable('cummin'),
+  dot: (n, [ta, tb]) => addMaybe(ta && withInputs(n, [ta, n.inputs[1]]), tb && withInputs(n, [n.inputs[0], tb])),
+  gather: (n, [t]) => (t === null ? null : node('gather', [t, n.inputs[1]], {})),
+  scatter: (n, [to, , tu]) => {
+    const mode = n.params.mode;
+    if (mode !== 'set' && mode !== 'add') notDifferentiable(`scatter (mode ${mode})`);
+    return node('scatter', [orZeros(to, n.inputs[0]), n.inputs[1], orZeros(tu, n.inputs[2])], n.params);
+  },
+  scan: scanJvp,
+  proj: () => {
+    throw new Error('internal error: proj is differentiated with its tuple');
+  },
+};
+
+/** Tangents of `outputs` given tangents of some nodes (`env`; others are constant). */
+export function jvpGraph(outputs: readonly Node[], env0: Map<Node, Maybe>): Maybe[] {
+  const env = new Map(env0);
+  const tuples = new Map<Node, Maybe[]>();
+  for (const n of toposort(outputs, (x) => env.has(x))) {
+    if (env.has(n)) continue;
+    if (n.prim === 'proj') {
+      env.set(n, tuples.get(n.inputs[0])?.[(n as Node<'proj'>).params.index] ?? null);
+      continue;
+    }
+    const ts = n.inputs.map((x) => env.get(x) ?? null);
+    if (ts.every((t) => t === null) || (n.tuple.length === 0 && n.dtype !== 'float32')) {
+      env.set(n, null);
+      continue;
+    }
+    const out = (jvpRules[n.prim] as Rule<Prim>)(n, ts);
+    if (Array.isArray(out)) tuples.set(n, out);
+    else env.set(n, out);
+  }
+  return outputs.map((o) => env.get(o) ?? null);
+}
+

@@ -1,0 +1,152 @@
+// jax.lax control flow: cond, switch, foriLoop, whileLoop, and stopGradient.
+//
+// cond and switch trace every branch and select the chosen branch's outputs: JAX's lowering
+// of cond under vmap (a select of both branches), used everywhere, so a cond composes with
+// vmap, jit, scan and grad like any other graph, on every backend. (A branch's cost is paid
+// whichever is taken; the values are the chosen one's.) foriLoop with static bounds is a
+// scan, so it is differentiable. whileLoop runs on the host, reading its condition each
+// iteration, and so needs a condition that does not depend on a traced value.
+
+import { node, type Node } from '../graph/node.js';
+import { flatten, treeEqual, treeString, unflatten } from '../graph/pytree.js';
+import { fmtShape, shapesEqual } from '../graph/shape.js';
+import { toposort } from '../graph/toposort.js';
+import { realizeBatch } from '../scheduler/realize.js';
+import type { ArrayLike, LaxArray } from './array.js';
+import { compiling } from './compiling.js';
+import { broadcastNode, castNode, iotaNode, scalarNode, toNode, wrap } from './nodes.js';
+import { scan } from './scan.js';
+import { flattenNodes, isLeaf } from './trace.js';
+
+/** lax.stop_gradient: the value of `x` (a pytree), with zero derivative. */
+export function stopGradient<T>(x: T): T {
+  const [leaves, def] = flatten<ArrayLike>(x, isLeaf);
+  return unflatten(
+    def,
+    leaves.map((l) => {
+      const n = toNode(l, 'lax.stop_gradient');
+      if (n.dtype !== 'float32') return wrap(n);
+      return wrap(node('cast', [n], n.weak ? { dtype: n.dtype, weak: true, stopGradient: true } : { dtype: n.dtype, stopGradient: true }));
+    }),
+  ) as T;
+}
+
+const aval = (n: Node) => `${n.dtype}${fmtShape(n.shape)}`;
+
+/** Outputs of the branches, flattened, checked to have one structure and one type. */
+function branchOutputs(outs: unknown[], names: (i: number) => string): { nodes: Node[][]; def: ReturnType<typeof flattenNodes>[1] } {
+  const flat = outs.map((o) => flattenNodes(o));
+  const [nodes0, def0] = flat[0];
+  flat.forEach(([nodes, def], i) => {
+    if (i === 0) return;
+    if (!treeEqual(def, def0)) throw new TypeError(`${names(i)} output must have same type structure, got ${treeString(def0)} and ${treeString(def)}.`);
+    const bad = nodes.some((n, k) => n.dtype !== nodes0[k].dtype || !shapesEqual(n.shape, nodes0[k].shape));
+    if (bad) throw new TypeError(`${names(i)} output must have identical types, got\n${nodes0.map(aval).join(', ')}\nand\n${nodes.map(aval).join(', ')}.`);
+  });
+  // JS numbers returned by one branch take the type of the other's arrays.
+  const nodes = flat.map(([ns]) => ns.map((n, k) => (n.weak && !flat.every(([m]) => m[k].weak) ? castNode(n, n.dtype) : n)));
+  return { nodes, def: def0 };
+}
+
+function checkIndex(what: 'Pred' | 'Branch index', n: Node): void {
+  if (n.shape.length !== 0) throw new TypeError(`${what} must be scalar, got ${aval(n)} of shape ${fmtShape(n.shape)}.`);
+}
+
+/** Select among branch outputs by an int32 index already in range. */
+function choose(index: Node, nodes: Node[][]): Node[] {
+  return nodes[0].map((_, k) => {
+    let out = nodes[nodes.length - 1][k];
+    for (let b = nodes.length - 2; b >= 0; b--) {
+      const here = node('eq', [index, scalarNode(b, 'int32')], {});
+      out = node('select', [broadcastNode(here, out.shape), nodes[b][k], out], {});
+    }
+    return out;
+  });
+}
+
+/** A constant's value, when the node is one (a branch index known without computing). */
+function constValue(n: Node): number | undefined {
+  return n.prim === 'const' ? Number((n as Node<'const'>).params.data[0]) : undefined;
+}
+
+/** lax.switch(index, branches, ...operands): branches[clamp(index, 0, n - 1)](...operands). */
+export function switchFn<T>(index: ArrayLike, branches: readonly ((...operands: any[]) => T)[], ...operands: unknown[]): T {
+  if (!Array.isArray(branches) || branches.length === 0) throw new TypeError('Empty branch sequence');
+  branches.forEach((b) => {
+    if (typeof b !== 'function') throw new TypeError(`switch: branches must be callable, got ${String(b)}`);
+  });
+  let idx = toNode(index, 'lax.switch');
+  checkIndex('Branch index', idx);
+  if (idx.dtype !== 'int32' && idx.dtype !== 'uint32') throw new TypeError(`Index type must be an integer, got ${idx.dtype}.`);
+  idx = castNode(idx, 'int32');
+  const n = branches.length;
+  const known = constValue(idx);
+  if (known !== undefined) return branches[Math.min(Math.max(known, 0), n - 1)](...operands);
+  const outs = branches.map((b) => compiling(() => b(...operands)));
+  const { nodes, def } = branchOutputs(outs, (i) => `branch 0 and ${i}`);
+  const clamped = node('min', [node('max', [idx, scalarNode(0, 'int32')], {}), scalarNode(n - 1, 'int32')], {});
+  return unflatten(def, choose(clamped, nodes).map(wrap)) as T;
+}
+
+/** lax.cond(pred, trueFn, falseFn, ...operands). */
+export function cond<T>(pred: ArrayLike, trueFn: (...operands: any[]) => T, falseFn: (...operands: any[]) => T, ...operands: unknown[]): T {
+  if (typeof trueFn !== 'function' || typeof falseFn !== 'function') throw new TypeError('cond: true_fun and false_fun arguments should be callable.');
+  let p = toNode(pred, 'lax.cond');
+  checkIndex('Pred', p);
+  if (p.dtype === 'float32') throw new TypeError(`Pred type must be either boolean or number, got ${p.dtype}.`);
+  if (p.dtype !== 'bool') p = node('ne', [p, scalarNode(0, p.dtype)], {});
+  const known = constValue(p);
+  if (known !== undefined) return known ? trueFn(...operands) : falseFn(...operands);
+  const outs = [falseFn, trueFn].map((b) => compiling(() => b(...operands)));
+  const { nodes, def } = branchOutputs(outs.reverse(), () => 'true_fun and false_fun');
+  return unflatten(def, choose(castNode(node('not', [p], {}), 'int32'), nodes).map(wrap)) as T;
+}
+
+const dependsOnTrace = (n: Node) => toposort([n], (x) => x.buf !== undefined).some((x) => x.prim === 'param');
+
+/**
+ * lax.while_loop(condFn, bodyFn, init): `while (condFn(val)) val = bodyFn(val)`. Runs on the
+ * host (the condition is read each iteration), so it needs a synchronous backend (CPU) and
+ * a condition that does not depend on a value being traced (jit, vmap, grad, a scan body).
+ */
+export function whileLoop<T>(condFn: (val: T) => ArrayLike, bodyFn: (val: T) => T, init: T): T {
+  if (typeof condFn !== 'function' || typeof bodyFn !== 'function') throw new TypeError('while_loop: cond_fun and body_fun arguments should be callable.');
+  const [initNodes, initDef] = flattenNodes(init);
+  let val = unflatten(initDef, initNodes.map(wrap)) as T;
+  for (;;) {
+    const c = toNode(condFn(val), 'lax.while_loop');
+    if (c.dtype !== 'bool' || c.shape.length !== 0) throw new TypeError(`cond_fun must return a boolean scalar, but got output type(s) [${aval(c)}].`);
+    if (dependsOnTrace(c)) {
+      throw new TypeError('lax.whileLoop: the loop condition depends on a traced value (inside jit, vmap, grad or a scan body); laxflow runs whileLoop on the host, so use lax.foriLoop or lax.scan with a static trip count there');
+    }
+    const r = realizeBatch([c]);
+    if (r instanceof Promise) throw new TypeError('lax.whileLoop reads its condition on the host and needs a synchronous backend (cpu); on WebGPU use lax.foriLoop or lax.scan with a static trip count');
+    if (!r[0][0]) return val;
+    const next = bodyFn(val);
+    const [nodes, def] = flattenNodes(next);
+    if (!treeEqual(def, initDef)) throw new TypeError(`body_fun output and input must have same type structure, got ${treeString(def)} and ${treeString(initDef)}.`);
+    const bad = nodes.some((n, k) => n.dtype !== initNodes[k].dtype || !shapesEqual(n.shape, initNodes[k].shape));
+    if (bad) throw new TypeError(`body_fun output and input must have identical types, got\n${nodes.map(aval).join(', ')}\nand\n${initNodes.map(aval).join(', ')}.`);
+    val = unflatten(def, nodes.map(wrap)) as T;
+  }
+}
+
+/**
+ * lax.fori_loop(lower, upper, body, init): `for (i = lower; i < upper; i++) val = body(i, val)`.
+ * With static (number) bounds it is a scan over i (differentiable, one loop on every
+ * backend); otherwise a whileLoop.
+ */
+export function foriLoop<T>(lower: ArrayLike, upper: ArrayLike, body: (i: LaxArray, val: T) => T, init: T): T {
+  if (typeof body !== 'function') throw new TypeError('fori_loop: body_fun argument should be callable.');
+  const lo = typeof lower === 'number' ? lower : constValue(toNode(lower, 'lax.fori_loop'));
+  const hi = typeof upper === 'number' ? upper : constValue(toNode(upper, 'lax.fori_loop'));
+  if (lo !== undefined && hi !== undefined) {
+    if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new TypeError(`lower and upper arguments to fori_loop must have equal types, got ${lo} and ${hi}: integers expected`);
+    if (hi <= lo) return init;
+    const is = wrap(node('add', [iotaNode([hi - lo], 0), broadcastNode(scalarNode(lo, 'int32'), [hi - lo])], {}));
+    const [out] = scan((c: any, i: any) => [body(i, c), null] as const, init as any, is);
+    return out as T;
+  }
+  const [, val] = whileLoop<[LaxArray, T]>(([i]) => wrap(node('lt', [i.node, castNode(toNode(upper), i.dtype)], {})), ([i, v]) => [wrap(node('add', [i.node, scalarNode(1, i.dtype)], {})), body(i, v)], [wrap(castNode(toNode(lower), 'int32')), init]);
+  return val;
+}
