@@ -249,10 +249,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? Number(process.argv[i + 1]) : dflt;
   };
+  // bad flags and a missing adapter end in one line, not a stack trace
+  const fail = (message: string): never => {
+    console.error(`npm start: ${message}`);
+    process.exit(2);
+  };
   const b = process.argv.indexOf('--backend');
-  const backend = b > 0 ? await init({ backend: process.argv[b + 1] as BackendName }) : 'cpu';
+  const backend = b > 0 ? await init({ backend: process.argv[b + 1] as BackendName }).catch((e: Error) => fail(e.message)) : 'cpu';
   const speed = arg('speed', 600);
-  if (!(speed >= 0)) throw new RangeError(`--speed must be a number >= 0, got ${process.argv[process.argv.indexOf('--speed') + 1]}`);
+  if (!(speed >= 0)) fail(`--speed must be a number >= 0, got ${process.argv[process.argv.indexOf('--speed') + 1]}`);
   const s = await sensors({ speed, web: flag('web') ? { port: arg('port', 0), onUrl: (u) => process.stdout.isTTY || console.log(`web view: ${u}`) } : false, keepServing: flag('web') });
   console.log('');
   for (const l of report(s, speed)) console.log(l);

@@ -8,6 +8,7 @@
  */
 
 import type { GPU, GPUAdapter, GPUFeatureLevel } from './webgpu_types.js';
+import { capturingNativeStderr } from './dawn_stderr.js';
 
 /** An adapter and the `GPU` object it came from. */
 export interface GpuSource {
@@ -38,11 +39,17 @@ export async function findDawnAdapter(): Promise<GpuSource | { reason: string }>
     return { reason: `WebGPU in Node needs the 'webgpu' package (Dawn): npm install webgpu (${errorMessage(err)})` };
   }
   installDawnGlobals(dawn.globals);
+  // Node's own modules, for keeping Dawn's limit warnings off stderr (dawn_stderr.ts)
+  // (non-literal specifiers, as for 'webgpu': bundlers for the browser leave them alone)
+  const [fsSpec, osSpec] = ['node:fs', 'node:os'];
+  const fs = ((await import(/* @vite-ignore */ fsSpec).catch(() => null)) as typeof import('node:fs') | null);
+  const tmpdir = ((await import(/* @vite-ignore */ osSpec).catch(() => null)) as typeof import('node:os') | null)?.tmpdir() ?? '/tmp';
+  const quietly = <T>(f: () => T, rest: (text: string) => void): T => capturingNativeStderr(fs, tmpdir, f, rest);
 
   const attempts: string[] = [];
 
   // 1. Dawn's defaults (Vulkan on Linux; Metal / D3D12 elsewhere), core features.
-  const first = await tryDawn(dawn, [], undefined, 'default', attempts);
+  const first = await tryDawn(dawn, [], undefined, 'default', attempts, quietly);
   if (first !== null) return first;
 
   // 2. An explicitly requested backend, e.g. LAXFLOW_DAWN_BACKEND=opengles.
@@ -51,7 +58,7 @@ export async function findDawnAdapter(): Promise<GpuSource | { reason: string }>
     const glLike = backend === 'opengl' || backend === 'opengles';
     const levels: GPUFeatureLevel[] = glLike ? ['compatibility'] : ['core', 'compatibility'];
     for (const level of levels) {
-      const found = await tryDawn(dawn, [`backend=${backend}`], level, `backend=${backend}`, attempts);
+      const found = await tryDawn(dawn, [`backend=${backend}`], level, `backend=${backend}`, attempts, quietly);
       if (found !== null) return found;
     }
   }
@@ -81,6 +88,7 @@ async function tryDawn(
   featureLevel: GPUFeatureLevel | undefined,
   label: string,
   attempts: string[],
+  quietly: <T>(f: () => T, rest: (text: string) => void) => T,
 ): Promise<GpuSource | null> {
   const what = featureLevel ? `${label}/${featureLevel}` : label;
   const instanceKey = options.join(' ');
@@ -95,9 +103,15 @@ async function tryDawn(
     dawnInstances.set(instanceKey, gpu);
   }
   try {
-    const adapter = await gpu.requestAdapter(featureLevel ? { featureLevel } : undefined);
-    if (adapter !== null) return { gpu, adapter, via: featureLevel ? `dawn ${label} ${featureLevel}` : `dawn ${label}` };
-    attempts.push(`${what}: no adapter`);
+    // Dawn's own words on the way (dawn_stderr.ts): printed with an adapter, the reason without.
+    let said = '';
+    const adapter = await quietly(() => gpu!.requestAdapter(featureLevel ? { featureLevel } : undefined), (text) => (said = text));
+    if (adapter !== null) {
+      if (said) process.stderr.write(said);
+      return { gpu, adapter, via: featureLevel ? `dawn ${label} ${featureLevel}` : `dawn ${label}` };
+    }
+    const first = said.split('\n').find((l) => l.trim() !== '')?.replace(/^Warning: /, '');
+    attempts.push(`${what}: no adapter${first ? ` (Dawn: ${first.trim()})` : ''}`);
   } catch (err) {
     attempts.push(`${what}: requestAdapter threw ${errorMessage(err)}`);
   }
