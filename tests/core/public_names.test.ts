@@ -1,11 +1,12 @@
 // The public namespaces hold what docs/api.md documents and nothing else: a new export of
-// `np`, `lax`, `random`, `laxflow` or `laxflow/rx` fails here until docs/api.md names it
+// `np`, `lax`, `random`, `laxflow`, `laxflow/rx` or `laxflow/nats` fails here until docs/api.md names it
 // (in code, between backticks), so internal helpers cannot leak into the API unnoticed.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as laxflow from '../../src/index.js';
 import * as rx from '../../src/rx.js';
+import * as nats from '../../src/nats.js';
 
 const doc = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
 
@@ -34,6 +35,10 @@ describe('public names', () => {
   it('laxflow and laxflow/rx export only what docs/api.md documents', () => {
     expect(undocumented(Object.keys(laxflow))).toEqual([]);
     expect(undocumented(Object.keys(rx))).toEqual([]);
+  });
+
+  it('laxflow/nats exports only what docs/api.md documents', () => {
+    expect(undocumented(Object.keys(nats))).toEqual([]);
   });
 
   it('no internal node builder is public', () => {

@@ -1,5 +1,5 @@
 // The examples of README.md and docs/*.md typecheck as written under `strict`, against the
-// sources as the packages `laxflow` and `laxflow/rx`. An example is a ```ts block that
+// sources as the packages `laxflow`, `laxflow/rx` and `laxflow/nats`. An example is a ```ts block that
 // imports from 'laxflow'; other ts blocks are signature listings and are not compiled.
 
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,7 @@ const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.en
 
 /** The ```ts blocks of a markdown text that import from laxflow. */
 export function examples(md: string): string[] {
-  return [...md.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).filter((code) => /from 'laxflow(\/rx)?'/.test(code));
+  return [...md.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).filter((code) => /from 'laxflow(\/rx|\/nats)?'/.test(code));
 }
 
 describe('documentation examples', () => {
@@ -44,7 +44,7 @@ describe('documentation examples', () => {
         types: ['node'],
         typeRoots: [join(root, 'node_modules/@types')],
         skipLibCheck: true,
-        paths: { laxflow: [join(root, 'src/index.ts')], 'laxflow/rx': [join(root, 'src/rx.ts')], rxjs: [join(root, 'node_modules/rxjs/dist/types/index.d.ts')] },
+        paths: { laxflow: [join(root, 'src/index.ts')], 'laxflow/rx': [join(root, 'src/rx.ts')], 'laxflow/nats': [join(root, 'src/nats.ts')], '@nats-io/transport-node': [join(root, 'node_modules/@nats-io/transport-node/lib/mod.d.ts')], rxjs: [join(root, 'node_modules/rxjs/dist/types/index.d.ts')] },
         allowImportingTsExtensions: true,
       },
       files,
