@@ -1,6 +1,6 @@
 // The package as users get it: `npm pack` (its `prepare` builds dist/) on a copy of the
-// sources, installed into a fresh project with rxjs, then used through `laxflow`,
-// `laxflow/rx` and the `laxflow` bin. The results must equal the same programs run here on
+// sources, installed into a fresh project with rxjs (and the NATS clients, the optional peers
+// of `laxflow/nats`), then used through `laxflow`, `laxflow/rx`, `laxflow/nats` and the `laxflow` bin. The results must equal the same programs run here on
 // the sources. (The copy keeps the build away from dist/ of this checkout, which other test
 // files may be building at the same time.)
 
@@ -12,6 +12,7 @@ import { lastValueFrom, from, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { lax, np } from '../../src/index.js';
 import { rollingStep, stepOperator } from '../../src/rx.js';
+import { partitionOf } from '../../src/nats.js';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -49,6 +50,16 @@ from(readings).pipe(resample({ every: '1min', stats: ['mean', 'count'] })).subsc
 void Promise.all([y.data(), f(x).data(), g(x).data(), last.data(), ys.data(), r.data()]).then(() => [dt, shape, snap]);
 `;
 
+/** A strict TypeScript consumer of laxflow/nats (the @nats-io 3.x declarations need lib esnext.disposable). */
+const typedNats = `
+import { ema } from 'laxflow/rx';
+import { runPartitioned, partitionOf, type PartitionedOptions, type RunMetrics } from 'laxflow/nats';
+const opts: PartitionedOptions = { servers: 'nats://127.0.0.1:4222', input: 'in', partitions: 8, output: 'out', pipeline: (r$) => r$.pipe(ema({ span: 2 })) };
+const start: (o: PartitionedOptions) => Promise<{ metrics(): RunMetrics; stop(): Promise<void> }> = runPartitioned;
+const partition: number = partitionOf('k0', 8);
+export const used = [opts, start, partition];
+`;
+
 async function here(): Promise<unknown> {
   const [, ys] = lax.scan((c: any, x: any) => { const n = c.mul(0.5).add(x); return [n, n]; }, np.zeros([6]), np.arange(30).astype('float32').div(7).reshape([5, 6]));
   const rows = Array.from({ length: 9 }, (_, t) => Float32Array.from({ length: 5 }, (_, s) => Math.sin(t + s) * 3));
@@ -71,7 +82,7 @@ describe('the packed package', () => {
     const app = join(tmp, 'app');
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(tmp, tarball!), 'rxjs@^7.8.0'], { ...quiet, cwd: app });
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(tmp, tarball!), 'rxjs@^7.8.0', '@nats-io/transport-node@^3.4.0', '@nats-io/jetstream@^3.4.0', '@nats-io/kv@^3.4.0'], { ...quiet, cwd: app });
     writeFileSync(join(app, 'main.js'), program);
     // A strict TypeScript consumer: the declarations carry the Array methods (installed from np,
     // declared by module augmentation), `.at` updates, the namespaces and the rx operators.
@@ -86,11 +97,17 @@ describe('the packed package', () => {
       }
     };
     tsc(app);
+    writeFileSync(join(app, 'typed_nats.ts'), typedNats);
+    writeFileSync(join(app, 'tsconfig.nats.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { lib: ['ES2022', 'DOM', 'ESNext.Disposable'] }, files: ['typed_nats.ts'] }));
+    tsc(join(app, 'tsconfig.nats.json'));
     writeFileSync(join(app, 'typed_bad.ts'), 'import { np } from "laxflow";\nconst n: number = np.zeros([2]).sum();\n');
     writeFileSync(join(app, 'tsconfig.bad.json'), JSON.stringify({ extends: './tsconfig.json', files: ['typed_bad.ts'] }));
     expect(() => tsc(join(app, 'tsconfig.bad.json'))).toThrow(/not assignable to type 'number'/);
     const got = JSON.parse(execFileSync(process.execPath, ['main.js'], { ...quiet, cwd: app }).trim());
     expect(got).toEqual(await here());
+    // laxflow/nats resolves with its peers installed (nats-server's partition of 'k0' among 8: FNV-1a)
+    const nats = execFileSync(process.execPath, ['--input-type=module', '-e', "const m = await import('laxflow/nats'); console.log(typeof m.runPartitioned, m.partitionOf('k0', 8))"], { ...quiet, cwd: app }).trim();
+    expect(nats).toBe(`function ${partitionOf('k0', 8)}`);
 
     // the bin, on NDJSON from stdin (pandas ewm(span=3, adjust=True): (3 + 0.5 * 1) / 1.5; float32 printed shortest)
     const input = ['{"k":"a","v":1}', '{"k":"a","v":3}', '{"k":"b","v":10}'].join('\n') + '\n';
