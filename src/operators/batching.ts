@@ -65,7 +65,7 @@ function scanRule(n: Node<'scan'>, ins: BVal[], size: number): BVal[] {
   const outNodes = outs.map((o, i) => (i < numCarry ? (flags[numConsts + i] ? moveIn(o, size) : o.node) : moveIn(o, size)));
   const inputs = ins.map((v, i) => {
     if (i < numConsts + numCarry) return flags[i] ? moveIn(v, size) : v.node;
-    if (!v.batched) return node('broadcast', [v.node], { shape: [v.node.shape[0], size, ...v.node.shape.slice(1)], dims: v.node.shape.map((_, k) => (k === 0 ? 0 : k + 1)) });
+    if (!v.batched) return v.node; // its body param stays unbatched (flags[i] is false)
     const perm = [1, 0, ...v.node.shape.slice(2).map((_, k) => k + 2)];
     return node('transpose', [v.node], { perm });
   });

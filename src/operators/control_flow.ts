@@ -31,20 +31,27 @@ export function stopGradient<T>(x: T): T {
   ) as T;
 }
 
-const aval = (n: Node) => `${n.dtype}${fmtShape(n.shape)}`;
+/** JAX's short form of an abstract value: float32[3], int32[]. */
+const aval = (n: Node) => `${n.dtype}[${n.shape.join(',')}]`;
 
-/** Outputs of the branches, flattened, checked to have one structure and one type. */
+/**
+ * Outputs of the branches, flattened, checked to have one structure and one type. A JS number
+ * (weakly typed) returned by one branch takes the dtype of another branch's array first.
+ */
 function branchOutputs(outs: unknown[], names: (i: number) => string): { nodes: Node[][]; def: ReturnType<typeof flattenNodes>[1] } {
   const flat = outs.map((o) => flattenNodes(o));
-  const [nodes0, def0] = flat[0];
-  flat.forEach(([nodes, def], i) => {
-    if (i === 0) return;
-    if (!treeEqual(def, def0)) throw new TypeError(`${names(i)} output must have same type structure, got ${treeString(def0)} and ${treeString(def)}.`);
-    const bad = nodes.some((n, k) => n.dtype !== nodes0[k].dtype || !shapesEqual(n.shape, nodes0[k].shape));
-    if (bad) throw new TypeError(`${names(i)} output must have identical types, got\n${nodes0.map(aval).join(', ')}\nand\n${nodes.map(aval).join(', ')}.`);
+  const [, def0] = flat[0];
+  flat.forEach(([, def], i) => {
+    if (i > 0 && !treeEqual(def, def0)) throw new TypeError(`${names(i)} output must have same type structure, got ${treeString(def0)} and ${treeString(def)}.`);
   });
-  // JS numbers returned by one branch take the type of the other's arrays.
-  const nodes = flat.map(([ns]) => ns.map((n, k) => (n.weak && !flat.every(([m]) => m[k].weak) ? castNode(n, n.dtype) : n)));
+  const nodes = flat.map(([ns]) => ns.map((n, k) => {
+    const strong = flat.find(([m]) => !m[k].weak)?.[0][k];
+    return n.weak && strong ? castNode(n, strong.dtype) : n;
+  }));
+  nodes.forEach((ns, i) => {
+    const bad = ns.some((n, k) => n.dtype !== nodes[0][k].dtype || !shapesEqual(n.shape, nodes[0][k].shape));
+    if (i > 0 && bad) throw new TypeError(`${names(i)} output must have identical types, got\n${nodes[0].map(aval).join(', ')}\nand\n${ns.map(aval).join(', ')}.`);
+  });
   return { nodes, def: def0 };
 }
 

@@ -125,10 +125,13 @@ export function grad<F extends Fn>(f: F, opts: GradOptions = {}): (...args: Para
   };
 }
 
+/** JAX's short form of an abstract value: float32[3], int32[]. */
+const aval = (n: Node) => `${n.dtype}[${n.shape.join(',')}]`;
+
 function describeOut(x: unknown): string {
   if (isLeaf(x)) {
     const [[n]] = flattenNodes(x);
-    return `${n.dtype}${fmtShape(n.shape)}`;
+    return aval(n);
   }
   const [leaves, def] = flatten<unknown>(x, isLeaf);
   return `a pytree ${treeString(def)} of ${leaves.length} leaves`;
@@ -147,7 +150,7 @@ export function vjp<F extends Fn>(f: F, ...primals: Parameters<F>): [any, (ct: u
     cts.forEach((c, i) => {
       const o = outs[i];
       if (!shapesEqual(c.shape, o.shape) || (c.dtype !== o.dtype && o.dtype === 'float32')) {
-        throw new TypeError(`Type of cotangent input to vjp pullback function (${c.dtype}${fmtShape(c.shape)}) is not the expected tangent type (${o.dtype}${fmtShape(o.shape)}) of corresponding primal output with dtype ${o.dtype}${fmtShape(o.shape)}.`);
+        throw new TypeError(`Type of cotangent input to vjp pullback function (${aval(c)}) is not the expected tangent type (${aval(o)}) of corresponding primal output with dtype ${aval(o)}.`);
       }
     });
     const g = vjpGraph(outs, cts.map((c, i) => (outs[i].dtype === 'float32' ? c : null)), wrt).map((x, i) => x ?? full(0, wrt[i].shape, wrt[i].dtype));
