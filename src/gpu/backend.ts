@@ -63,6 +63,12 @@ export class WebGpuBackend implements Backend {
 
   constructor(private readonly options: WebGpuOptions = {}) {}
 
+  /** The most bytes one array may hold: one storage binding (known once a device is acquired). */
+  get maxArrayBytes(): number | undefined {
+    const l = this.ctx?.gpu.limits;
+    return l ? Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize) : this.options.maxBindingBytes;
+  }
+
   private warnOnce(msg: string): void {
     if (this.warned.has(msg)) return;
     this.warned.add(msg);

@@ -50,6 +50,11 @@ export interface Backend {
   runProgram?(s: Schedule, args: readonly TypedArray[], kept: number): TypedArray[] | Promise<TypedArray[]>;
   /** Where the backend keeps host buffers; absent: ordinary arrays, left to the GC. */
   readonly storage?: Storage;
+  /**
+   * Optionally, the most bytes one array of a program may hold here (WebGPU: one storage
+   * binding); a stream sizes its batches to it. Absent: no limit.
+   */
+  readonly maxArrayBytes?: number;
 }
 
 let backend: Backend | undefined;

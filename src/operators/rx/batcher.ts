@@ -8,7 +8,9 @@
 //   2. If no batch is computing and `maxBatch` steps are waiting, a batch starts now;
 //      otherwise the first waiting emission starts a `maxDelay` timer on `scheduler`
 //      (default 0 ms: the batch starts once the current synchronous burst has arrived).
-//   3. A batch takes waiting emissions in order up to `maxBatch` steps (at least one).
+//   3. A batch takes waiting emissions in order up to `maxBatch` steps (at least one), and
+//      no more steps than the backend holds in one program (WebGPU: each array within one
+//      storage binding; an emission of more fails, naming the most it may have).
 //      While it computes (realization may be async), arrivals wait; when it ends, what
 //      arrived meanwhile starts the next batch at once, so batches grow with the load.
 //   4. More than `maxQueue` waiting steps, or `maxQueueBytes` bytes of waiting step data,
@@ -72,8 +74,12 @@ export interface Engine<I, Q, O> {
   detach?(): void;
 }
 
-/** `stepBytes`: the bytes of one step's data, for `maxQueueBytes`. */
-export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>, opts: BatchOptions, stepBytes = 4): OperatorFunction<I, O> {
+/**
+ * `stepBytes`: the bytes of one step's data, for `maxQueueBytes`. `deviceSteps`: the most
+ * steps whose arrays the current backend can hold in one program (WebGPU: one storage
+ * binding per array), read per batch; a batch takes no more, and one emission of more fails.
+ */
+export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>, opts: BatchOptions, stepBytes = 4, deviceSteps: () => { steps: number; why: string } | null = () => null): OperatorFunction<I, O> {
   const maxBatch = opts.maxBatch ?? 4096;
   const maxDelay = opts.maxDelay ?? 0;
   const maxQueue = opts.maxQueue ?? 1 << 20;
@@ -138,9 +144,14 @@ export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>
           }
           timer?.unsubscribe();
           timer = null;
+          const device = deviceSteps();
+          if (device !== null && queue[0].steps > device.steps) {
+            return fail(new RangeError(`${name}: one emission of ${queue[0].steps} steps is more than the backend holds in one program: ${device.why}; split it into chunks of at most ${device.steps} steps, or use init({ backend: 'cpu' })`));
+          }
+          const most = Math.min(maxBatch, device?.steps ?? Infinity);
           let steps = 0;
           let count = 0;
-          while (count < queue.length && (count === 0 || steps + queue[count].steps <= maxBatch)) steps += queue[count++].steps;
+          while (count < queue.length && (count === 0 || steps + queue[count].steps <= most)) steps += queue[count++].steps;
           const batch = queue.splice(0, count).map((q) => q.value);
           waiting -= steps;
           busy = true;

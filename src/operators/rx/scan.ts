@@ -14,6 +14,7 @@
 import { asyncScheduler, type Observable } from 'rxjs';
 import { storage, type DType } from '../../graph/dtype.js';
 import { sizeOf } from '../../graph/shape.js';
+import { currentBackend } from '../../scheduler/realize.js';
 import type { LaxArray } from '../array.js';
 import { batched, type BatchOptions, type Engine } from './batcher.js';
 import { capturing } from './capture.js';
@@ -182,7 +183,16 @@ export function stepOperator<Y>(step: Step<any, Y>, opts: StreamOptions = {}): S
     };
   };
 
-  const op = batched(name, capture ? capture.engine(makeEngine) : makeEngine, opts, sizeOf(xShape) * storage[dtype].BYTES_PER_ELEMENT) as unknown as StreamOperator<Y>;
+  const stepBytes = sizeOf(xShape) * storage[dtype].BYTES_PER_ELEMENT;
+  // The most steps a batch's arrays (steps in, outputs out, each padded up to a bucket of at
+  // most 4/3 its length) hold on a backend that limits one array's bytes (WebGPU).
+  const deviceSteps = () => {
+    const max = currentBackend().maxArrayBytes;
+    if (max === undefined) return null;
+    const perStep = Math.max(stepBytes, ...getSpec().yAvals.map((a) => sizeOf(a.shape) * storage[a.dtype].BYTES_PER_ELEMENT), 1);
+    return { steps: Math.max(1, Math.floor(max / (perStep * 1.5))), why: `${currentBackend().name} holds at most ${max} bytes in one array, and a step's input or output is ${perStep} bytes` };
+  };
+  const op = batched(name, capture ? capture.engine(makeEngine) : makeEngine, opts, stepBytes, deviceSteps) as unknown as StreamOperator<Y>;
   Object.defineProperty(op, 'snapshot', { value: () => encode(latest ?? startState(opts.keyed ?? restored?.keyed ?? false)) });
   Object.defineProperty(op, 'position', { get: () => (latest ?? restored)?.position ?? 0 });
   capture?.add(op);
