@@ -43,6 +43,8 @@
 //     `W = random.normal(...)` broadcast over X's batch computes each normal once, not once per
 //     batch element, and `sum(exp(x)[:, None] * y[None, :])` one exp per element of x. (Dot
 //     and gather operands, read many times by the kernel itself, are buffers by rule 4.)
+//     Not in scan bodies: a body runs per step over one step's values, and the scan
+//     lowerings (CPU fused scans, WebGPU ring scans) need its kernels fused as they are.
 
 import type { Prim } from '../graph/prims.js';
 

@@ -49,6 +49,8 @@ class Builder {
   readonly kernels: LogicalKernel[] = [];
   readonly params: readonly Node[];
   readonly allowTake: boolean;
+  /** A scan body (bound params, no taking of leaf storage): rule 11 does not apply, see boundaries.ts. */
+  readonly scanBody: boolean;
   /** The kernel each fused (not materialized) node is computed in, or 'many' when several inline it. */
   readonly owner = new Map<Node, Node | 'many'>();
 
@@ -61,6 +63,7 @@ class Builder {
     this.outputSet = new Set(outputs);
     this.params = opts.params ?? [];
     this.allowTake = opts.allowTake ?? true;
+    this.scanBody = opts.params !== undefined && opts.allowTake === false;
     this.order = toposort(outputs, isLeaf);
     for (const n of this.order) {
       if (isLeaf(n)) {
@@ -107,7 +110,7 @@ class Builder {
         }
         // Rule 11: an expensive fused operand under a broadcast that repeats it is materialized.
         const x = n.inputs[0];
-        if (n.prim === 'broadcast' && repeatsElements(n) && !isLeaf(x) && !this.materialized.has(x) && (cost.get(x) ?? 0) >= EXPENSIVE) {
+        if (!this.scanBody && n.prim === 'broadcast' && repeatsElements(n) && !isLeaf(x) && !this.materialized.has(x) && (cost.get(x) ?? 0) >= EXPENSIVE) {
           this.materialized.add(x);
           c = primCost(n.prim);
         }
