@@ -3,6 +3,7 @@
 
 import type { AnyCase } from '../harness.js';
 import atAdd from './at_add.js';
+import { emaGrad, lsqForward, lsqGrad } from './autodiff.js';
 import cumsum from './cumsum.js';
 import ema from './ema.js';
 import euclid from './euclid.js';
@@ -12,4 +13,4 @@ import randomNormal from './random_normal.js';
 import randomUniform from './random_uniform.js';
 import sum from './sum.js';
 
-export const cases: AnyCase[] = [fused, sum, cumsum, ema, euclid, atAdd, randomUniform, randomNormal, matmulMlp, matmul1024];
+export const cases: AnyCase[] = [fused, sum, cumsum, ema, euclid, atAdd, randomUniform, randomNormal, matmulMlp, matmul1024, lsqForward, lsqGrad, emaGrad];
