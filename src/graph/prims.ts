@@ -5,6 +5,7 @@
 //   batching rule      src/operators/batching.ts
 //   fusion and cost    src/scheduler/boundaries.ts
 //   lowerings          src/cpu/ (fused JS, wasm SIMD) and src/gpu/ (WGSL)
+//   JVP and VJP        src/operators/autodiff/jvp.ts, vjp.ts
 // so the compiler names any primitive that lacks a rule (docs/architecture.md, "Adding a
 // primitive", lists every place). Reductions and cumulative scans also name the binary
 // primitive they fold with, here (`combineOf`).
