@@ -40,15 +40,32 @@ export function closeOver(params: readonly Node[], outputs: readonly Node[]): { 
   // Small constants stay inline, and so do cheap elementwise/view expressions of them
   // (a scalar broadcast to the step's shape, iota arithmetic): lifted, each would be a full
   // array the step reads instead of a literal.
+  // (inputs first, with a stack: a chain of thousands of such nodes must not overflow it)
   const inlineMemo = new Map<Node, boolean>();
-  const inline = (n: Node): boolean => {
-    let r = inlineMemo.get(n);
-    if (r === undefined) {
+  const inline = (root: Node): boolean => {
+    const stack = [root];
+    while (stack.length > 0) {
+      const n = stack[stack.length - 1];
+      if (inlineMemo.has(n)) {
+        stack.pop();
+        continue;
+      }
       const cheap = (fusionClass[n.prim] === 'elementwise' || fusionClass[n.prim] === 'view') && primCost(n.prim) <= 1;
-      r = (n.prim === 'const' && n.size <= 1) || n.prim === 'iota' || (cheap && n.inputs.length > 0 && n.inputs.every(inline));
-      inlineMemo.set(n, r);
+      const leaf = (n.prim === 'const' && n.size <= 1) || n.prim === 'iota';
+      if (leaf || !cheap || n.inputs.length === 0) {
+        inlineMemo.set(n, leaf);
+        stack.pop();
+        continue;
+      }
+      const pending = n.inputs.filter((x) => !inlineMemo.has(x));
+      if (pending.length > 0) {
+        stack.push(...pending);
+        continue;
+      }
+      inlineMemo.set(n, n.inputs.every((x) => inlineMemo.get(x)));
+      stack.pop();
     }
-    return r;
+    return inlineMemo.get(root)!;
   };
   const frontier = new Set<Node>();
   const consider = (x: Node) => {
