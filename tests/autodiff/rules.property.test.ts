@@ -79,6 +79,21 @@ const noTies = (axis: number, sign: 1 | -1): NonNullable<Case['ok']> => (x) =>
   })(x).data.every((v) => v === 1);
 
 const U: [number, number] = [-3, 3];
+/** Every two values more than 1e-3 apart (running extrema without ties). */
+const allApart = (x: Host) => x.data.every((v, i) => x.data.every((w, j) => i === j || Math.abs(v - w) > 1e-3));
+/** A running fold along `axis` (default last), forward or reverse. */
+function cumRef(x: Host, g: (a: number, b: number) => number, reverse: boolean, axis = x.shape.length - 1): Host {
+  const st = stridesOf(x.shape);
+  const out = [...x.data];
+  for (let i = 0; i < out.length; i++) {
+    const idx = unravel(i, x.shape);
+    const k = idx[axis];
+    const base = i - k * st[axis];
+    const ks = reverse ? [...Array(x.shape[axis] - k).keys()].map((q) => q + k) : [...Array(k + 1).keys()];
+    out[i] = ks.map((q) => x.data[base + q * st[axis]]).reduce((a, b) => g(a, b));
+  }
+  return f64(x.shape, out);
+}
 const cases: Case[] = [
   unary('neg', np.negative, (v) => -v, U),
   unary('abs', np.abs, Math.abs, U, { awayFromZero: true }),
@@ -108,6 +123,10 @@ const cases: Case[] = [
   { name: 'mean', shapes: shape1(), domains: [U], f: (x) => np.mean(x), ref: (x) => f64([], [x.data.reduce((s, v) => s + v, 0) / x.data.length]) },
   { name: 'max over last axis', shapes: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }).map((s) => [s]), domains: [U], ok: noTies(-1, 1), f: (x) => np.max(x, { axis: -1 }), ref: (x) => reduceRef(x.shape.length - 1, (l) => Math.max(...l))(x) },
   { name: 'min over axis 0', shapes: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }).map((s) => [s]), domains: [U], ok: noTies(0, -1), f: (x) => np.min(x, { axis: 0 }), ref: (x) => reduceRef(0, (l) => Math.min(...l))(x) },
+  { name: 'prod over axis 0', shapes: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 3 }).map((s) => [s]), domains: [[-2, 2]], f: (x) => np.prod(x, { axis: 0 }), ref: (x) => reduceRef(0, (l) => l.reduce((p, v) => p * v, 1))(x) },
+  { name: 'prod over all (with exact zeros)', shapes: shape1(), domains: [[-2, 2]], f: (x) => np.prod(x.mul(np.greater(np.abs(x), 1.5).astype('float32'))), ref: (x) => f64([], [x.data.reduce((p, v) => p * (Math.abs(v) > 1.5 ? v : 0), 1)]), ok: (x) => x.data.every((v) => Math.abs(Math.abs(v) - 1.5) > 1e-3) },
+  { name: 'cummax (forward)', shapes: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 2 }).map((s) => [s]), domains: [U], ok: (x) => allApart(x), f: (x) => np.cummax(x, { axis: -1 }), ref: (x) => cumRef(x, Math.max, false) },
+  { name: 'cummin (reverse)', shapes: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 2 }).map((s) => [s]), domains: [U], ok: (x) => allApart(x), f: (x) => lax.cummin(x, { axis: 0, reverse: true }), ref: (x) => cumRef(x, Math.min, true, 0) },
   { name: 'reshape', shapes: fc.constantFrom([[2, 3]], [[4, 3]], [[6]]), domains: [U], f: (x) => np.sin(np.reshape(x, [3, -1])), ref: (x) => f64([3, x.data.length / 3], x.data.map(Math.sin)) },
   {
     name: 'transpose', shapes: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 })).map(([a, b]) => [[a, b]]), domains: [U], f: (x) => np.transpose(x).mul(np.arange(x.shape[0]).astype('float32')),

@@ -10,6 +10,7 @@ import { toposort } from '../../graph/toposort.js';
 import { paramNode } from '../trace.js';
 import { addMaybe, bin, div, fill, mul, orZeros, select, sumAxes, type Maybe } from './build.js';
 import { applyPartial, partials } from './partials.js';
+import { productOfOthers, runningSource } from './selection.js';
 
 type Rule<P extends Prim> = (n: Node<P>, tangents: Maybe[]) => Maybe | Maybe[];
 
@@ -118,12 +119,12 @@ export const jvpRules: { [P in Prim]: Rule<P> } = {
   reduce_sum: linear,
   reduce_max: chooser,
   reduce_min: chooser,
-  reduce_prod: () => notDifferentiable('reduce_prod'),
+  reduce_prod: (n, [t]) => (t === null ? null : sumAxes(mul(t, productOfOthers(n.inputs[0], n.params.axes)), n.params.axes)),
   argmax: zero, argmin: zero, // integer outputs
   cumsum: linear,
   cumprod: () => notDifferentiable('cumprod'),
-  cummax: () => notDifferentiable('cummax'),
-  cummin: () => notDifferentiable('cummin'),
+  cummax: (n, [t]) => (t === null ? null : node('gather', [t, runningSource(n.inputs[0], n, n.params.axis, n.params.reverse)], {})),
+  cummin: (n, [t]) => (t === null ? null : node('gather', [t, runningSource(n.inputs[0], n, n.params.axis, n.params.reverse)], {})),
   dot: (n, [ta, tb]) => addMaybe(ta && withInputs(n, [ta, n.inputs[1]]), tb && withInputs(n, [n.inputs[0], tb])),
   gather: (n, [t]) => (t === null ? null : node('gather', [t, n.inputs[1]], {})),
   scatter: (n, [to, , tu]) => {

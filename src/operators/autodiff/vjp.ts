@@ -10,6 +10,7 @@ import { addMaybe, bin, clampIndex, div, fill, flatIndex, full, mul, reshape, se
 import { expandReduced, notDifferentiable } from './jvp.js';
 import { applyPartial, partials } from './partials.js';
 import { scanVjp } from './scan_vjp.js';
+import { productOfOthers, runningSource } from './selection.js';
 
 type Rule<P extends Prim> = (n: Node<P>, ct: Node, tupleCts: Maybe[]) => Maybe[];
 
@@ -101,12 +102,12 @@ export const vjpRules: { [P in Prim]: Rule<P> } = {
   reduce_sum: (n, ct) => [expandReduced(ct, n.inputs[0].shape, n.params.axes)],
   reduce_max: chooser,
   reduce_min: chooser,
-  reduce_prod: () => notDifferentiable('reduce_prod'),
+  reduce_prod: (n, ct) => [mul(expandReduced(ct, n.inputs[0].shape, n.params.axes), productOfOthers(n.inputs[0], n.params.axes))],
   argmax: none, argmin: none, // integer outputs
   cumsum: (n, ct) => [node('cumsum', [ct], { axis: n.params.axis, reverse: !n.params.reverse })],
   cumprod: () => notDifferentiable('cumprod'),
-  cummax: () => notDifferentiable('cummax'),
-  cummin: () => notDifferentiable('cummin'),
+  cummax: (n, ct) => [node('scatter', [zerosLike(ct), runningSource(n.inputs[0], n, n.params.axis, n.params.reverse), ct], { mode: 'add' })],
+  cummin: (n, ct) => [node('scatter', [zerosLike(ct), runningSource(n.inputs[0], n, n.params.axis, n.params.reverse), ct], { mode: 'add' })],
   dot: (n, ct) => [dotOperand(n, ct, true), dotOperand(n, ct, false)],
   // gather clamps its indices: the cotangent goes to the element it read.
   gather: (n, ct) => {

@@ -1,0 +1,53 @@
+// Derivative helpers for the primitives whose derivative selects or multiplies the other
+// elements: the product of all other elements of a reduction (reduce_prod), and the position
+// each running maximum/minimum came from (cummax, cummin).
+
+import { node, type Node } from '../../graph/node.js';
+import { bin, full, select } from './build.js';
+
+const range = (n: number) => [...Array(n).keys()];
+
+/**
+ * For y = reduce_prod(x, axes): the product of the other elements of each element's line,
+ * shaped as x (exclusive products from both sides, so zeros need no division).
+ */
+export function productOfOthers(x: Node, axes: readonly number[]): Node {
+  const kept = range(x.shape.length).filter((d) => !axes.includes(d));
+  const perm = [...kept, ...axes];
+  const M = kept.reduce((p, d) => p * x.shape[d], 1);
+  const K = axes.reduce((p, d) => p * x.shape[d], 1);
+  if (K === 0 || M === 0) return full(1, x.shape); // no elements
+  const moved = node('reshape', [node('transpose', [x], { perm })], { shape: [M, K] });
+  const ones = full(1, [M, 1]);
+  const sl = (n: Node, from: number, to: number) => node('slice', [n], { starts: [0, from], limits: [M, to], strides: [1, 1] });
+  const left = node('concat', [ones, sl(node('cumprod', [moved], { axis: 1, reverse: false }), 0, K - 1)], { axis: 1 });
+  const right = node('concat', [sl(node('cumprod', [moved], { axis: 1, reverse: true }), 1, K), ones], { axis: 1 });
+  const others = node('reshape', [bin('mul', left, right)], { shape: perm.map((d) => x.shape[d]) });
+  const inv: number[] = [];
+  perm.forEach((p, i) => (inv[p] = i));
+  return node('transpose', [others], { perm: inv });
+}
+
+/**
+ * For y = cummax/cummin(x) along `axis`: the flat index (into x) of the element each y came
+ * from, the latest such in scan order. Where x equals y a new extremum starts; the source of
+ * y_k is the nearest such position at or before k (after k, for a reverse scan).
+ */
+export function runningSource(x: Node, y: Node, axis: number, reverse: boolean): Node {
+  const shape = x.shape;
+  const at = node('iota', [], { shape, dtype: 'int32', axis });
+  const starts = bin('eq', x, y);
+  const pos = reverse
+    ? node('cummin', [select(starts, at, full(shape[axis], shape, 'int32'))], { axis, reverse: true })
+    : node('cummax', [select(starts, at, full(-1, shape, 'int32'))], { axis, reverse: false });
+  let stride = 1;
+  for (let d = shape.length - 1; d > axis; d--) stride *= shape[d];
+  let flat: Node | null = null;
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const term = bin('mul', node('iota', [], { shape, dtype: 'int32', axis: d }), full(s, shape, 'int32'));
+    flat = flat === null ? term : bin('add', flat, term);
+    s *= shape[d];
+  }
+  return bin('add', flat!, bin('mul', bin('sub', pos, at), full(stride, shape, 'int32')));
+}
