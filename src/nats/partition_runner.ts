@@ -44,6 +44,7 @@ export interface RunnerConfig {
   partitions: number;
   worker: string;
   maxBatch: number;
+  ackTimeoutMs: number;
   pipeline: (records$: Observable<any>) => Observable<unknown>;
   /** Still ours? (the lease, checked before publishing). */
   owns: () => boolean;
@@ -154,7 +155,7 @@ export class PartitionRunner {
       outs.map((o, i) => {
         const key = (o as { key?: unknown } | null)?.key;
         const token = (typeof key === 'string' || typeof key === 'number') && /^[^.*>\s]+$/.test(String(key)) ? `.${key}` : '';
-        return cfg.js.publish(`${cfg.output}.${p}${token}`, encodeJson(o), { msgID: `${cfg.group}:${p}:${first + i}` });
+        return cfg.js.publish(`${cfg.output}.${p}${token}`, encodeJson(o), { msgID: `${cfg.group}:${p}:${first + i}`, timeout: cfg.ackTimeoutMs });
       }),
     );
     const last = batch[batch.length - 1];

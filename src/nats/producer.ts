@@ -16,6 +16,8 @@ export interface ProducerOptions extends StreamSettings {
   firstSeq?: number;
   /** Most publishes awaiting their acks at once; default 1000. */
   window?: number;
+  /** How long to wait for a publish's ack before sending it again (twice at most); default 30000 ms. */
+  ackTimeoutMs?: number;
 }
 
 export interface Producer {
@@ -37,18 +39,30 @@ export async function createProducer(nc: NatsConnection, opts: ProducerOptions):
       seqs.set(k, n + 1);
       return `${k}:${n}`;
     });
+  const timeout = opts.ackTimeoutMs ?? 30_000;
+  // A publish whose ack does not come in time is sent again with the same id: the stream
+  // stores it once. (On one connection the server takes publishes in order, so a late ack
+  // means a late store, not a lost one; only a publish lost with a broken connection is
+  // stored after the ones sent later.)
+  const send = async (subject: string, data: Uint8Array, msgID: string): Promise<PubAck> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await js.publish(subject, data, { msgID, timeout });
+      } catch (err) {
+        const message = (err as Error).message;
+        // nats.js reports a publish nobody stores (503, no responders) as 'jetstream is not enabled'
+        if (/no responders|503|not enabled/i.test(message)) throw new Error(`laxflow/nats: no stream stored ${subject}: is the subject mapping configured? (${message})`);
+        if (!/timeout/i.test(message) || attempt === 3) throw err;
+      }
+    }
+  };
   return {
     async publish(records) {
       const acks: PubAck[] = [];
       let inflight: Promise<PubAck>[] = [];
       for (const r of records) {
         const key = checkKey(r?.key, r);
-        inflight.push(
-          js.publish(`${input}.${key}`, encodeJson(r), { msgID: idOf(r) }).catch((err: Error) => {
-            // nats.js reports a publish nobody stores (503, no responders) as 'jetstream is not enabled'
-            throw /no responders|503|not enabled/i.test(err.message) ? new Error(`laxflow/nats: no stream stored ${input}.${key}: is the subject mapping configured? (${err.message})`) : err;
-          }),
-        );
+        inflight.push(send(`${input}.${key}`, encodeJson(r), idOf(r)));
         if (inflight.length >= window) {
           acks.push(...(await Promise.all(inflight)));
           inflight = [];

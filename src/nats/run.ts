@@ -34,6 +34,8 @@ export interface PartitionedOptions extends StreamSettings {
   leaseTtlMs?: number;
   /** Renewal period (ms); default leaseTtlMs / 5. */
   renewMs?: number;
+  /** How long to wait for an output's ack (ms); default 30000. A batch whose outputs are not acked in time fails its partition, which then restarts from its checkpoint. */
+  ackTimeoutMs?: number;
   /** Called on partition events (claimed, released, lost) and errors that stop a partition. */
   onEvent?: (event: PartitionEvent) => void;
 }
@@ -108,6 +110,7 @@ export async function runPartitioned(opts: PartitionedOptions): Promise<Partitio
       partitions,
       worker,
       maxBatch,
+      ackTimeoutMs: opts.ackTimeoutMs ?? 30_000,
       pipeline: opts.pipeline,
       owns: () => leases.valid(lease),
     });
@@ -119,13 +122,11 @@ export async function runPartitioned(opts: PartitionedOptions): Promise<Partitio
         // fenced off or failed: forget the partition (a fenced one is someone else's now)
         if (runners.get(lease.partition) === runner) runners.delete(lease.partition);
         finished += runner.records;
-        if (err instanceof FencedError) {
-          leases.drop(lease.partition);
-          emit({ type: 'lost', partition: lease.partition, reason: err.message });
-        } else {
-          void leases.giveBack(lease.partition);
-          emit({ type: 'error', partition: lease.partition, error: err });
-        }
+        // the lease goes back (deleted only if it is still ours), so that the partition's
+        // owner, or this worker on its next round, starts it afresh from its checkpoint
+        void leases.giveBack(lease.partition);
+        if (err instanceof FencedError) emit({ type: 'lost', partition: lease.partition, reason: err.message });
+        else emit({ type: 'error', partition: lease.partition, error: err });
       },
     );
   };
