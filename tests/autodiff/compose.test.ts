@@ -4,7 +4,7 @@
 // argnums and hasAux; stopGradient; an output that does not depend on the input has zero gradient.
 
 import { describe, expect, it } from 'vitest';
-import { grad, hessian, jacfwd, jacrev, jit, jvp, lax, np, valueAndGrad, vjp, vmap } from '../../src/index.js';
+import { grad, hessian, jacfwd, jacrev, jit, jvp, lax, np, random, valueAndGrad, vjp, vmap } from '../../src/index.js';
 import type { LaxArray } from '../../src/operators/array.js';
 import { both } from '../cpu/helpers.js';
 
@@ -104,6 +104,14 @@ describe('grad composes', () => {
     near(grad((x: LaxArray) => np.sum(x.mul(lax.stopGradient(x))))(f32([1, 2, 3])), [1, 2, 3]);
     near(grad((_x: LaxArray, y: LaxArray) => np.sum(y))(f32([1, 2]), f32([3])), [0, 0]);
     near(grad((x: LaxArray) => np.sum(np.floor(x)).add(1))(f32([1.5])), [0]);
+  });
+
+  it('grad of jit(f) and of vmap(f); random draws are constants (keys are not differentiable)', () => {
+    near(grad(jit((x: LaxArray) => np.sum(np.sin(x))))(f32([0, 1])), [1, Math.cos(1)]);
+    near(grad((x: LaxArray) => np.sum(vmap((r: LaxArray) => np.sum(r.mul(r)))(x)))(f32([[1, 2], [3, 4]])), [2, 4, 6, 8]);
+    const key = random.key(0);
+    const [[noise]] = both(random.normal(key, [3]));
+    near(grad((x: LaxArray) => np.sum(random.normal(key, [3]).mul(x).mul(x)))(f32([1, 2, 3])), Array.from(noise, (v, i) => 2 * v * (i + 1)), 1e-5);
   });
 
   it('grad through .at, cumsum, concatenate and where under vmap', () => {
