@@ -1,9 +1,9 @@
 // jax.numpy's array creation: filled arrays, ranges and the identity.
 
-import { allocate, castScalar, scalarType, type DType } from '../graph/dtype.js';
-import { node } from '../graph/node.js';
+import { allocate, castScalar, scalarType, type DType, type TypedArray } from '../graph/dtype.js';
+import { node, type Node } from '../graph/node.js';
 import type { ArrayLike, LaxArray } from './array.js';
-import { astype, broadcastNode, castNode, checkIntRange, freshConstant, scalarNode, toNode, wrap } from './nodes.js';
+import { astype, broadcastNode, castNode, checkIntRange, constant, freshConstant, scalarNode, toNode, wrap } from './nodes.js';
 import { checkBool, checkDType, checkInt, checkNumber, checkOptions, checkScalar, checkShape, checkSize } from './validate.js';
 
 type DTypeOpt = { dtype?: DType };
@@ -31,6 +31,15 @@ export const zerosLike = (a: ArrayLike, opts: DTypeOpt = {}) => filledLike('zero
 export const onesLike = (a: ArrayLike, opts: DTypeOpt = {}) => filledLike('onesLike', a, 1, opts);
 
 /**
+ * Data just made (arange, linspace) as a constant: hash-consed while small, so nodes over it
+ * are shared (x.reshape(s) twice is one node); unique from 64 KiB, since a hash-consed node
+ * (its table entry and finalizer) lives until a full collection and with it its data and
+ * every node over it: a plain loop over np.arange(2**18) held 811 MB after 800 reads.
+ */
+const BIG_BYTES = 1 << 16;
+const dataConstant = (data: TypedArray, shape: number[], dtype: DType): Node => (data.byteLength >= BIG_BYTES ? freshConstant : constant)(data, shape, dtype);
+
+/**
  * jnp.arange(stop) / arange(start, stop, step): int32 when all integers, else float32. JAX
  * computes a concrete arange with NumPy in the result dtype, so float32 values follow
  * NumPy's fill: the first two in float64 (start, start + step), then
@@ -55,7 +64,7 @@ export function arange(start: number, stop?: number, step = 1, opts: { dtype?: D
     const delta = f(buf[1] - buf[0]);
     for (let i = 2; i < n; i++) buf[i] = f(buf[0] + f(f(i) * delta));
   } else for (let i = 0; i < n; i++) buf[i] = castScalar(start + i * step, dtype);
-  return wrap(freshConstant(buf, [n], dtype));
+  return wrap(dataConstant(buf, [n], dtype));
 }
 
 /** jnp.linspace: `num` evenly spaced values over [start, stop] (float32). */
@@ -75,7 +84,7 @@ export function linspace(start: number, stop: number, num = 50, opts: { endpoint
   const buf = new Float32Array(num);
   for (let i = 0; i < num; i++) buf[i] = f(f(start) + f(i * delta));
   if (endpoint && num > 1) buf[num - 1] = stop;
-  const out = wrap(freshConstant(buf, [num], 'float32'));
+  const out = wrap(dataConstant(buf, [num], 'float32'));
   return opts.dtype ? astype(out, opts.dtype) : out;
 }
 

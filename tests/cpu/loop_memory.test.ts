@@ -3,7 +3,7 @@
 // np.linspace made their data a hash-consed constant: its table entry (a WeakRef) and
 // finalizer kept every node over it, and its 1 MiB of data, through young-generation
 // collections until a full collection that a loop like this never triggers (800 reads of
-// np.arange(2**18) held 811 MB). Their data is fresh, so their constants are unique nodes now.
+// np.arange(2**18) held 811 MB). From 64 KiB their constants are unique nodes now.
 // The bound: host array buffers plus live wasm-heap blocks grow by less than 64 MiB over 300
 // iterations that each make 1-3 MiB.
 
