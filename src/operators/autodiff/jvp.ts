@@ -8,9 +8,9 @@ import { node, withInputs, type Body, type Node } from '../../graph/node.js';
 import type { Prim } from '../../graph/prims.js';
 import { toposort } from '../../graph/toposort.js';
 import { paramNode } from '../trace.js';
-import { addMaybe, bin, div, fill, mul, orZeros, select, sumAxes, type Maybe } from './build.js';
+import { add, addMaybe, bin, div, fill, mul, orZeros, select, sumAxes, type Maybe } from './build.js';
 import { applyPartial, partials } from './partials.js';
-import { productOfOthers, runningSource } from './selection.js';
+import { cumprodTerms, productOfOthers, runningSource } from './selection.js';
 
 type Rule<P extends Prim> = (n: Node<P>, tangents: Maybe[]) => Maybe | Maybe[];
 
@@ -122,7 +122,12 @@ export const jvpRules: { [P in Prim]: Rule<P> } = {
   reduce_prod: (n, [t]) => (t === null ? null : sumAxes(mul(t, productOfOthers(n.inputs[0], n.params.axes)), n.params.axes)),
   argmax: zero, argmin: zero, // integer outputs
   cumsum: linear,
-  cumprod: () => notDifferentiable('cumprod'),
+  cumprod: (n, [t]) => {
+    if (t === null) return null;
+    const [[a1, b1], [a2, b2]] = cumprodTerms(n);
+    const cum = (v: Node) => node('cumsum', [v], n.params);
+    return add(mul(a1, cum(mul(t, b1))), mul(a2, cum(mul(t, b2))));
+  },
   cummax: (n, [t]) => (t === null ? null : node('gather', [t, runningSource(n.inputs[0], n, n.params.axis, n.params.reverse)], {})),
   cummin: (n, [t]) => (t === null ? null : node('gather', [t, runningSource(n.inputs[0], n, n.params.axis, n.params.reverse)], {})),
   dot: (n, [ta, tb]) => addMaybe(ta && withInputs(n, [ta, n.inputs[1]]), tb && withInputs(n, [n.inputs[0], tb])),

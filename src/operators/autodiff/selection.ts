@@ -51,3 +51,26 @@ export function runningSource(x: Node, y: Node, axis: number, reverse: boolean):
   }
   return bin('add', flat!, bin('mul', bin('sub', pos, at), full(stride, shape, 'int32')));
 }
+
+/**
+ * y = cumprod(x) is linear in each x_i with coefficient prod_{j <= k, j != i} x_j, which is
+ * y_k / x_i while no zero has been met, the product of the nonzero elements at the one zero
+ * (i the zero), and 0 after two zeros. So its JVP is a sum of two terms A * cumsum(t * B), and
+ * its VJP their transpose B * cumsum_reversed(ct * A); this gives the [A, B] pairs. (B = 1/x:
+ * a nonzero x below ~1e-38 has an infinite reciprocal, and its derivative is not finite.)
+ */
+export function cumprodTerms(n: Node<'cumprod'>): [Node, Node][] {
+  const x = n.inputs[0];
+  const { axis, reverse } = n.params;
+  const zero = bin('eq', x, full(0, x.shape));
+  const zf = select(zero, full(1, x.shape), full(0, x.shape));
+  const count = node('cumsum', [zf], { axis, reverse });
+  const safe = select(zero, full(1, x.shape), x);
+  const none = bin('eq', count, full(0, x.shape));
+  const one = bin('eq', count, full(1, x.shape));
+  const zeros = full(0, x.shape);
+  return [
+    [select(none, n, zeros), bin('div', full(1, x.shape), safe)],
+    [select(one, node('cumprod', [safe], { axis, reverse }), zeros), zf],
+  ];
+}

@@ -10,7 +10,7 @@ import { addMaybe, bin, clampIndex, div, fill, flatIndex, full, mul, reshape, se
 import { expandReduced, notDifferentiable } from './jvp.js';
 import { applyPartial, partials } from './partials.js';
 import { scanVjp } from './scan_vjp.js';
-import { productOfOthers, runningSource } from './selection.js';
+import { cumprodTerms, productOfOthers, runningSource } from './selection.js';
 
 type Rule<P extends Prim> = (n: Node<P>, ct: Node, tupleCts: Maybe[]) => Maybe[];
 
@@ -105,7 +105,11 @@ export const vjpRules: { [P in Prim]: Rule<P> } = {
   reduce_prod: (n, ct) => [mul(expandReduced(ct, n.inputs[0].shape, n.params.axes), productOfOthers(n.inputs[0], n.params.axes))],
   argmax: none, argmin: none, // integer outputs
   cumsum: (n, ct) => [node('cumsum', [ct], { axis: n.params.axis, reverse: !n.params.reverse })],
-  cumprod: () => notDifferentiable('cumprod'),
+  cumprod: (n, ct) => {
+    const [[a1, b1], [a2, b2]] = cumprodTerms(n);
+    const back = (v: Node) => node('cumsum', [v], { axis: n.params.axis, reverse: !n.params.reverse });
+    return [bin('add', mul(b1, back(mul(ct, a1))), mul(b2, back(mul(ct, a2))))];
+  },
   cummax: (n, ct) => [node('scatter', [zerosLike(ct), runningSource(n.inputs[0], n, n.params.axis, n.params.reverse), ct], { mode: 'add' })],
   cummin: (n, ct) => [node('scatter', [zerosLike(ct), runningSource(n.inputs[0], n, n.params.axis, n.params.reverse), ct], { mode: 'add' })],
   dot: (n, ct) => [dotOperand(n, ct, true), dotOperand(n, ct, false)],
