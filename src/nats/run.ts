@@ -117,24 +117,26 @@ export async function runPartitioned(opts: PartitionedOptions): Promise<Partitio
     runners.set(lease.partition, runner);
     emit({ type: 'claimed', partition: lease.partition });
     runner.done.then(
-      () => {},
-      (err) => {
-        // fenced off or failed: forget the partition (a fenced one is someone else's now)
-        if (runners.get(lease.partition) === runner) runners.delete(lease.partition);
-        finished += runner.records;
-        // the lease goes back (deleted only if it is still ours), so that the partition's
-        // owner, or this worker on its next round, starts it afresh from its checkpoint
-        void leases.giveBack(lease.partition);
-        if (err instanceof FencedError) emit({ type: 'lost', partition: lease.partition, reason: err.message });
-        else emit({ type: 'error', partition: lease.partition, error: err });
-      },
+      () => ended(new Error(`laxflow/nats: partition ${lease.partition}'s consumer ended`)),
+      (err) => ended(err),
     );
+    // failed, fenced off, or its consumer gone (a runner this worker stopped is out of the map)
+    const ended = (err: unknown) => {
+      if (runners.get(lease.partition) !== runner) return;
+      runners.delete(lease.partition);
+      finished += runner.records;
+      // the lease goes back (deleted only if it is still ours), so that the partition's
+      // owner, or this worker on its next round, starts it afresh from its checkpoint
+      void leases.giveBack(lease.partition);
+      if (err instanceof FencedError) emit({ type: 'lost', partition: lease.partition, reason: err.message });
+      else emit({ type: 'error', partition: lease.partition, error: err });
+    };
   };
   const stopRunner = async (p: number) => {
     const r = runners.get(p);
     if (!r) return;
-    await r.stop();
     runners.delete(p);
+    await r.stop();
     finished += r.records;
   };
 
@@ -147,12 +149,7 @@ export async function runPartitioned(opts: PartitionedOptions): Promise<Partitio
     {
       claimed: startRunner,
       lost: (p, reason) => {
-        const r = runners.get(p);
-        runners.delete(p);
-        if (r) {
-          finished += r.records;
-          void r.stop();
-        }
+        void stopRunner(p);
         emit({ type: 'lost', partition: p, reason });
       },
       release: async (p) => {
