@@ -365,7 +365,8 @@ function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBy
     }
     // (an output sharing memory with an input would be half written when a range fails;
     // arrays outside the heap are staged apart, so only heap views can share memory)
-    const parts = split && laneRanges && !sharesMemory(outs, ins, staged) ? Math.ceil(split.L / laneBlock) : 1;
+    const ranges = split && laneRanges ? Math.ceil(split.L / laneBlock) : 1;
+    const parts = ranges > 1 && !sharesMemory(outs, ins, staged) ? ranges : 1;
     const block = heap.tryAlloc('float32', (bytes + scratchBytes + parts * privBytes) / 4);
     if (!block) return false;
     try {

@@ -316,7 +316,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
           if (grown) d.carry = carry as never;
           if (timed) d.timeBase = timeBase;
           if (clock) d.clock = clockState() as never;
-        });
+        }, ctx.wantsPatches);
         // Without growth only the batch's rows changed: patch those (a copy, as the table
         // may be updated in place by the next batch).
         if (!grown && ctx.wantsPatches) {

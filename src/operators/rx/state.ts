@@ -73,7 +73,9 @@ export interface RowsPatch {
 
 export type StatePatch = Patch | RowsPatch;
 
-export function commit(state: StreamState, recipe: (draft: Draft<StreamState>) => void): [StreamState, StatePatch[]] {
+/** The next state and, when `withPatches` (someone takes checkpoints), the patches that make it. */
+export function commit(state: StreamState, recipe: (draft: Draft<StreamState>) => void, withPatches = true): [StreamState, StatePatch[]] {
+  if (!withPatches) return [immer.produce(state, recipe), []];
   const [next, patches] = immer.produceWithPatches(state, recipe);
   return [next, patches];
 }

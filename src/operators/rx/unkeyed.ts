@@ -93,7 +93,7 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
         const [next, patches] = commit(state, (d) => {
           d.position += n;
           d.carry = state.carry.map((c, i) => ({ shape: c.shape, dtype: c.dtype, data: bufs[i] })) as never;
-        });
+        }, ctx.wantsPatches);
         ctx.setState(next, patches);
         // each output's real steps copied out of the engine once; records are views of it
         const owned = yBufs.map((buf, k) => buf.slice(0, n * sizeOf(spec.yAvals[k].shape)));
