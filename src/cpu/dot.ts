@@ -5,7 +5,8 @@
 // B [batch, K, N] (copied into that layout only when their axes are not already in it),
 // so every product is one of two loops:
 // - float32 products of at least WASM_MIN multiply-adds run the wasm SIMD kernel
-//   (wasm/matmul.ts) on copies packed into panels (4 rows of A, 8 columns of B) in the kernel heap;
+//   (wasm/matmul.ts) on copies packed into panels (4 rows of A, 8 columns of B) in the kernel
+//   heap, in parts of MC rows (on the worker threads too, threads.ts, from THREADED_MIN);
 // - the rest run an i-k-j loop in JS: each row of C accumulates one row of B scaled by
 //   A[i, k] at a time, so B is read along its rows (cache lines used whole) instead of down
 //   its columns, and C's row is a Float32Array, so each add rounds to float32 as the oracle's.
@@ -14,14 +15,14 @@
 import type { TypedArray } from '../graph/dtype.js';
 import { sizeOf, stridesOf } from '../graph/shape.js';
 import type { DotKernel } from '../scheduler/kernel.js';
-import { matmulKernel } from './wasm/matmul.js';
+import { matmulKernel, MC } from './wasm/matmul.js';
+import { runCalls } from './wasm/threads.js';
 import { sharedHeapOrNull } from './wasm/memory.js';
 
 /** Products with fewer multiply-adds run in JS (a wasm call and its copies cost more). */
 export const WASM_MIN = 1 << 14;
-/** Cache blocking of the wasm kernel: KC contraction steps (a K x 8 panel segment of 8 KiB) by MC rows (A's block 64 KiB). */
-const KC = 256;
-const MC = 64;
+/** Products with at least this many multiply-adds (a 406^3 cube) split their rows over the worker threads: waking one costs tens of microseconds, and on a shared machine a second core is often busy. */
+const THREADED_MIN = 1 << 26;
 
 /** Flat offsets of every index of `shape` along `axes` of an array with `strides`. */
 function offsets(shape: readonly number[], axes: readonly number[], strides: readonly number[]): Int32Array {
@@ -117,7 +118,8 @@ function wasmMatmul(A: Float32Array, B: Float32Array, out: Float32Array, nb: num
     return false;
   }
   try {
-    const { fn, pack } = matmulKernel(heap);
+    const mm = matmulKernel(heap);
+    const { fn, pack } = mm;
     const [av, bv, cv] = [ab.view() as Float32Array, bb.view() as Float32Array, cb.view() as Float32Array];
     for (let p = 0; p < nb; p++) {
       packRows(A, p * M * K, M, K, av);
@@ -127,10 +129,10 @@ function wasmMatmul(A: Float32Array, B: Float32Array, out: Float32Array, nb: num
         for (let c = 0; c < K; c++) bv.set(B.subarray(p * K * N + c * N, p * K * N + (c + 1) * N), c * N8);
       }
       pack(bb.offset, pb.offset, K, N8);
-      // contraction blocks in order (each continues C's sums), row blocks within
-      for (let k0 = 0; k0 < K; k0 += KC) {
-        for (let i0 = 0; i0 < M4; i0 += MC) fn(ab.offset, pb.offset, cb.offset, M4, K, N8, i0, Math.min(i0 + MC, M4), k0, Math.min(k0 + KC, K));
-      }
+      // parts of MC rows each, on the worker threads when the product is large enough
+      const args = [ab.offset, pb.offset, cb.offset, M4, K, N8, MC];
+      const parts = M4 / MC > 1 ? Math.ceil(M4 / MC) : 1;
+      if (M * N * K < THREADED_MIN || parts < 2 || !runCalls(heap, mm, args, parts)) for (let q = 0; q < parts; q++) fn(ab.offset, pb.offset, cb.offset, M4, K, N8, MC, q);
       if (N === N8) out.set(cv.subarray(0, M * N), p * M * N);
       else for (let i = 0; i < M; i++) out.set(cv.subarray(i * N8, i * N8 + N), p * M * N + i * N);
     }

@@ -7,6 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { lax, np, random } from '../../src/index.js';
 import { WASM_MIN } from '../../src/cpu/dot.js';
 import { both, sameBits } from './helpers.js';
+import { cpuBackend } from '../../src/cpu/backend.js';
+import type { TypedArray } from '../../src/graph/dtype.js';
+import { sharedHeap } from '../../src/cpu/wasm/memory.js';
+import { threadCount } from '../../src/cpu/wasm/thread_count.js';
+import { configureThreads, threadStats, threadsReady } from '../../src/cpu/wasm/threads.js';
 
 describe('CPU dot_general is bit-exact with the oracle', () => {
   it('float32 matmul of random sizes (JS loop and wasm SIMD kernel, padded edges)', () => {
@@ -28,6 +33,23 @@ describe('CPU dot_general is bit-exact with the oracle', () => {
     const b = random.normal(random.key(4), [k, n]).mul(1e20).at(3, 3).set(0);
     const [[cpu], [oracle]] = both(np.matmul(a, b), np.matmul(a.T.T, b.T.T));
     expect(sameBits(cpu, oracle)).toBeNull();
+  });
+
+  it('a product split over the worker threads (2^26 multiply-adds, parts of 64 rows) equals the one-thread product', async () => {
+    await threadsReady(sharedHeap());
+    const a = random.normal(random.key(5), [256, 512]);
+    const b = random.normal(random.key(6), [512, 512]);
+    const runs = threadStats.runs;
+    const [threaded] = cpuBackend.run([np.matmul(a, b).node]) as TypedArray[];
+    if (threadCount() > 1) expect(threadStats.runs).toBeGreaterThan(runs);
+    configureThreads(false);
+    try {
+      // the one-thread kernel is exact against the oracle (the tests above)
+      const [single] = cpuBackend.run([np.matmul(a.mul(1), b).node]) as TypedArray[]; // another graph: nothing cached
+      expect(sameBits(threaded, single)).toBeNull();
+    } finally {
+      configureThreads(true);
+    }
   });
 
   it('batched and transposed dot_general layouts, every dtype', () => {

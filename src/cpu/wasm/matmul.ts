@@ -11,28 +11,40 @@
 // rounded to float32, in contraction order: the oracle's own order and roundings, so the
 // result is bit-exact with it (NaN payloads aside).
 //
-// A call covers rows [i0, i1) and the contraction range [k0, k1): dot.ts blocks the product
-// (KC contraction steps by MC rows) so the MC x KC block of A stays in L2 while every panel of
-// B passes over it, and each K x 8 panel segment stays in L1 across the block's rows.
+// Blocking: KC contraction steps by MC rows, so the MC x KC block of A stays in L2 while
+// every panel of B passes over it, and each KC x 8 panel segment stays in L1 across the
+// block's rows. A call computes one part of C's rows (threads.ts runs parts on workers).
 
 import { ModuleBuilder } from './encoder.js';
+import { newModuleId } from './compile.js';
 import type { WasmHeap } from './memory.js';
 
 export type PackFn = (src: number, dst: number, k: number, n8: number) => void;
-export type MatmulFn = (a: number, b: number, c: number, m4: number, k: number, n8: number, i0: number, i1: number, k0: number, k1: number) => void;
+export type MatmulFn = (a: number, b: number, c: number, m4: number, k: number, n8: number, rowsPerPart: number, part: number) => void;
+
+/** Cache blocking: KC contraction steps (a KC x 8 panel segment of B: 8 KiB) by MC rows (A's block: 64 KiB at KC). */
+export const KC = 256;
+export const MC = 64;
 
 const zero = new Array<number>(16).fill(0);
 
 /**
- * The module's bytes: one export `kernel(a, b, c, M4, K, N8, i0, i1, k0, k1)` (byte
- * addresses): rows [i0, i1) of C, over the contraction range [k0, k1). k0 = 0 starts C's
- * block from 0; a later range continues from C's stored values, so calling the ranges in
- * order gives each element the same sequential sum as one call.
+ * The module's bytes: exports `pack` (below) and `kernel(a, b, c, M4, K, N8, rowsPerPart,
+ * part)` (byte addresses): rows [part * rowsPerPart, (part + 1) * rowsPerPart) of C, so parts
+ * are disjoint and can run on different threads. Within a part, contraction blocks of KC
+ * run in order, row blocks of MC within each: the first block starts C's 4 x 8 blocks from 0,
+ * later ones continue from C's stored values, so every element gets the one sequential sum.
  */
 export function matmulModule(shared: boolean): Uint8Array {
   const m = new ModuleBuilder(shared);
-  const f = m.function('kernel', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
-  const [A, B, C, , K, N8, I0, I1, K0, K1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const f = m.function('kernel', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [A, B, C, M4, K, N8, RP, PART] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const I0 = f.local('i32');
+  const I1 = f.local('i32');
+  const K0 = f.local('i32');
+  const K1 = f.local('i32');
+  const pStart = f.local('i32');
+  const pEnd = f.local('i32');
   const j = f.local('i32');
   const i = f.local('i32');
   const kk = f.local('i32');
@@ -49,7 +61,21 @@ export function matmulModule(shared: boolean): Uint8Array {
   const get = (l: number) => f.op('local.get', l);
   const set = (l: number) => f.op('local.set', l);
   const addTo = (l: number, v: number) => (get(l), f.op('i32.const', v), f.op('i32.add'), set(l));
+  /** local = min(a, b) of two pushed-by-callback values */
+  const setMin = (l: number, a: () => void, b: () => void) => (a(), b(), a(), b(), f.op('i32.lt_s'), f.op('select'), set(l));
 
+  // the part's rows
+  get(PART), get(RP), f.op('i32.mul'), set(pStart);
+  setMin(pEnd, () => (get(pStart), get(RP), f.op('i32.add')), () => get(M4));
+  f.op('block'); // the part
+  get(pStart), get(pEnd), f.op('i32.ge_s'), f.op('br_if', 0);
+  get(K), f.op('i32.eqz'), f.op('br_if', 0);
+  f.op('i32.const', 0), set(K0);
+  f.op('loop'); // contraction blocks
+  setMin(K1, () => (get(K0), f.op('i32.const', KC), f.op('i32.add')), () => get(K));
+  get(pStart), set(I0);
+  f.op('loop'); // row blocks
+  setMin(I1, () => (get(I0), f.op('i32.const', MC), f.op('i32.add')), () => get(pEnd));
   // rowB = N8 * 4: a row of C
   get(N8), f.op('i32.const', 2), f.op('i32.shl'), set(rowB);
   // nothing to do without rows, columns or contraction
@@ -105,6 +131,13 @@ export function matmulModule(shared: boolean): Uint8Array {
   get(j), get(N8), f.op('i32.lt_s'), f.op('br_if', 0);
   f.op('end'); // columns
   f.op('end'); // block
+  addTo(I0, MC);
+  get(I0), get(pEnd), f.op('i32.lt_s'), f.op('br_if', 0);
+  f.op('end'); // row blocks
+  addTo(K0, KC);
+  get(K0), get(K), f.op('i32.lt_s'), f.op('br_if', 0);
+  f.op('end'); // contraction blocks
+  f.op('end'); // the part
 
   // pack(src, dst, K, N8): dst[q][k][0..8] = src[k][8q..8q+8], two v128 copies per (k, q)
   const p = m.function('pack', ['i32', 'i32', 'i32', 'i32']);
@@ -136,16 +169,24 @@ export function matmulModule(shared: boolean): Uint8Array {
   return m.finish();
 }
 
-const instances = new WeakMap<WasmHeap, { module: WebAssembly.Module; fn: MatmulFn; pack: PackFn }>();
+export interface MatmulModule {
+  readonly module: WebAssembly.Module;
+  /** Its id for the worker threads (threads.ts instantiates `kernel` by id). */
+  readonly id: number;
+  readonly fn: MatmulFn;
+  readonly pack: PackFn;
+}
+
+const instances = new WeakMap<WasmHeap, MatmulModule>();
 
 /** The matmul kernel instantiated on `heap` (compiled once per heap). */
-export function matmulKernel(heap: WasmHeap): { module: WebAssembly.Module; fn: MatmulFn; pack: PackFn } {
+export function matmulKernel(heap: WasmHeap): MatmulModule {
   let k = instances.get(heap);
   if (!k) {
     const shared = heap.memory.buffer instanceof SharedArrayBuffer;
     const module = new WebAssembly.Module(matmulModule(shared) as Uint8Array<ArrayBuffer>);
     const exports = new WebAssembly.Instance(module, { env: { memory: heap.memory } }).exports;
-    instances.set(heap, (k = { module, fn: exports.kernel as MatmulFn, pack: exports.pack as PackFn }));
+    instances.set(heap, (k = { module, id: newModuleId(), fn: exports.kernel as MatmulFn, pack: exports.pack as PackFn }));
   }
   return k;
 }
