@@ -184,12 +184,15 @@ export function stepOperator<Y>(step: Step<any, Y>, opts: StreamOptions = {}): S
   };
 
   const stepBytes = sizeOf(xShape) * storage[dtype].BYTES_PER_ELEMENT;
-  // The most steps a batch's arrays (steps in, outputs out, each padded up to a bucket of at
-  // most 4/3 its length) hold on a backend that limits one array's bytes (WebGPU).
+  // The most steps a batch's arrays (steps in, outputs out, in keyed streams each record's
+  // carry rows; each padded up to a bucket of at most 4/3 its length) hold on a backend that
+  // limits one array's bytes (WebGPU).
+  const bytesOf = (a: { shape: readonly number[]; dtype: DType }) => sizeOf(a.shape) * storage[a.dtype].BYTES_PER_ELEMENT;
   const deviceSteps = () => {
     const max = currentBackend().maxArrayBytes;
     if (max === undefined) return null;
-    const perStep = Math.max(stepBytes, ...getSpec().yAvals.map((a) => sizeOf(a.shape) * storage[a.dtype].BYTES_PER_ELEMENT), 1);
+    const rows = latest?.keyed ? getSpec().leaves.map(bytesOf) : [];
+    const perStep = Math.max(stepBytes, ...getSpec().yAvals.map(bytesOf), ...rows, 1);
     return { steps: Math.max(1, Math.floor(max / (perStep * 1.5))), why: `${currentBackend().name} holds at most ${max} bytes in one array, and a step's input or output is ${perStep} bytes` };
   };
   const op = batched(name, capture ? capture.engine(makeEngine) : makeEngine, opts, stepBytes, deviceSteps) as unknown as StreamOperator<Y>;
