@@ -82,7 +82,7 @@ export {
   trilIndices, trilIndicesFrom, triu, triuIndices, triuIndicesFrom, vander, vdot, vecdot, vecmat, cross, fillDiagonal,
 } from './np_matrix.js';
 export { argsort, lexsort, median, msort, nanmedian, nanpercentile, nanquantile, percentile, quantile, searchsorted, sort } from './np_sort.js';
-export { choose, countNonzero, putAlongAxis, ravelMultiIndex, select, takeAlongAxis, unravelIndex } from './np_index.js';
+export { choose, countNonzero, piecewise, putAlongAxis, ravelMultiIndex, select, takeAlongAxis, unravelIndex } from './np_index.js';
 export { argpartition, argwhere, flatnonzero, isin, nonzero, partition, topK, unique } from './np_select.js';
 export { bartlett, blackman, hamming, hanning, polyadd, polyder, polyint, polymul, polysub, polyval } from './np_poly.js';
 export {

@@ -133,3 +133,20 @@ export function ravelMultiIndex(multiIndex: ArrayLike[], dims: number[], opts: {
   });
   return out!;
 }
+
+/**
+ * piecewise(x, condlist, funclist): funclist[i](x) (or the number funclist[i]) where
+ * condlist[i] holds, the last true condition winning; one extra entry in funclist is the
+ * value where none holds (default 0). Every function runs on all of x (as JAX's).
+ */
+export function piecewise(x: ArrayLike, condlist: ArrayLike[], funclist: (((x: LaxArray) => ArrayLike) | number)[]): LaxArray {
+  const v = wrap(toNode(x, 'piecewise'));
+  if (!Array.isArray(condlist) || !Array.isArray(funclist)) throw new TypeError('piecewise: condlist and funclist must be lists');
+  const n = condlist.length;
+  if (funclist.length !== n && funclist.length !== n + 1) throw new RangeError(`piecewise: with ${n} condition(s), either ${n} or ${n + 1} functions are required`);
+  const value = (f: ((x: LaxArray) => ArrayLike) | number): ArrayLike => (typeof f === 'function' ? f(v) : f);
+  let out = where(true, funclist.length === n + 1 ? value(funclist[n]) : 0, full(v.shape, 0, { dtype: v.dtype }));
+  out = wrap(castNode(out.node, v.dtype));
+  for (let i = 0; i < n; i++) out = where(wrap(toBool(condlist[i], 'piecewise', i + 1)), wrap(castNode(toNode(value(funclist[i]), 'piecewise'), v.dtype)), out);
+  return out;
+}

@@ -127,6 +127,21 @@ describe('integer and bit-level functions', () => {
   });
 });
 
+describe('piecewise', () => {
+  it('takes the last true condition, the extra function where none holds (NumPy and JAX)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.float({ min: -4, max: 4, noNaN: true }), { minLength: 1, maxLength: 16 }), fc.boolean(), (v, withDefault) => {
+        const xs = v.map(f32);
+        const x = np.array(xs, { dtype: 'float32' });
+        const fs: (((a: LaxArray) => LaxArray) | number)[] = [(a) => np.multiply(a, -1), 10, ...(withDefault ? [0.5] : [])];
+        const want = xs.map((e) => (e > 1 ? 10 : e < 0 ? f32(-e) : withDefault ? 0.5 : 0));
+        same([np.piecewise(x, [np.less(x, 0), np.greater(x, 1)], fs)], [want]);
+      }),
+      RUNS,
+    );
+  });
+});
+
 describe('under vmap', () => {
   it('each slice of vmap(f) is f of the slice (sort, unique, topK, quantile, convolve, einsum)', () => {
     const x = np.array([[3, 1, 2, 2, NaN, 0], [5, -1, 5, 4, 4, 4], [0, 0, 0, 1, 1, 1]], { dtype: 'float32' });
