@@ -87,10 +87,11 @@ export { argpartition, argwhere, flatnonzero, isin, nonzero, partition, topK, un
 export { bartlett, blackman, hamming, hanning, polyadd, polyder, polyint, polymul, polysub, polyval } from './np_poly.js';
 export {
   allclose, arrayEqual, arrayEquiv, average, bincount, convolve, corrcoef, correlate, cov, cumulativeProd, cumulativeSum, diff, digitize, ediff1d, histogram,
-  histogramBinEdges, interp, isclose, nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nanstd, nansum, nanvar, ptp, trapezoid,
+  histogramBinEdges, interp, isclose, gradient, unwrap, nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nanstd, nansum, nanvar, ptp, trapezoid,
 } from './np_stats.js';
 export {
   angle, broadcastArrays, broadcastShapes, canCast, conj, conjugate, copy, empty, emptyLike, finfo, iinfo, imag, iscomplex, iscomplexobj, isdtype, isreal, isrealobj,
   isscalar, issubdtype, iterable, ndim, promoteTypes, real, resultType, shape, size,
 } from './np_dtypes.js';
 export type { FInfo, IInfo } from './np_dtypes.js';
+export { bitwiseNot as bitwiseInvert, leftShift as bitwiseLeftShift, rightShift as bitwiseRightShift } from './elementwise.js';

@@ -15,6 +15,7 @@ import {
   clip,
   divide,
   equal,
+  greater,
   isinf,
   isnan,
   lessEqual,
@@ -371,3 +372,47 @@ export function histogram(a: ArrayLike, opts: { bins?: number; range?: [number, 
 }
 export const histogramBinEdges = (a: ArrayLike, opts: { bins?: number; range?: [number, number] } = {}) => histogram(a, checkOptions('histogramBinEdges', opts, ['bins', 'range']))[1];
 
+
+/**
+ * gradient(f, { axis, spacing }): central differences (f[i+1] - f[i-1]) / 2h inside, one-sided
+ * first differences at the two ends (NumPy's edge_order=1), along one axis (default: every
+ * axis, a list of arrays).
+ */
+export function gradient(f: ArrayLike, opts: { axis?: number; spacing?: number } = {}): LaxArray | LaxArray[] {
+  const o = checkOptions<{ axis?: number; spacing?: number }>('gradient', opts, ['axis', 'spacing']);
+  const x = wrap(castNode(toNode(f, 'gradient'), 'float32'));
+  const h = checkNumber('gradient', 'spacing', o.spacing ?? 1);
+  const along = (axis: number): LaxArray => {
+    const n = x.shape[axis];
+    if (n < 2) throw new RangeError('gradient: Shape of array too small to calculate a numerical gradient, at least (edge_order + 1) elements are required.');
+    const first = divide(subtract(sliceAxis(x, axis, 1, 2), sliceAxis(x, axis, 0, 1)), h);
+    const last = divide(subtract(sliceAxis(x, axis, n - 1, n), sliceAxis(x, axis, n - 2, n - 1)), h);
+    if (n === 2) return concatenate([first, last], { axis });
+    const mid = divide(subtract(sliceAxis(x, axis, 2, n), sliceAxis(x, axis, 0, n - 2)), 2 * h);
+    return concatenate([first, mid, last], { axis });
+  };
+  if (o.axis !== undefined) return along(checkAxis('gradient', o.axis, x.ndim));
+  const all = x.shape.map((_, ax) => along(ax));
+  return all.length === 1 ? all[0] : all;
+}
+
+/** unwrap(p, { discont, axis, period }): p with jumps larger than discont (default period / 2) along axis replaced by their period complement. */
+export function unwrap(p: ArrayLike, opts: { discont?: number; axis?: number; period?: number } = {}): LaxArray {
+  const o = checkOptions<{ discont?: number; axis?: number; period?: number }>('unwrap', opts, ['discont', 'axis', 'period']);
+  const x = wrap(castNode(toNode(p, 'unwrap'), 'float32'));
+  const axis = checkAxis('unwrap', o.axis ?? -1, x.ndim);
+  const period = checkNumber('unwrap', 'period', o.period ?? 2 * Math.PI);
+  const half = period / 2;
+  const discont = Math.max(checkNumber('unwrap', 'discont', o.discont ?? half), half);
+  const n = x.shape[axis];
+  if (n < 2) return x;
+  const dd = diff(x, { axis });
+  // NumPy: ddmod = mod(dd + half, period) - half; ddmod[(ddmod == -half) & (dd > 0)] = half
+  let ddmod = subtract(remainderOf(add(dd, half), period), half);
+  ddmod = where(logicalAnd(equal(ddmod, -half), greater(dd, 0)), half, ddmod);
+  const correction = where(less(abs(dd), discont), 0, subtract(ddmod, dd));
+  const cum = cumsum(correction, { axis });
+  return concatenate([sliceAxis(x, axis, 0, 1), add(sliceAxis(x, axis, 1, n), cum)], { axis });
+}
+const remainderOf = (a: LaxArray, m: number): LaxArray => subtract(a, multiply(floorOf(divide(a, m)), m));
+const floorOf = (a: LaxArray): LaxArray => wrap(node('floor', [a.node], {}));

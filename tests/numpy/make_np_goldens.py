@@ -213,5 +213,17 @@ case('polyint', [pc], np.polyint(pc, m=2, k=0.5), 'np.polyint(pc, m=2, k=0.5)', 
 for w in ['bartlett', 'blackman', 'hamming', 'hanning']:
     case(w, [7], getattr(np, w)(7), f'np.{w}(7)', rtol=1e-6)
 
+gr = f32(4, 6)
+case('gradient', [gr], list(np.gradient(gr)), 'np.gradient(gr)', rtol=1e-6)
+case('gradient', [gr], np.gradient(gr, 0.5, axis=1), 'np.gradient(gr, 0.5, axis=1)', kwargs={'axis': 1, 'spacing': 0.5}, rtol=1e-6)
+ph = np.cumsum(u(-3, 3, 30)).astype(np.float32)
+wrapped_ph = ((ph + np.pi) % (2 * np.pi) - np.pi).astype(np.float32)
+case('unwrap', [wrapped_ph], np.unwrap(wrapped_ph.astype(np.float64)), 'np.unwrap(wrapped_ph)', rtol=1e-5)
+case('unwrap', [ph], np.unwrap(ph.astype(np.float64), period=4.0), 'np.unwrap(ph, period=4)', kwargs={'period': 4.0}, rtol=1e-5)
+sh = np.array([1, -2, 7, 255], np.int32)
+case('bitwiseInvert', [sh], np.bitwise_not(sh), 'np.bitwise_not(sh)', rtol=0)
+case('bitwiseLeftShift', [sh, np.array([1, 2, 3, 4], np.int32)], np.left_shift(sh, [1, 2, 3, 4]), 'np.left_shift(sh, [1, 2, 3, 4])', rtol=0)
+case('bitwiseRightShift', [sh, np.array([1, 2, 3, 4], np.int32)], np.right_shift(sh, [1, 2, 3, 4]), 'np.right_shift(sh, [1, 2, 3, 4])', rtol=0)
+
 json.dump({'numpy': np.__version__, 'cases': cases}, open('tests/numpy/np_goldens.json', 'w'))
 print(len(cases), 'cases, numpy', np.__version__)
