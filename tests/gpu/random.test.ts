@@ -4,7 +4,7 @@
 // goes through erfinv's polynomial and is compared within its ulps.
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cpuBackend } from '../../src/cpu/backend.js';
 import type { TypedArray } from '../../src/graph/dtype.js';
 import { config, np, random, vmap } from '../../src/index.js';
@@ -21,6 +21,9 @@ async function onBoth(xs: LaxArray[]): Promise<{ gpu: TypedArray[]; cpu: TypedAr
 }
 
 const same = (a: TypedArray, b: TypedArray) => expect(Array.from(a, (v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual(Array.from(b, (v) => (Number.isNaN(v) ? 'NaN' : v)));
+
+// Threefry's kernels are large: lavapipe compiles them cold in tens of seconds on a busy machine.
+vi.setConfig({ testTimeout: 240_000 });
 
 describe.each([true, false])('jax.random on WebGPU (jax_threefry_partitionable = %s)', (partitionable) => {
   it('bits, uniform, randint and split are bit-identical to the CPU backend and the oracle', async (ctx) => {
