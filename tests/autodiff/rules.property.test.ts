@@ -25,6 +25,8 @@ interface Case {
   ok?: (...xs: Host[]) => boolean;
   /** Values drawn with |v| >= 0.05 (abs, arctan2 and where have a kink or a pole at 0). */
   awayFromZero?: boolean;
+  /** Values uniform on a 1e-6 grid instead of fast-check's doubles (biased to a few special values, so ties). */
+  spread?: boolean;
 }
 
 const f64 = (shape: number[], data: number[]): Host => ({ shape, dtype: 'float32', data });
@@ -66,9 +68,10 @@ function matmulRef(a: Host, b: Host): Host {
   return f64(batched ? [B, m, n] : [m, n], out);
 }
 
-const arbVal = ([lo, hi]: [number, number]) => fc.double({ min: lo, max: hi, noNaN: true }).map(Math.fround);
-const hostArb = (shape: number[], d: [number, number], away = false) =>
-  fc.array(arbVal(d), { minLength: sizeOf(shape), maxLength: sizeOf(shape) }).map((data): Host => f64(shape, away ? data.map((v) => Math.fround(v >= 0 ? v + 0.05 : v - 0.05)) : data));
+const arbVal = ([lo, hi]: [number, number], spread = false) =>
+  spread ? fc.integer({ min: Math.ceil(lo * 1e6), max: Math.floor(hi * 1e6) }).map((v) => Math.fround(v / 1e6)) : fc.double({ min: lo, max: hi, noNaN: true }).map(Math.fround);
+const hostArb = (shape: number[], d: [number, number], away = false, spread = false) =>
+  fc.array(arbVal(d, spread), { minLength: sizeOf(shape), maxLength: sizeOf(shape) }).map((data): Host => f64(shape, away ? data.map((v) => Math.fround(v >= 0 ? v + 0.05 : v - 0.05)) : data));
 /** Binary operands apart by more than 1e-3 at every broadcast position. */
 const apart: NonNullable<Case['ok']> = (a, b) => map2((p, q) => Math.abs(p - q))(a, b).data.every((d) => d > 1e-3);
 /** Lines along `axis` whose two largest (smallest) values are apart by more than 1e-3. */
@@ -163,6 +166,23 @@ const cases: Case[] = [
     ref: (x, u) => { const y = [...x.data]; y[0] += u.data[0] ** 2 + u.data[1] ** 2; return f64(x.shape, y); },
   },
   {
+    name: '.at max and min (scatter, duplicates, out of range dropped)', shapes: fc.integer({ min: 3, max: 5 }).map((n) => [[n], [4]]), domains: [U, U], spread: true,
+    ok: (x, u) => {
+      const [a, b, c] = x.data;
+      const [p, q, r] = u.data;
+      const apartAll = (vs: number[]) => vs.every((v, i) => vs.every((w, j) => i === j || Math.abs(v - w) > 1e-3));
+      return apartAll([a, p, r]) && apartAll([c, q]) && apartAll([b, 2 * p, 2 * q]) && apartAll([c, 2 * r]);
+    },
+    f: (x, u) => x.at(np.array([0, 2, 0, 7])).max(u).add(x.at(np.array([1, 1, 2, -9])).min(u.mul(2))),
+    ref: (x, u) => {
+      const a = [...x.data];
+      const b = [...x.data];
+      [0, 2, 0].forEach((j, i) => (a[j] = Math.max(a[j], u.data[i])));
+      [1, 1, 2].forEach((j, i) => (b[j] = Math.min(b[j], 2 * u.data[i])));
+      return f64(x.shape, a.map((v, i) => v + b[i]));
+    },
+  },
+  {
     name: 'lax.scan (EMA, carry and ys)', shapes: fc.integer({ min: 1, max: 6 }).map((n) => [[n], []]), domains: [U, [0.1, 0.9]],
     f: (xs, a) => {
       const [c, ys] = lax.scan((c: LaxArray, x: LaxArray) => { const n = c.mul(a).add(x.mul(np.subtract(1, a))); return [n, np.sin(n)]; }, np.array(0, { dtype: 'float32' }), xs);
@@ -179,7 +199,7 @@ describe('JVP vs central differences (float64 reference) and VJP vs JVP (dot-pro
   for (const c of cases) {
     it(c.name, () => {
       const arb = c.shapes.chain((shapes) =>
-        fc.tuple(fc.tuple(...shapes.map((s, i) => hostArb(s, c.domains[i], c.awayFromZero))), fc.tuple(...shapes.map((s) => hostArb(s, [-1, 1])))),
+        fc.tuple(fc.tuple(...shapes.map((s, i) => hostArb(s, c.domains[i], c.awayFromZero, c.spread))), fc.tuple(...shapes.map((s) => hostArb(s, [-1, 1])))),
       );
       fc.assert(
         fc.property(arb, fc.integer({ min: 0, max: 2 ** 30 }), ([xs, ts], seed) => {

@@ -10,7 +10,7 @@ import { toposort } from '../../graph/toposort.js';
 import { paramNode } from '../trace.js';
 import { add, addMaybe, bin, div, fill, mul, orZeros, select, sumAxes, type Maybe } from './build.js';
 import { applyPartial, partials } from './partials.js';
-import { cumprodTerms, productOfOthers, runningSource } from './selection.js';
+import { cumprodTerms, productOfOthers, runningSource, scatterChooser } from './selection.js';
 
 type Rule<P extends Prim> = (n: Node<P>, tangents: Maybe[]) => Maybe | Maybe[];
 
@@ -134,6 +134,12 @@ export const jvpRules: { [P in Prim]: Rule<P> } = {
   gather: (n, [t]) => (t === null ? null : node('gather', [t, n.inputs[1]], {})),
   scatter: (n, [to, , tu]) => {
     const mode = n.params.mode;
+    if (mode === 'max' || mode === 'min') {
+      const { atX, atU, count } = scatterChooser(n);
+      const fromX = mul(orZeros(to, n), atX);
+      const fromU = node('scatter', [fromX, n.inputs[1], mul(orZeros(tu, n.inputs[2]), atU)], { mode: 'add' });
+      return div(fromU, count);
+    }
     if (mode !== 'set' && mode !== 'add') notDifferentiable(`scatter (mode ${mode})`);
     return node('scatter', [orZeros(to, n.inputs[0]), n.inputs[1], orZeros(tu, n.inputs[2])], n.params);
   },

@@ -3,7 +3,7 @@
 // each running maximum/minimum came from (cummax, cummin).
 
 import { node, type Node } from '../../graph/node.js';
-import { bin, full, select } from './build.js';
+import { bin, clampIndex, full, select } from './build.js';
 
 const range = (n: number) => [...Array(n).keys()];
 
@@ -73,4 +73,21 @@ export function cumprodTerms(n: Node<'cumprod'>): [Node, Node][] {
     [select(none, n, zeros), bin('div', full(1, x.shape), safe)],
     [select(one, node('cumprod', [safe], { axis, reverse }), zeros), zf],
   ];
+}
+
+/**
+ * For y = scatter max/min (x, idx, u): which operand elements and which updates attain each
+ * output (equal to it; out-of-range updates never do), and the number that tie for each
+ * output, as JAX's _scatter_extremal_jvp splits the derivative evenly among ties.
+ */
+export function scatterChooser(n: Node<'scatter'>): { atX: Node; atU: Node; count: Node; clamped: Node } {
+  const [x, idx, u] = n.inputs;
+  const { clamped, inRange } = clampIndex(idx, x.size);
+  const one = (like: Node) => full(1, like.shape);
+  const zero = (like: Node) => full(0, like.shape);
+  const atX = select(bin('eq', x, n), one(x), zero(x));
+  const hit = node('and', [inRange, bin('eq', u, node('gather', [n, clamped], {}))], {});
+  const atU = select(hit, one(u), zero(u));
+  const count = bin('add', atX, node('scatter', [zero(x), idx, atU], { mode: 'add' }));
+  return { atX, atU, count, clamped };
 }

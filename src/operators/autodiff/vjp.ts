@@ -10,7 +10,7 @@ import { addMaybe, bin, clampIndex, div, fill, flatIndex, full, mul, reshape, se
 import { expandReduced, notDifferentiable } from './jvp.js';
 import { applyPartial, partials } from './partials.js';
 import { scanVjp } from './scan_vjp.js';
-import { cumprodTerms, productOfOthers, runningSource } from './selection.js';
+import { cumprodTerms, productOfOthers, runningSource, scatterChooser } from './selection.js';
 
 type Rule<P extends Prim> = (n: Node<P>, ct: Node, tupleCts: Maybe[]) => Maybe[];
 
@@ -124,6 +124,11 @@ export const vjpRules: { [P in Prim]: Rule<P> } = {
     const { clamped, inRange } = clampIndex(idx, x.size);
     const read = select(inRange, node('gather', [ct, clamped], {}), zerosLike(upd));
     if (n.params.mode === 'add') return [ct, null, read];
+    if (n.params.mode === 'max' || n.params.mode === 'min') {
+      const { atX, atU, count } = scatterChooser(n);
+      const share = div(ct, count);
+      return [mul(share, atX), null, mul(select(inRange, node('gather', [share, clamped], {}), zerosLike(upd)), atU)];
+    }
     if (n.params.mode !== 'set') notDifferentiable(`scatter (mode ${n.params.mode})`);
     // Overwritten elements get no cotangent; of updates to one element, the last one written wins.
     const pos = reshape(node('iota', [], { shape: [idx.size], dtype: 'int32', axis: 0 }), idx.shape);
