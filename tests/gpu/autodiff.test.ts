@@ -27,6 +27,8 @@ describe('autodiff and control flow on WebGPU', () => {
     const loop = lax.foriLoop(0, 5, (i: LaxArray, acc: LaxArray) => acc.mul(0.5).add(i.astype('float32')), f32([1, 2]));
     const ema = (xs: LaxArray) => np.sum(np.square(lax.scan((cc: LaxArray, xi: LaxArray) => [cc.mul(0.9).add(xi.mul(0.1)), cc], np.array(0, { dtype: 'float32' }), xs)[1]));
     const g = grad(ema)(f32([1, 2, 3, 4, 5, 6]));
-    await agreeOn(gpu.backend(), [c, loop, g], 4, 1e-6);
+    // stopGradient is a cast to the same dtype: an identity on the device
+    const stopped = grad((x: LaxArray) => np.sum(x.mul(lax.stopGradient(np.exp(x)))))(np.linspace(-1, 1, 1000));
+    await agreeOn(gpu.backend(), [c, loop, g, stopped], 4, 1e-6);
   }, 120_000);
 });
