@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { grad, hessian, jacfwd, jacrev, jit, jvp, lax, np, random, valueAndGrad, vjp, vmap } from '../../src/index.js';
 import type { LaxArray } from '../../src/operators/array.js';
 import { both } from '../cpu/helpers.js';
+import { toposort } from '../../src/graph/toposort.js';
 
 /** Values of `x` on the CPU backend and on the oracle, each within `tol` (relative + absolute) of `want`. */
 function near(x: LaxArray, want: number[], tol = 1e-5): void {
@@ -60,6 +61,14 @@ describe('grad composes', () => {
     // reverse scans too: the same loss over the reversed sequence
     const lossRev = (x: LaxArray) => np.sum(np.square(lax.scan((cc: LaxArray, xi: LaxArray) => [cc.mul(a).add(xi.mul(1 - a)), cc.mul(a).add(xi.mul(1 - a))], np.array(0, { dtype: 'float32' }), x, { reverse: true })[1]));
     near(grad(lossRev)(f32([...xs].reverse())), [...dx].reverse(), 1e-4);
+  });
+
+  it('valueAndGrad through a scan runs the loop forward once (the value read from the residual scan)', () => {
+    const loss = (x: LaxArray) => np.sum(lax.scan((c: LaxArray, xi: LaxArray) => [c.mul(0.5).add(xi), np.sin(c)], np.array(0, { dtype: 'float32' }), x)[1]);
+    const [v, g] = valueAndGrad(loss)(f32([1, 2, 3]));
+    const scans = toposort([v.node, g.node]).filter((n) => n.prim === 'scan');
+    expect(scans.length).toBe(2); // forward (with residuals) and backward
+    near(v, [Math.sin(0) + Math.sin(1) + Math.sin(2.5)], 1e-5);
   });
 
   it('grad of grad, hessian, jacfwd and jacrev equal closed forms', () => {

@@ -7,13 +7,14 @@
 import { consingAll, node, withInputs, type Node } from '../../graph/node.js';
 import { flatten, treeEqual, treeString, unflatten, type TreeDef } from '../../graph/pytree.js';
 import { fmtShape, shapesEqual } from '../../graph/shape.js';
-import { toposort } from '../../graph/toposort.js';
+import { substitute, toposort } from '../../graph/toposort.js';
 import type { LaxArray } from '../array.js';
 import { wrap } from '../nodes.js';
 import { flattenNodes, isLeaf, paramNode } from '../trace.js';
 import { vmap } from '../vmap.js';
 import { full, scalar, type Maybe } from './build.js';
 import { jvpGraph } from './jvp.js';
+import { forwardScans } from './scan_vjp.js';
 import { vjpGraph } from './vjp.js';
 
 type Fn = (...args: any[]) => any;
@@ -30,6 +31,16 @@ function substituteInto(env: Map<Node, Node>, outputs: readonly Node[]): Node[] 
     env.set(n, inputs.every((x, i) => x === n.inputs[i]) ? n : withInputs(n, inputs));
   }
   return outputs.map((o) => env.get(o) ?? o);
+}
+
+/** `nodes` reading each differentiated scan's outputs from its residual-stacking forward scan instead (one forward loop). */
+function shareForward(nodes: readonly Node[]): Node[] {
+  const replace = new Map<Node, Node>();
+  for (const n of toposort(nodes)) {
+    const fwd = n.prim === 'proj' ? forwardScans.get(n.inputs[0]) : undefined;
+    if (fwd) replace.set(n, node('proj', [fwd], n.params as never));
+  }
+  return replace.size === 0 ? [...nodes] : substitute(nodes, replace, withInputs);
 }
 
 function checkFn(f: unknown, what: string): void {
@@ -103,7 +114,7 @@ export function valueAndGrad<F extends Fn>(f: F, opts: GradOptions = {}): (...ar
     const wrt = t.params.flat();
     const g = vjpGraph([o], [scalar(1)], wrt).map((x, i) => x ?? full(0, wrt[i].shape));
     const [auxNodes, auxDef] = flattenNodes(aux ?? null);
-    const all = substituteInto(t.env, [o, ...g, ...auxNodes]);
+    const all = substituteInto(t.env, [...shareForward([o]), ...g, ...shareForward(auxNodes)]);
     let at = 1;
     const grads = t.defs.map((def, k) => {
       const n = t.params[k].length;

@@ -14,6 +14,12 @@ export type VjpGraph = (outputs: readonly Node[], cts: readonly Maybe[], wrt: re
 
 const isFloat = (n: Node) => n.dtype === 'float32';
 
+/**
+ * The residual-stacking forward scan made for each differentiated scan: its outputs begin
+ * with the original's, so valueAndGrad reads the value from it and the loop runs forward once.
+ */
+export const forwardScans = new WeakMap<Node, Node>();
+
 export function scanVjp(n: Node<'scan'>, cts: Maybe[], vjpGraph: VjpGraph): Maybe[] {
   const { body, numConsts: C, numCarry: K, length, reverse } = n.params;
   const I = n.inputs;
@@ -21,6 +27,7 @@ export function scanVjp(n: Node<'scan'>, cts: Maybe[], vjpGraph: VjpGraph): Mayb
   const nY = body.outputs.length - K;
   // Forward again, stacking each step's incoming carry.
   const fwd = node('scan', I, { body: { params: P, outputs: [...body.outputs, ...P.slice(C, C + K)] }, length, reverse, numConsts: C, numCarry: K });
+  forwardScans.set(n, fwd);
   const saved = P.slice(C, C + K).map((_, k) => node('proj', [fwd], { index: K + nY + k }));
 
   // The backward body over fresh params: consts, saved carry and x slices as primal values.
