@@ -4,7 +4,8 @@
 // The operands are first viewed as batches of row-major matrices, A [batch, M, K] and
 // B [batch, K, N] (copied into that layout only when their axes are not already in it),
 // so every product is one of two loops:
-// - float32 products of at least WASM_MIN multiply-adds run the wasm SIMD kernel
+// - float32 products of at least WASM_MIN multiply-adds and 8 or more columns (narrower ones,
+//   matrix-vector products, would pad each row of C to 8 columns) run the wasm SIMD kernel
 //   (wasm/matmul.ts) on copies packed into panels (4 rows of A, 8 columns of B) in the kernel
 //   heap, in parts of MC rows (on the worker threads too, threads.ts, from THREADED_MIN);
 // - the rest run an i-k-j loop in JS: each row of C accumulates one row of B scaled by
@@ -40,42 +41,54 @@ function offsets(shape: readonly number[], axes: readonly number[], strides: rea
   return out;
 }
 
-const isIota = (o: Int32Array, step: number) => o.every((v, i) => v === i * step);
-
-/**
- * `x` as [batch, rows, cols] row-major: element (b, r, c) at bOff[b] + rOff[r] + cOff[c].
- * The input itself when that is already its layout, else a copy.
- */
+/** A copy of `x` as [batch, rows, cols] row-major: element (b, r, c) from bOff[b] + rOff[r] + cOff[c]. */
 function asMatrices(x: TypedArray, bOff: Int32Array, rOff: Int32Array, cOff: Int32Array): TypedArray {
   const [nb, nr, nc] = [bOff.length, rOff.length, cOff.length];
-  if (isIota(cOff, 1) && isIota(rOff, nc) && isIota(bOff, nr * nc)) return x;
   const out = new (x.constructor as { new (n: number): TypedArray })(nb * nr * nc);
   let o = 0;
   for (let b = 0; b < nb; b++) for (let r = 0; r < nr; r++) for (let c = 0; c < nc; c++) out[o++] = x[bOff[b] + rOff[r] + cOff[c]];
   return out;
 }
 
+const isRange = (axes: readonly number[]) => axes.every((ax, i) => ax === i);
+const sizeAlong = (shape: readonly number[], axes: readonly number[]) => axes.reduce((p, ax) => p * shape[ax], 1);
+
+/**
+ * One operand as [batch, rows, cols] row-major, `order` its axes in that order: the input
+ * itself when they are already in order (no offset tables built), else a copy.
+ */
+function operand(x: TypedArray, shape: readonly number[], b: readonly number[], r: readonly number[], c: readonly number[]): TypedArray {
+  if (isRange([...b, ...r, ...c])) return x;
+  const st = stridesOf(shape);
+  return asMatrices(x, offsets(shape, b, st), offsets(shape, r, st), offsets(shape, c, st));
+}
+
 export function runDot(k: DotKernel, a: TypedArray, b: TypedArray, out: TypedArray): void {
-  const aSt = stridesOf(k.lhsShape);
-  const bSt = stridesOf(k.rhsShape);
   const free = (shape: readonly number[], used: readonly number[]) => shape.map((_, i) => i).filter((i) => !used.includes(i));
-  const aB = offsets(k.lhsShape, k.lhsBatch, aSt);
-  const aF = offsets(k.lhsShape, free(k.lhsShape, [...k.lhsContract, ...k.lhsBatch]), aSt);
-  const aC = offsets(k.lhsShape, k.lhsContract, aSt);
-  const bB = offsets(k.rhsShape, k.rhsBatch, bSt);
-  const bC = offsets(k.rhsShape, k.rhsContract, bSt);
-  const bF = offsets(k.rhsShape, free(k.rhsShape, [...k.rhsContract, ...k.rhsBatch]), bSt);
-  const [nb, M, K, N] = [aB.length, aF.length, aC.length, bF.length];
+  const lFree = free(k.lhsShape, [...k.lhsContract, ...k.lhsBatch]);
+  const rFree = free(k.rhsShape, [...k.rhsContract, ...k.rhsBatch]);
+  const nb = sizeAlong(k.lhsShape, k.lhsBatch);
+  const [M, K, N] = [sizeAlong(k.lhsShape, lFree), sizeAlong(k.lhsShape, k.lhsContract), sizeAlong(k.rhsShape, rFree)];
   if (nb * M * N === 0) return;
-  const A = asMatrices(a, aB, aF, aC);
-  const B = asMatrices(b, bB, bC, bF);
-  if (k.dtype === 'float32' && M * N * K >= WASM_MIN && wasmMatmul(A as Float32Array, B as Float32Array, out as Float32Array, nb, M, K, N)) return;
+  const A = operand(a, k.lhsShape, k.lhsBatch, lFree, k.lhsContract);
+  const B = operand(b, k.rhsShape, k.rhsBatch, k.rhsContract, rFree);
+  if (k.dtype === 'float32' && N >= 8 && M * N * K >= WASM_MIN && wasmMatmul(A as Float32Array, B as Float32Array, out as Float32Array, nb, M, K, N)) return;
   for (let p = 0; p < nb; p++) productJS(k.dtype, A, B, out, p * M * K, p * K * N, p * M * N, M, K, N);
 }
 
 /** C[M, N] (at c0) = A[M, K] (at a0) @ B[K, N] (at b0), i-k-j order, in `dtype`'s arithmetic. */
 function productJS(dtype: DotKernel['dtype'], A: TypedArray, B: TypedArray, C: TypedArray, a0: number, b0: number, c0: number, M: number, K: number, N: number): void {
   const f = Math.fround;
+  if (dtype === 'float32' && N === 1) {
+    // matrix-vector: one running float32 sum per row, in a register
+    for (let i = 0; i < M; i++) {
+      let acc = 0;
+      const a = a0 + i * K;
+      for (let c = 0; c < K; c++) acc = f(acc + f(A[a + c] * B[b0 + c]));
+      C[c0 + i] = acc;
+    }
+    return;
+  }
   for (let i = 0; i < M; i++) {
     const row = c0 + i * N;
     for (let j = 0; j < N; j++) C[row + j] = 0;
