@@ -24,6 +24,14 @@ export function matmul(a: ArrayLike, b: ArrayLike): LaxArray {
   const k2 = y.shape[y.shape.length - 2];
   if (k1 !== k2) throw new TypeError(`matmul: contracting dimensions differ, got shapes ${fmtShape(xShape)} and ${fmtShape(yShape)} (size ${k1} is different from ${k2})`);
   const batch = broadcastShapes('matmul', x.shape.slice(0, -2), y.shape.slice(0, -2));
+  if (y.shape.length === 2 && batch.length > 0) {
+    // batch axes on the left only: one [batch * m, k] x [k, n] product (the right operand is
+    // never broadcast, so an unrealized one is computed once and the kernel sees one matrix)
+    const [m, n] = [x.shape[x.shape.length - 2], y.shape[1]];
+    const rows = reshapeNode(x, [batch.reduce((p, d) => p * d, 1) * m, k1]);
+    const flat = node('dot', [rows, y], { lhsContract: [1], rhsContract: [0], lhsBatch: [], rhsBatch: [] });
+    return wrap(reshapeNode(flat, [...batch, ...(xVec ? [] : [m]), ...(yVec ? [] : [n])]));
+  }
   x = broadcastNode(x, [...batch, ...x.shape.slice(-2)]);
   y = broadcastNode(y, [...batch, ...y.shape.slice(-2)]);
   const nb = batch.length;

@@ -74,3 +74,26 @@ describe('CPU dot_general is bit-exact with the oracle', () => {
     );
   });
 });
+
+describe('matmul with batch axes on one side', () => {
+  it('x [..., m, k] @ W [k, n] is one 2-D product, equal to the per-batch products bit for bit', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 2 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 1, max: 9 }), (batch, m, k, n) => {
+        const x = random.normal(random.key(7), [...batch, m, k]);
+        const w = random.normal(random.key(8), [k, n]);
+        const y = np.matmul(x, w);
+        expect(y.shape).toEqual([...batch, m, n]);
+        const b = batch.reduce((p, d) => p * d, 1);
+        const rows = x.reshape([b, m, k]);
+        const per = Array.from({ length: b }, (_, i) => np.matmul(rows.slice(i), w));
+        const [[got, ...want], [oracle]] = both(y, ...per);
+        expect(sameBits(got, oracle)).toBeNull();
+        const flat = new Float32Array(want.reduce((p, v) => p + v.length, 0));
+        let o = 0;
+        for (const v of want) flat.set(v, o), (o += v.length);
+        expect(sameBits(got, flat)).toBeNull();
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
