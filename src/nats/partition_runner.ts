@@ -8,11 +8,13 @@
 //      the pipeline has delivered every output of them, publish the outputs with message
 //      ids `<group>:<partition>:<n>` (the n-th output of the partition, which a restored
 //      pipeline reproduces exactly, so replayed outputs are dropped by the stream's
-//      duplicate window) and await their acks; then write `{ operator snapshots, last input
-//      sequence, outputs }` with compare-and-set on the revision read. A failed write means
-//      another worker owns the partition: stop without writing again.
+//      duplicate window) and await their acks; then, at most every `checkpointMs` and when
+//      stopping, write `{ operator snapshots, last input sequence, outputs }` with
+//      compare-and-set on the revision read (records after the last checkpoint are replayed
+//      after a failover, their outputs dropped by id). A failed write means another worker
+//      owns the partition: stop without writing again.
 
-import { DeliverPolicy, type JetStreamClient, type JsMsg, type ConsumerMessages } from '@nats-io/jetstream';
+import { DeliverPolicy, type Consumer, type JetStreamClient, type JsMsg, type ConsumerMessages } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { captureOperators } from '../operators/rx/capture.js';
@@ -45,6 +47,10 @@ export interface RunnerConfig {
   worker: string;
   maxBatch: number;
   ackTimeoutMs: number;
+  /** Least time between checkpoints (ms); 0: after every batch. */
+  checkpointMs: number;
+  /** A partition with records waiting and no batch done for this long (ms) fails, to restart from its checkpoint. */
+  stallMs: number;
   pipeline: (records$: Observable<any>) => Observable<unknown>;
   /** Still ours? (the lease, checked before publishing). */
   owns: () => boolean;
@@ -58,16 +64,39 @@ export class PartitionRunner {
   seq = 0;
   outputs = 0;
   private revision = 0;
+  private dirty = false;
+  private checkpointedAt = -Infinity;
   private messages: ConsumerMessages | null = null;
   private stopping = false;
   private subscription: Subscription | null = null;
   readonly done: Promise<void>;
 
+  private consumer: Consumer | null = null;
+  private progressAt = performance.now();
+  private watchdog: ReturnType<typeof setInterval>;
+
   constructor(
     readonly lease: Lease,
     private readonly cfg: RunnerConfig,
   ) {
-    this.done = this.run();
+    // A watchdog on its own timer: a partition whose consumer or pipeline stopped making
+    // progress while records wait (a lost server-side consumer, a hung request) fails, so
+    // that its lease goes back and it restarts from its checkpoint.
+    let stalled!: (err: Error) => void;
+    const stall = new Promise<never>((_, reject) => (stalled = reject));
+    this.watchdog = setInterval(() => {
+      if (this.stopping || performance.now() - this.progressAt < cfg.stallMs) return;
+      this.progressAt = performance.now();
+      void (this.consumer?.info() ?? Promise.reject(new Error('it has no consumer yet'))).then(
+        (info) => info && info.num_pending > 0 && stalled(new Error(`laxflow/nats: partition ${lease.partition}: no batch done in ${cfg.stallMs} ms with ${info.num_pending} records waiting; restarting from its checkpoint`)),
+        (err) => stalled(new Error(`laxflow/nats: partition ${lease.partition}: no batch done in ${cfg.stallMs} ms and its consumer does not answer (${(err as Error).message}); restarting from its checkpoint`)),
+      );
+    }, Math.max(100, cfg.stallMs / 4));
+    this.watchdog.unref?.();
+    this.done = Promise.race([this.run(), stall]).finally(() => {
+      clearInterval(this.watchdog);
+      void this.messages?.close().catch(() => {});
+    });
   }
 
   /** Stop after the batch in progress (whose checkpoint is written); resolves when stopped. */
@@ -110,6 +139,7 @@ export class PartitionRunner {
       ...(this.seq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.seq + 1 } : { deliver_policy: DeliverPolicy.All }),
     });
     if (this.stopping) return this.subscription.unsubscribe();
+    this.consumer = consumer;
     const messages = (this.messages = await consumer.consume({ max_messages: cfg.maxBatch }));
     try {
       // a batch is what has arrived: messages already buffered come before a setImmediate
@@ -128,6 +158,8 @@ export class PartitionRunner {
         }
         await this.process(batch, source, pending, capture);
       }
+      // stopped or released: what was processed since the last checkpoint is checkpointed
+      if (this.dirty) await this.checkpoint(capture);
     } finally {
       this.subscription.unsubscribe();
       await messages.close().catch(() => {});
@@ -159,15 +191,24 @@ export class PartitionRunner {
       }),
     );
     const last = batch[batch.length - 1];
-    const cp: Checkpoint = { version: 1, partitions: cfg.partitions, states: capture.snapshots(), seq: last.seq, outputs: first + outs.length, owner: cfg.worker };
-    try {
-      this.revision = await cfg.checkpoints.update(this.key, JSON.stringify(cp as unknown as Json), this.revision);
-    } catch (err) {
-      throw new FencedError(`partition ${p}: checkpoint revision moved on (${(err as Error).message})`);
-    }
-    this.outputs = cp.outputs;
+    this.outputs = first + outs.length;
     this.seq = last.seq;
     this.records += batch.length;
     this.lag = last.info.pending;
+    this.dirty = true;
+    this.progressAt = performance.now();
+    if (performance.now() - this.checkpointedAt >= cfg.checkpointMs) await this.checkpoint(capture);
+  }
+
+  /** Writes `{ states, seq, outputs }` of what has been processed, if the revision is still ours. */
+  private async checkpoint(capture: PipelineCapture) {
+    const cp: Checkpoint = { version: 1, partitions: this.cfg.partitions, states: capture.snapshots(), seq: this.seq, outputs: this.outputs, owner: this.cfg.worker };
+    try {
+      this.revision = await this.cfg.checkpoints.update(this.key, JSON.stringify(cp as unknown as Json), this.revision);
+    } catch (err) {
+      throw new FencedError(`partition ${this.lease.partition}: checkpoint revision moved on (${(err as Error).message})`);
+    }
+    this.dirty = false;
+    this.checkpointedAt = performance.now();
   }
 }

@@ -28,8 +28,14 @@ export interface PartitionedOptions extends StreamSettings {
   output: string;
   /** Names the lease and checkpoint buckets and prefixes output ids; default from `input`. */
   group?: string;
-  /** Most records per batch (and per checkpoint); default 1000. */
+  /** Most records per batch; default 1000. */
   maxBatch?: number;
+  /**
+   * Least time between a partition's checkpoints (ms; default 1000; 0: after every batch). A
+   * checkpoint is one write of the partition's whole operator state; records processed after
+   * it are processed again after a failover, their outputs dropped as duplicates.
+   */
+  checkpointMs?: number;
   /** A lease's life (ms) unless renewed; default 10000. */
   leaseTtlMs?: number;
   /** Renewal period (ms); default leaseTtlMs / 5. */
@@ -50,7 +56,7 @@ export interface PartitionMetrics {
   records: number;
   /** Records of the partition in the stream after the last one processed. */
   lag: number;
-  /** Stream sequence of the last record processed (and checkpointed). */
+  /** Stream sequence of the last record processed. */
   seq: number;
 }
 
@@ -78,6 +84,8 @@ export async function runPartitioned(opts: PartitionedOptions): Promise<Partitio
   if (typeof opts.pipeline !== 'function') throw new TypeError('laxflow/nats: pipeline must be a function (records$) => Observable');
   const maxBatch = opts.maxBatch ?? 1000;
   if (!(Number.isInteger(maxBatch) && maxBatch >= 1)) throw new RangeError(`laxflow/nats: maxBatch must be a positive integer, got ${maxBatch}`);
+  const checkpointMs = opts.checkpointMs ?? 1000;
+  if (!(checkpointMs >= 0)) throw new RangeError(`laxflow/nats: checkpointMs must be a number >= 0, got ${checkpointMs}`);
   const leaseTtlMs = opts.leaseTtlMs ?? 10_000;
   const renewMs = opts.renewMs ?? leaseTtlMs / 5;
   if (!(renewMs > 0 && leaseTtlMs >= 3 * renewMs)) throw new RangeError(`laxflow/nats: leaseTtlMs (${leaseTtlMs}) must be at least 3 renewal periods (renewMs ${renewMs})`);
@@ -111,6 +119,8 @@ export async function runPartitioned(opts: PartitionedOptions): Promise<Partitio
       worker,
       maxBatch,
       ackTimeoutMs: opts.ackTimeoutMs ?? 30_000,
+      checkpointMs,
+      stallMs: 4 * leaseTtlMs,
       pipeline: opts.pipeline,
       owns: () => leases.valid(lease),
     });
@@ -127,8 +137,10 @@ export async function runPartitioned(opts: PartitionedOptions): Promise<Partitio
       finished += runner.records;
       // the lease goes back (deleted only if it is still ours), so that the partition's
       // owner, or this worker on its next round, starts it afresh from its checkpoint
+      // (a failure after the lease ran out, as a paused worker's timed-out requests, is a loss)
+      const lost = err instanceof FencedError || !leases.valid(lease);
       void leases.giveBack(lease.partition);
-      if (err instanceof FencedError) emit({ type: 'lost', partition: lease.partition, reason: err.message });
+      if (lost) emit({ type: 'lost', partition: lease.partition, reason: (err as Error)?.message ?? String(err) });
       else emit({ type: 'error', partition: lease.partition, error: err });
     };
   };
