@@ -183,6 +183,17 @@ const cases: Case[] = [
     },
   },
   {
+    name: '.at multiply (scatter mul, duplicates, exact zeros, out of range dropped)', shapes: fc.integer({ min: 3, max: 5 }).map((n) => [[n], [4]]), domains: [[-2, 2], [-2, 2]], spread: true,
+    ok: (x, u) => [...x.data, ...u.data].every((v) => Math.abs(Math.abs(v) - 0.5) > 1e-3),
+    f: (x, u) => { const z = (v: LaxArray) => v.mul(np.greater(np.abs(v), 0.5).astype('float32')); return z(x).at(np.array([0, 2, 0, 7])).multiply(z(u)); },
+    ref: (x, u) => {
+      const z = (v: number) => (Math.abs(v) > 0.5 ? v : 0);
+      const y = x.data.map(z);
+      [0, 2, 0].forEach((j, i) => (y[j] *= z(u.data[i])));
+      return f64(x.shape, y);
+    },
+  },
+  {
     name: 'lax.scan (EMA, carry and ys)', shapes: fc.integer({ min: 1, max: 6 }).map((n) => [[n], []]), domains: [U, [0.1, 0.9]],
     f: (xs, a) => {
       const [c, ys] = lax.scan((c: LaxArray, x: LaxArray) => { const n = c.mul(a).add(x.mul(np.subtract(1, a))); return [n, np.sin(n)]; }, np.array(0, { dtype: 'float32' }), xs);

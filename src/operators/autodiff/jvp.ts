@@ -10,7 +10,7 @@ import { toposort } from '../../graph/toposort.js';
 import { paramNode } from '../trace.js';
 import { add, addMaybe, bin, div, fill, mul, orZeros, select, sumAxes, type Maybe } from './build.js';
 import { applyPartial, partials } from './partials.js';
-import { cumprodTerms, productOfOthers, runningSource, scatterChooser } from './selection.js';
+import { cumprodTerms, productOfOthers, runningSource, scatterChooser, scatterMulPartials } from './selection.js';
 
 type Rule<P extends Prim> = (n: Node<P>, tangents: Maybe[]) => Maybe | Maybe[];
 
@@ -140,7 +140,10 @@ export const jvpRules: { [P in Prim]: Rule<P> } = {
       const fromU = node('scatter', [fromX, n.inputs[1], mul(orZeros(tu, n.inputs[2]), atU)], { mode: 'add' });
       return div(fromU, count);
     }
-    if (mode !== 'set' && mode !== 'add') notDifferentiable(`scatter (mode ${mode})`);
+    if (mode === 'mul') {
+      const { dx, du } = scatterMulPartials(n);
+      return node('scatter', [mul(orZeros(to, n), dx), n.inputs[1], mul(orZeros(tu, n.inputs[2]), du)], { mode: 'add' });
+    }
     return node('scatter', [orZeros(to, n.inputs[0]), n.inputs[1], orZeros(tu, n.inputs[2])], n.params);
   },
   scan: scanJvp,

@@ -91,3 +91,30 @@ export function scatterChooser(n: Node<'scatter'>): { atX: Node; atU: Node; coun
   const count = bin('add', atX, node('scatter', [zero(x), idx, atU], { mode: 'add' }));
   return { atX, atU, count, clamped };
 }
+
+/**
+ * For y = scatter mul (x, idx, u): the derivative of each output with respect to its operand
+ * element (shaped as x) and with respect to each update (shaped as u; 0 out of range). Each
+ * is the product of the output's other factors: y / factor while the output has no zero
+ * factor, the product of the nonzero factors at its one zero factor, and 0 otherwise.
+ */
+export function scatterMulPartials(n: Node<'scatter'>): { dx: Node; du: Node; clamped: Node } {
+  const [x, idx, u] = n.inputs;
+  const { clamped, inRange } = clampIndex(idx, x.size);
+  const isZero = (v: Node) => bin('eq', v, full(0, v.shape));
+  const ones = (v: Node) => full(1, v.shape);
+  const zeros = (v: Node) => full(0, v.shape);
+  const safeX = select(isZero(x), ones(x), x);
+  const safeU = select(isZero(u), ones(u), u);
+  const nonzero = node('scatter', [safeX, idx, safeU], { mode: 'mul' });
+  const zeroU = select(node('and', [inRange, isZero(u)], {}), ones(u), zeros(u));
+  const count = bin('add', select(isZero(x), ones(x), zeros(x)), node('scatter', [zeros(x), idx, zeroU], { mode: 'add' }));
+  const none = bin('eq', count, zeros(x));
+  const one = bin('eq', count, ones(x));
+  const partial = (self: Node, safe: Node, nz: Node, cnt0: Node, cnt1: Node) =>
+    select(cnt0, bin('div', nz, safe), select(node('and', [cnt1, isZero(self)], {}), nz, zeros(self)));
+  const dx = partial(x, safeX, nonzero, none, one);
+  const at = (v: Node) => node('gather', [v, clamped], {});
+  const du = select(inRange, partial(u, safeU, at(nonzero), at(none), at(one)), zeros(u));
+  return { dx, du, clamped };
+}

@@ -7,10 +7,10 @@ import { node, type Node } from '../../graph/node.js';
 import type { Prim } from '../../graph/prims.js';
 import { toposort } from '../../graph/toposort.js';
 import { addMaybe, bin, clampIndex, div, fill, flatIndex, full, mul, reshape, select, sumAxes, unbroadcast, zerosLike, type Maybe } from './build.js';
-import { expandReduced, notDifferentiable } from './jvp.js';
+import { expandReduced } from './jvp.js';
 import { applyPartial, partials } from './partials.js';
 import { scanVjp } from './scan_vjp.js';
-import { cumprodTerms, productOfOthers, runningSource, scatterChooser } from './selection.js';
+import { cumprodTerms, productOfOthers, runningSource, scatterChooser, scatterMulPartials } from './selection.js';
 
 type Rule<P extends Prim> = (n: Node<P>, ct: Node, tupleCts: Maybe[]) => Maybe[];
 
@@ -129,7 +129,10 @@ export const vjpRules: { [P in Prim]: Rule<P> } = {
       const share = div(ct, count);
       return [mul(share, atX), null, mul(select(inRange, node('gather', [share, clamped], {}), zerosLike(upd)), atU)];
     }
-    if (n.params.mode !== 'set') notDifferentiable(`scatter (mode ${n.params.mode})`);
+    if (n.params.mode === 'mul') {
+      const { dx, du } = scatterMulPartials(n);
+      return [mul(ct, dx), null, mul(node('gather', [ct, clamped], {}), du)];
+    }
     // Overwritten elements get no cotangent; of updates to one element, the last one written wins.
     const pos = reshape(node('iota', [], { shape: [idx.size], dtype: 'int32', axis: 0 }), idx.shape);
     const owner = node('scatter', [full(-1, x.shape, 'int32'), idx, pos], { mode: 'set' });
