@@ -25,6 +25,14 @@ export const binaryPrims = [
 ] as const;
 export type BinaryPrim = (typeof binaryPrims)[number];
 
+/**
+ * One rule for every unary and binary elementwise primitive: the shared rows of a total rule
+ * table (JAX's `defbroadcasting`), spread into it beside the rows of the other primitives.
+ */
+export function elementwiseRows<R>(rule: R): { [P in UnaryPrim | BinaryPrim]: R } {
+  return Object.fromEntries([...unaryPrims, ...binaryPrims].map((p) => [p, rule])) as { [P in UnaryPrim | BinaryPrim]: R };
+}
+
 export const reducePrims = ['reduce_sum', 'reduce_max', 'reduce_min', 'reduce_prod'] as const;
 export type ReducePrim = (typeof reducePrims)[number];
 

@@ -3,7 +3,7 @@
 // axis first. Unbatched inputs of a batched op are broadcast (free once fused).
 
 import { node, withInputs, type Node } from '../graph/node.js';
-import type { BinaryPrim, CumulativePrim, Prim, ReducePrim, UnaryPrim } from '../graph/prims.js';
+import { elementwiseRows, type BinaryPrim, type CumulativePrim, type Prim, type ReducePrim, type UnaryPrim } from '../graph/prims.js';
 import { toposort } from '../graph/toposort.js';
 import { paramNode } from './trace.js';
 
@@ -79,14 +79,7 @@ function scanRule(n: Node<'scan'>, ins: BVal[], size: number): BVal[] {
 }
 
 export const batchingRules: { [P in Prim]: Rule<P> } = {
-  neg: elementwise, abs: elementwise, sign: elementwise, sqrt: elementwise, exp: elementwise,
-  log: elementwise, log1p: elementwise, expm1: elementwise, sin: elementwise, cos: elementwise,
-  tan: elementwise, tanh: elementwise, floor: elementwise, ceil: elementwise, round: elementwise,
-  not: elementwise, isfinite: elementwise,
-  add: elementwise, sub: elementwise, mul: elementwise, div: elementwise, rem: elementwise,
-  pow: elementwise, max: elementwise, min: elementwise, atan2: elementwise, eq: elementwise,
-  ne: elementwise, lt: elementwise, le: elementwise, gt: elementwise, ge: elementwise,
-  and: elementwise, or: elementwise, xor: elementwise, shl: elementwise, shr: elementwise,
+  ...elementwiseRows<Rule<UnaryPrim | BinaryPrim>>(elementwise),
   select: elementwise, cast: elementwise, bitcast: elementwise,
   const: leaf, param: leaf, iota: leaf,
   broadcast: (n, [x], size) => batched(node('broadcast', [x.node], { shape: [size, ...n.params.shape], dims: [0, ...up(n.params.dims)] })),

@@ -5,7 +5,7 @@
 // batched, jitted and scheduled again.
 
 import { node, withInputs, type Body, type Node } from '../../graph/node.js';
-import type { Prim } from '../../graph/prims.js';
+import { elementwiseRows, type Prim } from '../../graph/prims.js';
 import { toposort } from '../../graph/toposort.js';
 import { paramNode } from '../trace.js';
 import { add, addMaybe, bin, div, fill, mul, orZeros, select, sumAxes, type Maybe } from './build.js';
@@ -101,14 +101,7 @@ function scanJvp(n: Node<'scan'>, ts: Maybe[]): Maybe[] {
 }
 
 export const jvpRules: { [P in Prim]: Rule<P> } = {
-  neg: elementwise, abs: elementwise, sign: elementwise, sqrt: elementwise, exp: elementwise,
-  log: elementwise, log1p: elementwise, expm1: elementwise, sin: elementwise, cos: elementwise,
-  tan: elementwise, tanh: elementwise, floor: elementwise, ceil: elementwise, round: elementwise,
-  not: elementwise, isfinite: elementwise,
-  add: elementwise, sub: elementwise, mul: elementwise, div: elementwise, rem: elementwise,
-  pow: elementwise, max: elementwise, min: elementwise, atan2: elementwise, eq: elementwise,
-  ne: elementwise, lt: elementwise, le: elementwise, gt: elementwise, ge: elementwise,
-  and: elementwise, or: elementwise, xor: elementwise, shl: elementwise, shr: elementwise,
+  ...elementwiseRows(elementwise),
   select: (n, [, ta, tb]) => (ta === null && tb === null ? null : select(n.inputs[0], orZeros(ta, n), orZeros(tb, n))),
   // float32 is the one float dtype: a differentiable cast is the identity on tangents.
   cast: (n, [t]) => (n.params.stopGradient || n.dtype !== 'float32' || n.inputs[0].dtype !== 'float32' ? null : t),

@@ -4,7 +4,7 @@
 // output, and returns one cotangent per input (null: zero, or not a float input).
 
 import { node, type Node } from '../../graph/node.js';
-import type { Prim } from '../../graph/prims.js';
+import { elementwiseRows, type Prim } from '../../graph/prims.js';
 import { toposort } from '../../graph/toposort.js';
 import { addMaybe, bin, clampIndex, div, fill, flatIndex, full, mul, reshape, select, sumAxes, unbroadcast, zerosLike, type Maybe } from './build.js';
 import { expandReduced } from './jvp.js';
@@ -63,14 +63,7 @@ function dotOperand(n: Node<'dot'>, ct: Node, lhs: boolean): Node {
 }
 
 export const vjpRules: { [P in Prim]: Rule<P> } = {
-  neg: elementwise, abs: elementwise, sign: elementwise, sqrt: elementwise, exp: elementwise,
-  log: elementwise, log1p: elementwise, expm1: elementwise, sin: elementwise, cos: elementwise,
-  tan: elementwise, tanh: elementwise, floor: elementwise, ceil: elementwise, round: elementwise,
-  not: elementwise, isfinite: elementwise,
-  add: elementwise, sub: elementwise, mul: elementwise, div: elementwise, rem: elementwise,
-  pow: elementwise, max: elementwise, min: elementwise, atan2: elementwise, eq: elementwise,
-  ne: elementwise, lt: elementwise, le: elementwise, gt: elementwise, ge: elementwise,
-  and: elementwise, or: elementwise, xor: elementwise, shl: elementwise, shr: elementwise,
+  ...elementwiseRows(elementwise),
   select: (n, ct) => [null, select(n.inputs[0], ct, zerosLike(ct)), select(n.inputs[0], zerosLike(ct), ct)],
   cast: (n, ct) => [n.params.stopGradient || n.inputs[0].dtype !== 'float32' ? null : ct],
   bitcast: none, // reinterpreted bits (random keys) are not differentiable
