@@ -5,6 +5,7 @@ import { allocate, storage, type TypedArray } from '../graph/dtype.js';
 import type { Kernel, Schedule } from '../scheduler/kernel.js';
 import type { Backend } from '../scheduler/realize.js';
 import { schedule } from '../scheduler/schedule.js';
+import { zeroedBuffers } from './bind.js';
 import { runSchedule } from './executor.js';
 import { heapStorage, takeKept } from './pool.js';
 
@@ -50,12 +51,12 @@ function programStorage(s: Schedule, kept: number): Map<number, TypedArray> {
   let a = programArenas.get(s);
   if (a === undefined || a.kept !== kept) {
     const small = new Map<number, TypedArray>();
-    const written = new Set(s.kernels.flatMap((k) => k.outputs));
+    const needsZeros = zeroedBuffers(s);
     const zeroed: number[] = [];
     for (const b of s.buffers) {
       if (b.role !== 'intermediate' || b.size * storage[b.dtype].BYTES_PER_ELEMENT >= SMALL_BYTES) continue;
       small.set(b.id, takeKept(small, b.dtype, b.size));
-      if (!written.has(b.id)) zeroed.push(b.id);
+      if (needsZeros[b.id]) zeroed.push(b.id);
     }
     programArenas.set(s, (a = { kept, keptIds: keptIds(s, (i) => i < kept), small, zeroed }));
   }

@@ -24,7 +24,7 @@ const needsZeros = new WeakMap<readonly Kernel[], boolean[]>();
  * before anything reads them (patches copy their base first; a scan writes every step's ys
  * and its final carries), so only a buffer no kernel writes needs clearing.
  */
-function zeroedBuffers(s: Schedule): boolean[] {
+export function zeroedBuffers(s: Schedule): boolean[] {
   let z = needsZeros.get(s.kernels);
   if (!z) {
     const written = new Set(s.kernels.flatMap((k) => k.outputs));

@@ -55,3 +55,21 @@ export function runProgram(p: Program, args: readonly TypedArray[], kept: number
   });
   return realizeBatch(replayTrace(p.trace, inputs), kept);
 }
+
+/**
+ * A bounded cache of programs by key: `get(key, make)` gives the program made for `key`, making
+ * it the first time; past `limit` programs the oldest made is dropped (a stream engine keeps
+ * one per batch shape).
+ */
+export function programCache(limit = 64): (key: string, make: () => Program) => Program {
+  const programs = new Map<string, Program>();
+  return (key, make) => {
+    let p = programs.get(key);
+    if (p === undefined) {
+      p = make();
+      if (programs.size >= limit) programs.delete(programs.keys().next().value!);
+      programs.set(key, p);
+    }
+    return p;
+  };
+}

@@ -32,7 +32,7 @@ import { bucket } from './buckets.js';
 import { checkedStep, maskedStep } from './carry.js';
 import { mirrorLeaf, type Kind } from './emission.js';
 import { giveBuffers, thenMaybe } from '../../scheduler/realize.js';
-import { runProgram, type Program } from '../../scheduler/program.js';
+import { programCache, runProgram, type Program } from '../../scheduler/program.js';
 import { isRecordChunk, MalformedRecordError, recordInput, sendDeadLetter, describeRecord, type DeadLetter, type KeyedRecord } from './records.js';
 import { commit, type Key, type Leaf } from './state.js';
 import type { EngineContext } from './context.js';
@@ -60,9 +60,6 @@ interface Admitted {
   /** The source completed: everything the clock holds is released. */
   final?: boolean;
 }
-
-/** Batch programs kept per stream (one per table capacity, rounds and rows bucket). */
-const MAX_PROGRAMS = 64;
 
 /** Event times in the scan are int32 ms from the stream's time base; records must stay this close to it. */
 const TIME_RANGE = 2 ** 30;
@@ -109,9 +106,10 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
   // table is donated: the rows are scattered back in place (O(rows), not O(table), per
   // batch), its storage then being the new state's. Traced and scheduled once per batch
   // shape (table capacity, rounds R, rows M): a batch then only binds its buffers and runs.
-  const batchStep = (nLeaves: number) => (...args: LaxArray[]) => {
-    const leaves = args.slice(0, nLeaves);
-    const [idx, xs, valid, ts] = args.slice(nLeaves);
+  const nCarry = spec.leaves.length;
+  const batchStep = (...args: LaxArray[]) => {
+    const leaves = args.slice(0, nCarry);
+    const [idx, xs, valid, ts] = args.slice(nCarry);
     const rows = leaves.map((t) => take(t, idx, { axis: 0, mode: 'clip' }));
     const [final, ys] = laxScan(step, unflatten(spec.def, rows), ts ? [xs, valid, ts] : [xs, valid]);
     const [finalLeaves] = flattenNodes(final);
@@ -121,18 +119,15 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
   const makeValue = unflattener(spec.yDef);
   const scalarYs = spec.yAvals.every((a) => a.shape.length === 0);
   const yBools = spec.yAvals.map((a) => a.dtype === 'bool');
-  const programs = new Map<string, Program>();
-  const nCarry = spec.leaves.length;
   const singleBatch = (...args: LaxArray[]) => {
     const [xs, valid, ts] = args.slice(nCarry);
     const [final, ys] = laxScan(singleStep, unflatten(spec.def, args.slice(0, nCarry)), ts ? [xs, valid, ts] : [xs, valid]);
     return [flattenNodes(final)[0].map(wrap), ys];
   };
+  const programs = programCache();
   /** The program of a batch of R rounds of M rows; M = 0: the one-key form (`singleStep`). */
-  const programFor = (table: readonly Leaf[], R: number, M: number): Program => {
-    const key = `${table[0]?.shape[0] ?? 0}|${R}|${M}`;
-    let p = programs.get(key);
-    if (p === undefined) {
+  const programFor = (table: readonly Leaf[], R: number, M: number): Program =>
+    programs(`${table[0]?.shape[0] ?? 0}|${R}|${M}`, () => {
       const perStep = M === 0 ? [R] : [R, M];
       const avals = [
         ...(M === 0 ? spec.leaves : table).map((l) => ({ shape: l.shape, dtype: l.dtype })),
@@ -141,12 +136,8 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
         { shape: perStep, dtype: 'bool' as const },
         ...(timed ? [{ shape: perStep, dtype: 'int32' as const }] : []),
       ];
-      p = M === 0 ? traceProgram(singleBatch, avals).program : traceProgram(batchStep(table.length), avals, table.map(() => true)).program;
-      if (programs.size >= MAX_PROGRAMS) programs.delete(programs.keys().next().value!);
-      programs.set(key, p);
-    }
-    return p;
-  };
+      return M === 0 ? traceProgram(singleBatch, avals).program : traceProgram(batchStep, avals, table.map(() => true)).program;
+    });
 
   // The event-time stage: the clock, restored from the state, and its idle timer.
   const clock = events ? new EventClock(name, events.maxLateness, events.late, events.time ?? ((r: any) => r?.t), events.perKey ? (r) => keyId((r as KeyedRecord).key) : undefined) : null;
@@ -297,10 +288,9 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       const rowOf = (l: Leaf, i: number) => l.data.subarray(0, sizeOf(spec.leaves[i].shape));
       const args = [...(single ? table.map(rowOf) : [...table.map((l) => l.data), idx]), xs, valid, ...(ts ? [ts] : [])];
       // (a promise of a promise is one promise)
-      return thenMaybe(runProgram(programFor(table, R, single ? 0 : M), args, table.length), (bufs) => {
-        const nLeaves = table.length;
+      return thenMaybe(runProgram(programFor(table, R, single ? 0 : M), args, nCarry), (bufs) => {
         if (single) table.forEach((l, i) => l.data !== bufs[i] && l.data.set(bufs[i]));
-        const yBufs = bufs.slice(nLeaves, checked ? -1 : undefined);
+        const yBufs = bufs.slice(nCarry, checked ? -1 : undefined);
         if (checked) {
           const fail = bufs[bufs.length - 1];
           entries.forEach((e, j) => {
@@ -364,7 +354,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
             return b.chunk ? out : out[0];
           });
         }
-        giveBuffers(bufs.slice(nLeaves)); // every record has its copy
+        giveBuffers(bufs.slice(nCarry)); // every record has its copy
         return flush(emitted);
       }) as unknown[] | Promise<unknown[]>;
     },

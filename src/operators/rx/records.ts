@@ -45,11 +45,18 @@ export const isRecordLike = (v: unknown): boolean =>
 
 export const isRecordChunk = (v: unknown): boolean => Array.isArray(v) && v.length > 0 && isRecordLike(v[0]);
 
+/** A record without a key, or with a string or finite number as its key. */
+const validKey = (r: object): boolean => {
+  if (!('key' in r)) return true;
+  const { key } = r as KeyedRecord;
+  return typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key));
+};
+
 /** The value of a valid record as `size(xShape)` host elements; throws MalformedRecordError. */
 export function recordValue(r: unknown, xShape: readonly number[], dtype: DType, what: string): TypedArray {
   if (!isRecordLike(r)) throw new MalformedRecordError(r, 'expected an object { key?, value, t? }', what);
   const { key, value } = r as KeyedRecord;
-  if ('key' in (r as object) && !(typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key)))) {
+  if (!validKey(r as object)) {
     throw new MalformedRecordError(r, `key must be a string or a finite number, got ${describeRecord(key)}`, what);
   }
   const size = sizeOf(xShape);
@@ -81,9 +88,8 @@ export function recordValue(r: unknown, xShape: readonly number[], dtype: DType,
  */
 export function recordInput(r: unknown, xShape: readonly number[], dtype: DType, what: string): TypedArray | number {
   if (xShape.length === 0 && isRecordLike(r)) {
-    const { key, value } = r as KeyedRecord;
-    const keyOk = !('key' in (r as object)) || typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key));
-    if (keyOk && (typeof value === 'number' || value === null)) return castScalar(value === null ? NaN : value, dtype);
+    const { value } = r as KeyedRecord;
+    if (validKey(r as object) && (typeof value === 'number' || value === null)) return castScalar(value === null ? NaN : value, dtype);
   }
   return recordValue(r, xShape, dtype, what);
 }

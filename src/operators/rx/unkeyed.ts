@@ -17,7 +17,7 @@ import { bucket } from './buckets.js';
 import { maskedStep } from './carry.js';
 import { mirrorLeaf, readEmission, type Emission } from './emission.js';
 import { giveBuffers, realizeBatch, thenMaybe } from '../../scheduler/realize.js';
-import { runProgram, type Program } from '../../scheduler/program.js';
+import { programCache, runProgram, type Program } from '../../scheduler/program.js';
 import { commit } from './state.js';
 import type { EngineContext } from './context.js';
 
@@ -46,20 +46,15 @@ function stepsNode(batch: Emission[], xShape: readonly number[], dtype: DType, l
   return parts.length === 1 ? parts[0] : node('concat', parts, { axis: 0 });
 }
 
-/** Programs kept per stream (one per bucket length, masked or not). */
-const MAX_PROGRAMS = 64;
-
 export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unknown> {
   const { name, f, spec, xShape, dtype } = ctx;
   const nCarry = spec.leaves.length;
   const carryAvals = spec.leaves.map((l) => ({ shape: l.shape, dtype: l.dtype }));
   // One program per bucket length, masked or not: a batch of exactly a bucket's length has
   // no padding, and its step runs unmasked.
-  const programs = new Map<string, Program>();
-  const programFor = (length: number, masked: boolean): Program => {
-    const key = `${length}${masked ? 'm' : ''}`;
-    let p = programs.get(key);
-    if (p === undefined) {
+  const programs = programCache();
+  const programFor = (length: number, masked: boolean): Program =>
+    programs(`${length}${masked ? 'm' : ''}`, () => {
       const avals = [...carryAvals, { shape: [length, ...xShape], dtype }, ...(masked ? [{ shape: [length], dtype: 'bool' as const }] : [])];
       const body = (...args: LaxArray[]) => {
         const carry = unflatten(spec.def, args.slice(0, nCarry));
@@ -67,12 +62,8 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
         const [c, ys] = masked ? laxScan(maskedStep(f), carry, [xs, valid]) : laxScan(f, carry, xs);
         return [flattenNodes(c)[0].map(wrap), ys];
       };
-      p = traceProgram(body, avals).program;
-      if (programs.size >= MAX_PROGRAMS) programs.delete(programs.keys().next().value!);
-      programs.set(key, p);
-    }
-    return p;
-  };
+      return traceProgram(body, avals).program;
+    });
   return {
     admit(input) {
       const e = readEmission(input, xShape, dtype, name);
