@@ -95,3 +95,4 @@ export {
 } from './np_dtypes.js';
 export type { FInfo, IInfo } from './np_dtypes.js';
 export { bitwiseNot as bitwiseInvert, leftShift as bitwiseLeftShift, rightShift as bitwiseRightShift } from './elementwise.js';
+export * as linalg from './np_linalg.js';
