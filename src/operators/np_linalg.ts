@@ -70,6 +70,11 @@ const setRow = (a: LaxArray, j: ArrayLike, row: LaxArray) => where(expandDims(on
 const setCol = (a: LaxArray, j: ArrayLike, col: LaxArray) => where(oneHot(a.shape[a.ndim - 1], j), expandDims(col, -1), a);
 /** The diagonal of [..., n, n] as [..., n]. */
 const diagOf = (a: LaxArray) => sum(where(eye(a.shape[a.ndim - 1], a.shape[a.ndim - 1], { dtype: 'bool' }), a, 0), { axis: -1 });
+/** max |x| over each matrix of [..., m, n] as [..., 1, 1]; 1 for an all-zero matrix. */
+function matrixScale(x: LaxArray): LaxArray {
+  const big = max(abs(x), { axis: [-2, -1], keepdims: true });
+  return where(greater(big, 0), big, 1);
+}
 /** The identity broadcast to [...batch, n, n]. */
 const eyeLike = (batch: readonly number[], n: number) => broadcastTo(eye(n), [...batch, n, n]);
 
@@ -205,10 +210,15 @@ function householder(x: LaxArray): [LaxArray, LaxArray] {
   if (steps === 0) return [eyeLike(batch, m), x];
   const [[q, r]] = scan(
     ([q, r]: LaxArray[], k: LaxArray) => {
-      const v0 = where(greaterEqual(rows, k), colOf(r, k), 0);
+      const x0 = where(greaterEqual(rows, k), colOf(r, k), 0);
+      // H depends only on v's direction: scale the column to max |x| = 1 so that squares
+      // neither underflow (a column of 1e-23s) nor overflow
+      const big = max(abs(x0), { axis: -1, keepdims: true });
+      const v0 = divide(x0, where(greater(big, 0), big, 1));
       const head = entry(v0, k);
       const tail = sum(where(greater(rows, k), multiply(v0, v0), 0), { axis: -1 });
-      const norm = sqrt(add(multiply(head, head), tail));
+      const norm2 = add(multiply(head, head), tail);
+      const norm = where(greater(norm2, 0), sqrt(where(greater(norm2, 0), norm2, 1)), 0); // sqrt'(0) is inf: guarded for grad
       const beta = where(greaterEqual(head, 0), negative(norm), norm);
       const v = where(equal(rows, k), expandDims(subtract(head, beta), -1), v0);
       const vv = sum(multiply(v, v), { axis: -1 });
@@ -262,16 +272,20 @@ function jacobiPairs(n: number): [LaxArray, LaxArray] {
 
 /**
  * The Jacobi rotation [c, s] that zeroes the (p, q) entry of the symmetric 2x2 matrix
- * [[app, apq], [apq, aqq]] (Golub and Van Loan's sym.schur2): tau = (aqq - app) / (2 apq),
- * t = sign(tau) / (|tau| + sqrt(1 + tau^2)), c = 1 / sqrt(1 + t^2), s = t c; no rotation where
- * apq = 0 (the division is guarded so gradients stay finite).
+ * [[app, apq], [apq, aqq]] (Golub and Van Loan's sym.schur2, t = sign(tau) / (|tau| +
+ * sqrt(1 + tau^2)) with tau = (aqq - app) / (2 apq)), written without dividing by apq:
+ *   d = aqq - app;  t = 2 apq sign(d) / (|d| + sqrt(d^2 + 4 apq^2));  c = 1 / sqrt(1 + t^2);  s = t c
+ * (sign(0) = 1), so a tiny apq late in the sweeps gives a tiny t, not an overflow whose
+ * gradient is NaN. No rotation where d = apq = 0 (the division is guarded).
  */
 function rotation(app: LaxArray, aqq: LaxArray, apq: LaxArray): [LaxArray, LaxArray] {
-  const nz = notEqual(apq, 0);
-  const tau = divide(subtract(aqq, app), multiply(where(nz, apq, 1), 2));
-  const t = divide(where(greaterEqual(tau, 0), 1, -1), add(abs(tau), sqrt(add(multiply(tau, tau), 1))));
+  const d = subtract(aqq, app);
+  const radicand = add(multiply(d, d), multiply(multiply(apq, apq), 4));
+  const none = equal(radicand, 0);
+  const den = add(abs(d), sqrt(where(none, 1, radicand)));
+  const t = where(none, 0, divide(multiply(multiply(apq, 2), where(greaterEqual(d, 0), 1, -1)), den));
   const c = divide(1, sqrt(add(multiply(t, t), 1)));
-  return [where(nz, c, 1), where(nz, multiply(t, c), 0)];
+  return [c, multiply(t, c)];
 }
 
 /** Columns p and q of `a` rotated: p <- c a_p - s a_q, q <- s a_p + c a_q (a <- a J). */
@@ -311,6 +325,9 @@ export function eigh(a: ArrayLike, opts: { UPLO?: 'L' | 'U'; symmetrizeInput?: b
   } else x = symmetrize(x);
   const batch = x.shape.slice(0, -2);
   if (n <= 1) return [diagOf(x), eyeLike(batch, n)];
+  // rotate x / max |x| (so squares of its entries neither overflow nor underflow), scale back
+  const scale = matrixScale(x);
+  x = divide(x, scale);
   const [[d, v]] = scan(
     ([m, v]: LaxArray[], [p, q]: LaxArray[]) => {
       const [c, s] = rotation(entry(rowOf(m, p), p), entry(rowOf(m, q), q), entry(rowOf(m, p), q));
@@ -319,7 +336,8 @@ export function eigh(a: ArrayLike, opts: { UPLO?: 'L' | 'U'; symmetrizeInput?: b
     [x, eyeLike(batch, n)],
     jacobiPairs(n),
   );
-  return reorder(diagOf(d), v, argsort(diagOf(d), { axis: -1 }));
+  const w = multiply(diagOf(d), reshape(scale, [...batch, 1]));
+  return reorder(w, v, argsort(w, { axis: -1 }));
 }
 
 /**
@@ -327,9 +345,11 @@ export function eigh(a: ArrayLike, opts: { UPLO?: 'L' | 'U'; symmetrizeInput?: b
  * until the columns are orthogonal; then a = W V^T, the singular values are W's column norms.
  * Returns [W, V, s] sorted by descending s.
  */
-function jacobiSvd(x: LaxArray): [LaxArray, LaxArray, LaxArray] {
-  const n = x.shape[x.ndim - 1];
-  const batch = x.shape.slice(0, -2);
+function jacobiSvd(a: LaxArray): [LaxArray, LaxArray, LaxArray] {
+  const n = a.shape[a.ndim - 1];
+  const batch = a.shape.slice(0, -2);
+  const scale = matrixScale(a);
+  const x = divide(a, scale);
   let [w, v] = [x, eyeLike(batch, n)];
   if (n > 1) {
     [[w, v]] = scan(
@@ -343,7 +363,7 @@ function jacobiSvd(x: LaxArray): [LaxArray, LaxArray, LaxArray] {
       jacobiPairs(n),
     );
   }
-  const sv = sqrt(sum(multiply(w, w), { axis: -2 }));
+  const sv = multiply(sqrt(sum(multiply(w, w), { axis: -2 })), reshape(scale, [...batch, 1]));
   const order = argsort(sv, { axis: -1, descending: true });
   const [s, ws] = reorder(sv, w, order);
   const [, vs] = reorder(sv, v, order);
