@@ -9,20 +9,22 @@
 //      doubling, new rows holding the initial carry) and a round: the number of earlier
 //      records of the same key in this batch. Round r holds each key's (r+1)-th record,
 //      so order is preserved per key.
-//   2. The M distinct keys' rows are gathered from the table, `lax.scan` runs over the R
-//      rounds with `vmap(f)` over the M rows (keys without a record in a round keep their
-//      carry), and the final rows are scattered back into the table.
-//   3. Table, outputs and all are realized together; R and M are padded to bucket sizes
-//      (padding rows gather the last row and scatter out of bounds, i.e. nowhere).
-// So the cost per batch is O(R * M) steps plus one gather and one scatter of M rows, never
-// one subscription or one schedule per key.
+//   2. The M distinct keys' rows are copied from the table into the program's carry inputs,
+//      `lax.scan` runs over the R rounds with `vmap(f)` over the M rows (keys without a
+//      record in a round keep their carry), and the final rows are copied back into the
+//      table. The table is host data the stream owns (its state), so these are plain copies
+//      of M rows, not kernels: one program per batch shape, whatever the table's size.
+//   3. Carries and outputs are realized together; R and M are padded to bucket sizes
+//      (padding rows carry a copy of the first row, are masked out of every round and are
+//      not copied back).
+// So the cost per batch is O(R * M) steps plus copies of M rows, never one subscription or
+// one schedule per key.
 
 import { allocate, type TypedArray } from '../../graph/dtype.js';
 import { unflatten, unflattener } from '../../graph/pytree.js';
 import { sizeOf } from '../../graph/shape.js';
 import type { LaxArray } from '../array.js';
 import { traceProgram } from '../jit.js';
-import { take } from '../indexing.js';
 import { wrap } from '../nodes.js';
 import { scan as laxScan } from '../scan.js';
 import { flattenNodes } from '../trace.js';
@@ -102,44 +104,63 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
   // no key axis, no gather and scatter, and a mask per step, which the scan's code branches
   // on once per step instead of selecting per value.
   const singleStep = maskedStep(checked ? checkedStep(f) : f);
-  // One batch: gather the batch's rows, scan over its rounds, scatter the rows back. The
-  // table is donated: the rows are scattered back in place (O(rows), not O(table), per
-  // batch), its storage then being the new state's. Traced and scheduled once per batch
-  // shape (table capacity, rounds R, rows M): a batch then only binds its buffers and runs.
+  // One batch: a scan over its rounds (`step` over M rows, or `singleStep` over the one
+  // key's state), from the carry rows the engine copies in; traced and scheduled once per
+  // batch shape (rounds R, rows M).
   const nCarry = spec.leaves.length;
-  const batchStep = (...args: LaxArray[]) => {
-    const leaves = args.slice(0, nCarry);
-    const [idx, xs, valid, ts] = args.slice(nCarry);
-    const rows = leaves.map((t) => take(t, idx, { axis: 0, mode: 'clip' }));
-    const [final, ys] = laxScan(step, unflatten(spec.def, rows), ts ? [xs, valid, ts] : [xs, valid]);
-    const [finalLeaves] = flattenNodes(final);
-    return [leaves.map((t, i) => t.at(idx).set(wrap(finalLeaves[i]))), ys];
+  const batchOf = (stepFn: typeof step) => (...args: LaxArray[]) => {
+    const [xs, valid, ts] = args.slice(nCarry);
+    const [final, ys] = laxScan(stepFn, unflatten(spec.def, args.slice(0, nCarry)), ts ? [xs, valid, ts] : [xs, valid]);
+    return [flattenNodes(final)[0].map(wrap), ys];
   };
+  const multiBatch = batchOf(step);
+  const singleBatch = batchOf(singleStep);
   // An output record's value, built from the batch's output buffers at its index.
   const makeValue = unflattener(spec.yDef);
   const scalarYs = spec.yAvals.every((a) => a.shape.length === 0);
   const yBools = spec.yAvals.map((a) => a.dtype === 'bool');
-  const singleBatch = (...args: LaxArray[]) => {
-    const [xs, valid, ts] = args.slice(nCarry);
-    const [final, ys] = laxScan(singleStep, unflatten(spec.def, args.slice(0, nCarry)), ts ? [xs, valid, ts] : [xs, valid]);
-    return [flattenNodes(final)[0].map(wrap), ys];
-  };
+  const rowSizes = spec.leaves.map((l) => sizeOf(l.shape));
   const programs = programCache();
   /** The program of a batch of R rounds of M rows; M = 0: the one-key form (`singleStep`). */
-  const programFor = (table: readonly Leaf[], R: number, M: number): Program =>
-    programs(`${table[0]?.shape[0] ?? 0}|${R}|${M}`, () => {
+  const programFor = (R: number, M: number): Program =>
+    programs(`${R}|${M}`, () => {
       const perStep = M === 0 ? [R] : [R, M];
       const avals = [
-        ...(M === 0 ? spec.leaves : table).map((l) => ({ shape: l.shape, dtype: l.dtype })),
-        ...(M === 0 ? [] : [{ shape: [M], dtype: 'int32' as const }]),
+        ...spec.leaves.map((l) => ({ shape: M === 0 ? l.shape : [M, ...l.shape], dtype: l.dtype })),
         { shape: [...perStep, ...xShape], dtype },
         { shape: perStep, dtype: 'bool' as const },
         ...(timed ? [{ shape: perStep, dtype: 'int32' as const }] : []),
       ];
-      return M === 0 ? traceProgram(singleBatch, avals).program : traceProgram(batchStep, avals, table.map(() => true)).program;
+      return traceProgram(M === 0 ? singleBatch : multiBatch, avals).program;
     });
-
-  // The event-time stage: the clock, restored from the state, and its idle timer.
+  // The carry rows handed to a program, per batch width M: reused from batch to batch (taken
+  // while a program runs, so a batch on an asynchronous backend never shares them).
+  const carryIns = new Map<number, TypedArray[]>();
+  /** The carry rows of a batch: row `rows[s]` of each table leaf at slot s, padding slots a copy of slot 0. */
+  const gatherRows = (table: readonly Leaf[], rows: readonly number[], M: number): TypedArray[] => {
+    const outs = carryIns.get(M) ?? table.map((leaf, i) => allocate(leaf.dtype, M * rowSizes[i]));
+    carryIns.delete(M);
+    table.forEach((leaf, i) => {
+      const size = rowSizes[i];
+      const src = leaf.data;
+      const out = outs[i];
+      if (size === 1) for (let s = 0; s < M; s++) out[s] = src[s < rows.length ? rows[s] : rows[0]];
+      else for (let s = 0; s < M; s++) out.set(src.subarray((s < rows.length ? rows[s] : rows[0]) * size, (s < rows.length ? rows[s] : rows[0]) * size + size), s * size);
+    });
+    return outs;
+  };
+  /** Writes each slot's final carry row back into its table row. */
+  const scatterRows = (table: readonly Leaf[], finals: readonly TypedArray[], rows: readonly number[]): void =>
+    table.forEach((leaf, i) => {
+      const size = rowSizes[i];
+      const dst = leaf.data;
+      const src = finals[i];
+      for (let s = 0; s < rows.length; s++) {
+        const to = rows[s] * size;
+        if (size === 1) dst[to] = src[s];
+        else dst.set(src.subarray(s * size, s * size + size), to);
+      }
+    });
   const clock = events ? new EventClock(name, events.maxLateness, events.late, events.time ?? ((r: any) => r?.t), events.perKey ? (r) => keyId((r as KeyedRecord).key) : undefined) : null;
   const saved = ctx.getState().clock;
   if (clock && saved) clock.restore({ marks: saved.marks.map(([id, l, w]) => [id, l, w]), waiting: saved.waiting.map((w) => ({ ...w })) });
@@ -266,8 +287,6 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       const capacity = keysAfter > oldCapacity ? Math.max(minRows, 2 ** Math.ceil(Math.log2(keysAfter))) : oldCapacity;
       const table = capacity > oldCapacity ? grow(state.carry, spec.leaves, capacity) : state.carry;
       // 2. dense inputs [R, M, ...xShape], the mask [R, M] and the times [R, M]
-      const idx = new Int32Array(M).fill(capacity);
-      slotRows.forEach((row, s) => (idx[s] = row));
       const xs = allocate(dtype, R * M * xSize);
       const valid = allocate('bool', R * M);
       const timeBase = timed ? (state.timeBase ?? Math.floor(entries[0].t / quantum) * quantum) : null;
@@ -283,13 +302,15 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
           ts[at] = rel;
         }
       });
-      // 3. one program: gather, scan over rounds, scatter (one key: its state, scanned)
+      // 3. one program: the scan over rounds, from the batch's carry rows (one key: its state)
       const single = keysAfter === 1;
-      const rowOf = (l: Leaf, i: number) => l.data.subarray(0, sizeOf(spec.leaves[i].shape));
-      const args = [...(single ? table.map(rowOf) : [...table.map((l) => l.data), idx]), xs, valid, ...(ts ? [ts] : [])];
+      const rowOf = (l: Leaf, i: number) => l.data.subarray(0, rowSizes[i]);
+      const rowsIn = single ? null : gatherRows(table, slotRows, M);
+      const args = [...(rowsIn ?? table.map(rowOf)), xs, valid, ...(ts ? [ts] : [])];
       // (a promise of a promise is one promise)
-      return thenMaybe(runProgram(programFor(table, R, single ? 0 : M), args, nCarry), (bufs) => {
-        if (single) table.forEach((l, i) => l.data !== bufs[i] && l.data.set(bufs[i]));
+      return thenMaybe(runProgram(programFor(R, single ? 0 : M), args, nCarry), (bufs) => {
+        if (rowsIn) carryIns.set(M, rowsIn), scatterRows(table, bufs, slotRows);
+        else table.forEach((l, i) => l.data !== bufs[i] && l.data.set(bufs[i]));
         const yBufs = bufs.slice(nCarry, checked ? -1 : undefined);
         if (checked) {
           const fail = bufs[bufs.length - 1];
@@ -298,7 +319,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
             if (code) throw new RangeError(`${name}: ${spec.checks[code - 1]}, at record ${describeRecord(e.record)}`);
           });
         }
-        const carry: readonly Leaf[] = single ? table : table.map((l, i) => ({ shape: l.shape, dtype: l.dtype, data: bufs[i] }));
+        const carry = table;
         const grown = capacity > oldCapacity;
         const [next, patches] = commit(state, (d) => {
           d.position += offered + dropped;
