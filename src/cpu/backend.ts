@@ -3,7 +3,7 @@
 
 import { allocate, storage, type TypedArray } from '../graph/dtype.js';
 import type { Kernel, Schedule } from '../scheduler/kernel.js';
-import type { Backend } from '../scheduler/realize.js';
+import { runLoops, type Backend } from '../scheduler/realize.js';
 import { schedule } from '../scheduler/schedule.js';
 import { zeroedBuffers } from './bind.js';
 import { runSchedule } from './executor.js';
@@ -73,6 +73,7 @@ export const cpuBackend: Backend = {
   // allocation: no heap block to copy out and no allocation per value (a stream step with
   // many small carries allocated a dozen arrays per batch, and V8 collected garbage for them).
   run: (outputs, kept) => {
+    if (runLoops(outputs, cpuBackend) instanceof Promise) throw new Error('internal error: a loop on the cpu backend ran asynchronously');
     const s = schedule(outputs);
     return runSchedule(s, [], kept?.size ? keptStorage(s, (i) => kept.has(outputs[i])) : undefined);
   },

@@ -223,6 +223,18 @@ function scan(node: Node<'scan'>, ins: TypedArray[]): TypedArray[] {
   return [...carry, ...ys];
 }
 
+/** The definition of lax.while_loop: `while (cond(carry)) carry = body(carry)`, each evaluated with the oracle. */
+function whileLoop(node: Node<'while'>, ins: TypedArray[]): TypedArray[] {
+  const { cond, body, numCondConsts: nc, numBodyConsts: nb } = node.params;
+  const call = (f: typeof body, consts: TypedArray[], carry: TypedArray[]) => {
+    const args = [...consts, ...carry];
+    return evaluate(f.outputs, new Map(f.params.map((p, k) => [p, args[k]])));
+  };
+  let carry = ins.slice(nc + nb);
+  while (call(cond, ins.slice(0, nc), carry)[0][0]) carry = call(body, ins.slice(nc, nc + nb), carry);
+  return carry;
+}
+
 export const oracleRules: { [P in Prim]: Impl<P> } = {
   ...(Object.fromEntries(Object.entries(unaryScalar).map(([p, f]) => [p, (n: Node, ins: TypedArray[]) => map1(n, ins, f(n.inputs[0].dtype))])) as { [P in UnaryPrim]: Impl<P> }),
   ...(Object.fromEntries(Object.entries(binaryScalar).map(([p, f]) => [p, (n: Node, ins: TypedArray[]) => map2(n, ins, f(n.inputs[0].dtype))])) as { [P in BinaryPrim]: Impl<P> }),
@@ -302,6 +314,7 @@ export const oracleRules: { [P in Prim]: Impl<P> } = {
     return out;
   },
   scan,
+  while: whileLoop,
   proj: () => {
     throw new Error('proj is evaluated with its tuple');
   },

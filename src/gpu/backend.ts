@@ -16,7 +16,7 @@
 
 import type { TypedArray } from '../graph/dtype.js';
 import type { Node } from '../graph/node.js';
-import { runOnHost, yieldToEventLoop, type Backend } from '../scheduler/realize.js';
+import { runLoops, runOnHost, yieldToEventLoop, type Backend } from '../scheduler/realize.js';
 import { schedule } from '../scheduler/schedule.js';
 import type { Schedule } from '../scheduler/kernel.js';
 import { BufferPool } from './buffer_pool.js';
@@ -120,6 +120,7 @@ export class WebGpuBackend implements Backend {
 
   async run(outputs: readonly Node[]): Promise<TypedArray[]> {
     if (++this.runs % 64 === 0) await yieldToEventLoop();
+    await runLoops(outputs, this); // while loops: a host loop of runs, each reading its predicate back
     const lowered = this.lower(outputs);
     if ('reason' in lowered) {
       this.warnOnce(`laxflow webgpu: ${lowered.reason}; such schedules run on the CPU backend`);

@@ -47,6 +47,19 @@ export interface Replay {
 let nextId = 0;
 
 /**
+ * Every live `while` node, weakly: while there is one, the realization layer looks for loops
+ * to run in the graphs it is given (scheduler/realize.ts); while there is none, it need not
+ * walk them.
+ */
+const loops = new Set<WeakRef<Node>>();
+
+/** Are there live `while` nodes (so a graph to realize may hold a loop)? */
+export function liveLoops(): boolean {
+  for (const r of loops) if (r.deref() === undefined) loops.delete(r);
+  return loops.size > 0;
+}
+
+/**
  * A node's liveness counters, in an object of their own: finalizers of its users and of its
  * Arrays hold this (tiny) object, not the node, so they update the counts without keeping
  * the node alive and without a WeakRef each (a realize of a small program makes a dozen
@@ -88,9 +101,11 @@ export class Node<P extends Prim = Prim> {
     readonly shape: Shape,
     readonly dtype: DType,
     readonly weak: boolean,
-    /** Output avals of a tuple node (scan); empty otherwise. */
+    /** Output avals of a tuple node (scan, while); empty otherwise. */
     readonly tuple: readonly Aval[],
-  ) {}
+  ) {
+    if (prim === 'while') loops.add(new WeakRef(this));
+  }
 
   /** Live Arrays wrapping this node. */
   get handles(): number {

@@ -118,7 +118,15 @@ export interface PrimParamsOf<N> extends Elementwise, Reduce, Cumulative {
    * outputs are [...carryFinal, ...ys]; read them with `proj`.
    */
   scan: { body: BodyOf<N>; length: number; reverse: boolean; numConsts: number; numCarry: number };
-  /** Output `index` of a tuple node (scan). */
+  /**
+   * lax.while_loop. Inputs: [...condConsts, ...bodyConsts, ...init]. `cond` maps params
+   * [...condConsts, ...carry] to one bool scalar, `body` maps [...bodyConsts, ...carry] to the
+   * next carry: `while (cond(carry)) carry = body(carry)`. A tuple node whose outputs are the
+   * final carry; read them with `proj`. Run by the realization layer (scheduler/realize.ts),
+   * never fused.
+   */
+  while: { cond: BodyOf<N>; body: BodyOf<N>; numCondConsts: number; numBodyConsts: number };
+  /** Output `index` of a tuple node (scan, while). */
   proj: { index: number };
 }
 

@@ -200,5 +200,18 @@ export const shapeRules: { [P in Prim]: ShapeRule<P> } = {
       ...outs.slice(numCarry).map((y) => ({ shape: [length, ...y.shape], dtype: y.dtype })),
     ];
   },
+  while: (inputs, p) => {
+    const carry = inputs.slice(p.numCondConsts + p.numBodyConsts);
+    const preds = p.cond.outputs;
+    if (preds.length !== 1 || preds[0].dtype !== 'bool' || preds[0].shape.length !== 0) {
+      throw new TypeError(`cond_fun must return a boolean scalar, but got output type(s) [${preds.map((o) => `${o.dtype}[${o.shape.join(',')}]`).join(', ')}].`);
+    }
+    const outs = p.body.outputs;
+    if (outs.length !== carry.length || carry.some((c, i) => !shapesEqual(c.shape, outs[i].shape) || c.dtype !== outs[i].dtype)) {
+      const avals = (ns: readonly Aval[]) => ns.map((o) => `${o.dtype}[${o.shape.join(',')}]`).join(', ');
+      throw new TypeError(`body_fun output and input must have identical types, got\n${avals(outs)}\nand\n${avals(carry)}.`);
+    }
+    return carry.map((c) => ({ shape: c.shape, dtype: c.dtype }));
+  },
   proj: ([t], p) => t.tuple[p.index],
 };

@@ -2,7 +2,7 @@
 // extra leading batch axis. Values are `{ node, batched }`; a batched node has the batch
 // axis first. Unbatched inputs of a batched op are broadcast (free once fused).
 
-import { node, withInputs, type Node } from '../graph/node.js';
+import { node, withInputs, type Body, type Node } from '../graph/node.js';
 import { elementwiseRows, type BinaryPrim, type CumulativePrim, type Prim, type ReducePrim, type UnaryPrim } from '../graph/prims.js';
 import { toposort } from '../graph/toposort.js';
 import { paramNode } from './trace.js';
@@ -78,6 +78,59 @@ function scanRule(n: Node<'scan'>, ins: BVal[], size: number): BVal[] {
   });
 }
 
+/** A traced body batched over fresh params where `flags` says its param is batched. */
+function batchBody(body: Body, flags: readonly boolean[], size: number, carry?: Node[]): { params: Node[]; outs: BVal[] } {
+  const params = body.params.map((p, i) => (flags[i] ? paramNode([size, ...p.shape], p.dtype) : p));
+  if (carry) carry.forEach((c, k) => (params[params.length - carry.length + k] = c));
+  const env = new Map(body.params.map((p, i) => [p, { node: params[i], batched: flags[i] }]));
+  return { params, outs: batchGraph(body.outputs, env, size) };
+}
+
+/**
+ * JAX's _while_loop_batching_rule. A carry is batched if its init is or the body makes it so
+ * (a fixed point, as for scan). When the predicate is batched, every lane runs its own loop:
+ * the batched loop runs while any lane's predicate holds, and its body keeps the carry of
+ * each lane whose predicate is false (a select per lane), so every carry is batched.
+ */
+function whileRule(n: Node<'while'>, ins: BVal[], size: number): BVal[] {
+  const { cond, body, numCondConsts: nc, numBodyConsts: nb } = n.params;
+  const K = n.tuple.length;
+  const condFlags = ins.slice(0, nc).map((v) => v.batched);
+  const bodyFlags = ins.slice(nc, nc + nb).map((v) => v.batched);
+  const carryFlags = ins.slice(nc + nb).map((v) => v.batched);
+  let b: ReturnType<typeof batchBody>;
+  let c: ReturnType<typeof batchBody>;
+  for (;;) {
+    b = batchBody(body, [...bodyFlags, ...carryFlags], size);
+    c = batchBody(cond, [...condFlags, ...carryFlags], size);
+    const predBatched = c.outs[0].batched;
+    let changed = false;
+    for (let i = 0; i < K; i++) if ((b.outs[i].batched || predBatched) && !carryFlags[i]) (carryFlags[i] = true), (changed = true);
+    if (!changed) break;
+  }
+  const carryIn = ins.slice(nc + nb).map((v, i) => (carryFlags[i] ? moveIn(v, size) : v.node));
+  const consts = ins.slice(0, nc + nb).map((v) => v.node);
+  let w: Node;
+  if (!c.outs[0].batched) {
+    const newBody = { params: b.params, outputs: b.outs.map((o, i) => (carryFlags[i] ? moveIn(o, size) : o.node)) };
+    w = node('while', [...consts, ...carryIn], { cond: { params: c.params, outputs: [c.outs[0].node] }, body: newBody, numCondConsts: nc, numBodyConsts: nb });
+  } else {
+    // Every carry is batched. The body computes each lane's predicate from the carry it was
+    // given (one carry param shared by the predicate and the step) and keeps stopped lanes.
+    const carry = b.params.slice(nb);
+    const pred = batchBody(cond, [...condFlags, ...carryFlags], size, carry);
+    const next = b.outs.map((o, i) => {
+      const x = carry[i];
+      const lane = node('broadcast', [pred.outs[0].node], { shape: x.shape, dims: [0] });
+      return node('select', [lane, moveIn(o, size), x], {});
+    });
+    const anyLane = node('gt', [node('reduce_max', [node('cast', [c.outs[0].node], { dtype: 'int32' })], { axes: [0] }), node('const', [], { data: Int32Array.of(0), shape: [], dtype: 'int32', weak: false })], {});
+    const newBody = { params: [...pred.params.slice(0, nc), ...b.params], outputs: next };
+    w = node('while', [...consts.slice(0, nc), ...consts, ...carryIn], { cond: { params: c.params, outputs: [anyLane] }, body: newBody, numCondConsts: nc, numBodyConsts: nc + nb });
+  }
+  return Array.from({ length: K }, (_, i) => ({ node: node('proj', [w], { index: i }), batched: carryFlags[i] }));
+}
+
 export const batchingRules: { [P in Prim]: Rule<P> } = {
   ...elementwiseRows<Rule<UnaryPrim | BinaryPrim>>(elementwise),
   select: elementwise, cast: elementwise, bitcast: elementwise,
@@ -127,6 +180,7 @@ export const batchingRules: { [P in Prim]: Rule<P> } = {
     return batched(node('scatter', [moveIn(x, size), i, moveIn(upd, size)], n.params));
   },
   scan: scanRule,
+  while: whileRule,
   proj: () => {
     throw new Error('proj is batched with its tuple');
   },

@@ -4,19 +4,18 @@
 // of cond under vmap (a select of both branches), used everywhere, so a cond composes with
 // vmap, jit, scan and grad like any other graph, on every backend. (A branch's cost is paid
 // whichever is taken; the values are the chosen one's.) foriLoop with static bounds is a
-// scan, so it is differentiable. whileLoop runs on the host, reading its condition each
-// iteration, and so needs a condition that does not depend on a traced value.
+// scan, so it is differentiable in both modes; with traced bounds it is a whileLoop, as in
+// JAX. whileLoop is one `while` primitive over its traced condition and body (forward-mode
+// differentiable, batched, jitted; the realization layer runs it).
 
 import { node, type Node } from '../graph/node.js';
-import { flatten, treeEqual, treeString, unflatten } from '../graph/pytree.js';
+import { flatten, treeEqual, treeString, unflatten, type TreeDef } from '../graph/pytree.js';
 import { fmtShape, shapesEqual } from '../graph/shape.js';
-import { toposort } from '../graph/toposort.js';
-import { realizeBatch } from '../scheduler/realize.js';
 import type { ArrayLike, LaxArray } from './array.js';
 import { compiling } from './compiling.js';
 import { broadcastNode, castNode, iotaNode, scalarNode, toNode, wrap } from './nodes.js';
 import { scan } from './scan.js';
-import { flattenNodes, isLeaf } from './trace.js';
+import { closeOver, flattenNodes, isLeaf, paramNode } from './trace.js';
 
 /** lax.stop_gradient: the value of `x` (a pytree), with zero derivative. */
 export function stopGradient<T>(x: T): T {
@@ -109,39 +108,59 @@ export function cond<T>(pred: ArrayLike, trueFn: (...operands: any[]) => T, fals
   return unflatten(def, choose(castNode(node('not', [p], {}), 'int32'), nodes).map(wrap)) as T;
 }
 
-const dependsOnTrace = (n: Node) => toposort([n], (x) => x.buf !== undefined).some((x) => x.prim === 'param');
+/** The carry's avals, for messages. */
+const avals = (ns: readonly Node[]) => ns.map(aval).join(', ');
 
 /**
- * lax.while_loop(condFn, bodyFn, init): `while (condFn(val)) val = bodyFn(val)`. Runs on the
- * host (the condition is read each iteration), so it needs a synchronous backend (CPU) and
- * a condition that does not depend on a value being traced (jit, vmap, grad, a scan body).
+ * condFn and bodyFn traced once over param nodes of the carry's avals (as a scan body): the
+ * predicate (a boolean scalar) and the next carry, checked against the carry.
+ */
+function traceLoop<T>(condFn: (val: T) => ArrayLike, bodyFn: (val: T) => T, init: Node[], def: TreeDef): { carry: Node[]; pred: Node; next: Node[] } {
+  const carry = init.map((c) => paramNode(c.shape, c.dtype));
+  const val = () => unflatten(def, carry.map(wrap)) as T;
+  const pred = toNode(compiling(() => condFn(val())), 'lax.while_loop');
+  if (pred.dtype !== 'bool' || pred.shape.length !== 0) throw new TypeError(`cond_fun must return a boolean scalar, but got output type(s) [${aval(pred)}].`);
+  const [outs, outDef] = flattenNodes(compiling(() => bodyFn(val())));
+  if (!treeEqual(outDef, def)) throw new TypeError(`body_fun output and input must have same type structure, got ${treeString(outDef)} and ${treeString(def)}.`);
+  // A JS number with no fraction is a weak int32 (JS cannot tell 0.0 from 0): for a float
+  // carry it is the float.
+  const next = outs.map((o, k) => (o.weak && o.dtype === 'int32' && carry[k].dtype === 'float32' ? castNode(o, 'float32') : o));
+  return { carry, pred, next };
+}
+
+/**
+ * lax.while_loop(condFn, bodyFn, init): `while (condFn(val)) val = bodyFn(val); return val`.
+ * condFn and bodyFn are traced once (as a scan body) into one `while` node, so it composes
+ * with jit, vmap (lanes whose predicate turns false keep their carry while others go on)
+ * and jvp, on every backend; reverse mode is JAX's error (the number of steps is data).
+ * The realization layer runs the loop (scheduler/realize.ts), one compiled step per
+ * iteration.
  */
 export function whileLoop<T>(condFn: (val: T) => ArrayLike, bodyFn: (val: T) => T, init: T): T {
   if (typeof condFn !== 'function' || typeof bodyFn !== 'function') throw new TypeError('while_loop: cond_fun and body_fun arguments should be callable.');
-  const [initNodes, initDef] = flattenNodes(init);
-  let val = unflatten(initDef, initNodes.map(wrap)) as T;
-  for (;;) {
-    const c = toNode(condFn(val), 'lax.while_loop');
-    if (c.dtype !== 'bool' || c.shape.length !== 0) throw new TypeError(`cond_fun must return a boolean scalar, but got output type(s) [${aval(c)}].`);
-    if (dependsOnTrace(c)) {
-      throw new TypeError('lax.whileLoop: the loop condition depends on a traced value (inside jit, vmap, grad or a scan body); laxflow runs whileLoop on the host, so use lax.foriLoop or lax.scan with a static trip count there');
-    }
-    const r = realizeBatch([c]);
-    if (r instanceof Promise) throw new TypeError('lax.whileLoop reads its condition on the host and needs a synchronous backend (cpu); on WebGPU use lax.foriLoop or lax.scan with a static trip count');
-    if (!r[0][0]) return val;
-    const next = bodyFn(val);
-    const [nodes, def] = flattenNodes(next);
-    if (!treeEqual(def, initDef)) throw new TypeError(`body_fun output and input must have same type structure, got ${treeString(def)} and ${treeString(initDef)}.`);
-    const bad = nodes.some((n, k) => n.dtype !== initNodes[k].dtype || !shapesEqual(n.shape, initNodes[k].shape));
-    if (bad) throw new TypeError(`body_fun output and input must have identical types, got\n${nodes.map(aval).join(', ')}\nand\n${initNodes.map(aval).join(', ')}.`);
-    val = unflatten(def, nodes.map(wrap)) as T;
+  let [initNodes, initDef] = flattenNodes(init);
+  let t = traceLoop(condFn, bodyFn, initNodes, initDef);
+  // A weakly typed initial carry (a JS number) takes the dtype the body gives it, as JAX
+  // promotes weak-typed carries; then both functions are traced again with that dtype.
+  const promoted = initNodes.map((c, i) => (c.weak && c.dtype !== t.next[i].dtype ? castNode(c, t.next[i].dtype) : c));
+  if (promoted.some((c, i) => c !== initNodes[i])) {
+    initNodes = promoted;
+    t = traceLoop(condFn, bodyFn, initNodes, initDef);
   }
+  if (t.next.some((n, k) => n.dtype !== initNodes[k].dtype || !shapesEqual(n.shape, initNodes[k].shape))) {
+    throw new TypeError(`body_fun output and input must have identical types, got\n${avals(t.next)}\nand\n${avals(initNodes)}.`);
+  }
+  if (initNodes.length === 0) return init; // no carry: nothing the loop could change
+  const c = closeOver(t.carry, [t.pred]);
+  const b = closeOver(t.carry, t.next);
+  const w = node('while', [...c.consts, ...b.consts, ...initNodes], { cond: c.body, body: b.body, numCondConsts: c.consts.length, numBodyConsts: b.consts.length });
+  return unflatten(initDef, w.tuple.map((_, i) => wrap(node('proj', [w], { index: i })))) as T;
 }
 
 /**
  * lax.fori_loop(lower, upper, body, init): `for (i = lower; i < upper; i++) val = body(i, val)`.
- * With static (number) bounds it is a scan over i (differentiable, one loop on every
- * backend); otherwise a whileLoop.
+ * With static bounds (numbers, or constants) it is a scan over i (differentiable, one loop
+ * on every backend); otherwise a whileLoop (JAX's: forward mode only).
  */
 export function foriLoop<T>(lower: ArrayLike, upper: ArrayLike, body: (i: LaxArray, val: T) => T, init: T): T {
   if (typeof body !== 'function') throw new TypeError('fori_loop: body_fun argument should be callable.');

@@ -73,7 +73,7 @@ const fusion: { [P in Prim]: Fusion } = {
   broadcast: v, reshape: v, transpose: v, slice: v, rev: v,
   concat: own, reduce_sum: own, reduce_max: own, reduce_min: own, reduce_prod: own,
   argmax: own, argmin: own, cumsum: own, cumprod: own, cummax: own, cummin: own,
-  dot: own, gather: own, scatter: own, scan: own, proj: own,
+  dot: own, gather: own, scatter: own, scan: own, while: own, proj: own,
 };
 
 export const fusionClass = Object.fromEntries(Object.entries(fusion).map(([p, f]) => [p, f.class])) as { [P in Prim]: FusionClass };

@@ -316,6 +316,10 @@ class Builder {
         });
         return;
       }
+      case 'while':
+        // The realization layer runs loops before a backend schedules a graph (realize.ts);
+        // one reaches here only inside a scan body or a compiled program (a stream step).
+        throw new TypeError('lax.whileLoop is not supported inside a lax.scan body or a compiled stream step; use lax.foriLoop with static bounds or lax.scan there');
       case 'proj':
         this.ensureKernel(ins[0]);
         return;

@@ -9,8 +9,11 @@
 // unchanged on the CPU, on WebGPU and on the oracle.
 
 import { copyOf, storage as typedArrayOf, type DType, type TypedArray } from '../graph/dtype.js';
-import type { Node } from '../graph/node.js';
+import { liveLoops, uniqueNode, withInputs, type Node, type PrimParams } from '../graph/node.js';
+import { replayTrace, traceOf, type Trace } from '../graph/replay.js';
+import { substitute, toposort } from '../graph/toposort.js';
 import type { Schedule } from './kernel.js';
+import { schedule } from './schedule.js';
 
 /** Host memory a backend recycles. Every method is a no-op on buffers it does not own. */
 export interface Storage {
@@ -155,6 +158,7 @@ const keep = (todo: readonly Node[], bufs: readonly TypedArray[]): void => todo.
 export async function readFresh(node: Node): Promise<TypedArray> {
   if (crowded()) await yieldToEventLoop();
   if (node.buf === undefined && !(node.prim === 'const' && !node.consumed)) {
+    await runLoops([node], currentBackend());
     const out = currentBackend().runFresh?.(node);
     if (out) return out;
   }
@@ -177,9 +181,22 @@ export async function realizeNodes(nodes: readonly Node[]): Promise<TypedArray[]
 }
 
 async function realizePending(nodes: readonly Node[]): Promise<TypedArray[]> {
+  return computeOn(nodes, currentBackend(), false);
+}
+
+/**
+ * The values of `nodes` computed by backend `b`; each node
+ * keeps its value (as its own, `own`: ordinary arrays no storage adopts). Synchronous where
+ * `b` is.
+ */
+function computeOn(nodes: readonly Node[], b: Backend, own: boolean): TypedArray[] | Promise<TypedArray[]> {
   const todo = distinctPending(nodes);
-  if (todo.length) keep(todo, await currentBackend().run(todo));
-  return nodes.map((n) => n.buf!);
+  if (todo.length === 0) return nodes.map((n) => n.buf!);
+  return thenMaybe(b.run(todo, own ? new Set(todo) : undefined), (bufs) => {
+    if (own) todo.forEach((n, i) => (n.buf = bufs[i]));
+    else keep(todo, bufs);
+    return nodes.map((n) => n.buf!);
+  });
 }
 
 /** Values of `outputs` computed by the host backend (for a backend that cannot run them). */
@@ -255,7 +272,126 @@ export function giveBuffers(bufs: readonly TypedArray[]): void {
   for (const b of new Set(bufs)) ownerOf(b)?.give(b);
 }
 
+/** `thenMaybe` for an `f` that may itself return a promise (a promise's `then` flattens it). */
+const chain = <A, B>(v: A | Promise<A>, f: (a: A) => B | Promise<B>): B | Promise<B> => thenMaybe(v, f) as B | Promise<B>;
+
 /** `then` that stays synchronous for synchronous values. */
 export function thenMaybe<A, B>(v: A | Promise<A>, f: (a: A) => B): B | Promise<B> {
   return v instanceof Promise ? v.then(f) : f(v);
+}
+
+// ---- while loops ------------------------------------------------------------------------------
+//
+// A `while` node (lax.whileLoop) runs here as one unit, before a backend schedules a graph
+// (each backend's `run`, and `readFresh`, call `runLoops` first): its inputs are realized,
+// then a host loop runs the loop's step until the predicate is false, and its projections
+// become leaves holding the final carry. The step is one program,
+// `carry => [cond(body(carry)), ...body(carry)]`, after one run of `cond(init)`: each
+// iteration is one backend run and one read of a boolean. The CPU backend runs the step as a
+// compiled program over params (scheduler/program.ts's path: no graph per iteration);
+// another backend (WebGPU) realizes a replay of it over the carry's values, one submit and
+// one readback per iteration, since values between runs live on the host. A loop in the
+// step (a nested whileLoop) takes the replay path on every backend, so it runs here too.
+// The oracle backend evaluates `while` by its rule instead (the reference loop), and never
+// calls this.
+
+interface LoopPlan {
+  /** [...condConsts, ...carry] -> [pred]. */
+  readonly first: Trace;
+  /** [...condConsts, ...bodyConsts, ...carry] -> [cond(next), ...next] with next = body(carry). */
+  readonly step: Trace;
+  /** Does a step hold a loop (so it must run by replay)? */
+  readonly nested: boolean;
+  /** Their schedules over params, for a backend that runs programs. */
+  readonly schedules: Map<Trace, Schedule>;
+}
+
+/** Per `while` params object (shared by a jit replay's copies of the node). */
+const loopPlans = new WeakMap<object, LoopPlan>();
+
+/** Final carries of loops that ran; `given[k]`: output k was handed to a projection (a second one gets a copy). */
+const loopValues = new WeakMap<Node, { values: TypedArray[]; given: boolean[] }>();
+
+function loopPlan(p: PrimParams['while']): LoopPlan {
+  let plan = loopPlans.get(p);
+  if (plan) return plan;
+  const { cond, body, numCondConsts: nc } = p;
+  const [predNext] = substitute(cond.outputs, new Map(cond.params.slice(nc).map((q, i) => [q, body.outputs[i]])), withInputs);
+  const first = traceOf(cond.params, cond.outputs);
+  const step = traceOf([...cond.params.slice(0, nc), ...body.params], [predNext, ...body.outputs]);
+  const nested = [first, step].some((t) => [...t.order, ...t.kept].some((n) => n.prim === 'while'));
+  plan = { first, step, nested, schedules: new Map() };
+  loopPlans.set(p, plan);
+  return plan;
+}
+
+/** Outputs of trace `t` of a loop on `args` (one buffer per param), as arrays the loop owns. */
+function runTrace(plan: LoopPlan, t: Trace, args: readonly TypedArray[], b: Backend): TypedArray[] | Promise<TypedArray[]> {
+  if (b.runProgram && !plan.nested) {
+    let s = plan.schedules.get(t);
+    if (s === undefined) plan.schedules.set(t, (s = schedule(t.outputs, { params: t.params })));
+    return b.runProgram(s, args, t.outputs.length);
+  }
+  const inputs = args.map((data, i) => uniqueNode('const', { data, shape: t.params[i].shape, dtype: t.params[i].dtype, weak: false }));
+  return computeOn(replayTrace(t, inputs), b, true);
+}
+
+/** Repeat `step` from `state` until `done(state)`: synchronous while every step is. */
+function repeat<S>(state: S | Promise<S>, done: (s: S) => boolean, step: (s: S) => S | Promise<S>): S | Promise<S> {
+  while (!(state instanceof Promise)) {
+    if (done(state)) return state;
+    state = step(state);
+  }
+  return (async () => {
+    let s = await state;
+    while (!done(s)) s = await step(s);
+    return s;
+  })();
+}
+
+/** The final carry of loop `w` on backend `b` (ordinary arrays). */
+function runLoop(w: Node<'while'>, b: Backend): TypedArray[] | Promise<TypedArray[]> {
+  const plan = loopPlan(w.params);
+  const { numCondConsts: nc, numBodyConsts: nb } = w.params;
+  return chain(computeOn(w.inputs, b, false), (ins) => {
+    const init = ins.slice(nc + nb);
+    const start = chain(runTrace(plan, plan.first, [...ins.slice(0, nc), ...init], b), ([pred]) => [pred, ...init]);
+    const last = repeat(start, (s) => !s[0][0], (s) => runTrace(plan, plan.step, [...ins.slice(0, nc + nb), ...s.slice(1)], b));
+    // A carry the body never changed is still an input's storage: the loop's value is a copy.
+    return thenMaybe(last, (s) => s.slice(1).map((buf) => (isBackendStorage(buf) || init.includes(buf) ? copyOf(buf) : buf)));
+  });
+}
+
+/**
+ * Run the loops that the unrealized graph of `nodes` reads on backend `b` (each once, inner
+ * ones first) and give their projections their values, so `b` schedules a graph without
+ * loops. Nothing to do while no `while` node lives. Synchronous where `b` is.
+ */
+export function runLoops(nodes: readonly Node[], b: Backend): void | Promise<void> {
+  if (!liveLoops()) return;
+  const projs = toposort(nodes, (x) => x.buf !== undefined).filter((n) => n.buf === undefined && n.prim === 'proj' && n.inputs[0].prim === 'while');
+  let i = 0;
+  const next = (): void | Promise<void> => {
+    for (; i < projs.length; i++) {
+      const p = projs[i] as Node<'proj'>;
+      const w = p.inputs[0] as Node<'while'>;
+      if (!loopValues.has(w)) {
+        const r = runLoop(w, b);
+        const store = (values: TypedArray[]) => void loopValues.set(w, { values, given: values.map(() => false) });
+        if (r instanceof Promise) {
+          return r.then((v) => {
+            store(v);
+            return next();
+          });
+        }
+        store(r);
+      }
+      if (p.buf !== undefined) continue;
+      const e = loopValues.get(w)!;
+      const k = p.params.index;
+      setValue(p, e.given[k] ? copyOf(e.values[k]) : e.values[k]);
+      e.given[k] = true;
+    }
+  };
+  return next();
 }

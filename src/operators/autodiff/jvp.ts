@@ -100,6 +100,43 @@ function scanJvp(n: Node<'scan'>, ts: Maybe[]): Maybe[] {
   });
 }
 
+/**
+ * JAX's _while_loop_jvp: the loop over the primal and tangent carries together, the body's
+ * JVP stepping both; the condition reads the primal carry only (its constants need no
+ * tangent). A carry has a tangent wherever its initial tangent or the body makes one nonzero
+ * (a fixed point, as for scan).
+ */
+function whileJvp(n: Node<'while'>, ts: Maybe[]): Maybe[] {
+  const { cond, body, numCondConsts: nc, numBodyConsts: nb } = n.params;
+  const K = n.tuple.length;
+  const nz = ts.slice(nc).map((t) => t !== null);
+  let tParams: (Node | null)[];
+  let outT: Maybe[];
+  for (;;) {
+    tParams = body.params.map((p, i) => (nz[i] ? paramNode(p.shape, p.dtype) : null));
+    outT = jvpGraph(body.outputs, new Map<Node, Maybe>(body.params.map((p, i) => [p, tParams[i]])));
+    let changed = false;
+    for (let i = 0; i < K; i++) if (outT[i] !== null && !nz[nb + i]) (nz[nb + i] = true), (changed = true);
+    if (!changed) break;
+  }
+  const tb = [...Array(nb).keys()].filter((i) => nz[i]);
+  const tk = [...Array(K).keys()].filter((i) => nz[nb + i]);
+  if (tk.length === 0) return n.tuple.map(() => null);
+  const P = body.params;
+  const newBody: Body = {
+    params: [...P.slice(0, nb), ...tb.map((i) => tParams[i]!), ...P.slice(nb), ...tk.map((i) => tParams[nb + i]!)],
+    outputs: [...body.outputs, ...tk.map((i) => orZeros(outT[i], body.outputs[i]))],
+  };
+  const newCond: Body = { params: [...cond.params, ...tk.map((i) => paramNode(P[nb + i].shape, P[nb + i].dtype))], outputs: cond.outputs };
+  const I = n.inputs;
+  const inputs = [...I.slice(0, nc + nb), ...tb.map((i) => ts[nc + i]!), ...I.slice(nc + nb), ...tk.map((i) => orZeros(ts[nc + nb + i], I[nc + nb + i]))];
+  const w = node('while', inputs, { cond: newCond, body: newBody, numCondConsts: nc, numBodyConsts: nb + tb.length });
+  return n.tuple.map((_, j) => {
+    const k = tk.indexOf(j);
+    return k < 0 ? null : node('proj', [w], { index: K + k });
+  });
+}
+
 export const jvpRules: { [P in Prim]: Rule<P> } = {
   ...elementwiseRows(elementwise),
   select: (n, [, ta, tb]) => (ta === null && tb === null ? null : select(n.inputs[0], orZeros(ta, n), orZeros(tb, n))),
@@ -140,6 +177,7 @@ export const jvpRules: { [P in Prim]: Rule<P> } = {
     return node('scatter', [orZeros(to, n.inputs[0]), n.inputs[1], orZeros(tu, n.inputs[2])], n.params);
   },
   scan: scanJvp,
+  while: whileJvp,
   proj: () => {
     throw new Error('internal error: proj is differentiated with its tuple');
   },

@@ -133,6 +133,11 @@ export const vjpRules: { [P in Prim]: Rule<P> } = {
     return [node('scatter', [ct, idx, zerosLike(upd)], { mode: 'set' }), null, select(wins, read, zerosLike(upd))];
   },
   scan: (n, _ct, cts) => scanVjp(n, cts, vjpGraph),
+  // As JAX: a loop of data-dependent length cannot be transposed without storing every step
+  // (use lax.scan, or lax.foriLoop with static bounds, which is a scan).
+  while: () => {
+    throw new TypeError('Reverse-mode differentiation does not work for lax.while_loop or lax.fori_loop with dynamic start/stop values. Try using lax.scan, or using fori_loop with static start/stop.');
+  },
   proj: () => {
     throw new Error('internal error: proj is transposed with its tuple');
   },
