@@ -183,3 +183,4 @@ export function associativeScan<T>(fn: (a: T, b: T) => T, elems: T, opts: { reve
 }
 
 export { cond, foriLoop, stopGradient, switchFn as switch, whileLoop } from './control_flow.js';
+export { dynamicSlice, dynamicSliceInDim, dynamicUpdateSlice, dynamicUpdateSliceInDim, map, reducePrecision, rsqrt, sliceInDim, sort, sortKeyVal, topK } from './lax_extras.js';
