@@ -22,7 +22,7 @@ export function floatDtype(name: string, dtype: string | undefined): 'float32' {
 }
 
 /** JAX's _check_shape: parameter shapes must broadcast to exactly `shape`. */
-function checkParamShapes(name: string, shape: number[], ...params: readonly number[][]): void {
+export function checkParamShapes(name: string, shape: number[], ...params: readonly number[][]): void {
   if (!params.length) return;
   const out = broadcastShapes(name, shape, ...params);
   if (!shapesEqual(out, shape)) {
@@ -30,7 +30,7 @@ function checkParamShapes(name: string, shape: number[], ...params: readonly num
   }
 }
 
-const shapeOf = (x: ArrayLike): number[] => (x instanceof LaxArray ? x.shape : np.array(x as never).shape);
+export const shapeOf = (x: ArrayLike): number[] => (x instanceof LaxArray ? x.shape : np.array(x as never).shape);
 
 /**
  * Uniform float32 in [minval, maxval): the top 23 bits of each word become the mantissa of a

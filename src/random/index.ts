@@ -10,3 +10,7 @@ export { gumbel, type GumbelMode } from './gumbel.js';
 export { permutation, choice } from './permutation.js';
 export { threefry2x32 } from './threefry.js';
 export { erfinv } from './erfinv.js';
+export { laplace, logistic, cauchy, lognormal, truncatedNormal } from './continuous.js';
+export { rademacher, geometric, categorical, poisson } from './discrete.js';
+export { gamma, loggamma, beta, dirichlet, chisquare, t } from './gamma.js';
+export { multivariateNormal, orthogonal } from './multivariate.js';
