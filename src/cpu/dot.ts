@@ -4,8 +4,9 @@
 // The operands are first viewed as batches of row-major matrices, A [batch, M, K] and
 // B [batch, K, N] (copied into that layout only when their axes are not already in it),
 // so every product is one of two loops:
-// - float32 products of at least WASM_MIN multiply-adds and 8 or more columns (narrower ones,
-//   matrix-vector products, would pad each row of C to 8 columns) run the wasm SIMD kernel
+// - float32 products of at least WASM_MIN multiply-adds with fewer than 8 columns (X @ w, and
+//   a gradient's r @ X) run the narrow wasm SIMD kernels (wasm/narrow_dot.ts);
+// - those with 8 or more columns run the wasm SIMD matmul kernel
 //   (wasm/matmul.ts) on copies packed into panels (4 rows of A, 8 columns of B) in the kernel
 //   heap, in parts of MC rows (on the worker threads too, threads.ts, from THREADED_MIN);
 // - the rest run an i-k-j loop in JS: each row of C accumulates one row of B scaled by
@@ -18,7 +19,8 @@ import { sizeOf, stridesOf } from '../graph/shape.js';
 import type { DotKernel } from '../scheduler/kernel.js';
 import { matmulKernel, MC } from './wasm/matmul.js';
 import { runCalls } from './wasm/threads.js';
-import { sharedHeapOrNull } from './wasm/memory.js';
+import { sharedHeapOrNull, type WasmBuffer } from './wasm/memory.js';
+import { narrowDotKernel } from './wasm/narrow_dot.js';
 
 /** Products with fewer multiply-adds run in JS (a wasm call and its copies cost more). */
 export const WASM_MIN = 1 << 14;
@@ -50,7 +52,6 @@ function asMatrices(x: TypedArray, bOff: Int32Array, rOff: Int32Array, cOff: Int
   return out;
 }
 
-const isRange = (axes: readonly number[]) => axes.every((ax, i) => ax === i);
 const sizeAlong = (shape: readonly number[], axes: readonly number[]) => axes.reduce((p, ax) => p * shape[ax], 1);
 
 /**
@@ -58,7 +59,10 @@ const sizeAlong = (shape: readonly number[], axes: readonly number[]) => axes.re
  * itself when they are already in order (no offset tables built), else a copy.
  */
 function operand(x: TypedArray, shape: readonly number[], b: readonly number[], r: readonly number[], c: readonly number[]): TypedArray {
-  if (isRange([...b, ...r, ...c])) return x;
+  // axes of size 1 do not move elements: with the others in increasing order, x is already in
+  // this layout (a transposed [K, 1] is [1, K] as it is)
+  const moving = [...b, ...r, ...c].filter((ax) => shape[ax] !== 1);
+  if (moving.every((ax, i) => i === 0 || moving[i - 1] < ax)) return x;
   const st = stridesOf(shape);
   return asMatrices(x, offsets(shape, b, st), offsets(shape, r, st), offsets(shape, c, st));
 }
@@ -73,6 +77,7 @@ export function runDot(k: DotKernel, a: TypedArray, b: TypedArray, out: TypedArr
   const A = operand(a, k.lhsShape, k.lhsBatch, lFree, k.lhsContract);
   const B = operand(b, k.rhsShape, k.rhsBatch, k.rhsContract, rFree);
   if (k.dtype === 'float32' && N >= 8 && M * N * K >= WASM_MIN && wasmMatmul(A as Float32Array, B as Float32Array, out as Float32Array, nb, M, K, N)) return;
+  if (k.dtype === 'float32' && N < 8 && M * N * K >= WASM_MIN && wasmNarrow(A as Float32Array, B as Float32Array, out as Float32Array, nb, M, K, N)) return;
   for (let p = 0; p < nb; p++) productJS(k.dtype, A, B, out, p * M * K, p * K * N, p * M * N, M, K, N);
 }
 
@@ -100,6 +105,47 @@ function productJS(dtype: DotKernel['dtype'], A: TypedArray, B: TypedArray, C: T
       else if (dtype === 'bool') for (let j = 0; j < N; j++) C[row + j] |= aic & B[br + j];
       else for (let j = 0; j < N; j++) C[row + j] += Math.imul(aic, B[br + j]);
     }
+  }
+}
+
+/** Rows of a one-column product per part on the worker threads (a multiple of 4). */
+const NARROW_ROWS = 1 << 14;
+
+/**
+ * The batched float32 product for fewer than 8 columns on the narrow wasm kernels
+ * (wasm/narrow_dot.ts): one column (X @ w) in parts of rows, on the worker threads too; else
+ * four columns at a time (r @ X, a gradient's transposed product). Operands outside the heap
+ * are copied in. False when the heap has no room.
+ */
+function wasmNarrow(A: Float32Array, B: Float32Array, out: Float32Array, nb: number, M: number, K: number, N: number): boolean {
+  const heap = sharedHeapOrNull();
+  if (!heap) return false;
+  const inHeap = (x: Float32Array) => x.buffer === heap.memory.buffer;
+  const scratch: WasmBuffer[] = [];
+  const place = (x: Float32Array, copy: boolean): number | null => {
+    if (inHeap(x)) return x.byteOffset;
+    const buf = heap.tryAlloc('float32', x.length);
+    if (!buf) return null;
+    scratch.push(buf);
+    if (copy) (buf.view() as Float32Array).set(x);
+    return buf.offset;
+  };
+  try {
+    const [a, b, c] = [place(A, true), place(B, true), place(out, false)];
+    if (a === null || b === null || c === null) return false;
+    const mod = narrowDotKernel(heap);
+    for (let p = 0; p < nb; p++) {
+      const [ap, bp, cp] = [a + p * M * K * 4, b + p * K * N * 4, c + p * M * N * 4];
+      if (N === 1) {
+        const parts = Math.ceil(M / NARROW_ROWS);
+        const args = [ap, bp, cp, M, K, NARROW_ROWS];
+        if (M * K < 1 << 17 || parts < 2 || !runCalls(heap, mod, args, parts)) for (let q = 0; q < parts; q++) mod.fn(ap, bp, cp, M, K, NARROW_ROWS, q);
+      } else mod.cols(ap, bp, cp, M, K, N);
+    }
+    if (!inHeap(out)) out.set((scratch[scratch.length - 1].view() as Float32Array).subarray(0, out.length));
+    return true;
+  } finally {
+    for (const buf of scratch) heap.release(buf);
   }
 }
 

@@ -26,6 +26,16 @@ export type BodySchedule = (body: Body) => Schedule;
 
 const isLeaf = (n: Node) => n.buf !== undefined || n.prim === 'const' || n.prim === 'param';
 
+/**
+ * A dot operand's source: a reshape has its operand's elements in the same order, so the dot
+ * reads that operand's buffer instead of a copy (np.matmul's [N, k] @ [k] reshapes both
+ * operands, and each copy was a pass over the whole matrix).
+ */
+const unreshaped = (n: Node): Node => {
+  while (n.prim === 'reshape' && !isLeaf(n)) n = n.inputs[0];
+  return n;
+};
+
 
 /** Leaves and materialized nodes of a schedule get value ids; kernels read and write them. */
 interface Ctx {
@@ -92,7 +102,10 @@ class Builder {
       if (isLeaf(n)) continue;
       const cls = fusionClass[n.prim];
       if (cls === 'own' || this.outputSet.has(n)) this.materialized.add(n);
-      for (const i of materializedOperands(n.prim, n.inputs.length)) if (!isLeaf(n.inputs[i])) this.materialized.add(n.inputs[i]);
+      for (const i of materializedOperands(n.prim, n.inputs.length)) {
+        const x = n.prim === 'dot' ? unreshaped(n.inputs[i]) : n.inputs[i];
+        if (!isLeaf(x)) this.materialized.add(x);
+      }
       if (n.prim === 'scatter') {
         const base = n.inputs[0];
         const below = depth.get(base) ?? 0;
@@ -275,7 +288,7 @@ class Builder {
       }
       case 'dot': {
         const q = p as PrimParams['dot'];
-        ctx.inputs.push(this.valueOf(ins[0]), this.valueOf(ins[1]));
+        ctx.inputs.push(this.valueOf(unreshaped(ins[0])), this.valueOf(unreshaped(ins[1])));
         this.emit({ kind: 'dot', dtype: n.dtype, shape: n.shape, lhsShape: ins[0].shape, rhsShape: ins[1].shape, ...q }, ctx, [n], n);
         return;
       }

@@ -35,6 +35,25 @@ describe('CPU dot_general is bit-exact with the oracle', () => {
     expect(sameBits(cpu, oracle)).toBeNull();
   });
 
+  it('narrow products (fewer than 8 columns) on the narrow wasm kernels: X @ w, r @ X and its [K, 1] transpose, batched, special values', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 1000 }), (n, nb, seed) => {
+        // one column: many rows (a tail of M mod 4 rows), a short contraction; few columns: a long contraction
+        const rows = Math.ceil(WASM_MIN / n) + (seed % 7);
+        const X = random.normal(random.key(seed), [nb, rows, n]).at(0, 1, 0).set(-0).at(0, 2, 0).set(NaN);
+        const w = random.normal(random.key(seed + 1), [nb, n]);
+        const r = random.normal(random.key(seed + 2), [nb, rows]).at(0, 0).set(-0);
+        const Xw = lax.dotGeneral(X, w, [[[2], [1]], [[0], [0]]]);
+        const rX = lax.dotGeneral(r, X, [[[1], [1]], [[0], [0]]]);
+        const rT = lax.dotGeneral(r.reshape([nb, rows, 1]), X, [[[1], [1]], [[0], [0]]]); // lhs [b, K, 1] contracting K: the gradient's transposed product
+        expect(rows * n).toBeGreaterThanOrEqual(WASM_MIN);
+        const [cpu, oracle] = both(Xw, rX, rT);
+        cpu.forEach((c, i) => expect(sameBits(c, oracle[i]), `output ${i}`).toBeNull());
+      }),
+      { numRuns: 8 },
+    );
+  });
+
   it('a product split over the worker threads (2^26 multiply-adds, parts of 64 rows) equals the one-thread product', async () => {
     await threadsReady(sharedHeap());
     const a = random.normal(random.key(5), [256, 512]);
