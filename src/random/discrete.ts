@@ -8,9 +8,9 @@
 //                (PTRS), each with JAX's keys: one split per loop iteration for the whole array.
 //
 // JAX runs poisson's loops with lax.while_loop until every element is done. Here they are
-// unrolled to a fixed count (Knuth: 64 iterations; rejection: 16 rounds) with the same keys and
+// unrolled to a fixed count (Knuth: 48 iterations; rejection: 16 rounds) with the same keys and
 // the same updates, which is JAX's result exactly whenever JAX's loop stops within that count:
-// for Knuth, unless some element of the array reaches 63 (P < 1e-20 per element at lam < 10);
+// for Knuth, unless some element of the array reaches 47 (P < 1e-14 per element at lam < 10);
 // for the rejection rounds, unless some element is rejected 16 times (P ~ 0.11^16 ~ 5e-16).
 // Rejection reads lgamma (special.ts, Lanczos as XLA; not XLA's exact float operations), so an
 // acceptance test that falls within float32 rounding may go the other way: poisson is JAX's
@@ -85,7 +85,7 @@ export function categorical(k: KeyArray, logits: ArrayLike, opts: { axis?: numbe
   return np.argmax(np.add(g, expanded), { axis });
 }
 
-const KNUTH_ITERATIONS = 64;
+const KNUTH_ITERATIONS = 48;
 const REJECTION_ROUNDS = 16;
 
 /** JAX's _poisson_knuth: count uniforms until their log-product falls to -lam (k - 1). */
