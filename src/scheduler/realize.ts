@@ -158,8 +158,9 @@ const keep = (todo: readonly Node[], bufs: readonly TypedArray[]): void => todo.
 export async function readFresh(node: Node): Promise<TypedArray> {
   if (crowded()) await yieldToEventLoop();
   if (node.buf === undefined && !(node.prim === 'const' && !node.consumed)) {
-    await runLoops([node], currentBackend());
-    const out = currentBackend().runFresh?.(node);
+    const b = currentBackend();
+    if (b.runFresh) await runLoops([node], b); // runFresh schedules the graph: no loops in it
+    const out = b.runFresh?.(node);
     if (out) return out;
   }
   const [buf] = await realizePending([node]);
