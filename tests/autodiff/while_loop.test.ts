@@ -70,6 +70,22 @@ describe('lax.whileLoop', () => {
     expect(Array.from(await n.data())).toEqual([4]);
   });
 
+  it('data() on each backend: the CPU runs the loop in the realization layer, the oracle by its rule', async () => {
+    const { init } = await import('../../src/index.js');
+    const run = async () => {
+      const [n, y] = lax.whileLoop(([, c]: LaxArray[]) => np.less(np.sum(c), 40), ([i, c]: LaxArray[]) => [i.add(1), c.mul(2).add(0.5)], [i32(0), arr([1, 2])]);
+      return [Array.from(await n.data()), Array.from(await y.data())];
+    };
+    const want = [[4], [23.5, 39.5]]; // sums 3, 7, 15, 31, 63
+    expect(await run()).toEqual(want);
+    await init({ backend: 'oracle' });
+    try {
+      expect(await run()).toEqual(want);
+    } finally {
+      await init({ backend: 'cpu' });
+    }
+  });
+
   it('a weakly typed initial carry takes the body dtype, and a nested whileLoop runs inside the body', () => {
     near(lax.whileLoop((c: LaxArray) => np.less(c, 10), (c: LaxArray) => c.mul(1.5).add(1), 1 as never) as LaxArray, [(() => { let c = 1; while (c < 10) c = f32(f32(c * 1.5) + 1); return c; })()]);
     // sum over i < 5 of (number of doublings from 1 that stay below i + 2)
