@@ -45,6 +45,13 @@
 //     and gather operands, read many times by the kernel itself, are buffers by rule 4.)
 //     Not in scan bodies: a body runs per step over one step's values, and the scan
 //     lowerings (CPU fused scans, WebGPU ring scans) need its kernels fused as they are.
+// 12. Small dots in scan bodies: a dot that contracts at most SMALL_DOT_K elements per output
+//     (a Kalman filter's 2x2 and 4x4 products) is an elementwise expression, the oracle's sum
+//     in its order (0 + a0 b0 + a1 b1 + ...), fused like one with its operands and consumers,
+//     so a step written with np.matmul runs in the same fused scan loop as one written with
+//     scalars. Each operand element is read once per output that uses it, so an expensive
+//     fused operand (`cost >= EXPENSIVE`) is materialized first, as in rule 11. Outside scan
+//     bodies a dot stays a kernel (the CPU backend's narrow and blocked wasm products).
 
 import type { Prim } from '../graph/prims.js';
 
@@ -90,6 +97,16 @@ export const primCost = (p: Prim): number => fusion[p].cost;
 
 /** Rule 11: a broadcast whose output has more elements than its operand reads each element more than once. */
 export const repeatsElements = (n: { size: number; inputs: readonly { size: number }[] }): boolean => n.size > n.inputs[0].size;
+
+/** Rule 12: the most elements a fused (elementwise) dot contracts per output. */
+export const SMALL_DOT_K = 8;
+
+/** Rule 12: a dot a scan body fuses as an elementwise expression (its contraction is at most SMALL_DOT_K long). */
+export function isSmallDot(n: { prim: Prim; params: unknown; inputs: readonly { shape: readonly number[] }[] }): boolean {
+  if (n.prim !== 'dot') return false;
+  const { lhsContract } = n.params as { lhsContract: readonly number[] };
+  return lhsContract.reduce((k, ax) => k * n.inputs[0].shape[ax], 1) <= SMALL_DOT_K;
+}
 
 /** Rule 4: input slots of `p` that must be materialized buffers. */
 export function materializedOperands(p: Prim, arity: number): readonly number[] {

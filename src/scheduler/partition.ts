@@ -8,11 +8,11 @@ import { consumedError, type Body, type Node, type PrimParams } from '../graph/n
 import { combineOf, type CumulativePrim, type ReducePrim } from '../graph/prims.js';
 import { stridesOf } from '../graph/shape.js';
 import { toposort } from '../graph/toposort.js';
-import { EXPENSIVE, fusionClass, materializedOperands, MAX_FUSED_DEPTH, MAX_PATCHES, primCost, repeatsElements } from './boundaries.js';
+import { EXPENSIVE, fusionClass, isSmallDot, materializedOperands, MAX_FUSED_DEPTH, MAX_PATCHES, primCost, repeatsElements } from './boundaries.js';
 import { planBuffers, type LogicalKernel } from './buffers.js';
 import type { Expr, KernelBody, Schedule } from './kernel.js';
 import { MAX_USERS } from './replay_schedule.js';
-import { contiguous, permuteExpr, viewExpr } from './view.js';
+import { contiguous, dotTermExpr, permuteExpr, viewExpr } from './view.js';
 
 export interface ScheduleOptions {
   /** Traced params bound by an enclosing scan (scan bodies). */
@@ -35,6 +35,9 @@ const unreshaped = (n: Node): Node => {
   while (n.prim === 'reshape' && !isLeaf(n)) n = n.inputs[0];
   return n;
 };
+
+/** The number of products each output element of a dot sums. */
+const dotLength = (n: Node) => (n as Node<'dot'>).params.lhsContract.reduce((k, ax) => k * n.inputs[0].shape[ax], 1);
 
 
 /** Leaves and materialized nodes of a schedule get value ids; kernels read and write them. */
@@ -94,17 +97,27 @@ class Builder {
 
   uses = (n: Node) => this.consumers.get(n)?.length ?? 0;
 
+  /** A node's fusion class, with rule 12: a small dot in a scan body fuses as an elementwise expression. */
+  fusedClass(n: Node): 'leaf' | 'elementwise' | 'view' | 'own' {
+    return this.scanBody && isSmallDot(n) ? 'elementwise' : fusionClass[n.prim];
+  }
+
   /** Rules 2-6 and 10: which nodes are kernel outputs, which scatters merge into chains. */
   private decide(): void {
     const cost = new Map<Node, number>();
     const depth = new Map<Node, number>(); // rule 10: fused expression depth; patches merged below
     for (const n of this.order) {
       if (isLeaf(n)) continue;
-      const cls = fusionClass[n.prim];
+      const cls = this.fusedClass(n);
       if (cls === 'own' || this.outputSet.has(n)) this.materialized.add(n);
-      for (const i of materializedOperands(n.prim, n.inputs.length)) {
-        const x = n.prim === 'dot' ? unreshaped(n.inputs[i]) : n.inputs[i];
-        if (!isLeaf(x)) this.materialized.add(x);
+      if (cls === 'own') {
+        for (const i of materializedOperands(n.prim, n.inputs.length)) {
+          const x = n.prim === 'dot' ? unreshaped(n.inputs[i]) : n.inputs[i];
+          if (!isLeaf(x)) this.materialized.add(x);
+        }
+      } else if (n.prim === 'dot') {
+        // Rule 12: each operand element is read by many outputs; an expensive one is computed once.
+        for (const x of n.inputs) if (!isLeaf(x) && (cost.get(x) ?? 0) >= EXPENSIVE) this.materialized.add(x);
       }
       if (n.prim === 'scatter') {
         const base = n.inputs[0];
@@ -115,7 +128,7 @@ class Builder {
         } else depth.set(n, 1);
       }
       if (cls === 'elementwise' || cls === 'view') {
-        let c = primCost(n.prim);
+        let c = n.prim === 'dot' ? 2 * dotLength(n) : primCost(n.prim);
         let d = 0;
         for (const x of n.inputs) {
           c += cost.get(x) ?? 0;
@@ -143,7 +156,7 @@ class Builder {
         const k = this.materialized.has(c) ? c : owner.get(c)!;
         o = o === undefined || o === k ? k : 'many';
       }
-      if (o === 'many' && (cost.get(n) ?? 0) >= EXPENSIVE && fusionClass[n.prim] !== 'own') {
+      if (o === 'many' && (cost.get(n) ?? 0) >= EXPENSIVE && this.fusedClass(n) !== 'own') {
         this.materialized.add(n);
         o = n;
       }
@@ -240,9 +253,38 @@ class Builder {
         return viewExpr(n, this.read(this.valueOf(ins[0]), ins[0], ctx))!;
       }
     }
+    if (n.prim === 'dot' && this.fusedClass(n) === 'elementwise') return this.smallDot(n as Node<'dot'>, ctx);
     if (fusionClass[n.prim] !== 'elementwise') throw new Error(`internal error: ${n.prim} is not fusible`);
     if (ins.length === 1) return { op: 'unary', prim: n.prim as never, dtype: d, inDtype: ins[0].dtype, a: this.exprOf(ins[0], ctx) };
     return { op: 'binary', prim: n.prim as never, dtype: d, inDtype: ins[0].dtype, a: this.exprOf(ins[0], ctx), b: this.exprOf(ins[1], ctx) };
+  }
+
+  /** Rule 12: a small dot as the oracle's sum, 0 + Σ_c lhs[.., c] rhs[c, ..] in row-major order of c. */
+  private smallDot(n: Node<'dot'>, ctx: Ctx): Expr {
+    const [A, B] = n.inputs;
+    const a = this.exprOf(A, ctx);
+    const b = this.exprOf(B, ctx);
+    const d = n.dtype;
+    const q = n.params;
+    const cShape = q.lhsContract.map((ax) => A.shape[ax]);
+    const lFree = A.shape.map((_, i) => i).filter((i) => !q.lhsContract.includes(i) && !q.lhsBatch.includes(i));
+    const rFree = B.shape.map((_, i) => i).filter((i) => !q.rhsContract.includes(i) && !q.rhsBatch.includes(i));
+    // output axis k reads operand axis lhsAxes[k] (null: an axis of the other operand only)
+    const lhsAxes = [...q.lhsBatch, ...lFree, ...rFree.map(() => null)];
+    const rhsAxes = [...q.rhsBatch, ...lFree.map(() => null), ...rFree];
+    const zero: Expr = { op: 'cast', dtype: d, from: 'int32', a: { op: 'iota', dtype: 'int32', map: { offset: 0, strides: n.shape.map(() => 0) } } };
+    let acc: Expr | null = d === 'float32' ? zero : null;
+    const c = cShape.map(() => 0);
+    for (let k = 0; k < dotLength(n); k++) {
+      const term: Expr = {
+        op: 'binary', prim: 'mul', dtype: d, inDtype: d,
+        a: dotTermExpr(a, lhsAxes, q.lhsContract, c),
+        b: dotTermExpr(b, rhsAxes, q.rhsContract, c),
+      };
+      acc = acc === null ? term : { op: 'binary', prim: 'add', dtype: d, inDtype: d, a: acc, b: term };
+      for (let j = c.length - 1; j >= 0 && ++c[j] === cShape[j]; j--) c[j] = 0;
+    }
+    return acc ?? zero;
   }
 
   private emit(body: KernelBody, ctx: Ctx, nodes: readonly Node[], n: Node, aliasOf: number | null = null): number {
@@ -287,6 +329,7 @@ class Builder {
         return;
       }
       case 'dot': {
+        if (this.fusedClass(n) === 'elementwise') break; // rule 12: an elementwise kernel, below
         const q = p as PrimParams['dot'];
         ctx.inputs.push(this.valueOf(unreshaped(ins[0])), this.valueOf(unreshaped(ins[1])));
         this.emit({ kind: 'dot', dtype: n.dtype, shape: n.shape, lhsShape: ins[0].shape, rhsShape: ins[1].shape, ...q }, ctx, [n], n);

@@ -158,3 +158,43 @@ export function permuteExpr(e: Expr, perm: readonly number[]): Expr {
   };
   return go(e);
 }
+
+/**
+ * A dot operand's expression `e` (over the operand's shape) read at the dot's output
+ * coordinates with its contracted axes fixed at `c` (boundaries.ts rule 12): output axis k
+ * reads operand axis axes[k] (null: not an axis of this operand, stride 0), and contracted
+ * axis contract[j] sits at c[j].
+ */
+export function dotTermExpr(e: Expr, axes: readonly (number | null)[], contract: readonly number[], c: readonly number[]): Expr {
+  const memo = new Map<Expr, Expr>();
+  const go = (x: Expr): Expr => {
+    let r = memo.get(x);
+    if (r) return r;
+    r = rewrite(x);
+    memo.set(x, r);
+    return r;
+  };
+  const rewrite = (x: Expr): Expr => {
+    switch (x.op) {
+      case 'read':
+      case 'iota': {
+        const st = x.map.strides;
+        const offset = contract.reduce((o, ax, j) => o + c[j] * st[ax], x.map.offset);
+        return { ...x, map: { offset, strides: axes.map((ax) => (ax === null ? 0 : st[ax])) } };
+      }
+      case 'acc':
+        return x;
+      case 'gather':
+        return { ...x, index: go(x.index) };
+      case 'unary':
+      case 'cast':
+      case 'bitcast':
+        return { ...x, a: go(x.a) };
+      case 'binary':
+        return { ...x, a: go(x.a), b: go(x.b) };
+      case 'select':
+        return { ...x, cond: go(x.cond), a: go(x.a), b: go(x.b) };
+    }
+  };
+  return go(e);
+}

@@ -45,7 +45,8 @@ describe('kernel boundaries', () => {
   it('reductions, cumulative ops, dot and concat end kernels', () => {
     const a = np.arange(12).reshape([3, 4]).astype('float32');
     expect(kinds(np.cumsum(np.sum(a, { axis: 0 })))).toEqual(['reduce', 'cumulative']);
-    expect(kinds(np.matmul(a.add(1), a.T))).toEqual(['elementwise', 'elementwise', 'dot']);
+    const wide = np.arange(36).reshape([3, 12]).astype('float32'); // 12 products per element: a dot kernel (rule 12 fuses 8 or fewer)
+    expect(kinds(np.matmul(wide.add(1), wide.T))).toEqual(['elementwise', 'elementwise', 'dot']);
     expect(kinds(np.concatenate([a, a.mul(2)]).add(1))).toEqual(['concat', 'elementwise']);
   });
 });
