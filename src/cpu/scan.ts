@@ -26,6 +26,7 @@ import { heapResident, takeKept } from './pool.js';
 import { LRU } from './lru.js';
 import { fusedSteps, type ElementwiseOf } from '../scheduler/scan_plan.js';
 import { compileWasmScan, wasmScanOn } from './wasm/scan.js';
+import { laneMajor, laneMajorRun } from './wasm/scan_scalarize.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 
@@ -208,7 +209,7 @@ function compileScan(k: ScanKernel): CompiledScan {
   if (fn) return byKernel.set(k, fn), fn;
   // the wasm SIMD form of the fused plan where it has one (wasm/scan.ts), else the JS
   const steps = fusedSteps(k, FUSED(true));
-  const wasm = steps === null ? null : compileWasmScan(k, steps, bakedOf(k.body));
+  const wasm = steps === null ? null : laneMajorWasm(k, steps) ?? compileWasmScan(k, steps, bakedOf(k.body));
   let js: CompiledScan | undefined;
   const jsScan = (): CompiledScan => {
     if (js) return js;
@@ -223,6 +224,15 @@ function compileScan(k: ScanKernel): CompiledScan {
   cache.set(key, fn);
   byKernel.set(k, fn);
   return fn;
+}
+
+/** The wasm form of the scan's lane-major transform (wasm/scan_scalarize.ts), where it has one. */
+function laneMajorWasm(k: ScanKernel, steps: NonNullable<ReturnType<typeof fusedSteps>>): CompiledScan | null {
+  const lm = laneMajor(k, steps);
+  if (typeof lm === 'string') return null;
+  const steps2 = fusedSteps(lm.k, FUSED(true));
+  const inner = steps2 === null ? null : compileWasmScan(lm.k, steps2, bakedOf(lm.k.body));
+  return inner === null || typeof inner === 'string' ? null : laneMajorRun(lm, inner);
 }
 
 /**
