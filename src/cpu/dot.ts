@@ -52,6 +52,20 @@ function asMatrices(x: TypedArray, bOff: Int32Array, rOff: Int32Array, cOff: Int
   return out;
 }
 
+/** The [cols, rows] transpose of a row-major [rows, cols] matrix, in 32 x 32 blocks. */
+function transposed(x: TypedArray, rows: number, cols: number): TypedArray {
+  const out = new (x.constructor as { new (n: number): TypedArray })(rows * cols);
+  const B = 32;
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(r0 + B, rows);
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const c1 = Math.min(c0 + B, cols);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = x[r * cols + c];
+    }
+  }
+  return out;
+}
+
 const sizeAlong = (shape: readonly number[], axes: readonly number[]) => axes.reduce((p, ax) => p * shape[ax], 1);
 
 /**
@@ -64,6 +78,8 @@ function operand(x: TypedArray, shape: readonly number[], b: readonly number[], 
   const moving = [...b, ...r, ...c].filter((ax) => shape[ax] !== 1);
   if (moving.every((ax, i) => i === 0 || moving[i - 1] < ax)) return x;
   const st = stridesOf(shape);
+  // a plain matrix transpose ([N, K] contracted on K as the right operand): in cache blocks
+  if (moving.length === 2) return transposed(x, shape[moving[1]], shape[moving[0]]);
   return asMatrices(x, offsets(shape, b, st), offsets(shape, r, st), offsets(shape, c, st));
 }
 
