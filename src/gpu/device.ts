@@ -12,6 +12,7 @@
 
 import { errorMessage, findDawnAdapter, type GpuSource } from './dawn.js';
 import type { GPU, GPUAdapter, GPUAdapterInfo, GPUDevice } from './webgpu_types.js';
+import { configureTiledDot } from './render_dot.js';
 
 export interface GpuInfo {
   adapter: GPUAdapter;
@@ -96,6 +97,8 @@ async function acquire(): Promise<GpuInfo | null> {
   if (device === null) return null;
 
   const description = await describeAdapter(adapter, source.via);
+  // (tiled products only where barriers are hardware: render_dot.ts)
+  configureTiledDot(!/llvmpipe|lavapipe|swiftshader|software/i.test(description) && !(adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter);
   const dl = device.limits;
   const info: GpuInfo = {
     adapter,

@@ -5,7 +5,8 @@
 //                one thread per output looping in the oracle's order; epilogue fused;
 //   argreduce    one thread per output (the oracle's NaN and first-index rules);
 //   cumulative   render_cumulative.ts: serial per line when short, a 3-phase parallel scan when long;
-//   dot          one thread per output element, looping over the contraction;
+//   dot          render_dot.ts: 16 x 16 tiles in workgroup memory for float32 products of
+//                16 or more rows, columns and contraction; else one thread per output element;
 //   concat       one thread per element of the largest part, each part written through its map;
 //   patch        the base copy (a parallel dispatch) then one thread applying the updates in
 //                order, so repeated indices combine as in the oracle; nothing to copy in place;
@@ -19,6 +20,7 @@ import type { Kernel } from '../scheduler/kernel.js';
 import { groupId, threadId, WG, type Dispatch } from './dispatch.js';
 import { renderAffineScan } from './render_affine_scan.js';
 import { renderCumulative } from './render_cumulative.js';
+import { renderTiledDot, tiledDot } from './render_dot.js';
 import { renderScan } from './render_scan.js';
 import { binaryWgsl, monoid, wgslType } from './wgsl_ops.js';
 import { fromWord, opaqueZero, toWord, WgslWriter } from './wgsl_writer.js';
@@ -100,6 +102,7 @@ export function renderKernel(k: Kernel): Dispatch[] {
     case 'cumulative':
       return renderCumulative(k as Extract<Kernel, { kind: 'cumulative' }>);
     case 'dot': {
+      if (tiledDot(k)) return renderTiledDot(k);
       const n = sizeOf(k.shape);
       const { lhsShape, rhsShape, lhsContract, rhsContract, lhsBatch, rhsBatch, dtype: d } = k;
       const lFree = lhsShape.map((_, i) => i).filter((i) => !lhsContract.includes(i) && !lhsBatch.includes(i));
