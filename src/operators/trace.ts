@@ -69,6 +69,10 @@ export function closeOver(params: readonly Node[], outputs: readonly Node[]): { 
   };
   const frontier = new Set<Node>();
   const consider = (x: Node) => {
+    // A view of a closed-over array stays in the body, where it is free, and the array it
+    // views is lifted: lifted, `broadcast(W)` (vmap of `x + W` in a step) would be a full
+    // [lanes, ...] copy of W made outside and read per lane.
+    while (!dependent.has(x) && !inline(x) && fusionClass[x.prim] === 'view' && x.buf === undefined) x = x.inputs[0];
     if (!dependent.has(x) && !inline(x)) frontier.add(x);
   };
   for (const n of dependent) n.inputs.forEach(consider);

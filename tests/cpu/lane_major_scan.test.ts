@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { laneMajorStats } from '../../src/cpu/wasm/scan_scalarize.js';
 import { lax, np, vmap, type LaxArray } from '../../src/index.js';
+import { schedule } from '../../src/scheduler/schedule.js';
 import { both, sameBits } from './helpers.js';
 
 describe('lane-major fused scans', () => {
@@ -30,6 +31,22 @@ describe('lane-major fused scans', () => {
       }),
       { numRuns: 25 },
     );
+  });
+
+  it("a closed-over array broadcast against the lanes is a scan const of its own shape, viewed in the body", () => {
+    const S = 300;
+    const W = np.array(Float32Array.from({ length: 6 }, (_, i) => i + 0.5)).reshape([3, 2]);
+    const [, ys] = lax.scan((c: LaxArray, x: LaxArray) => {
+      const next = vmap((ci: LaxArray, xi: LaxArray) => ci.mul(0.5).add(W).add(xi))(c, x); // W broadcast to [S, 3, 2] by vmap
+      return [next, next.slice(null, 0, 0)];
+    }, np.zeros([S, 3, 2]), np.ones([4, S]));
+    const scan = schedule([(ys as LaxArray).node]).kernels.find((k) => k.kind === 'scan');
+    expect(scan?.kind).toBe('scan');
+    if (scan?.kind !== 'scan') return;
+    const constShapes = scan.body.inputs.filter((i) => i.param !== null && i.param < scan.numConsts).map((i) => i.node.shape);
+    expect(constShapes).toEqual([[3, 2]]);
+    const [[cpu], [oracle]] = both(ys as LaxArray);
+    expect(sameBits(cpu, oracle)).toBeNull();
   });
 
   it('a step that reads another lane keeps the original form and equals the oracle', () => {
