@@ -118,6 +118,9 @@ export class ScanEmitter {
           r = !one && !writes.has(e.input) && (this.baked.has(e.input) || e.map.strides.every((s) => s === 0));
           break;
         case 'iota':
+          // (an iota constant over the domain, such as a small dot's starting 0, is invariant)
+          r = !one && e.map.strides.every((st) => st === 0);
+          break;
         case 'acc':
           r = false;
           break;
@@ -305,7 +308,7 @@ export class ScanEmitter {
       }
       case 'iota': {
         if (!isWasmDType(e.dtype) || e.dtype === 'float32') refuse(`${e.dtype} iota is evaluated in JS`);
-        if (one) f.op('i32.const', e.map.offset).simd('i32x4.splat');
+        if (one || e.map.strides.every((st) => st === 0)) f.op('i32.const', e.map.offset).simd('i32x4.splat');
         else if (isFlat(e.map.strides)) {
           f.op('local.get', this.i).op('i32.const', 2).op('i32.shr_u').op('i32.const', e.map.offset).op('i32.add').simd('i32x4.splat');
           f.simd('v128.const', ...LANES).simd('i32x4.add');
