@@ -168,12 +168,30 @@ describe('fused scans as wasm SIMD', () => {
     }
   });
 
-  it('bodies it does not take run the JS fused scan (a transcendental, a bool output)', () => {
+  it('bodies it does not take run the JS fused scan (a transcendental)', () => {
     const step = (c: LaxArray, x: LaxArray): [LaxArray, LaxArray[]] => [np.exp(c.mul(-0.1)).add(x), [c, np.isnan(x)]];
     const [c, [y, nan]] = lax.scan(step, np.zeros([5]), np.array(values(7, 5, 3)).reshape([7, 5]));
     const r = runs([c, y, nan]);
     expect(r.wasmCalls).toBe(0);
     r.wasm.forEach((v, k) => expect(sameBits(v, r.oracle[k])).toBeNull());
+  });
+
+  it('bool carries and bool outputs (an alarm with hysteresis) run as wasm lane masks, bytes outside', () => {
+    for (const n of [1, 5, 8, 256, 300]) {
+      // on above 5, off below 2: the alarm is carried; `rising` is a bool output per step
+      const step = ([on, level]: LaxArray[], x: LaxArray): [LaxArray[], LaxArray[]] => {
+        const next = np.where(on, np.greater(x, 2), np.greater(x, 5));
+        return [[next, level.mul(0.5).add(x)], [np.logicalAnd(next, np.logicalNot(on)), next]];
+      };
+      const init = [np.array(Array.from({ length: n }, (_, i) => i % 3 === 0), { dtype: 'bool' }), np.zeros([n])];
+      const [[on, level], [rising, alarm]] = lax.scan(step, init, np.array(values(23, n, n)).reshape([23, n]).mul(0.5));
+      const r = runs([on, level, rising, alarm]);
+      expect(r.wasmCalls).toBe(1);
+      r.wasm.forEach((v, k) => {
+        expect(sameBits(v, r.oracle[k]), `output ${k} (n ${n}) against the oracle`).toBeNull();
+        expect(sameBits(v, r.js[k]), `output ${k} (n ${n}) against the JS fused scan`).toBeNull();
+      });
+    }
   });
 
   it('nor a body that reduces, or reads a ring after its in-place update (a naive rolling window)', () => {

@@ -13,8 +13,8 @@
 // outside the heap are staged through the scratch block.
 //
 // What qualifies (anything else runs the JS fused scan): carries and outputs of
-// float32/int32/uint32 (bool inputs, such as a stream's padding masks, are read as bytes;
-// bool intermediates are lane masks), any affine read or iota (contiguous ones as vector
+// float32/int32/uint32/bool (bool inputs from outside, such as a stream's padding masks, are
+// read as bytes; bool intermediates, carries and outputs are lane masks), any affine read or iota (contiguous ones as vector
 // loads, others through constant index tables), gathers (any index: lanes are loaded one by
 // one after clamping), and ops lower.ts spells in SIMD (no transcendentals, float remainder
 // or float->int casts).
@@ -82,10 +82,11 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
   const isCarry = (p: number) => p >= numConsts && p < numConsts + numCarry;
   const param = new Map<number, number>();
   body.inputs.forEach((inp) => inp.param !== null && param.set(inp.buffer, inp.param));
-  // bool intermediates are stored as lane masks (4 bytes); bool inputs from outside (a
-  // stream's padding mask) are Uint8Arrays, read as bytes; bool carries and outputs stay in JS
+  // bool intermediates, carries and outputs are lane masks (4 bytes; the runner widens bool
+  // carries from bytes on the way in and narrows bool carries and outputs on the way out);
+  // other bool inputs from outside (a stream's padding mask) are Uint8Arrays, read as bytes
   const carryParams = body.inputs.filter((i) => i.param !== null && isCarry(i.param)).map((i) => i.buffer);
-  const bad = body.buffers.find((b) => !isWasmDType(b.dtype) && (b.role === 'output' || carryParams.includes(b.id)));
+  const bad = body.buffers.find((b) => !isWasmDType(b.dtype) && b.dtype !== 'bool' && (b.role === 'output' || carryParams.includes(b.id)));
   if (bad) return `${bad.dtype} carries and outputs are evaluated in JS`;
   const external = new Set(body.inputs.filter((i) => !carryParams.includes(i.buffer)).map((i) => i.buffer));
   const byteBool = (b: number) => body.buffers[b].dtype === 'bool' && external.has(b);
@@ -357,12 +358,15 @@ function sharesMemory(outs: readonly TypedArray[], ins: readonly TypedArray[], s
 function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBytes: number, tables: readonly { at: number; values: Int32Array }[], split: LaneSplit | null): WasmScan {
   return (k, ins, outs, lits) => {
     const arrays = [...ins, ...lits, ...outs];
+    // bool carries in and every bool output are lane masks in the function: staged widened
+    const firstCarry = k.numConsts;
+    const masks = arrays.map((a, idx) => a instanceof Uint8Array && ((idx >= firstCarry && idx < firstCarry + k.numCarry) || idx >= ins.length + lits.length));
     const staged: number[] = []; // byte offsets in the block, -1: in the heap already
     let bytes = 0;
-    for (const a of arrays) {
+    arrays.forEach((a, idx) => {
       if (heapResident(a)) staged.push(-1);
-      else staged.push(bytes), (bytes += Math.ceil(a.byteLength / 16) * 16);
-    }
+      else staged.push(bytes), (bytes += Math.ceil((a.byteLength * (masks[idx] ? 4 : 1)) / 16) * 16);
+    });
     // (an output sharing memory with an input would be half written when a range fails;
     // arrays outside the heap are staged apart, so only heap views can share memory)
     const ranges = split && laneRanges ? Math.ceil(split.L / laneBlock) : 1;
@@ -375,7 +379,10 @@ function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBy
       const args = arrays.map((a, idx) => {
         if (staged[idx] < 0) return a.byteOffset;
         const at = block.offset + staged[idx];
-        if (idx < nInputs) heapView(mem, a).set(a, at / a.BYTES_PER_ELEMENT);
+        if (masks[idx] && idx < nInputs) {
+          const v = new Int32Array(mem, at, a.length);
+          for (let i = 0; i < a.length; i++) v[i] = a[i] ? -1 : 0;
+        } else if (idx < nInputs) heapView(mem, a).set(a, at / a.BYTES_PER_ELEMENT);
         return at;
       });
       for (const { at, values } of tables) new Int32Array(mem, block.offset + bytes + at, values.length).set(values);
@@ -401,7 +408,10 @@ function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBy
       wasmScanStats.calls++;
       for (let idx = nInputs; idx < arrays.length; idx++) {
         const a = arrays[idx];
-        if (staged[idx] >= 0) {
+        if (masks[idx]) {
+          const v = new Int32Array(mem, block.offset + staged[idx], a.length);
+          for (let i = 0; i < a.length; i++) a[i] = v[i] !== 0 ? 1 : 0;
+        } else if (staged[idx] >= 0) {
           const from = (block.offset + staged[idx]) / a.BYTES_PER_ELEMENT;
           a.set(heapView(mem, a).subarray(from, from + a.length));
         }
