@@ -168,12 +168,31 @@ describe('fused scans as wasm SIMD', () => {
     }
   });
 
-  it('bodies it does not take run the JS fused scan (a transcendental)', () => {
-    const step = (c: LaxArray, x: LaxArray): [LaxArray, LaxArray[]] => [np.exp(c.mul(-0.1)).add(x), [c, np.isnan(x)]];
+  it('bodies it does not take run the JS fused scan (a float remainder)', () => {
+    const step = (c: LaxArray, x: LaxArray): [LaxArray, LaxArray[]] => [np.remainder(c.add(x), 3.5), [c, np.isnan(x)]];
     const [c, [y, nan]] = lax.scan(step, np.zeros([5]), np.array(values(7, 5, 3)).reshape([7, 5]));
     const r = runs([c, y, nan]);
     expect(r.wasmCalls).toBe(0);
     r.wasm.forEach((v, k) => expect(sameBits(v, r.oracle[k])).toBeNull());
+  });
+
+  it('transcendentals (an EMA on event time: expm1 of the gap; exp, log, log1p, sin, cos, tan, tanh, pow, atan2) run as wasm through the imported Math functions, bit for bit', () => {
+    for (const n of [1, 6, 64]) {
+      const step = ([ema, acc]: LaxArray[], x: LaxArray): [LaxArray[], LaxArray[]] => {
+        const w = np.negative(np.expm1(np.abs(x).mul(-0.3)));
+        const next = ema.add(w.mul(x.sub(ema)));
+        const mix = np.exp(x.mul(0.1)).add(np.log(np.abs(x).add(1))).add(np.log1p(np.abs(x))).add(np.sin(x)).add(np.cos(acc)).add(np.tan(x.mul(0.1))).add(np.tanh(x));
+        return [[next, np.pow(np.abs(acc).add(0.5), 0.9).add(np.arctan2(x, acc.add(1)))], [mix, np.log(x)]];
+      };
+      const xs = np.array(values(19, n, n)).reshape([19, n]);
+      const [[ema, acc], [mix, logs]] = lax.scan(step, [np.zeros([n]), np.ones([n])], xs);
+      const r = runs([ema, acc, mix, logs]);
+      expect(r.wasmCalls).toBe(1);
+      r.wasm.forEach((v, k) => {
+        expect(sameBits(v, r.oracle[k]), `output ${k} (n ${n}) against the oracle`).toBeNull();
+        expect(sameBits(v, r.js[k]), `output ${k} (n ${n}) against the JS fused scan`).toBeNull();
+      });
+    }
   });
 
   it('bool carries and bool outputs (an alarm with hysteresis) run as wasm lane masks, bytes outside', () => {
@@ -275,6 +294,26 @@ describe('fused scans in ranges of lanes', () => {
     expect(whole.split).toBe(0);
     // the 128-step batch (128 x 512 lane-steps) goes to the threads, where there are workers
     if (workers > 0) expect(split.parts).toBeGreaterThan(0);
+  });
+
+  it('a transcendental body on the worker threads (their instances import the Math functions too) equals the oracle', async () => {
+    const workers = await threadsReady(sharedHeap());
+    const lanes = 512;
+    const before = threadStats.workerParts;
+    configureLaneRanges(true, 64);
+    try {
+      const step = (c: LaxArray, x: LaxArray): [LaxArray, LaxArray] => {
+        const next = c.add(np.negative(np.expm1(np.abs(x).mul(-0.2))).mul(x.sub(c)));
+        return [next, np.tanh(next)];
+      };
+      const [c, ys] = lax.scan(step, np.zeros([lanes]), np.array(values(128, lanes, 7)).reshape([128, lanes]));
+      const [[cpuC, cpuY], [oracleC, oracleY]] = both(c, ys);
+      expect(sameBits(cpuC, oracleC)).toBeNull();
+      expect(sameBits(cpuY, oracleY)).toBeNull();
+    } finally {
+      configureLaneRanges(true);
+    }
+    if (workers > 0) expect(threadStats.workerParts - before).toBeGreaterThan(0);
   });
 
   it('ranges are multiples of 4 lanes', () => {

@@ -23,6 +23,8 @@ export const op = {
   br: [[0x0c], 'label'],
   br_if: [[0x0d], 'label'],
   return: [[0x0f], 'none'],
+  // (a function index: encoded like a local index)
+  call: [[0x10], 'local'],
   drop: [[0x1a], 'none'],
   select: [[0x1b], 'none'],
   'local.get': [[0x20], 'local'],
@@ -79,6 +81,8 @@ export const op = {
   'f32.min': [[0x96], 'none'],
   'f32.max': [[0x97], 'none'],
   'i32.trunc_f32_s': [[0xa8], 'none'],
+  'f32.demote_f64': [[0xb6], 'none'],
+  'f64.promote_f32': [[0xbb], 'none'],
   'f32.convert_i32_s': [[0xb2], 'none'],
   'f32.convert_i32_u': [[0xb3], 'none'],
   'i32.reinterpret_f32': [[0xbc], 'none'],
@@ -327,9 +331,23 @@ export class FunctionBuilder {
 /** A module of exported functions over one imported memory (`env.memory`). */
 export class ModuleBuilder {
   private readonly functions: FunctionBuilder[] = [];
+  /** Functions imported from `env`, by name: their index (imports come first in the function index space). */
+  private readonly imports = new Map<string, { index: number; params: readonly ValType[]; results: readonly ValType[] }>();
 
   /** `shared`: the memory imported is a shared one (threads: its limits must say so). */
   constructor(readonly shared = false) {}
+
+  /** The index of function `env.<name>` (imported once), for `call`. */
+  importFunction(name: string, params: readonly ValType[], results: readonly ValType[]): number {
+    let imp = this.imports.get(name);
+    if (imp === undefined) this.imports.set(name, (imp = { index: this.imports.size, params, results }));
+    return imp.index;
+  }
+
+  /** The names of the functions imported from `env`. */
+  get importedFunctions(): string[] {
+    return [...this.imports.keys()];
+  }
 
   function(name: string, params: readonly ValType[], results: readonly ValType[] = []): FunctionBuilder {
     const f = new FunctionBuilder(name, params, results);
@@ -342,8 +360,11 @@ export class ModuleBuilder {
     const section = (id: number, content: Bytes) => out.byte(id).sized(content);
     const fs = this.functions;
 
-    const types = new Bytes().u32(fs.length); // one type per function, for simplicity
-    for (const f of fs) {
+    // one type per function, for simplicity: the imports' first, then the defined functions'
+    const imps = [...this.imports];
+    const signatures = [...imps.map(([, imp]) => imp), ...fs];
+    const types = new Bytes().u32(signatures.length);
+    for (const f of signatures) {
       types.byte(0x60).u32(f.params.length);
       for (const p of f.params) types.byte(valType[p]);
       types.u32(f.results.length);
@@ -353,14 +374,16 @@ export class ModuleBuilder {
 
     // import "env" "memory": min 1 page, no max; a shared memory needs a max (the wasm32 limit)
     const limits = this.shared ? new Bytes().byte(0x03).u32(1).u32(65536) : new Bytes().byte(0x00).u32(1);
-    section(2, new Bytes().u32(1).name('env').name('memory').byte(0x02).bytes(limits.finish()));
+    const imports = new Bytes().u32(1 + imps.length).name('env').name('memory').byte(0x02).bytes(limits.finish());
+    imps.forEach(([name], i) => imports.name('env').name(name).byte(0x00).u32(i));
+    section(2, imports);
 
     const funcs = new Bytes().u32(fs.length);
-    fs.forEach((_, i) => funcs.u32(i));
+    fs.forEach((_, i) => funcs.u32(imps.length + i));
     section(3, funcs);
 
     const exports = new Bytes().u32(fs.length);
-    fs.forEach((f, i) => exports.name(f.name).byte(0x00).u32(i));
+    fs.forEach((f, i) => exports.name(f.name).byte(0x00).u32(imps.length + i));
     section(7, exports);
 
     const code = new Bytes().u32(fs.length);

@@ -29,6 +29,7 @@ import type { FusedStep } from '../../scheduler/scan_plan.js';
 import { forgetModule, newModuleId } from './compile.js';
 import { ModuleBuilder } from './encoder.js';
 import { lowerings } from './lower.js';
+import { MATH_IMPORTS } from './math_imports.js';
 import { isWasmDType, sharedHeapOrNull, type WasmHeap } from './memory.js';
 import { laneSplit, type LaneSplit } from './scan_lanes.js';
 import { refuse, ScanEmitter, Unsupported, type Item } from './scan_loops.js';
@@ -141,6 +142,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
         }
         f.op('local.get', scratchParam).op('i32.const', at).op('i32.add');
       },
+      (name, arity) => m.importFunction(name, Array(arity).fill('f64'), ['f64']),
     );
     // this range's private region, and its lanes as byte offsets [lo, hi)
     const privAt = f.local('i32');
@@ -309,7 +311,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
     throw err;
   }
   const module = new WebAssembly.Module(m.finish() as Uint8Array<ArrayBuffer>);
-  const fn = new WebAssembly.Instance(module, { env: { memory: heap.memory } }).exports.kernel as (...args: number[]) => void;
+  const fn = new WebAssembly.Instance(module, { env: { memory: heap.memory, ...MATH_IMPORTS } }).exports.kernel as (...args: number[]) => void;
   const entry: CallsModule = { fn, module, id: newModuleId() };
   const run = runner(heap, entry, scratch, priv, tables, split);
   // the worker threads drop their instance of the module when the scan is dropped

@@ -14,6 +14,7 @@ import type { FunctionBuilder } from './encoder.js';
 import type { Expr, ExprPrim } from './expr.js';
 import { lowerings, splatBits, type LowerCtx } from './lower.js';
 import { isWasmDType } from './memory.js';
+import { isMathPrim, type MathPrim } from './math_imports.js';
 
 /** A body the generator does not take (its message says why). */
 export class Unsupported extends Error {}
@@ -86,6 +87,8 @@ export class ScanEmitter {
     private readonly byteBool: (b: number) => boolean,
     /** Pushes the address of a constant int32 table in scratch holding `values`. */
     private readonly table: (values: Int32Array) => void,
+    /** The index of the imported f64 function `env.<name>` of `arity` arguments (math_imports.ts). */
+    private readonly importMath: (name: MathPrim, arity: number) => number,
   ) {
     this.f = f;
     this.i = f.local('i32');
@@ -423,6 +426,16 @@ export class ScanEmitter {
   /** Pushes prim(args) through lower.ts's lowering (a baked scalar argument is a compiled-in constant there). */
   op(prim: ExprPrim, dtype: DType, args: readonly KExpr[], emit: (e: KExpr) => number): void {
     const locals = args.map(emit);
+    if (isMathPrim(prim) && dtype === 'float32') {
+      // lane by lane through the imported Math function, in f64 (math_imports.ts)
+      const fn = this.importMath(prim, args.length);
+      this.f.op('local.get', locals[0]);
+      for (let lane = 0; lane < 4; lane++) {
+        for (const l of locals) this.f.op('local.get', l).simd('f32x4.extract_lane', lane).op('f64.promote_f32');
+        this.f.op('call', fn).op('f32.demote_f64').simd('f32x4.replace_lane', lane);
+      }
+      return;
+    }
     const stand: Expr[] = args.map((a) => {
       const lit = a.op === 'read' ? this.baked.get(a.input) : undefined;
       return lit !== undefined ? { kind: 'const', value: lit, dtype: a.dtype, baked: true } : { kind: 'const', value: 0, dtype: a.dtype };

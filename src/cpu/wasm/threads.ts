@@ -28,6 +28,7 @@
 import { onEvict, runPart, type KernelParts } from './compile.js';
 import type { WasmHeap } from './memory.js';
 import { threadCount, workerThreads } from './thread_count.js';
+import { MATH_IMPORTS } from './math_imports.js';
 
 /** Calls over fewer elements run on the calling thread alone. */
 export const PARALLEL_MIN = 1 << 17;
@@ -69,10 +70,11 @@ const { memory, ctrl, slot, port } = workerData;
 const c = new Int32Array(ctrl);
 const a = new Float64Array(ctrl, ${ARGS_BYTE});
 const fns = new Map();
+const math = Object.fromEntries(${JSON.stringify(Object.keys(MATH_IMPORTS))}.map((n) => [n, Math[n]]));
 const me = ${SLOTS} + 4 * slot;
 const take = (m) => {
   if (m.forget !== undefined) fns.delete(m.forget);
-  else fns.set(m.id, new WebAssembly.Instance(m.module, { env: { memory } }).exports.kernel);
+  else fns.set(m.id, new WebAssembly.Instance(m.module, { env: { memory, ...math } }).exports.kernel);
 };
 const fnOf = (id) => {
   const t0 = Date.now();
