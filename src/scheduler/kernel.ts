@@ -71,6 +71,42 @@ export function exprChildren(e: Expr): Expr[] {
   }
 }
 
+/** A leaf of an expression that reads or counts over the domain. */
+export type IndexedLeaf = Extract<Expr, { op: 'read' | 'iota' }>;
+
+/**
+ * `e` with every read and iota leaf replaced by `leaf(x)`, shared sub-expressions staying
+ * shared (views, permutations, a dot's operand at one contraction index, lane-major rows).
+ */
+export function rewriteLeaves(e: Expr, leaf: (x: IndexedLeaf) => Expr): Expr {
+  const memo = new Map<Expr, Expr>();
+  const go = (x: Expr): Expr => {
+    let r = memo.get(x);
+    if (r === undefined) memo.set(x, (r = rewrite(x)));
+    return r;
+  };
+  const rewrite = (x: Expr): Expr => {
+    switch (x.op) {
+      case 'read':
+      case 'iota':
+        return leaf(x);
+      case 'acc':
+        return x;
+      case 'gather':
+        return { ...x, index: go(x.index) };
+      case 'unary':
+      case 'cast':
+      case 'bitcast':
+        return { ...x, a: go(x.a) };
+      case 'binary':
+        return { ...x, a: go(x.a), b: go(x.b) };
+      case 'select':
+        return { ...x, cond: go(x.cond), a: go(x.a), b: go(x.b) };
+    }
+  };
+  return go(e);
+}
+
 /** out.flat[i] = expr(unravel(i, shape)) */
 export interface ElementwiseKernel {
   readonly kind: 'elementwise';

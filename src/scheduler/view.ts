@@ -6,7 +6,7 @@
 
 import type { Node, PrimParams } from '../graph/node.js';
 import { stridesOf, type Shape } from '../graph/shape.js';
-import type { Expr, IndexMap } from './kernel.js';
+import { rewriteLeaves, type Expr, type IndexMap } from './kernel.js';
 
 export type ViewPrim = 'broadcast' | 'transpose' | 'slice' | 'rev' | 'reshape';
 
@@ -129,34 +129,7 @@ export function viewExpr(n: Node, e: Expr): Expr | null {
 
 /** Permute the domain axes of `e`: new axis k is old axis perm[k]. */
 export function permuteExpr(e: Expr, perm: readonly number[]): Expr {
-  const memo = new Map<Expr, Expr>();
-  const go = (x: Expr): Expr => {
-    let r = memo.get(x);
-    if (r) return r;
-    r = rewrite(x);
-    memo.set(x, r);
-    return r;
-  };
-  const rewrite = (x: Expr): Expr => {
-    switch (x.op) {
-      case 'read':
-      case 'iota':
-        return { ...x, map: { offset: x.map.offset, strides: perm.map((p) => x.map.strides[p]) } };
-      case 'acc':
-        return x;
-      case 'gather':
-        return { ...x, index: go(x.index) };
-      case 'unary':
-      case 'cast':
-      case 'bitcast':
-        return { ...x, a: go(x.a) };
-      case 'binary':
-        return { ...x, a: go(x.a), b: go(x.b) };
-      case 'select':
-        return { ...x, cond: go(x.cond), a: go(x.a), b: go(x.b) };
-    }
-  };
-  return go(e);
+  return rewriteLeaves(e, (x) => ({ ...x, map: { offset: x.map.offset, strides: perm.map((p) => x.map.strides[p]) } }));
 }
 
 /**
@@ -166,35 +139,9 @@ export function permuteExpr(e: Expr, perm: readonly number[]): Expr {
  * axis contract[j] sits at c[j].
  */
 export function dotTermExpr(e: Expr, axes: readonly (number | null)[], contract: readonly number[], c: readonly number[]): Expr {
-  const memo = new Map<Expr, Expr>();
-  const go = (x: Expr): Expr => {
-    let r = memo.get(x);
-    if (r) return r;
-    r = rewrite(x);
-    memo.set(x, r);
-    return r;
-  };
-  const rewrite = (x: Expr): Expr => {
-    switch (x.op) {
-      case 'read':
-      case 'iota': {
-        const st = x.map.strides;
-        const offset = contract.reduce((o, ax, j) => o + c[j] * st[ax], x.map.offset);
-        return { ...x, map: { offset, strides: axes.map((ax) => (ax === null ? 0 : st[ax])) } };
-      }
-      case 'acc':
-        return x;
-      case 'gather':
-        return { ...x, index: go(x.index) };
-      case 'unary':
-      case 'cast':
-      case 'bitcast':
-        return { ...x, a: go(x.a) };
-      case 'binary':
-        return { ...x, a: go(x.a), b: go(x.b) };
-      case 'select':
-        return { ...x, cond: go(x.cond), a: go(x.a), b: go(x.b) };
-    }
-  };
-  return go(e);
+  return rewriteLeaves(e, (x) => {
+    const st = x.map.strides;
+    const offset = contract.reduce((o, ax, j) => o + c[j] * st[ax], x.map.offset);
+    return { ...x, map: { offset, strides: axes.map((ax) => (ax === null ? 0 : st[ax])) } };
+  });
 }

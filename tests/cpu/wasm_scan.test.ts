@@ -185,7 +185,7 @@ describe('fused scans as wasm SIMD', () => {
         return [[next, np.pow(np.abs(acc).add(0.5), 0.9).add(np.arctan2(x, acc.add(1)))], [mix, np.log(x)]];
       };
       const xs = np.array(values(19, n, n)).reshape([19, n]);
-      const [[ema, acc], [mix, logs]] = lax.scan(step, [np.zeros([n]), np.ones([n])], xs);
+      const [[ema, acc], [mix, logs]] = lax.scan(step as never, [np.zeros([n]), np.ones([n])], xs) as unknown as [LaxArray[], LaxArray[]];
       const r = runs([ema, acc, mix, logs]);
       expect(r.wasmCalls).toBe(1);
       r.wasm.forEach((v, k) => {

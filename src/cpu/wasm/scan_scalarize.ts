@@ -22,7 +22,7 @@
 
 import type { TypedArray } from '../../graph/dtype.js';
 import { sizeOf } from '../../graph/shape.js';
-import type { BufferInfo, Expr, InputBinding, Kernel, Schedule } from '../../scheduler/kernel.js';
+import { rewriteLeaves, type BufferInfo, type Expr, type InputBinding, type Kernel, type Schedule } from '../../scheduler/kernel.js';
 import type { FusedStep } from '../../scheduler/scan_plan.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
@@ -99,36 +99,13 @@ export function laneMajor(k: ScanKernel, steps: readonly FusedStep[]): LaneMajor
         const i = inputs.indexOf(b);
         return i >= 0 ? i : inputs.push(b) - 1;
       };
-      const memo = new Map<Expr, Expr>();
-      const go = (e: Expr): Expr => {
-        let x = memo.get(e);
-        if (x === undefined) memo.set(e, (x = specialize(e)));
-        return x;
-      };
-      const specialize = (e: Expr): Expr => {
-        switch (e.op) {
-          case 'read': {
-            const b = kk.inputs[e.input];
-            const within = e.map.offset + c.reduce((o, v, j) => o + v * e.map.strides[j + 1], 0);
-            if (rows.has(b)) return { ...e, input: slot(rowsOf(b)[within]), map: { offset: 0, strides: [1] } };
-            return { ...e, input: slot(b), map: { offset: within, strides: [e.map.strides[0]] } };
-          }
-          case 'iota':
-            return { ...e, map: { offset: e.map.offset + c.reduce((o, v, j) => o + v * e.map.strides[j + 1], 0), strides: [e.map.strides[0]] } };
-          case 'acc':
-          case 'gather':
-            throw new Error(`internal error: ${e.op} in a lane-major body`);
-          case 'unary':
-          case 'cast':
-          case 'bitcast':
-            return { ...e, a: go(e.a) };
-          case 'binary':
-            return { ...e, a: go(e.a), b: go(e.b) };
-          case 'select':
-            return { ...e, cond: go(e.cond), a: go(e.a), b: go(e.b) };
-        }
-      };
-      const expr = go(kk.expr);
+      const expr = rewriteLeaves(kk.expr, (e) => {
+        const within = e.map.offset + c.reduce((o, v, j) => o + v * e.map.strides[j + 1], 0);
+        if (e.op === 'iota') return { ...e, map: { offset: within, strides: [e.map.strides[0]] } };
+        const b = kk.inputs[e.input];
+        if (rows.has(b)) return { ...e, input: slot(rowsOf(b)[within]), map: { offset: 0, strides: [1] } };
+        return { ...e, input: slot(b), map: { offset: within, strides: [e.map.strides[0]] } };
+      });
       newKernels.push({ kind: 'elementwise', shape: [S], expr, inputs, outputs: [outRows[r]], label: `${kk.label} [row ${r}]` });
     }
   }
