@@ -168,6 +168,26 @@ describe('fused scans as wasm SIMD', () => {
     }
   });
 
+  it('several rings updated at one position (a time window\'s prefix-sum rings) share a loop and equal the oracle and the JS', () => {
+    for (const n of [3, 16, 70]) {
+      type Rings = { pos: LaxArray; a: LaxArray; b: LaxArray; c: LaxArray };
+      const W = 5;
+      const step = (r: Rings, x: LaxArray): [Rings, LaxArray[]] => {
+        const leaving = [np.take(r.a, r.pos, { axis: 0, mode: 'clip' }), np.take(r.b, r.pos, { axis: 0, mode: 'clip' })];
+        const next = { pos: np.where(np.equal(r.pos, W - 1), 0, r.pos.add(1)), a: r.a.at(r.pos).set(x), b: r.b.at(r.pos).add(x.mul(x)), c: r.c.at(r.pos).set(leaving[0].add(leaving[1])) };
+        return [next, [leaving[0], leaving[1].sub(x)]];
+      };
+      const init: Rings = { pos: np.zeros([], { dtype: 'int32' }), a: np.zeros([W, n]), b: np.ones([W, n]), c: np.zeros([W, n]) };
+      const [c, [y0, y1]] = lax.scan(step, init, np.array(values(17, n, n)).reshape([17, n]));
+      const r = runs([c.a, c.b, c.c, c.pos, y0, y1]);
+      expect(r.wasmCalls).toBe(1);
+      r.wasm.forEach((v, k) => {
+        expect(sameBits(v, r.oracle[k]), `output ${k} (n ${n}) against the oracle`).toBeNull();
+        expect(sameBits(v, r.js[k]), `output ${k} (n ${n}) against the JS fused scan`).toBeNull();
+      });
+    }
+  });
+
   it('bodies it does not take run the JS fused scan (a float remainder)', () => {
     const step = (c: LaxArray, x: LaxArray): [LaxArray, LaxArray[]] => [np.remainder(c.add(x), 3.5), [c, np.isnan(x)]];
     const [c, [y, nan]] = lax.scan(step, np.zeros([5]), np.array(values(7, 5, 3)).reshape([7, 5]));

@@ -189,9 +189,62 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
         if (p !== undefined) copy(() => f.op('local.get', a), () => f.op('local.get', p), buf.id, false);
       }
     }
+    const carryBuf = (c: number) => body.inputs.find((inp) => inp.param === numConsts + c)?.buffer;
+    const [pj, pa, pold] = [f.local('i32'), f.local('i32'), f.local('v128')];
+    /** The loop item of update `p` of patch kernel `patch` into carry `carry`. */
+    const patchItem = (patch: Extract<FusedStep, { kind: 'patch' }>['patch'], p: Extract<FusedStep, { kind: 'patch' }>['patch']['patches'][number], carry: number): Item => {
+      const target = em.address(carryBuf(carry)!);
+      const size = sizeOf(patch.shape);
+      const slots = (e: KExpr) => mapSlots(e, (slot) => patch.inputs[slot]);
+      /** Pushes the patch's combine of the v128 locals (old value, update). */
+      const combine = (o: number, u: number) => {
+        if (p.mode === 'set') return;
+        const prim = scatterCombine[p.mode];
+        const emit = lowerings[prim]({ kind: 'op', prim, dtype: patch.dtype, args: [{ kind: 'const', value: 0, dtype: patch.dtype }, { kind: 'const', value: 0, dtype: patch.dtype }] });
+        if (typeof emit === 'string') refuse(emit);
+        emit({ f, args: [o, u], scalarParam: () => refuse('scalar parameter in a scatter combine') });
+      };
+      return {
+        roots: [slots(p.index), slots(p.updates)],
+        // lane by lane in order (repeated indices: the last set wins, adds accumulate);
+        // an index outside [0, size) (unsigned compare: negative int32 too) is dropped
+        sink: ([jv, u], tail) => {
+          em.laneCheck(jv, tail, size);
+          const fast = !tail && size >= 4;
+          if (fast) {
+            // four consecutive offsets inside the array (a ring's row at the chunk's
+            // lanes): one vector store, or load, combine and store (distinct elements,
+            // so the same as lane by lane)
+            em.consecutive(jv);
+            f.op('local.get', em.consecutiveAt).op('i32.const', size - 3).op('i32.lt_u').op('i32.and').op('if');
+            f.op('local.get', target).op('local.get', em.consecutiveAt).op('i32.const', 2).op('i32.shl').op('i32.add').op('local.set', pa);
+            f.op('local.get', pa);
+            if (p.mode === 'set') f.op('local.get', u);
+            else {
+              f.op('local.get', pa).simd('v128.load', 2, 0).op('local.set', pold);
+              combine(pold, u);
+            }
+            f.simd('v128.store', 2, 0);
+            f.op('else');
+          }
+          for (let lane = 0; lane < (tail ? 1 : 4); lane++) {
+            f.op('local.get', jv).simd('i32x4.extract_lane', lane).op('local.tee', pj).op('i32.const', size).op('i32.lt_u').op('if');
+            f.op('local.get', target).op('local.get', pj).op('i32.const', 2).op('i32.shl').op('i32.add').op('local.set', pa);
+            f.op('local.get', pa);
+            if (p.mode === 'set') f.op('local.get', u);
+            else {
+              f.op('local.get', pa).simd('v128.load32_splat', 2, 0).op('local.set', pold);
+              combine(pold, u);
+            }
+            f.simd('v128.store32_lane', 2, 0, lane);
+            f.op('end');
+          }
+          if (fast) f.op('end');
+        },
+      };
+    };
     const s = f.local('i32');
     const t = f.local('i32');
-    const carryBuf = (c: number) => body.inputs.find((inp) => inp.param === numConsts + c)?.buffer;
     // for (s = 0; s < len; s++) { t = reverse ? len - 1 - s : s; step }
     f.op('i32.const', 0).op('local.set', s);
     f.op('block').op('loop');
@@ -200,7 +253,8 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
     else f.op('local.get', s).op('local.set', t);
     for (const { buf, p } of xs) f.op('local.get', p).op('local.get', t).op('i32.const', bytes(buf)).op('i32.mul').op('i32.add').op('local.set', em.address(buf));
     const readOutside = (group: readonly Kernel[]) => new Set(body.kernels.filter((kk) => !group.includes(kk)).flatMap((kk) => kk.inputs));
-    for (const st of steps) {
+    for (let si = 0; si < steps.length; si++) {
+      const st = steps[si];
       if (st.kind === 'group') {
         const elsewhere = readOutside(st.kernels);
         const items: Item[] = st.kernels.map((kk) => {
@@ -221,63 +275,15 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
         continue;
       }
       if (st.kind !== 'patch') throw new Error('internal error: a reduction reached the wasm scan');
-      const { patch } = st;
-      const target = em.address(carryBuf(st.carry)!);
-      const size = sizeOf(patch.shape);
-      const j = f.local('i32');
-      const a = f.local('i32');
-      const old = f.local('v128');
-      for (const p of patch.patches) {
-        const slots = (e: KExpr) => mapSlots(e, (slot) => patch.inputs[slot]);
-        /** Pushes the patch's combine of the v128 locals (old value, update). */
-        const combine = (o: number, u: number) => {
-          if (p.mode === 'set') return;
-          const prim = scatterCombine[p.mode];
-          const emit = lowerings[prim]({ kind: 'op', prim, dtype: patch.dtype, args: [{ kind: 'const', value: 0, dtype: patch.dtype }, { kind: 'const', value: 0, dtype: patch.dtype }] });
-          if (typeof emit === 'string') refuse(emit);
-          emit({ f, args: [o, u], scalarParam: () => refuse('scalar parameter in a scatter combine') });
-        };
-        em.loop(p.shape, [
-          {
-            roots: [slots(p.index), slots(p.updates)],
-            // lane by lane in order (repeated indices: the last set wins, adds accumulate);
-            // an index outside [0, size) (unsigned compare: negative int32 too) is dropped
-            sink: ([jv, u], tail) => {
-              em.laneCheck(jv, tail, size);
-              const fast = !tail && size >= 4;
-              if (fast) {
-                // four consecutive offsets inside the array (a ring's row at the chunk's
-                // lanes): one vector store, or load, combine and store (distinct elements,
-                // so the same as lane by lane)
-                em.consecutive(jv);
-                f.op('local.get', em.consecutiveAt).op('i32.const', size - 3).op('i32.lt_u').op('i32.and').op('if');
-                f.op('local.get', target).op('local.get', em.consecutiveAt).op('i32.const', 2).op('i32.shl').op('i32.add').op('local.set', a);
-                f.op('local.get', a);
-                if (p.mode === 'set') f.op('local.get', u);
-                else {
-                  f.op('local.get', a).simd('v128.load', 2, 0).op('local.set', old);
-                  combine(old, u);
-                }
-                f.simd('v128.store', 2, 0);
-                f.op('else');
-              }
-              for (let lane = 0; lane < (tail ? 1 : 4); lane++) {
-                f.op('local.get', jv).simd('i32x4.extract_lane', lane).op('local.tee', j).op('i32.const', size).op('i32.lt_u').op('if');
-                f.op('local.get', target).op('local.get', j).op('i32.const', 2).op('i32.shl').op('i32.add').op('local.set', a);
-                f.op('local.get', a);
-                if (p.mode === 'set') f.op('local.get', u);
-                else {
-                  f.op('local.get', a).simd('v128.load32_splat', 2, 0).op('local.set', old);
-                  combine(old, u);
-                }
-                f.simd('v128.store32_lane', 2, 0, lane);
-                f.op('end');
-              }
-              if (fast) f.op('end');
-            },
-          },
-        ]);
-      }
+      // A run of patches of one update each over the same domain (a step's rings, each
+      // updated at its position) shares one loop: they write different carries and read none
+      // of them, so per chunk in turn is the same as one after another, and an index they
+      // share is computed once.
+      const run: Extract<FusedStep, { kind: 'patch' }>[] = [st];
+      const single = (x: FusedStep): x is Extract<FusedStep, { kind: 'patch' }> => x.kind === 'patch' && x.patch.patches.length === 1;
+      if (single(st)) while (si + 1 < steps.length && single(steps[si + 1]) && sameShape((steps[si + 1] as typeof st).patch.patches[0].shape, st.patch.patches[0].shape)) run.push(steps[++si] as typeof st);
+      if (run.length > 1) em.loop(st.patch.patches[0].shape, run.map((r) => patchItem(r.patch, r.patch.patches[0], r.carry)));
+      else for (const p of st.patch.patches) em.loop(p.shape, [patchItem(st.patch, p, st.carry)]);
     }
     // ys at step t, then the carries: swapped by address when the body's output buffer is
     // its own (the next step overwrites it whole), else copied
@@ -320,6 +326,8 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
 }
 
 const dropped = new FinalizationRegistry<number>((id) => forgetModule(id));
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** Views of the whole heap by element type (its memory never grows, so they are made once). */
 const heapViews = new WeakMap<ArrayBufferLike, Map<unknown, TypedArray>>();
