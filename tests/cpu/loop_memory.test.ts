@@ -6,7 +6,8 @@
 // np.arange(2**18) held 811 MB). From 64 KiB their constants are unique nodes now.
 // The bound: a loop that kept its arrays would hold 1-3 MiB more per iteration, so the peak
 // of host array buffers plus live wasm-heap blocks over the last 300 of 900 iterations would
-// pass the peak over the 600 before by 300 MiB or more. A bounded loop's peaks level off once
+// pass the peak over the 600 before by 300 MiB or more; the bound is 128 MiB (garbage waiting
+// for a collection reached 64 MiB once with two other test processes on the cores). A bounded loop's peaks level off once
 // dead arrays come back (the CPU backend yields to finalizers past 256 MiB of live heap; how
 // much garbage waits until then varies with load, so the earlier peak is the baseline).
 // A loop that does keep its arrays fails this check (the last test).
@@ -32,7 +33,7 @@ async function growth(step: (i: number) => Promise<unknown>, iterations = 900): 
 }
 
 const bounded = (g: { late: number; total: number }) => {
-  expect(g.late).toBeLessThan(64);
+  expect(g.late).toBeLessThan(128);
   expect(g.total).toBeLessThan(512);
 };
 
@@ -48,7 +49,7 @@ describe('plain loops on the CPU backend stay bounded', () => {
   });
   it('the check fails for a loop that keeps its arrays', async () => {
     const kept: unknown[] = [];
-    const g = await growth(async (i) => kept.push(await np.arange(2 ** 18).add(i).data()), 240);
-    expect(g.late).toBeGreaterThan(64);
+    const g = await growth(async (i) => kept.push(await np.arange(2 ** 18).add(i).data()), 540);
+    expect(g.late).toBeGreaterThan(128);
   });
 });
