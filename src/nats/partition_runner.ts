@@ -102,7 +102,9 @@ export class PartitionRunner {
   /** Stop after the batch in progress (whose checkpoint is written); resolves when stopped. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.messages?.close().catch(() => {});
+    // wakes the loop if it waits for a message; not awaited: the iterator closes only once
+    // the messages buffered ahead of the close are read or the loop returns it (run's finally)
+    void this.messages?.close().catch(() => {});
     await this.done.catch(() => {});
   }
 
@@ -141,13 +143,13 @@ export class PartitionRunner {
     if (this.stopping) return this.subscription.unsubscribe();
     this.consumer = consumer;
     const messages = (this.messages = await consumer.consume({ max_messages: cfg.maxBatch }));
+    const it = messages[Symbol.asyncIterator]();
     try {
       // a batch is what has arrived: messages already buffered come before a setImmediate
-      const it = messages[Symbol.asyncIterator]();
       let next = it.next();
       while (!this.stopping) {
         const first = await next;
-        if (first.done) break;
+        if (first.done || this.stopping) break; // a record taken after stop() is left to the next owner
         const batch: JsMsg[] = [first.value];
         next = it.next();
         while (batch.length < cfg.maxBatch) {
@@ -162,7 +164,13 @@ export class PartitionRunner {
       if (this.dirty) await this.checkpoint(capture);
     } finally {
       this.subscription.unsubscribe();
-      await messages.close().catch(() => {});
+      // close() alone resolves only after the iterator has handed out every message buffered
+      // before it, and this loop reads no more: returning the iterator ends it at once (a
+      // runner stopped during a backlog hung here, so a surplus partition was never given
+      // back and a worker's stop() never returned)
+      const closed = messages.close().catch(() => {});
+      void it.return?.(undefined);
+      await closed;
     }
   }
 
