@@ -4,8 +4,10 @@
 // one live worker holds a partition. Workers announce themselves in the same bucket
 // (`worker.<id>`); each takes its fair share of the partitions (by its rank among the live
 // workers: floor(P/n), one more for the first P mod n) and gives back surplus partitions
-// when a worker joins. Renewals run on their own timer, not behind batch work: a batch
-// (micro-batched and bounded by `maxBatch`) only has to be shorter than the lease's slack.
+// when a worker joins. Renewals run on their own timer, not behind batch work nor behind a
+// balancing round (whose claims are sequential requests that can take longer than a lease's
+// slack under load): a batch (micro-batched and bounded by `maxBatch`) only has to be shorter
+// than the lease's slack.
 
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
@@ -17,6 +19,8 @@ export interface Lease {
   /** performance.now() until which the lease is surely ours (sent time of the last renewal + ttl - slack). */
   validUntil: number;
   released: boolean;
+  /** The renewal in flight, which a give-back waits for (its revision is the one to delete). */
+  renewal?: Promise<void>;
 }
 
 export interface LeaseHooks {
@@ -40,7 +44,8 @@ const workerKey = (id: string) => `worker.${id}`;
 export class LeaseManager {
   readonly held = new Map<number, Lease>();
   private timer: ReturnType<typeof setInterval> | null = null;
-  private ticking = false;
+  private renewing = false;
+  private balancing = false;
   private stopped = false;
   private releasing = new Set<number>();
   workers: string[] = [];
@@ -71,6 +76,7 @@ export class LeaseManager {
     if (!lease) return;
     this.held.delete(p);
     lease.released = true;
+    await lease.renewal;
     try {
       await this.kv.delete(leaseKey(p), { previousSeq: lease.revision });
     } catch {
@@ -89,7 +95,7 @@ export class LeaseManager {
   async halt(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    while (this.ticking) await new Promise((r) => setTimeout(r, 5));
+    while (this.renewing || this.balancing) await new Promise((r) => setTimeout(r, 5));
   }
 
   /** Halts; gives back every lease and leaves the membership. */
@@ -99,36 +105,43 @@ export class LeaseManager {
     await this.jsm.streams.purge(`KV_${this.bucket}`, { filter: `$KV.${this.bucket}.${workerKey(this.id)}` }).catch(() => {});
   }
 
+  /** A round: renewals and the announcement, and (unless the last one still runs) balancing. */
   private async tick(): Promise<void> {
-    if (this.ticking || this.stopped) return;
-    this.ticking = true;
+    if (this.stopped) return;
+    await Promise.all([this.round('renewing', () => this.renew()), this.round('balancing', () => this.balance())]);
+  }
+
+  private async round(flag: 'renewing' | 'balancing', work: () => Promise<void>): Promise<void> {
+    if (this[flag]) return;
+    this[flag] = true;
     try {
-      await this.renew();
-      if (this.stopped) return;
-      await this.kv.put(workerKey(this.id), String(Date.now()));
-      await this.balance();
+      await work();
     } catch (err) {
       this.onError(err);
     } finally {
-      this.ticking = false;
+      this[flag] = false;
     }
   }
 
   private async renew() {
     const { ttlMs, renewMs } = this.settings;
-    await Promise.all(
-      [...this.held.values()].map(async (lease) => {
-        const sent = performance.now();
-        try {
-          lease.revision = await this.kv.update(leaseKey(lease.partition), this.id, lease.revision);
+    const renewals = [...this.held.values()].map((lease) => {
+      const sent = performance.now();
+      lease.renewal = this.kv.update(leaseKey(lease.partition), this.id, lease.revision).then(
+        (revision) => {
+          lease.revision = revision;
           lease.validUntil = sent + ttlMs - renewMs;
-        } catch (err) {
+        },
+        (err) => {
           if (this.held.get(lease.partition) !== lease) return;
           this.drop(lease.partition);
           this.hooks.lost(lease.partition, (err as Error).message);
-        }
-      }),
-    );
+        },
+      );
+      return lease.renewal;
+    });
+    if (this.stopped) return;
+    await Promise.all([...renewals, this.kv.put(workerKey(this.id), String(Date.now()))]);
   }
 
   /** The live workers (sorted ids), from the bucket's subjects: entries older than the ttl are gone. */

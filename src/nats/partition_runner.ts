@@ -82,8 +82,10 @@ export class PartitionRunner {
     // A watchdog on its own timer: a partition whose consumer or pipeline stopped making
     // progress while records wait (a lost server-side consumer, a hung request) fails, so
     // that its lease goes back and it restarts from its checkpoint.
-    let stalled!: (err: Error) => void;
-    const stall = new Promise<never>((_, reject) => (stalled = reject));
+    let fail!: (err: Error) => void;
+    const stall = new Promise<never>((_, reject) => (fail = reject));
+    // the loop left behind stops after its batch in progress (its checkpoint is fenced or consistent)
+    const stalled = (err: Error) => ((this.stopping = true), fail(err));
     this.watchdog = setInterval(() => {
       if (this.stopping || performance.now() - this.progressAt < cfg.stallMs) return;
       this.progressAt = performance.now();
