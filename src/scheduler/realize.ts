@@ -159,7 +159,9 @@ export async function readFresh(node: Node): Promise<TypedArray> {
   if (crowded()) await yieldToEventLoop();
   if (node.buf === undefined && !(node.prim === 'const' && !node.consumed)) {
     const b = currentBackend();
-    if (b.runFresh) await runLoops([node], b); // runFresh schedules the graph: no loops in it
+    // runFresh schedules the graph: its loops run first (no await, so no extra tick, without one)
+    const loops = b.runFresh ? runLoops([node], b) : undefined;
+    if (loops) await loops;
     const out = b.runFresh?.(node);
     if (out) return out;
   }
