@@ -28,7 +28,8 @@ export interface Producer {
 export async function createProducer(nc: NatsConnection, opts: ProducerOptions): Promise<Producer> {
   const input = checkSubject(opts.input, 'input');
   const window = opts.window ?? 1000;
-  await ensureStream(nc, names(input, input).inputStream, [`${input}.*.*`], opts);
+  const stream = names(input, input).inputStream;
+  const jsm = await ensureStream(nc, stream, [`${input}.*.*`], opts);
   const js = jetstream(nc);
   const seqs = new Map<string, number>();
   const idOf =
@@ -40,19 +41,37 @@ export async function createProducer(nc: NatsConnection, opts: ProducerOptions):
       return `${k}:${n}`;
     });
   const timeout = opts.ackTimeoutMs ?? 30_000;
+  // Whether the input stream has a leader now (asked at most every 250 ms): a publish nobody
+  // answers (503) is then a subject no stream stores, else a stream between leaders.
+  let leaderCheck: { at: number; has: Promise<boolean> } | null = null;
+  const hasLeader = () => {
+    if (!leaderCheck || performance.now() - leaderCheck.at > 250) {
+      leaderCheck = { at: performance.now(), has: jsm.streams.info(stream).then((i) => !i.cluster || !!i.cluster.leader, () => false) };
+    }
+    return leaderCheck.has;
+  };
   // A publish whose ack does not come in time is sent again with the same id: the stream
   // stores it once. (On one connection the server takes publishes in order, so a late ack
   // means a late store, not a lost one; only a publish lost with a broken connection is
-  // stored after the ones sent later.)
+  // stored after the ones sent later.) A publish nobody answers (503) while the stream has
+  // no leader (a cluster node failing, an election) is sent again until the stream has one.
   const send = async (subject: string, data: Uint8Array, msgID: string): Promise<PubAck> => {
-    for (let attempt = 1; ; attempt++) {
+    const deadline = performance.now() + timeout;
+    for (let timeouts = 0, unanswered = 0; ; ) {
       try {
         return await js.publish(subject, data, { msgID, timeout });
       } catch (err) {
         const message = (err as Error).message;
-        // nats.js reports a publish nobody stores (503, no responders) as 'jetstream is not enabled'
-        if (/no responders|503|not enabled/i.test(message)) throw new Error(`laxflow/nats: no stream stored ${subject}: is the subject mapping configured? (${message})`);
-        if (!/timeout/i.test(message) || attempt === 3) throw err;
+        // nats.js reports a publish nobody answers (503, no responders) as 'jetstream is not enabled'
+        if (/no responders|503|not enabled/i.test(message)) {
+          const led = await hasLeader();
+          if ((led && ++unanswered === 2) || performance.now() > deadline) {
+            throw new Error(`laxflow/nats: no stream stored ${subject}: is the subject mapping configured? (${message}${led ? '' : `; stream ${stream} had no leader for ${timeout} ms`})`);
+          }
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        if (!/timeout/i.test(message) || ++timeouts === 3) throw err;
       }
     }
   };

@@ -70,7 +70,7 @@ describe.skipIf(natsServerMissing())('laxflow/nats on nats-server', () => {
     await waitFor('15% of the outputs', 120_000, done(N * 0.15), logs);
     const c = worker(); // joins late: the others give back partitions
     await waitFor('the late worker to get partitions', 120_000, () => c.claimed() > 0, logs);
-    expect([a, b].some((w) => w.events.some((e) => e.type === 'released'))).toBe(true); // surplus given back
+    expect([a, b].some((w) => w.events.some((e) => e.type === 'released')), logs()).toBe(true); // surplus given back
     await waitFor('35% of the outputs', 120_000, done(N * 0.35), logs);
     a.proc.kill('SIGKILL');
     await producer.publish(part(0.4, 0.7));
