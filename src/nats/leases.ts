@@ -38,6 +38,9 @@ export interface LeaseSettings {
   renewMs: number;
 }
 
+/** A write refused by its compare-and-set (another writer came first), not merely unanswered. */
+export const refused = (err: unknown): boolean => (err as { code?: unknown })?.code === 10071 || /wrong last sequence/i.test(String((err as Error)?.message));
+
 const leaseKey = (p: number) => `lease.${p}`;
 const workerKey = (id: string) => `worker.${id}`;
 
@@ -134,6 +137,11 @@ export class LeaseManager {
         },
         (err) => {
           if (this.held.get(lease.partition) !== lease) return;
+          // Refused (the compare-and-set: another worker wrote the lease), or unanswered while
+          // the lease may have run out: lost. Unanswered in time (a request that failed, a
+          // bucket between leaders during a cluster failover) is tried again next round, as
+          // the lease stays surely ours until validUntil (checked before each publish).
+          if (!refused(err) && performance.now() < lease.validUntil) return;
           this.drop(lease.partition);
           this.hooks.lost(lease.partition, (err as Error).message);
         },

@@ -20,7 +20,7 @@ import { Subject, type Observable, type Subscription } from 'rxjs';
 import { captureOperators } from '../operators/rx/capture.js';
 import type { Json, Snapshot } from '../operators/rx/state.js';
 import { decodeJson, encodeJson } from './codec.js';
-import type { Lease } from './leases.js';
+import { refused, type Lease } from './leases.js';
 import { PipelineCapture } from './quiescence.js';
 
 /** What a checkpoint holds (JSON in the checkpoint bucket, key `partition.<p>`). */
@@ -127,7 +127,9 @@ export class PartitionRunner {
       const value = JSON.stringify({ ...(cp ?? { version: 1, partitions: cfg.partitions, states: [], seq: 0, outputs: 0 }), owner: cfg.worker });
       this.revision = entry ? await cfg.checkpoints.update(this.key, value, entry.revision) : await cfg.checkpoints.create(this.key, value);
     } catch (err) {
-      throw new FencedError(`partition ${p}: another worker wrote its checkpoint first (${(err as Error).message})`);
+      // refused: fenced off; unanswered (a bucket between leaders): fails, to be claimed again
+      if (refused(err)) throw new FencedError(`partition ${p}: another worker wrote its checkpoint first (${(err as Error).message})`);
+      throw new Error(`laxflow/nats: partition ${p}: its takeover write failed (${(err as Error).message}); restarting from its checkpoint`);
     }
     if (this.stopping) return;
     // 2. pipeline and consumer
@@ -216,7 +218,8 @@ export class PartitionRunner {
     try {
       this.revision = await this.cfg.checkpoints.update(this.key, JSON.stringify(cp as unknown as Json), this.revision);
     } catch (err) {
-      throw new FencedError(`partition ${this.lease.partition}: checkpoint revision moved on (${(err as Error).message})`);
+      if (refused(err)) throw new FencedError(`partition ${this.lease.partition}: checkpoint revision moved on (${(err as Error).message})`);
+      throw new Error(`laxflow/nats: partition ${this.lease.partition}: its checkpoint write failed (${(err as Error).message}); restarting from its last checkpoint`);
     }
     this.dirty = false;
     this.checkpointedAt = performance.now();

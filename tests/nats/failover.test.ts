@@ -70,7 +70,11 @@ describe.skipIf(natsServerMissing())('laxflow/nats on nats-server', () => {
     await waitFor('15% of the outputs', 120_000, done(N * 0.15), logs);
     const c = worker(); // joins late: the others give back partitions
     await waitFor('the late worker to get partitions', 120_000, () => c.claimed() > 0, logs);
-    expect([a, b].some((w) => w.events.some((e) => e.type === 'released')), logs()).toBe(true); // surplus given back
+    const started = c.events.find((e) => e.type === 'started')?.at as number;
+    const firstClaim = c.events.find((e) => e.type === 'claimed')?.at as number;
+    console.log(`tests/nats: the late worker's first partition ${firstClaim - started} ms after it started`);
+    // surplus given back (a partition whose lease ran out under load may reach it first)
+    await waitFor('the others to give back surplus partitions', 60_000, () => [a, b].some((w) => w.events.some((e) => e.type === 'released')), logs);
     await waitFor('35% of the outputs', 120_000, done(N * 0.35), logs);
     a.proc.kill('SIGKILL');
     await producer.publish(part(0.4, 0.7));
