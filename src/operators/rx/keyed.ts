@@ -145,7 +145,13 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       const src = leaf.data;
       const out = outs[i];
       if (size === 1) for (let s = 0; s < M; s++) out[s] = src[s < rows.length ? rows[s] : rows[0]];
-      else for (let s = 0; s < M; s++) out.set(src.subarray((s < rows.length ? rows[s] : rows[0]) * size, (s < rows.length ? rows[s] : rows[0]) * size + size), s * size);
+      else {
+        // (element by element: a subarray per row would be an allocation per row and leaf)
+        for (let s = 0; s < M; s++) {
+          const from = (s < rows.length ? rows[s] : rows[0]) * size;
+          for (let e = 0; e < size; e++) out[s * size + e] = src[from + e];
+        }
+      }
     });
     return outs;
   };
@@ -158,7 +164,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       for (let s = 0; s < rows.length; s++) {
         const to = rows[s] * size;
         if (size === 1) dst[to] = src[s];
-        else dst.set(src.subarray(s * size, s * size + size), to);
+        else for (let e = 0; e < size; e++) dst[to + e] = src[s * size + e];
       }
     });
   const clock = events ? new EventClock(name, events.maxLateness, events.late, events.time ?? ((r: any) => r?.t), events.perKey ? (r) => keyId((r as KeyedRecord).key) : undefined) : null;
