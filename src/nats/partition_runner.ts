@@ -16,11 +16,13 @@
 
 import { DeliverPolicy, type Consumer, type JetStreamClient, type JsMsg, type ConsumerMessages } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { captureOperators } from '../operators/rx/capture.js';
 import type { Json, Snapshot } from '../operators/rx/state.js';
 import { decodeJson, encodeJson } from './codec.js';
 import { refused, type Lease } from './leases.js';
+import { publishAcked } from './publish.js';
 import { PipelineCapture } from './quiescence.js';
 
 /** What a checkpoint holds (JSON in the checkpoint bucket, key `partition.<p>`). */
@@ -37,6 +39,7 @@ export interface Checkpoint {
 }
 
 export interface RunnerConfig {
+  nc: NatsConnection;
   js: JetStreamClient;
   checkpoints: KV;
   inputStream: string;
@@ -199,7 +202,7 @@ export class PartitionRunner {
       outs.map((o, i) => {
         const key = (o as { key?: unknown } | null)?.key;
         const token = (typeof key === 'string' || typeof key === 'number') && /^[^.*>\s]+$/.test(String(key)) ? `.${key}` : '';
-        return cfg.js.publish(`${cfg.output}.${p}${token}`, encodeJson(o), { msgID: `${cfg.group}:${p}:${first + i}`, timeout: cfg.ackTimeoutMs });
+        return publishAcked(cfg.nc, cfg.js, `${cfg.output}.${p}${token}`, encodeJson(o), { msgID: `${cfg.group}:${p}:${first + i}`, timeout: cfg.ackTimeoutMs });
       }),
     );
     const last = batch[batch.length - 1];

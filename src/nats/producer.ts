@@ -7,6 +7,7 @@ import { jetstream, type PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { encodeJson } from './codec.js';
 import { checkKey, checkSubject, ensureStream, names, type StreamSettings } from './partitions.js';
+import { publishAcked } from './publish.js';
 
 export interface ProducerOptions extends StreamSettings {
   input: string;
@@ -53,13 +54,13 @@ export async function createProducer(nc: NatsConnection, opts: ProducerOptions):
   // A publish whose ack does not come in time is sent again with the same id: the stream
   // stores it once. (On one connection the server takes publishes in order, so a late ack
   // means a late store, not a lost one; only a publish lost with a broken connection is
-  // stored after the ones sent later.) A publish nobody answers (503) while the stream has
+  // stored after the ones sent later, and it is sent again at the reconnect: publish.ts.) A publish nobody answers (503) while the stream has
   // no leader (a cluster node failing, an election) is sent again until the stream has one.
   const send = async (subject: string, data: Uint8Array, msgID: string): Promise<PubAck> => {
     const deadline = performance.now() + timeout;
     for (let timeouts = 0, unanswered = 0; ; ) {
       try {
-        return await js.publish(subject, data, { msgID, timeout });
+        return await publishAcked(nc, js, subject, data, { msgID, timeout });
       } catch (err) {
         const message = (err as Error).message;
         // nats.js reports a publish nobody answers (503, no responders) as 'jetstream is not enabled'

@@ -109,6 +109,7 @@ export async function runPartitioned(opts: PartitionedOptions): Promise<Partitio
 
   const startRunner = (lease: Lease) => {
     const runner = new PartitionRunner(lease, {
+      nc,
       js,
       checkpoints,
       inputStream: n.inputStream,
