@@ -110,7 +110,7 @@ describe.skipIf(natsServerMissing())('laxflow/nats on a 3-node cluster', () => {
     const killed = performance.now();
     await second;
     const published = performance.now() - killed;
-    expect(published).toBeLessThan(30_000);
+    expect(published).toBeLessThan(45_000); // 60 s without the resend
     await waitFor('all outputs after the kill', 45_000, done(N), logs);
     const recovered = performance.now() - killed;
 

@@ -68,11 +68,12 @@ describe.skipIf(natsServerMissing())('laxflow/nats on nats-server', () => {
     const b = worker();
     const done = (n: number) => async () => (outputs = await count(nc, outStream)) >= n;
     await waitFor('15% of the outputs', 120_000, done(N * 0.15), logs);
+    const joined = Date.now();
     const c = worker(); // joins late: the others give back partitions
     await waitFor('the late worker to get partitions', 120_000, () => c.claimed() > 0, logs);
-    const started = c.events.find((e) => e.type === 'started')?.at as number;
-    const firstClaim = c.events.find((e) => e.type === 'claimed')?.at as number;
-    console.log(`tests/nats: the late worker's first partition ${firstClaim - started} ms after it started`);
+    const firstClaim = c.events.find((e) => e.type === 'claimed')!.at as number;
+    const meanwhile = [a, b].flatMap((w) => w.events.filter((e) => (e.at as number) >= joined && (e.at as number) <= firstClaim && e.type !== 'claimed').map((e) => `${e.type} ${e.partition ?? ''} ${String(e.reason ?? e.error ?? '').slice(0, 80)}`));
+    console.log(`tests/nats: the late worker's first partition ${firstClaim - joined} ms after its process was spawned; before it, the others: ${meanwhile.join('; ') || 'nothing'}`);
     // surplus given back (a partition whose lease ran out under load may reach it first)
     await waitFor('the others to give back surplus partitions', 60_000, () => [a, b].some((w) => w.events.some((e) => e.type === 'released')), logs);
     await waitFor('35% of the outputs', 120_000, done(N * 0.35), logs);
