@@ -117,7 +117,22 @@ describe('mahalanobis', () => {
           if (w.near) diverged.add(r.key); // the learning decision (score <= off) may differ too
         });
       }),
-      { numRuns: 60 },
+      {
+        numRuns: 60,
+        // a reading 22 halflives after the last one: its weight rounds to within an ulp of 1 in
+        // float32, and 1 - w as the decay made the learned covariance 10% off (found by CI)
+        examples: [
+          [
+            [
+              { key: 's1', t: BASE + 1, value: [20, 5], id: 0 },
+              { key: 's0', t: BASE + 15524, value: [20, 5], id: 1 },
+              { key: 's1', t: BASE + 22132, value: [-9.8784761428833, -4.959491729736328], id: 2 },
+              { key: 's1', t: BASE + 22133, value: [20, 5], id: 3 },
+            ],
+            { halflife: 1, time: true, on: 1, offFraction: 0.3, minVar: 0.01, minPeriods: 1, freeze: false },
+          ],
+        ],
+      },
     );
   });
 

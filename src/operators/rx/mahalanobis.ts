@@ -114,7 +114,10 @@ export function mahalanobisStep(o: MahalanobisOptions): Step<MahalanobisCarry, M
       const first = np.equal(learned, 0);
       const dt = p.onEventTime ? t!.sub(last).astype('float32') : 1;
       const w = np.where(first, 1, np.negative(np.expm1(np.multiply(dt, rate))));
-      const keep = np.subtract(1, w);
+      // 0.5 ** (dt / halflife) itself, not 1 - w: after a gap of many halflives w rounds to
+      // within an ulp of 1 in float32 and 1 - w would be off by up to 10% (a covariance
+      // learned from one reading after a long silence)
+      const keep = np.exp(np.multiply(dt, rate));
       const mean = (m: LaxArray, xi: LaxArray, di: LaxArray) => np.where(learn, np.where(first, xi, m.add(w.mul(di))), m);
       const moment = (c: LaxArray, da: LaxArray, db: LaxArray) => np.where(learn, np.where(first, 0, keep.mul(c.add(w.mul(da).mul(db)))), c);
       const carry: MahalanobisCarry = {
