@@ -16,7 +16,7 @@
 //
 // Jacobi sweeps: the off-diagonal mass of a cyclic sweep falls quadratically once it is small,
 // so 10 sweeps reach float32 rounding for the matrix sizes this is meant for (n up to about a
-// hundred; tests/numpy/linalg.test.ts checks n up to 24). The count is fixed so the loop is a
+// hundred; tests/linalg checks n up to 24 against NumPy). The count is fixed so the loop is a
 // scan of static length (no data-dependent loop), as JAX's own Jacobi eigh fixes its maximum.
 // Singular input follows JAX, never an exception: inv/solve give inf or NaN, det 0,
 // cholesky of a matrix that is not positive definite NaN.
