@@ -72,18 +72,18 @@ export function renderTiledDot(k: DotOf): Dispatch[] {
   w.line(`let ly = lid.x / ${TILE}u;`);
   w.line(`var acc: f32 = ${monoid('add', d, w).init};`);
   w.open(`for (var t = 0u; t < ${K}u; t += ${TILE}u)`);
-  w.line('var av: f32 = 0.0;');
+  /** Stages this thread's element of an operand's tile (0 outside the product) in workgroup array `tile`. */
+  const stage = (tile: string, slot: number, k: string, free: string, freeExtent: number, address: string) => {
+    w.line(`var ${tile}v: f32 = 0.0;`);
+    w.open(`if (bi < ${B}u && ${free} < ${freeExtent}u && ${k} < ${K}u)`);
+    w.line(`${tile}v = ${fromWord(`mem[offs[${slot}] + ${address}]`, d)};`);
+    w.close();
+    w.line(`${tile}[lid.x] = ${tile}v;`);
+  };
   w.line('let ka = t + lx;');
-  w.open(`if (bi < ${B}u && m < ${M}u && ka < ${K}u)`);
-  w.line(`av = ${fromWord(`mem[offs[0] + ${address(k.lhsShape, aSt, k.lhsBatch, lFree, k.lhsContract, 'bi', 'm', 'ka')}]`, d)};`);
-  w.close();
-  w.line('ta[lid.x] = av;');
-  w.line('var bv: f32 = 0.0;');
+  stage('ta', 0, 'ka', 'm', M, address(k.lhsShape, aSt, k.lhsBatch, lFree, k.lhsContract, 'bi', 'm', 'ka'));
   w.line('let kb = t + ly;');
-  w.open(`if (bi < ${B}u && n < ${N}u && kb < ${K}u)`);
-  w.line(`bv = ${fromWord(`mem[offs[1] + ${address(k.rhsShape, bSt, k.rhsBatch, rFree, k.rhsContract, 'bi', 'n', 'kb')}]`, d)};`);
-  w.close();
-  w.line('tb[lid.x] = bv;');
+  stage('tb', 1, 'kb', 'n', N, address(k.rhsShape, bSt, k.rhsBatch, rFree, k.rhsContract, 'bi', 'n', 'kb'));
   w.line('workgroupBarrier();');
   w.open(`for (var q = 0u; q < min(${TILE}u, ${K}u - t); q++)`);
   w.line(`acc = ${binaryWgsl.add('acc', binaryWgsl.mul(`ta[ly * ${TILE}u + q]`, `tb[q * ${TILE}u + lx]`, d, w), d, w)};`);
