@@ -126,18 +126,23 @@ describe('rsqrt and reducePrecision', () => {
     expect(() => lax.rsqrt(np.array([4]))).toThrow('lax.rsqrt does not accept dtype int32. Accepted dtypes are subtypes of floating.');
   });
 
-  /** A float64 model of XLA's reduce_precision for finite x: round to m mantissa bits (ties to even), then overflow to inf and flush below the smallest normal. */
+  /**
+   * A float64 model of XLA's reduce_precision for finite float32 x: round to m mantissa bits
+   * (ties to even), then overflow to inf and flush below the smallest normal. With 8 exponent
+   * bits XLA leaves the exponent alone, so a float32 subnormal stays one, rounded at the same
+   * bit (its ulp is 2^(-126 - m), like bfloat16's subnormals), and is not flushed.
+   */
   function reduceRef(x: number, e: number, m: number): number {
     if (!Number.isFinite(x) || x === 0) return x;
     const bias = 2 ** (e - 1) - 1;
     const ex = Math.floor(Math.log2(Math.abs(x)));
-    const exp = 2 ** ex > Math.abs(x) ? ex - 1 : 2 ** (ex + 1) <= Math.abs(x) ? ex + 1 : ex;
+    const exp = Math.max(-126, 2 ** ex > Math.abs(x) ? ex - 1 : 2 ** (ex + 1) <= Math.abs(x) ? ex + 1 : ex);
     const ulp = 2 ** (exp - m);
     const q = x / ulp;
     const fl = Math.floor(q);
     const r = (q - fl > 0.5 || (q - fl === 0.5 && fl % 2 !== 0) ? fl + 1 : fl) * ulp;
     if (Math.abs(r) >= 2 ** (bias + 1)) return r > 0 ? Infinity : -Infinity;
-    if (Math.abs(r) < 2 ** (1 - bias)) return x > 0 ? 0 : -0;
+    if (e < 8 && Math.abs(r) < 2 ** (1 - bias)) return x > 0 ? 0 : -0;
     return r;
   }
 
@@ -147,8 +152,11 @@ describe('rsqrt and reducePrecision', () => {
         const got = lax.reducePrecision(np.array(xs, { dtype: 'float32' }), e, m);
         check(got, [xs.length], xs.map((x) => reduceRef(x, e, m)));
       }),
-      { numRuns: 60 },
+      { numRuns: 60, examples: [[[-4.591914937745993e-41, 0], [8, 7]], [[2 ** -134, 3 * 2 ** -134, 2 ** -149], [8, 7]]] },
     );
+    // Float32 subnormals under bfloat16 (8, 7): the bits 0x80008001 round up to 0x80010000 (2^-133),
+    // an exact half (2^-134) to even (0), 3 * 2^-134 to 2^-132; they are not flushed.
+    check(lax.reducePrecision(np.array([-4.591914937745993e-41, 2 ** -134, 3 * 2 ** -134], { dtype: 'float32' }), 8, 7), [3], [-(2 ** -133), 0, 2 ** -132]);
     check(lax.reducePrecision(np.array([NaN, Infinity, -Infinity, 65520, 65519, 6e-5, 6.2e-5], { dtype: 'float32' }), 5, 10), [7], [NaN, Infinity, -Infinity, Infinity, 65504, 0, Math.fround(6.198883056640625e-5)]);
   });
 });
