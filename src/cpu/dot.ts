@@ -8,7 +8,9 @@
 //   a gradient's r @ X) run the narrow wasm SIMD kernels (wasm/narrow_dot.ts);
 // - those with 8 or more columns run the wasm SIMD matmul kernel
 //   (wasm/matmul.ts) on copies packed into panels (4 rows of A, 8 columns of B) in the kernel
-//   heap, in parts of MC rows (on the worker threads too, threads.ts, from THREADED_MIN);
+//   heap by wasm, B's from its transpose as stored when it is contracted on its last axis
+//   (x @ W.T, which vmap of W @ x is), in parts of MC rows (on the worker threads too,
+//   threads.ts, from THREADED_MIN);
 // - the rest run an i-k-j loop in JS: each row of C accumulates one row of B scaled by
 //   A[i, k] at a time, so B is read along its rows (cache lines used whole) instead of down
 //   its columns, and C's row is a Float32Array, so each add rounds to float32 as the oracle's.
@@ -68,6 +70,12 @@ function transposed(x: TypedArray, rows: number, cols: number): TypedArray {
 
 const sizeAlong = (shape: readonly number[], axes: readonly number[]) => axes.reduce((p, ax) => p * shape[ax], 1);
 
+/** Whether the operand's [rows, cols] matrix is stored as its transpose [cols, rows], unbatched: axes of size 1 aside, its two axes in reverse order. */
+function isTranspose(shape: readonly number[], b: readonly number[], r: readonly number[], c: readonly number[]): boolean {
+  const moving = [...b, ...r, ...c].filter((ax) => shape[ax] !== 1);
+  return moving.length === 2 && moving[0] > moving[1] && !b.some((ax) => shape[ax] !== 1);
+}
+
 /**
  * One operand as [batch, rows, cols] row-major, `order` its axes in that order: the input
  * itself when they are already in order (no offset tables built), else a copy.
@@ -91,8 +99,12 @@ export function runDot(k: DotKernel, a: TypedArray, b: TypedArray, out: TypedArr
   const [M, K, N] = [sizeAlong(k.lhsShape, lFree), sizeAlong(k.lhsShape, k.lhsContract), sizeAlong(k.rhsShape, rFree)];
   if (nb * M * N === 0) return;
   const A = operand(a, k.lhsShape, k.lhsBatch, lFree, k.lhsContract);
+  if (k.dtype === 'float32' && N >= 8 && M * N * K >= WASM_MIN) {
+    // B contracted on its last axis (x @ W.T) is packed from W as it is, not transposed first
+    const bT = isTranspose(k.rhsShape, k.rhsBatch, k.rhsContract, rFree);
+    if (wasmMatmul(A as Float32Array, (bT ? b : operand(b, k.rhsShape, k.rhsBatch, k.rhsContract, rFree)) as Float32Array, out as Float32Array, nb, M, K, N, bT)) return;
+  }
   const B = operand(b, k.rhsShape, k.rhsBatch, k.rhsContract, rFree);
-  if (k.dtype === 'float32' && N >= 8 && M * N * K >= WASM_MIN && wasmMatmul(A as Float32Array, B as Float32Array, out as Float32Array, nb, M, K, N)) return;
   if (k.dtype === 'float32' && N < 8 && M * N * K >= WASM_MIN && wasmNarrow(A as Float32Array, B as Float32Array, out as Float32Array, nb, M, K, N)) return;
   for (let p = 0; p < nb; p++) productJS(k.dtype, A, B, out, p * M * K, p * K * N, p * M * N, M, K, N);
 }
@@ -165,57 +177,73 @@ function wasmNarrow(A: Float32Array, B: Float32Array, out: Float32Array, nb: num
   }
 }
 
-/** Packs rows [0, M) of A ([M, K] at a0) into panels of 4 rows: out[q][k][l] = A[4q + l, k], 0 past M. */
-function packRows(A: Float32Array, a0: number, M: number, K: number, out: Float32Array): void {
-  let o = 0;
-  for (let q = 0; q < M; q += 4) {
-    const full = Math.min(4, M - q);
-    for (let k = 0; k < K; k++, o += 4) for (let l = 0; l < 4; l++) out[o + l] = l < full ? A[a0 + (q + l) * K + k] : 0;
-  }
+/**
+ * The partial panel after `full` panels of R rows: out[full][k][l] = X[x0 + (R full + l) K + k]
+ * for the `rows - R full` rows left, 0 for the rest (pad rows that touch no kept output).
+ */
+function packTail(X: Float32Array, x0: number, rows: number, K: number, R: number, out: Float32Array, o0: number): void {
+  const full = Math.floor(rows / R);
+  const left = rows - full * R;
+  if (left === 0) return;
+  let o = o0 + full * K * R;
+  for (let k = 0; k < K; k++, o += R) for (let l = 0; l < R; l++) out[o + l] = l < left ? X[x0 + (full * R + l) * K + k] : 0;
 }
 
 /**
- * The batched float32 product on the wasm kernel: each batch's A packed into panels of 4 rows
- * and B copied into the heap and packed there into panels of 8 columns (zero rows and columns
- * pad them, touching no kept output), C computed there and its [M, N] part copied out. False
- * when the heap has no room.
+ * The batched float32 product on the wasm kernel. Operands outside the heap are copied in
+ * whole; there each batch's A is packed into panels of 4 rows and B into panels of 8 columns,
+ * from B [K, N] or, with `bT`, from B's transpose [N, K] as given (zero rows and columns pad
+ * them, touching no kept output); C is computed in the heap and its [M, N] part copied out.
+ * False when the heap has no room.
  */
-function wasmMatmul(A: Float32Array, B: Float32Array, out: Float32Array, nb: number, M: number, K: number, N: number): boolean {
+function wasmMatmul(A: Float32Array, B: Float32Array, out: Float32Array, nb: number, M: number, K: number, N: number, bT: boolean): boolean {
   const heap = sharedHeapOrNull();
   if (!heap) return false;
   const [M4, N8] = [Math.ceil(M / 4) * 4, Math.ceil(N / 8) * 8];
-  const ab = heap.tryAlloc('float32', M4 * K);
-  const bb = ab && heap.tryAlloc('float32', K * N8);
-  const cb = bb && heap.tryAlloc('float32', M4 * N8);
-  const pb = cb && heap.tryAlloc('float32', K * N8);
-  if (!ab || !bb || !cb || !pb) {
-    for (const x of [ab, bb, cb]) if (x) heap.release(x);
-    return false;
-  }
+  const bufs: WasmBuffer[] = [];
+  const alloc = (n: number) => {
+    const buf = heap.tryAlloc('float32', n);
+    if (buf) bufs.push(buf);
+    return buf;
+  };
+  const place = (x: Float32Array) => {
+    if (x.buffer === heap.memory.buffer) return { offset: x.byteOffset, view: x };
+    const buf = alloc(x.length);
+    if (!buf) return null;
+    const view = buf.view() as Float32Array;
+    view.set(x);
+    return { offset: buf.offset, view };
+  };
   try {
+    const a = place(A);
+    const b = a && place(B);
+    const [ab, cb, pb] = [alloc(M4 * K), alloc(M4 * N8), alloc(K * N8)];
+    // B [K, N] with N not a multiple of 8 is padded to [K, N8] before `pack`
+    const bb = !bT && N !== N8 ? alloc(K * N8) : null;
+    if (!a || !b || !ab || !cb || !pb || (!bT && N !== N8 && !bb)) return false;
     const mm = matmulKernel(heap);
-    const { fn, pack } = mm;
-    const [av, bv, cv] = [ab.view() as Float32Array, bb.view() as Float32Array, cb.view() as Float32Array];
+    const [av, cv, pv] = [ab.view() as Float32Array, cb.view() as Float32Array, pb.view() as Float32Array];
     for (let p = 0; p < nb; p++) {
-      packRows(A, p * M * K, M, K, av);
-      if (N === N8) bv.set(B.subarray(p * K * N, (p + 1) * K * N));
-      else {
+      mm.packRows4(a.offset + p * M * K * 4, ab.offset, Math.floor(M / 4), K);
+      packTail(a.view, p * M * K, M, K, 4, av, 0);
+      if (bT) {
+        mm.packRows8(b.offset + p * K * N * 4, pb.offset, Math.floor(N / 8), K);
+        packTail(b.view, p * K * N, N, K, 8, pv, 0);
+      } else if (bb) {
+        const bv = bb.view() as Float32Array;
         bv.fill(0);
-        for (let c = 0; c < K; c++) bv.set(B.subarray(p * K * N + c * N, p * K * N + (c + 1) * N), c * N8);
-      }
-      pack(bb.offset, pb.offset, K, N8);
+        for (let c = 0; c < K; c++) bv.set(b.view.subarray(p * K * N + c * N, p * K * N + (c + 1) * N), c * N8);
+        mm.pack(bb.offset, pb.offset, K, N8);
+      } else mm.pack(b.offset + p * K * N * 4, pb.offset, K, N8);
       // parts of MC rows each, on the worker threads when the product is large enough
       const args = [ab.offset, pb.offset, cb.offset, M4, K, N8, MC];
       const parts = M4 / MC > 1 ? Math.ceil(M4 / MC) : 1;
-      if (M * N * K < THREADED_MIN || parts < 2 || !runCalls(heap, mm, args, parts)) for (let q = 0; q < parts; q++) fn(ab.offset, pb.offset, cb.offset, M4, K, N8, MC, q);
+      if (M * N * K < THREADED_MIN || parts < 2 || !runCalls(heap, mm, args, parts)) for (let q = 0; q < parts; q++) mm.fn(ab.offset, pb.offset, cb.offset, M4, K, N8, MC, q);
       if (N === N8) out.set(cv.subarray(0, M * N), p * M * N);
       else for (let i = 0; i < M; i++) out.set(cv.subarray(i * N8, i * N8 + N), p * M * N + i * N);
     }
   } finally {
-    heap.release(ab);
-    heap.release(bb);
-    heap.release(cb);
-    heap.release(pb);
+    for (const buf of bufs) heap.release(buf);
   }
   return true;
 }

@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { lax, np, random } from '../../src/index.js';
+import { lax, np, random, vmap } from '../../src/index.js';
 import { WASM_MIN } from '../../src/cpu/dot.js';
 import { both, sameBits } from './helpers.js';
 import { cpuBackend } from '../../src/cpu/backend.js';
@@ -33,6 +33,22 @@ describe('CPU dot_general is bit-exact with the oracle', () => {
     const b = random.normal(random.key(4), [k, n]).mul(1e20).at(3, 3).set(0);
     const [[cpu], [oracle]] = both(np.matmul(a, b), np.matmul(a.T.T, b.T.T));
     expect(sameBits(cpu, oracle)).toBeNull();
+  });
+
+  it('x @ W.T (both operands contracted on their last axis) packs W as stored: random sizes on the wasm kernel, partial panels and K % 4 tails, special values', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 41 }), fc.integer({ min: 8, max: 43 }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 1000 }), (m, n, extra, seed) => {
+        const k = Math.ceil(WASM_MIN / (m * n)) + extra;
+        const x = random.normal(random.key(seed), [m, k]).at(0, 0).set(NaN);
+        const W = random.normal(random.key(seed + 1), [n, k]).at(n - 1, k - 1).set(-Infinity).at(0, np.slice()).set(-0);
+        const y = lax.dotGeneral(x, W, [[[1], [1]], [[], []]]);
+        const yT = np.matmul(x, W.T);
+        const v = vmap((row: typeof x) => np.matmul(W, row))(x); // vmap of W @ x: the same products
+        const [cpu, oracle] = both(y, yT, v);
+        cpu.forEach((c, i) => expect(sameBits(c, oracle[i]), `output ${i}`).toBeNull());
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it('narrow products (fewer than 8 columns) on the narrow wasm kernels: X @ w, r @ X and its [K, 1] transpose, batched, special values', () => {

@@ -1,8 +1,10 @@
 // A float32 matrix product in wasm SIMD over the shared kernel heap: C[M4, N8] = A @ B, C
 // row-major, M4 a multiple of 4 and N8 of 8, with both operands packed into panels: A as
-// [M4 / 4][K][4] (four rows' elements at each k side by side, packed by dot.ts) and B as
-// [N8 / 8][K][8] (eight columns' elements at each k; `pack` makes it from B [K, N8]
-// row-major), so the micro-kernel reads each with one moving pointer. It keeps a 4 x 8 block
+// [M4 / 4][K][4] (four rows' elements at each k side by side; `packRows4` makes it from A
+// [M, K] row-major) and B as [N8 / 8][K][8] (eight columns' elements at each k; `pack` makes
+// it from B [K, N8] row-major, `packRows8` from its transpose [N, K]: a product contracting
+// both operands' last axes, x @ W.T, as vmap of W @ x is), so the micro-kernel reads each
+// with one moving pointer. It keeps a 4 x 8 block
 // of C in eight f32x4 accumulators over the contraction: per step, two loads of B's panel,
 // four splats of A's, eight f32x4.mul and eight f32x4.add. Column panels are the outer loop,
 // so a panel of B stays in cache while the row blocks pass over it.
@@ -20,6 +22,8 @@ import { newModuleId } from './compile.js';
 import type { WasmHeap } from './memory.js';
 
 export type PackFn = (src: number, dst: number, k: number, n8: number) => void;
+/** packRowsR(src, dst, panels, K): dst[q][k][l] = src[(q R + l) K + k] for the first `panels` panels of R rows. */
+export type PackRowsFn = (src: number, dst: number, panels: number, k: number) => void;
 export type MatmulFn = (a: number, b: number, c: number, m4: number, k: number, n8: number, rowsPerPart: number, part: number) => void;
 
 /** Cache blocking: KC contraction steps (a KC x 8 panel segment of B: 8 KiB) by MC rows (A's block: 64 KiB at KC). */
@@ -166,7 +170,78 @@ export function matmulModule(shared: boolean): Uint8Array {
   p.op('local.get', pk), p.op('i32.const', 1), p.op('i32.add'), p.op('local.tee', pk), p.op('local.get', PK), p.op('i32.lt_s'), p.op('br_if', 0);
   p.op('end');
   p.op('end');
+  for (const R of [4, 8] as const) packRows(m, R);
   return m.finish();
+}
+
+/** The 32-bit lanes `lanes` of two v128 (0-3 the first, 4-7 the second) as an i8x16.shuffle's bytes. */
+const lanes32 = (...lanes: number[]) => lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+
+/**
+ * `packRows${R}(src, dst, panels, K)`: R rows of a row-major [rows, K] matrix side by side per
+ * k, panel after panel (the caller packs a last, partial panel). Four k at a time, each group
+ * of four rows is a 4 x 4 transpose in registers: four loads, eight shuffles, four stores.
+ */
+function packRows(m: ModuleBuilder, R: 4 | 8): void {
+  const f = m.function(`packRows${R}`, ['i32', 'i32', 'i32', 'i32']);
+  const [SRC, DST, PANELS, K] = [0, 1, 2, 3];
+  const q = f.local('i32');
+  const k = f.local('i32');
+  const ps = f.local('i32');
+  const pd = f.local('i32');
+  const rowStride = f.local('i32');
+  const off = Array.from({ length: R }, () => f.local('i32'));
+  const r = Array.from({ length: 4 }, () => f.local('v128'));
+  const t = Array.from({ length: 4 }, () => f.local('v128'));
+  const get = (l: number) => f.op('local.get', l);
+  const set = (l: number) => f.op('local.set', l);
+  const addTo = (l: number, v: number) => (get(l), f.op('i32.const', v), f.op('i32.add'), set(l));
+  f.op('block');
+  get(PANELS), f.op('i32.eqz'), f.op('br_if', 0);
+  get(K), f.op('i32.eqz'), f.op('br_if', 0);
+  get(K), f.op('i32.const', 2), f.op('i32.shl'), set(rowStride);
+  for (let l = 0; l < R; l++) get(rowStride), f.op('i32.const', l), f.op('i32.mul'), set(off[l]);
+  get(SRC), set(ps);
+  get(DST), set(pd);
+  f.op('i32.const', 0), set(q);
+  f.op('loop'); // panels
+  f.op('i32.const', 0), set(k);
+  f.op('block');
+  get(K), f.op('i32.const', 4), f.op('i32.lt_s'), f.op('br_if', 0);
+  f.op('loop'); // four k at a time
+  for (let g = 0; g < R / 4; g++) {
+    for (let i = 0; i < 4; i++) get(ps), get(off[4 * g + i]), f.op('i32.add'), f.simd('v128.load', 2, 0), set(r[i]);
+    get(r[0]), get(r[1]), f.simd('i8x16.shuffle', ...lanes32(0, 4, 1, 5)), set(t[0]);
+    get(r[2]), get(r[3]), f.simd('i8x16.shuffle', ...lanes32(0, 4, 1, 5)), set(t[1]);
+    get(r[0]), get(r[1]), f.simd('i8x16.shuffle', ...lanes32(2, 6, 3, 7)), set(t[2]);
+    get(r[2]), get(r[3]), f.simd('i8x16.shuffle', ...lanes32(2, 6, 3, 7)), set(t[3]);
+    for (let kk = 0; kk < 4; kk++) {
+      const [a, b] = kk < 2 ? [t[0], t[1]] : [t[2], t[3]];
+      get(pd), get(a), get(b), f.simd('i8x16.shuffle', ...(kk % 2 === 0 ? lanes32(0, 1, 4, 5) : lanes32(2, 3, 6, 7))), f.simd('v128.store', 2, (kk * R + 4 * g) * 4);
+    }
+  }
+  addTo(ps, 16);
+  addTo(pd, 16 * R);
+  addTo(k, 4);
+  get(k), f.op('i32.const', 4), f.op('i32.add'), get(K), f.op('i32.le_s'), f.op('br_if', 0);
+  f.op('end');
+  f.op('end');
+  f.op('block'); // the last K % 4 k, one element at a time
+  get(k), get(K), f.op('i32.ge_s'), f.op('br_if', 0);
+  f.op('loop');
+  for (let l = 0; l < R; l++) get(pd), get(ps), get(off[l]), f.op('i32.add'), f.op('f32.load', 2, 0), f.op('f32.store', 2, 4 * l);
+  addTo(ps, 4);
+  addTo(pd, 4 * R);
+  addTo(k, 1);
+  get(k), get(K), f.op('i32.lt_s'), f.op('br_if', 0);
+  f.op('end');
+  f.op('end');
+  // the next panel's rows start R - 1 rows past where this panel's first row ended
+  get(ps), get(off[R - 1]), f.op('i32.add'), set(ps);
+  addTo(q, 1);
+  get(q), get(PANELS), f.op('i32.lt_s'), f.op('br_if', 0);
+  f.op('end');
+  f.op('end');
 }
 
 export interface MatmulModule {
@@ -175,6 +250,8 @@ export interface MatmulModule {
   readonly id: number;
   readonly fn: MatmulFn;
   readonly pack: PackFn;
+  readonly packRows4: PackRowsFn;
+  readonly packRows8: PackRowsFn;
 }
 
 const instances = new WeakMap<WasmHeap, MatmulModule>();
@@ -186,7 +263,7 @@ export function matmulKernel(heap: WasmHeap): MatmulModule {
     const shared = heap.memory.buffer instanceof SharedArrayBuffer;
     const module = new WebAssembly.Module(matmulModule(shared) as Uint8Array<ArrayBuffer>);
     const exports = new WebAssembly.Instance(module, { env: { memory: heap.memory } }).exports;
-    instances.set(heap, (k = { module, id: newModuleId(), fn: exports.kernel as MatmulFn, pack: exports.pack as PackFn }));
+    instances.set(heap, (k = { module, id: newModuleId(), fn: exports.kernel as MatmulFn, pack: exports.pack as PackFn, packRows4: exports.packRows4 as PackRowsFn, packRows8: exports.packRows8 as PackRowsFn }));
   }
   return k;
 }
