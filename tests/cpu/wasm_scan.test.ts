@@ -336,6 +336,38 @@ describe('fused scans in ranges of lanes', () => {
     if (workers > 0) expect(threadStats.workerParts - before).toBeGreaterThan(0);
   });
 
+  it('ring rows at a per-step position (read and written as whole vectors when the row is inside the ring and, in ranges, in its own lanes, else lane by lane): positions out of range, negative, clipped, wrapped, filled, dropped, and rows that start mid-lane', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(5, 64, 130), fc.integer({ min: 1, max: 4 }), fc.array(fc.integer({ min: -7, max: 7 }), { minLength: 1, maxLength: 12 }), fc.nat(1000), (n, w, ps, seed) => {
+        type C = { ring: LaxArray; flat: LaxArray };
+        const step = (c: C, [x, p]: [LaxArray, LaxArray]): [C, LaxArray[]] => {
+          const clip = np.take(c.ring, p, { axis: 0, mode: 'clip' });
+          const wrap = np.take(c.ring, p, { axis: 0, mode: 'wrap' });
+          const fill = np.take(c.ring, p, { axis: 0, mode: 'fill' }); // NaN outside
+          // a row of the flattened ring starting at p (clamped so that it fits): mid-lane when p % n != 0
+          const shifted = lax.dynamicSlice(c.flat, [p.add(n)], [n]);
+          const offRow = np.take(c.flat, np.arange(n).add(p.mul(3).add(n + 1)), { mode: 'fill' }); // NaN past the end
+          const ring = c.ring.at(p).set(x.add(clip)).at(p.add(1)).add(wrap);
+          // and one written there (clamped too), mid-lane when p % n != 1
+          const flat = lax.dynamicUpdateSlice(c.flat, x.mul(0.5), [p.add(1)]);
+          return [{ ring, flat }, [clip, wrap, fill, shifted, offRow]];
+        };
+        const t = ps.length;
+        const xs = np.array(values(t, n, seed)).reshape([t, n]);
+        const init: C = { ring: np.array(values(w, n, seed + 1)).reshape([w, n]), flat: np.array(values(w + 3, n, seed + 2)).reshape([(w + 3) * n]) };
+        const [c, ys] = lax.scan(step, init, [xs, np.array(Int32Array.from(ps))]);
+        const outs = [...ys, c.ring, c.flat];
+        const r = ranged(outs, 32);
+        const whole = runs(outs);
+        r.split.forEach((v, k) => {
+          expect(sameBits(v, r.oracle[k]), `output ${k} in ranges against the oracle`).toBeNull();
+          expect(sameBits(whole.wasm[k], r.oracle[k]), `output ${k} as one range against the oracle`).toBeNull();
+        });
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('ranges are multiples of 4 lanes', () => {
     expect(() => configureLaneRanges(true, 30)).toThrow(/multiple of 4/);
     expect(LANE_BLOCK % 4).toBe(0);

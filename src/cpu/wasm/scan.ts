@@ -204,11 +204,24 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
         if (typeof emit === 'string') refuse(emit);
         emit({ f, args: [o, u], scalarParam: () => refuse('scalar parameter in a scatter combine') });
       };
-      return {
+      const item: Item = {
         roots: [slots(p.index), slots(p.updates)],
+        row: { root: 0, buffer: carryBuf(carry)!, size },
         // lane by lane in order (repeated indices: the last set wins, adds accumulate);
         // an index outside [0, size) (unsigned compare: negative int32 too) is dropped
         sink: ([jv, u], tail) => {
+          if (item.rowAt !== undefined) {
+            // the loop's fast version: the index is a row inside the carry (ScanEmitter.loop)
+            f.op('local.get', item.rowAt).op('local.get', em.i).op('i32.add').op('local.set', pa);
+            f.op('local.get', pa);
+            if (p.mode === 'set') f.op('local.get', u);
+            else {
+              f.op('local.get', pa).simd(tail ? 'v128.load32_splat' : 'v128.load', 2, 0).op('local.set', pold);
+              combine(pold, u);
+            }
+            f.simd(tail ? 'v128.store32_lane' : 'v128.store', 2, 0, ...(tail ? [0] : []));
+            return;
+          }
           em.laneCheck(jv, tail, size);
           const fast = !tail && size >= 4;
           if (fast) {
@@ -242,6 +255,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
           if (fast) f.op('end');
         },
       };
+      return item;
     };
     const s = f.local('i32');
     const t = f.local('i32');

@@ -47,6 +47,25 @@ export interface Item {
   sink(vals: readonly number[], tail: boolean): void;
   /** The buffer this item stores (later items read its value from the register). */
   writes?: number;
+  /**
+   * A patch of buffer `buffer` (`size` elements) whose element index is `roots[root]`: when
+   * that index is a row (`rowOf`), the loop's fast version does not compute it and calls the
+   * sink with -1 for it and the row's address in `rowAt` (an i32 local).
+   */
+  row?: { readonly root: number; readonly buffer: number; readonly size: number };
+  /** The sink's i32 local holding the row's address (`rowAt + i` is the element's), set in a fast version. */
+  rowAt?: number;
+}
+
+/**
+ * An element index that is a row of a buffer: `base` (loop-invariant; null: 0) + offset + the
+ * element's position in the loop, where the loop-invariant conditions `when` hold (an `.at`
+ * index is select(in bounds, row, out of range)).
+ */
+interface Row {
+  readonly base: KExpr | null;
+  readonly offset: number;
+  readonly when: readonly KExpr[];
 }
 
 /**
@@ -70,6 +89,8 @@ export class ScanEmitter {
   private ranged = false;
   /** Loop-invariant select conditions (by value-numbering key) fixed in the loop version being emitted. */
   private known = new Map<string, boolean>();
+  /** In a loop's fast version: the gathers that read a row, each with the i32 local holding the row's address. */
+  private rowGathers: Map<KExpr, number> | null = null;
   readonly f: FunctionBuilder;
   /** i32 local holding each body buffer's current base address (undefined: baked constant). */
   readonly addr = new Map<number, number>();
@@ -206,7 +227,7 @@ export class ScanEmitter {
       const written = new Map<number, number>();
       const emit = emitter(values, written, tail);
       for (const it of items) {
-        const vals = it.roots.map(emit);
+        const vals = it.roots.map((r, j) => (it.rowAt !== undefined && j === it.row!.root ? -1 : emit(r)));
         it.sink(vals, tail);
         if (it.writes !== undefined) {
           versions.set(it.writes, (versions.get(it.writes) ?? 0) + 1);
@@ -247,7 +268,141 @@ export class ScanEmitter {
       this.known.delete(key);
       f.op('end');
     };
+    // Rows: a gather or patch index `base + position` with an invariant base (a ring read or
+    // written at this step's position) addresses one contiguous row. When every such row lies
+    // inside its buffer (and, over a range of lanes, in its own lanes), checked once per step,
+    // the loop's fast version loads and stores the rows as vectors; else the generic one runs.
+    const rows = one ? [] : this.rows(items, inv, isFlat, n);
+    if (rows.length === 0) return unswitched(0);
+    const ok = f.local('i32');
+    f.op('i32.const', 1).op('local.set', ok);
+    const gathers = new Map<KExpr, number>();
+    for (const r of rows) {
+      const start = this.tmpI32;
+      if (r.row.base) f.op('local.get', hoisted.get(keyOf(r.row.base))!).simd('i32x4.extract_lane', 0);
+      else f.op('i32.const', 0);
+      f.op('i32.const', r.row.offset).op('i32.add').op('local.set', start);
+      // 0 <= start <= size - n (unsigned: a negative start fails too)
+      f.op('local.get', start).op('i32.const', r.size - n).op('i32.le_u');
+      if (lanes) f.op('local.get', start).op('i32.const', lanes.L).op('i32.rem_u').op('i32.eqz').op('i32.and');
+      f.op('local.get', ok).op('i32.and').op('local.set', ok);
+      for (const c of r.row.when) f.op('local.get', hoisted.get(keyOf(c))!).simd('i32x4.extract_lane', 0).op('i32.const', 0).op('i32.ne').op('local.get', ok).op('i32.and').op('local.set', ok);
+      const at = f.local('i32');
+      f.op('local.get', this.address(r.buffer)).op('local.get', start).op('i32.const', 2).op('i32.shl').op('i32.add').op('local.set', at);
+      if (r.gather) gathers.set(r.gather, at);
+      else r.item!.rowAt = at;
+    }
+    f.op('local.get', ok).op('if');
+    this.rowGathers = gathers;
     unswitched(0);
+    this.rowGathers = null;
+    for (const r of rows) if (r.item) r.item.rowAt = undefined;
+    f.op('else');
+    unswitched(0);
+    f.op('end');
+  }
+
+  /**
+   * The rows of a loop over `n` elements: its gathers (of float or int buffers, outside a
+   * one-element loop) and row patches whose index is a `Row`, with the buffer they address.
+   */
+  private rows(items: readonly Item[], inv: (e: KExpr) => boolean, isFlat: (s: readonly number[]) => boolean, n: number): { row: Row; buffer: number; size: number; gather?: KExpr; item?: Item }[] {
+    // Index arithmetic as a function of the element's position p in [0, n): a constant, or
+    // p + offset (a flat iota, NumPy's negative-index wrap of it, times a baked 1), and
+    // conditions on it decided over the whole range (an `.at` bounds check of an iota) or
+    // loop-invariant (checked once per step). Integers stay far from 2^31, so i32 arithmetic
+    // is the same as these numbers'.
+    type Lin = { readonly k: number } | { readonly p: number } | null;
+    const small = (v: number) => Math.abs(v) + n < 2 ** 30;
+    const isInt = (d: DType) => d === 'int32' || d === 'uint32';
+    const lin = (e: KExpr): Lin => {
+      if (!isInt(e.dtype)) return null;
+      switch (e.op) {
+        case 'read': {
+          const v = this.baked.get(e.input);
+          return v !== undefined && small(v) ? { k: v } : null;
+        }
+        case 'iota':
+          if (!small(e.map.offset)) return null;
+          return e.map.strides.every((st) => st === 0) ? { k: e.map.offset } : isFlat(e.map.strides) ? { p: e.map.offset } : null;
+        case 'select': {
+          const t = truth(e.cond);
+          return t === true ? lin(e.a) : t === false ? lin(e.b) : null;
+        }
+        case 'binary': {
+          const [a, b] = [lin(e.a), lin(e.b)];
+          if (!a || !b) return null;
+          if (e.prim === 'add') {
+            if ('k' in a && 'k' in b) return small(a.k + b.k) ? { k: a.k + b.k } : null;
+            const [pa, kb] = 'p' in a ? [a, b] : [b, a];
+            return 'p' in pa && 'k' in kb && small(pa.p + kb.k) ? { p: pa.p + kb.k } : null;
+          }
+          if (e.prim === 'mul') {
+            if ('k' in a && a.k === 1) return b;
+            if ('k' in b && b.k === 1) return a;
+          }
+          return null;
+        }
+        default:
+          return null;
+      }
+    };
+    const compare: Partial<Record<string, (x: number, y: number) => boolean>> = { lt: (x, y) => x < y, le: (x, y) => x <= y, gt: (x, y) => x > y, ge: (x, y) => x >= y };
+    /** True or false over the whole domain, the invariant conditions it comes down to, or null (unknown). */
+    const truth = (c: KExpr): boolean | readonly KExpr[] | null => {
+      if (inv(c)) return [c];
+      if (c.op !== 'binary') return null;
+      if (c.prim === 'and') {
+        const [a, b] = [truth(c.a), truth(c.b)];
+        if (a === false || b === false) return false;
+        if (a === null || b === null) return null;
+        const list = [...(a === true ? [] : a), ...(b === true ? [] : b)];
+        return list.length === 0 ? true : list;
+      }
+      const cmp = compare[c.prim];
+      if (!cmp || !isInt(c.inDtype)) return null;
+      const [a, b] = [lin(c.a), lin(c.b)];
+      if (!a || !b || ('p' in a) === ('p' in b)) return null;
+      // p + offset over [offset, offset + n - 1] (non-negative for an unsigned compare)
+      const [lo, hi, k, flip] = 'p' in a ? [a.p, a.p + n - 1, (b as { k: number }).k, false] : [(b as { p: number }).p, (b as { p: number }).p + n - 1, a.k, true];
+      if (c.inDtype === 'uint32' && (lo < 0 || k < 0)) return null;
+      const at = (v: number) => (flip ? cmp(k, v) : cmp(v, k));
+      return at(lo) && at(hi) ? true : !at(lo) && !at(hi) ? false : null;
+    };
+    const rowOf = (e: KExpr): Row | null => {
+      if (e.op === 'select') {
+        const t = truth(e.cond);
+        if (t === true) return rowOf(e.a);
+        if (t === false) return rowOf(e.b);
+        const r = t === null ? null : rowOf(e.a);
+        return r && t !== null ? { ...r, when: [...r.when, ...t] } : null;
+      }
+      const l = lin(e);
+      if (l && 'p' in l) return { base: null, offset: l.p, when: [] };
+      if (e.op !== 'binary' || e.prim !== 'add' || !isInt(e.dtype)) return null;
+      for (const [a, b] of [[e.a, e.b], [e.b, e.a]] as const) {
+        const off = lin(b);
+        if (off && 'p' in off && inv(a) && a.dtype === e.dtype) return { base: a, offset: off.p, when: [] };
+      }
+      return null;
+    };
+    const out: { row: Row; buffer: number; size: number; gather?: KExpr; item?: Item }[] = [];
+    const seen = new Set<KExpr>();
+    const visit = (e: KExpr): void => {
+      if (seen.has(e)) return;
+      seen.add(e);
+      if (e.op === 'gather' && !this.byteBool(e.input) && e.size >= n) {
+        const row = rowOf(e.index);
+        if (row) return void out.push({ row, buffer: e.input, size: e.size, gather: e });
+      }
+      for (const c of exprChildren(e)) visit(c);
+    };
+    for (const it of items) {
+      const row = it.row && it.row.size >= n ? rowOf(it.roots[it.row.root]) : null;
+      if (row) out.push({ row, buffer: it.row!.buffer, size: it.row!.size, item: it });
+      it.roots.forEach((r, j) => (row && j === it.row!.root ? undefined : visit(r)));
+    }
+    return out;
   }
 
   /** The element loop of `loop`: 4-lane chunks from the start (or the lane range), then a lane-0 tail. */
@@ -320,6 +475,11 @@ export class ScanEmitter {
       }
       case 'gather': {
         if (written.has(e.input)) refuse('a gather of a buffer written in its group');
+        const row = this.rowGathers?.get(e);
+        if (row !== undefined) {
+          f.op('local.get', row).op('local.get', this.i).op('i32.add').simd(tail ? 'v128.load32_zero' : 'v128.load', 2, 0);
+          break;
+        }
         const idx = emit(e.index);
         // clamp(index, 0, size - 1), the index read as its dtype
         f.op('local.get', idx);
