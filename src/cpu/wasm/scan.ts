@@ -109,7 +109,18 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
   let scratch = 0;
   let priv = 16;
   const place = new Map<number, { region: 'shared' | 'private'; at: number }>();
+  // ys written in place: a body output that is only a y, once, and is written by loops over
+  // all lanes (not a value every range of lanes computes for itself) has its address set to
+  // its row of the scan's output at each step, instead of a buffer copied there after the step.
+  // (A y is then written during its step, before later loops read that step's xs: the buffer
+  // planner never gives a kernel's output an input's storage, scheduler/buffers.ts.)
+  const inPlaceY = new Map<number, number>(); // body buffer -> its y output's index
+  body.outputs.forEach((b, j) => {
+    const once = body.outputs.indexOf(b) === j && body.outputs.lastIndexOf(b) === j;
+    if (j >= numCarry && once && body.buffers[b].role === 'output' && !param.has(b) && !litBuffers.some((i) => i.buffer === b) && !baked.has(b) && !(split && split.shared.has(b))) inPlaceY.set(b, j);
+  });
   for (const buf of body.buffers) {
+    if (inPlaceY.has(buf.id)) continue;
     const p = param.get(buf.id);
     if (baked.has(buf.id) || (p !== undefined && !isCarry(p)) || litBuffers.some((i) => i.buffer === buf.id)) continue;
     const size = Math.ceil(bytes(buf.id) / 16) * 16;
@@ -182,6 +193,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
       const lit = litBuffers.findIndex((i) => i.buffer === buf.id);
       const at = place.get(buf.id);
       if (p !== undefined && isX(p)) xs.push({ buf: buf.id, p });
+      else if (inPlaceY.has(buf.id)) xs.push({ buf: buf.id, p: nIn + nLits + inPlaceY.get(buf.id)! });
       else if (p !== undefined && !isCarry(p)) f.op('local.get', p).op('local.set', a);
       else if (lit >= 0) f.op('local.get', nIn + lit).op('local.set', a);
       else {
@@ -265,6 +277,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
     f.op('local.get', s).op('local.get', lenParam).op('i32.ge_u').op('br_if', 1);
     if (k.reverse) f.op('local.get', lenParam).op('i32.const', 1).op('i32.sub').op('local.get', s).op('i32.sub').op('local.set', t);
     else f.op('local.get', s).op('local.set', t);
+    // xs and in-place ys: row t of their arrays
     for (const { buf, p } of xs) f.op('local.get', p).op('local.get', t).op('i32.const', bytes(buf)).op('i32.mul').op('i32.add').op('local.set', em.address(buf));
     const readOutside = (group: readonly Kernel[]) => new Set(body.kernels.filter((kk) => !group.includes(kk)).flatMap((kk) => kk.inputs));
     for (let si = 0; si < steps.length; si++) {
@@ -304,6 +317,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
     const outputs = body.outputs;
     for (let jOut = numCarry; jOut < nOut; jOut++) {
       const src = outputs[jOut];
+      if (inPlaceY.has(src)) continue;
       const outP = nIn + nLits + jOut;
       copy(() => f.op('local.get', outP).op('local.get', t).op('i32.const', bytes(src)).op('i32.mul').op('i32.add'), () => f.op('local.get', em.address(src)), src, true);
     }
@@ -382,6 +396,7 @@ function sharesMemory(outs: readonly TypedArray[], ins: readonly TypedArray[], s
 function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBytes: number, tables: readonly { at: number; values: Int32Array }[], split: LaneSplit | null): WasmScan {
   return (k, ins, outs, lits) => {
     const arrays = [...ins, ...lits, ...outs];
+    const nInputs = ins.length + lits.length;
     // bool carries in and every bool output are lane masks in the function: staged widened
     const firstCarry = k.numConsts;
     const masks = arrays.map((a, idx) => a instanceof Uint8Array && ((idx >= firstCarry && idx < firstCarry + k.numCarry) || idx >= ins.length + lits.length));
@@ -399,7 +414,6 @@ function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBy
     if (!block) return false;
     try {
       const mem = heap.memory.buffer;
-      const nInputs = ins.length + lits.length;
       const args = arrays.map((a, idx) => {
         if (staged[idx] < 0) return a.byteOffset;
         const at = block.offset + staged[idx];
