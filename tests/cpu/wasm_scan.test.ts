@@ -5,7 +5,8 @@
 
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configureLaneRanges, configureWasmScan, LANE_BLOCK, wasmScanStats } from '../../src/cpu/wasm/scan.js';
+import { configureLaneRanges, configureWasmScan, MIN_RANGE_LANES, rangeLanes, ThreadChoice, wasmScanStats } from '../../src/cpu/wasm/scan.js';
+import { threadCount } from '../../src/cpu/wasm/thread_count.js';
 import { sharedHeap } from '../../src/cpu/wasm/memory.js';
 import { threadsReady, threadStats } from '../../src/cpu/wasm/threads.js';
 import { cpuBackend } from '../../src/cpu/backend.js';
@@ -267,7 +268,7 @@ describe('fused scans in ranges of lanes', () => {
     let crossed = 0;
     fc.assert(
       fc.property(
-        fc.constantFrom(64, 128, 256),
+        fc.constantFrom(64, 128, 256, 70, 96, 200), // and lane counts that are not powers of two (nor multiples of 4)
         fc.integer({ min: 1, max: 9 }),
         fc.integer({ min: 1, max: 5 }),
         fc.boolean(),
@@ -338,7 +339,7 @@ describe('fused scans in ranges of lanes', () => {
 
   it('ring rows at a per-step position (read and written as whole vectors when the row is inside the ring and, in ranges, in its own lanes, else lane by lane): positions out of range, negative, clipped, wrapped, filled, dropped, and rows that start mid-lane', () => {
     fc.assert(
-      fc.property(fc.constantFrom(5, 64, 130), fc.integer({ min: 1, max: 4 }), fc.array(fc.integer({ min: -7, max: 7 }), { minLength: 1, maxLength: 12 }), fc.nat(1000), (n, w, ps, seed) => {
+      fc.property(fc.constantFrom(5, 64, 130, 256), fc.integer({ min: 1, max: 4 }), fc.array(fc.integer({ min: -7, max: 7 }), { minLength: 1, maxLength: 12 }), fc.nat(1000), (n, w, ps, seed) => {
         type C = { ring: LaxArray; flat: LaxArray };
         const step = (c: C, [x, p]: [LaxArray, LaxArray]): [C, LaxArray[]] => {
           const clip = np.take(c.ring, p, { axis: 0, mode: 'clip' });
@@ -368,8 +369,37 @@ describe('fused scans in ranges of lanes', () => {
     );
   });
 
-  it('ranges are multiples of 4 lanes', () => {
+  it('a scan runs its ranges on the threads or on one, whichever its first long calls after the warm-up measured faster', () => {
+    const pick = (threads: number, one: number) => {
+      const c = new ThreadChoice();
+      const ways: boolean[] = [];
+      for (let call = 0; call < 8; call++) {
+        const t = c.threads();
+        ways.push(t);
+        c.record(t, t ? threads : one);
+      }
+      return ways;
+    };
+    // two warm-up calls on the threads, two trials each way, then the faster
+    expect(pick(1, 2)).toEqual([true, true, true, false, true, false, true, true]);
+    expect(pick(2, 1)).toEqual([true, true, true, false, true, false, false, false]);
+    const c = new ThreadChoice();
+    for (const [t, ns] of [[true, 9], [true, 9], [true, 3], [false, 5], [true, 4], [false, 1], [true, 0.5]] as const) c.record(t, ns);
+    expect(c.threads()).toBe(false); // the best of each way's trials: 3 on the threads, 1 on one; later calls are not trials
+  });
+
+  it('ranges are multiples of 4 lanes: one per thread, fewer lanes where their buffers would not stay in cache', () => {
     expect(() => configureLaneRanges(true, 30)).toThrow(/multiple of 4/);
-    expect(LANE_BLOCK % 4).toBe(0);
+    expect(MIN_RANGE_LANES % 4).toBe(0);
+    const threads = threadCount();
+    for (const [L, bytes] of [[1000, 28], [4096, 180], [100_000, 180], [4096, 1e6], [70, 8]]) {
+      const block = rangeLanes(L, bytes, threads);
+      expect(block % 4, `${L} lanes`).toBe(0);
+      expect(Math.ceil(L / block), `${L} lanes`).toBeGreaterThanOrEqual(Math.min(threads, Math.ceil(L / 4)));
+      expect(block * bytes <= 384 * 1024 || block === MIN_RANGE_LANES || block === Math.ceil(L / threads / 4) * 4, `${L} lanes of ${bytes} bytes: ${block} per range`).toBe(true);
+    }
+    configureLaneRanges(true, 32);
+    expect(rangeLanes(4096, 180, threads)).toBe(32);
+    configureLaneRanges(true);
   });
 });

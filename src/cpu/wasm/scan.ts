@@ -33,6 +33,7 @@ import { MATH_IMPORTS } from './math_imports.js';
 import { isWasmDType, sharedHeapOrNull, type WasmHeap } from './memory.js';
 import { laneSplit, type LaneSplit } from './scan_lanes.js';
 import { refuse, ScanEmitter, Unsupported, type Item } from './scan_loops.js';
+import { threadCount } from './thread_count.js';
 import { runCalls, type CallsModule } from './threads.js';
 
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
@@ -52,20 +53,63 @@ export function configureWasmScan(on: boolean): boolean {
 }
 export const wasmScanOn = (): boolean => enabled;
 
-/** Lanes per range when a scan runs in ranges of lanes (a multiple of 4). */
-export const LANE_BLOCK = 256;
 /** Lane-steps (lanes x steps) from which a scan's ranges are spread over the worker threads (waking one costs tens of microseconds). */
 export const THREADED_LANE_STEPS = 1 << 15;
+/** A range's lanes keep their buffers under this many bytes, so they stay in a core's L2 cache for all the range's steps. */
+const RANGE_BYTES = 384 << 10;
+/** Fewest lanes in a range (a multiple of 4). */
+export const MIN_RANGE_LANES = 64;
 
 let laneRanges = true;
-let laneBlock = LANE_BLOCK;
-/** Turn runs in ranges of lanes off or on, ranges of `block` lanes (tests compare them with the whole scan); returns the previous setting. */
-export function configureLaneRanges(on: boolean, block = LANE_BLOCK): boolean {
-  if (!(Number.isInteger(block) && block > 0 && block % 4 === 0)) throw new RangeError(`lane ranges must be a positive multiple of 4 lanes, got ${block}`);
+/** Lanes per range when set by `configureLaneRanges`; null: chosen per scan (`rangeLanes`). */
+let laneBlock: number | null = null;
+/** Turn runs in ranges of lanes off or on, ranges of `block` lanes or chosen per scan (tests compare them with the whole scan); returns the previous setting. */
+export function configureLaneRanges(on: boolean, block?: number): boolean {
+  if (block !== undefined && !(Number.isInteger(block) && block > 0 && block % 4 === 0)) throw new RangeError(`lane ranges must be a positive multiple of 4 lanes, got ${block}`);
   const was = laneRanges;
   laneRanges = on;
-  laneBlock = block;
+  laneBlock = block ?? null;
   return was;
+}
+
+/**
+ * Lanes per range of a scan over `L` lanes whose buffers take `laneBytes` bytes per lane, run
+ * on `threads` threads: one range per thread (each range's steps have a fixed cost, so fewer
+ * ranges are faster), unless that would not fit in RANGE_BYTES; a multiple of 4.
+ */
+export function rangeLanes(L: number, laneBytes: number, threads: number): number {
+  if (laneBlock !== null) return laneBlock;
+  const perThread = Math.ceil(L / threads / 4) * 4;
+  const inCache = Math.max(MIN_RANGE_LANES, Math.floor(RANGE_BYTES / Math.max(laneBytes, 1) / 4) * 4);
+  return Math.min(perThread, inCache);
+}
+
+/**
+ * Whether a scan's ranges go to the worker threads: a scan heavy in arithmetic per value runs
+ * faster there, one that mostly streams its xs and ys through memory can run slower (the
+ * threads share the memory bus, and on a shared machine a core). So each compiled scan tries
+ * both on its first long calls, alternately, and keeps the faster per lane-step (TRIALS each,
+ * after WARMUP calls: the engine's first, baseline code of a new module runs at half speed
+ * until its optimized code is ready). The outputs are the same bits either way.
+ */
+const WARMUP = 2;
+const TRIALS = 2;
+export class ThreadChoice {
+  private readonly best = { threads: Infinity, one: Infinity };
+  private calls = 0;
+  /** The way to run this call. */
+  threads(): boolean {
+    const trial = this.calls - WARMUP;
+    if (trial < 0) return true;
+    return trial < 2 * TRIALS ? trial % 2 === 0 : this.best.threads <= this.best.one;
+  }
+  /** Records a call's time per lane-step. */
+  record(threads: boolean, nsPerLaneStep: number): void {
+    const trial = this.calls++ - WARMUP;
+    if (trial < 0 || trial >= 2 * TRIALS) return;
+    const k = threads ? 'threads' : 'one';
+    this.best[k] = Math.min(this.best[k], nsPerLaneStep);
+  }
 }
 
 /**
@@ -347,7 +391,8 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
   const module = new WebAssembly.Module(m.finish() as Uint8Array<ArrayBuffer>);
   const fn = new WebAssembly.Instance(module, { env: { memory: heap.memory, ...MATH_IMPORTS } }).exports.kernel as (...args: number[]) => void;
   const entry: CallsModule = { fn, module, id: newModuleId() };
-  const run = runner(heap, entry, scratch, priv, tables, split);
+  // (scratch holds the split buffers, and the constant tables: bytes per lane, about)
+  const run = runner(heap, entry, scratch, priv, tables, split, split ? scratch / split.L : 0);
   // the worker threads drop their instance of the module when the scan is dropped
   dropped.register(run, entry.id);
   return run;
@@ -389,11 +434,12 @@ function sharesMemory(outs: readonly TypedArray[], ins: readonly TypedArray[], s
 
 /**
  * Calls the scan with heap addresses: arrays outside the heap are staged in the scratch
- * block, which follows them. A scan split by lanes runs in ranges of LANE_BLOCK lanes, on
- * the worker threads when it is long enough; when a range saw an index outside its lanes,
+ * block, which follows them. A scan split by lanes runs in ranges of `rangeLanes` lanes, on
+ * the worker threads when it is long enough and runs faster there (`ThreadChoice`); when a range saw an index outside its lanes,
  * the call runs again as one range.
  */
-function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBytes: number, tables: readonly { at: number; values: Int32Array }[], split: LaneSplit | null): WasmScan {
+function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBytes: number, tables: readonly { at: number; values: Int32Array }[], split: LaneSplit | null, laneBytes: number): WasmScan {
+  const choice = new ThreadChoice();
   return (k, ins, outs, lits) => {
     const arrays = [...ins, ...lits, ...outs];
     const nInputs = ins.length + lits.length;
@@ -408,28 +454,32 @@ function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBy
     });
     // (an output sharing memory with an input would be half written when a range fails;
     // arrays outside the heap are staged apart, so only heap views can share memory)
-    const ranges = split && laneRanges ? Math.ceil(split.L / laneBlock) : 1;
+    // long enough for the threads to pay off, and a choice to make
+    const long = split !== null && laneRanges && k.length * split.L >= THREADED_LANE_STEPS && threadCount() > 1;
+    const threaded = long && choice.threads();
+    const block = split ? rangeLanes(split.L, laneBytes, threaded ? threadCount() : 1) : 0;
+    const ranges = split && laneRanges ? Math.ceil(split.L / block) : 1;
     const parts = ranges > 1 && !sharesMemory(outs, ins, staged) ? ranges : 1;
-    const block = heap.tryAlloc('float32', (bytes + scratchBytes + parts * privBytes) / 4);
-    if (!block) return false;
+    const scratchBlock = heap.tryAlloc('float32', (bytes + scratchBytes + parts * privBytes) / 4);
+    if (!scratchBlock) return false;
     try {
       const mem = heap.memory.buffer;
       const args = arrays.map((a, idx) => {
         if (staged[idx] < 0) return a.byteOffset;
-        const at = block.offset + staged[idx];
+        const at = scratchBlock.offset + staged[idx];
         if (masks[idx] && idx < nInputs) {
           const v = new Int32Array(mem, at, a.length);
           for (let i = 0; i < a.length; i++) v[i] = a[i] ? -1 : 0;
         } else if (idx < nInputs) heapView(mem, a).set(a, at / a.BYTES_PER_ELEMENT);
         return at;
       });
-      for (const { at, values } of tables) new Int32Array(mem, block.offset + bytes + at, values.length).set(values);
-      const privBase = block.offset + bytes + scratchBytes;
-      args.push(block.offset + bytes, k.length, split ? laneBlock : 0, privBase);
+      for (const { at, values } of tables) new Int32Array(mem, scratchBlock.offset + bytes + at, values.length).set(values);
+      const privBase = scratchBlock.offset + bytes + scratchBytes;
+      args.push(scratchBlock.offset + bytes, k.length, block, privBase);
       const blockArg = args.length - 2;
       const t0 = performance.now();
       if (parts > 1) {
-        if (k.length * split!.L < THREADED_LANE_STEPS || !runCalls(heap, entry, args, parts)) for (let part = 0; part < parts; part++) entry.fn(...args, part);
+        if (!threaded || !runCalls(heap, entry, args, parts)) for (let part = 0; part < parts; part++) entry.fn(...args, part);
         const flags = new Int32Array(mem, privBase, (parts * privBytes) / 4);
         let crossed = false;
         for (let part = 0; part < parts; part++) crossed ||= flags[(part * privBytes) / 4] !== 0;
@@ -443,20 +493,21 @@ function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBy
         entry.fn(...args, 0);
       }
       wasmScanStats.lastMs = performance.now() - t0;
+      if (long) choice.record(threaded, (wasmScanStats.lastMs * 1e6) / (k.length * split!.L));
       wasmScanStats.calls++;
       for (let idx = nInputs; idx < arrays.length; idx++) {
         const a = arrays[idx];
         if (masks[idx]) {
-          const v = new Int32Array(mem, block.offset + staged[idx], a.length);
+          const v = new Int32Array(mem, scratchBlock.offset + staged[idx], a.length);
           for (let i = 0; i < a.length; i++) a[i] = v[i] !== 0 ? 1 : 0;
         } else if (staged[idx] >= 0) {
-          const from = (block.offset + staged[idx]) / a.BYTES_PER_ELEMENT;
+          const from = (scratchBlock.offset + staged[idx]) / a.BYTES_PER_ELEMENT;
           a.set(heapView(mem, a).subarray(from, from + a.length));
         }
       }
       return true;
     } finally {
-      heap.release(block);
+      heap.release(scratchBlock);
     }
   };
 }

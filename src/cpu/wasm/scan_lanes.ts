@@ -24,7 +24,7 @@ import type { FusedStep } from '../../scheduler/scan_plan.js';
 type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 
 export interface LaneSplit {
-  /** Lanes (a power of two, so a lane check is a mask). */
+  /** Lanes (at least MIN_LANES; any count: the ranges are multiples of 4 lanes, the last one the rest). */
   readonly L: number;
   /** Writable buffers of one element: every range of lanes keeps its own copy. */
   readonly shared: ReadonlySet<number>;
@@ -49,7 +49,7 @@ export function laneSplit(k: ScanKernel, steps: readonly FusedStep[], readOnly: 
   const wide = [...new Set(domains.filter((n) => n > 1))];
   if (wide.length !== 1) return wide.length === 0 ? 'no lanes' : `loops of several sizes (${wide.join(', ')})`;
   const L = wide[0];
-  if (L < MIN_LANES || (L & (L - 1)) !== 0) return `${L} lanes (a power of two >= ${MIN_LANES} is split)`;
+  if (L < MIN_LANES) return `${L} lanes (from ${MIN_LANES} they are split)`;
   const shared = new Set<number>();
   const split = new Set<number>();
   for (const b of k.body.buffers) {

@@ -549,8 +549,15 @@ export class ScanEmitter {
     f.op('local.get', idx);
     f.op('local.get', this.i).op('i32.const', 2).op('i32.shr_u').simd('i32x4.splat').simd('v128.const', ...LANES).simd('i32x4.add');
     f.simd('i32x4.sub');
-    splatBits(f, L - 1);
-    f.simd('v128.and');
+    if ((L & (L - 1)) === 0) splatBits(f, L - 1), f.simd('v128.and');
+    else {
+      // d = offset - lane is a multiple of L when d - trunc(d / L) * L is 0: exact while |d| < 2^24
+      // (past it a multiple may be flagged, and the call runs again whole: slower, still right)
+      const d = this.v128();
+      f.op('local.tee', d).op('local.get', d).simd('f32x4.convert_i32x4_s');
+      splatBits(f, new Int32Array(new Float32Array([L]).buffer)[0]), f.simd('f32x4.div').simd('i32x4.trunc_sat_f32x4_s');
+      splatBits(f, L), f.simd('i32x4.mul').simd('i32x4.sub');
+    }
     if (bound !== null) {
       f.op('local.get', idx);
       splatBits(f, bound);
