@@ -85,13 +85,17 @@ export function rangeLanes(L: number, laneBytes: number, threads: number): numbe
 }
 
 /**
- * Whether a scan's ranges go to the worker threads: a scan heavy in arithmetic per value runs
- * faster there, one that mostly streams its xs and ys through memory can run slower (the
- * threads share the memory bus, and on a shared machine a core). So each compiled scan tries
- * both on its first long calls, alternately, and keeps the faster per lane-step (TRIALS each,
- * after WARMUP calls: the engine's first, baseline code of a new module runs at half speed
- * until its optimized code is ready). The outputs are the same bits either way.
+ * Whether a long scan's ranges go to the worker threads: a scan heavy in arithmetic per value
+ * runs faster there; one that mostly streams its xs and ys through memory, over many short
+ * steps, can run slower (the threads share the memory bus and the cache lines at range
+ * boundaries, and on a shared machine a core). So each compiled scan of at least
+ * TRIAL_LANE_STEPS lane-steps per call tries both on its first calls, alternately, and keeps
+ * the faster per lane-step (TRIALS each, after WARMUP calls: the engine's first, baseline code
+ * of a new module runs at half speed until its optimized code is ready). Shorter calls (a
+ * stream's batches, where a slow trial would be a latency spike) always use the threads. The
+ * outputs are the same bits either way.
  */
+const TRIAL_LANE_STEPS = 1 << 22;
 const WARMUP = 2;
 const TRIALS = 2;
 export class ThreadChoice {
@@ -456,7 +460,8 @@ function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBy
     // arrays outside the heap are staged apart, so only heap views can share memory)
     // long enough for the threads to pay off, and a choice to make
     const long = split !== null && laneRanges && k.length * split.L >= THREADED_LANE_STEPS && threadCount() > 1;
-    const threaded = long && choice.threads();
+    const trial = long && k.length * split!.L >= TRIAL_LANE_STEPS;
+    const threaded = long && (!trial || choice.threads());
     const block = split ? rangeLanes(split.L, laneBytes, threaded ? threadCount() : 1) : 0;
     const ranges = split && laneRanges ? Math.ceil(split.L / block) : 1;
     const parts = ranges > 1 && !sharesMemory(outs, ins, staged) ? ranges : 1;
@@ -493,7 +498,7 @@ function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBy
         entry.fn(...args, 0);
       }
       wasmScanStats.lastMs = performance.now() - t0;
-      if (long) choice.record(threaded, (wasmScanStats.lastMs * 1e6) / (k.length * split!.L));
+      if (trial) choice.record(threaded, (wasmScanStats.lastMs * 1e6) / (k.length * split!.L));
       wasmScanStats.calls++;
       for (let idx = nInputs; idx < arrays.length; idx++) {
         const a = arrays[idx];
