@@ -209,7 +209,9 @@ function compileScan(k: ScanKernel): CompiledScan {
   if (fn) return byKernel.set(k, fn), fn;
   // the wasm SIMD form of the fused plan where it has one (wasm/scan.ts), else the JS
   const steps = fusedSteps(k, FUSED(true));
-  const wasm = steps === null ? null : laneMajorWasm(k, steps) ?? compileWasmScan(k, steps, bakedOf(k.body));
+  const wasmFor = (consts: ReadonlyMap<number, ArrayLike<number>>) => (steps === null ? null : laneMajorWasm(k, steps, consts) ?? compileWasmScan(k, steps, bakedOf(k.body), consts));
+  const small = smallConsts(k);
+  const wasm = small.length === 0 ? wasmFor(new Map()) : steps === null ? null : specialized(small, wasmFor);
   let js: CompiledScan | undefined;
   const jsScan = (): CompiledScan => {
     if (js) return js;
@@ -226,12 +228,38 @@ function compileScan(k: ScanKernel): CompiledScan {
   return fn;
 }
 
+/** Most elements of a const input whose values a wasm scan is compiled in (a filter's F and H). */
+const SMALL_CONST = 16;
+
+/** The scan's const params of at most SMALL_CONST float32 or integer elements. */
+function smallConsts(k: ScanKernel): number[] {
+  return k.body.inputs.flatMap((i) => {
+    const b = k.body.buffers[i.buffer];
+    return i.param !== null && i.param < k.numConsts && b.size <= SMALL_CONST && (b.dtype === 'float32' || b.dtype === 'int32' || b.dtype === 'uint32') ? [i.param] : [];
+  });
+}
+
+/**
+ * A wasm scan compiled per value of its small const inputs (their bits the key; a few kept):
+ * their elements are then constants of the code, so a product with a 1 in them is no
+ * operation (wasm/scan_loops.ts). A scan run again with other values compiles again.
+ */
+function specialized(small: readonly number[], wasmFor: (consts: ReadonlyMap<number, ArrayLike<number>>) => CompiledScan | string | null): CompiledScan {
+  const forms = new LRU<string, CompiledScan | string | null>(8);
+  return (kk, ins, outs, lits) => {
+    const key = small.map((p) => Array.from(new Int32Array(ins[p].buffer, ins[p].byteOffset, ins[p].length)).join(',')).join('|');
+    let w = forms.get(key);
+    if (w === undefined) forms.set(key, (w = wasmFor(new Map(small.map((p) => [p, Array.from(ins[p], Number)])))));
+    return w !== null && typeof w !== 'string' && w(kk, ins, outs, lits);
+  };
+}
+
 /** The wasm form of the scan's lane-major transform (wasm/scan_scalarize.ts), where it has one. */
-function laneMajorWasm(k: ScanKernel, steps: NonNullable<ReturnType<typeof fusedSteps>>): CompiledScan | null {
+function laneMajorWasm(k: ScanKernel, steps: NonNullable<ReturnType<typeof fusedSteps>>, consts: ReadonlyMap<number, ArrayLike<number>>): CompiledScan | null {
   const lm = laneMajor(k, steps);
   if (typeof lm === 'string') return null;
   const steps2 = fusedSteps(lm.k, FUSED(true));
-  const inner = steps2 === null ? null : compileWasmScan(lm.k, steps2, bakedOf(lm.k.body));
+  const inner = steps2 === null ? null : compileWasmScan(lm.k, steps2, bakedOf(lm.k.body), consts);
   return inner === null || typeof inner === 'string' ? null : laneMajorRun(lm, inner);
 }
 

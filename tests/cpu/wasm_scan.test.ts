@@ -189,6 +189,28 @@ describe('fused scans as wasm SIMD', () => {
     }
   });
 
+  it('small const inputs (a filter\'s F and H) are compiled in per value: products with their 1s are no operations, other values (0 and -0, NaN) keep theirs, and each set of values gets its own code', () => {
+    const run = (F: number[]) => {
+      const Fm = np.array(Float32Array.from(F)).reshape([2, 2]);
+      const step = (x: LaxArray, z: LaxArray): [LaxArray, LaxArray] => {
+        const xp = vmap((v: LaxArray) => np.matmul(Fm, v))(x); // [S, 2]: F @ x per lane
+        const next = xp.add(z.reshape([-1, 1]).mul(np.array(Float32Array.of(0.5, -0.25))));
+        return [next, next.slice(null, 0).mul(Fm.slice(1, 1))];
+      };
+      const S = 24;
+      const x0 = np.array(Float32Array.from({ length: 2 * S }, (_, i) => (i % 5 === 0 ? -0 : i % 7 === 3 ? Infinity : (i % 9) - 4))).reshape([S, 2]);
+      const [c, ys] = lax.scan(step, x0, np.array(values(6, S, 3)).reshape([6, S]));
+      return runs([c, ys]);
+    };
+    // the same structure with different values: each run must equal the oracle (a form
+    // compiled for other values, or one that took -0 for 0, would not)
+    for (const F of [[1, 0.1, 0, 1], [2, 1, 1, 0], [2, 1, 1, -0], [NaN, 1, 1, 1], [1, 0.1, 0, 1]]) {
+      const r = run(F);
+      expect(r.wasmCalls).toBe(1);
+      r.wasm.forEach((v, k) => expect(sameBits(v, r.oracle[k]), `F = ${F}, output ${k}`).toBeNull());
+    }
+  });
+
   it('bodies it does not take run the JS fused scan (a float remainder)', () => {
     const step = (c: LaxArray, x: LaxArray): [LaxArray, LaxArray[]] => [np.remainder(c.add(x), 3.5), [c, np.isnan(x)]];
     const [c, [y, nan]] = lax.scan(step, np.zeros([5]), np.array(values(7, 5, 3)).reshape([7, 5]));

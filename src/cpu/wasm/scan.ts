@@ -118,9 +118,10 @@ export class ThreadChoice {
 
 /**
  * The wasm form of a fused scan whose step is `steps` (`baked`: the body's strong scalar
- * constants, by buffer), or the reason it has none.
+ * constants, by buffer; `consts`: values of small const inputs, by param, that this form is
+ * specialized to), or the reason it has none.
  */
-export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], baked: ReadonlyMap<number, number>): WasmScan | string {
+export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], baked: ReadonlyMap<number, number>, consts: ReadonlyMap<number, ArrayLike<number>> = new Map()): WasmScan | string {
   const heap = sharedHeapOrNull();
   if (!heap) return 'no wasm heap';
   if (steps.some((st) => st.kind === 'reduce')) return 'reductions in a scan body are evaluated in JS';
@@ -202,6 +203,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
         f.op('local.get', scratchParam).op('i32.const', at).op('i32.add');
       },
       (name, arity) => m.importFunction(name, Array(arity).fill('f64'), ['f64']),
+      new Map(body.inputs.flatMap((i) => (i.param !== null && consts.has(i.param) ? [[i.buffer, consts.get(i.param)!] as const] : []))),
     );
     // this range's private region, and its lanes as byte offsets [lo, hi)
     const privAt = f.local('i32');

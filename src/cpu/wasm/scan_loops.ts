@@ -110,6 +110,8 @@ export class ScanEmitter {
     private readonly table: (values: Int32Array) => void,
     /** The index of the imported f64 function `env.<name>` of `arity` arguments (math_imports.ts). */
     private readonly importMath: (name: MathPrim, arity: number) => number,
+    /** Small const inputs whose values this compilation is specialized to (by body buffer): read at one element, they are constants. */
+    private readonly consts: ReadonlyMap<number, ArrayLike<number>> = new Map(),
   ) {
     this.f = f;
     this.i = f.local('i32');
@@ -119,6 +121,15 @@ export class ScanEmitter {
   private v128(): number {
     if (this.v128Used === this.v128Pool.length) this.v128Pool.push(this.f.local('v128'));
     return this.v128Pool[this.v128Used++];
+  }
+
+  /** The value of a read known when compiling: a baked literal, or one element of a small const input. */
+  private constValue(e: KExpr): number | undefined {
+    if (e.op !== 'read') return undefined;
+    const lit = this.baked.get(e.input);
+    if (lit !== undefined) return lit;
+    const c = this.consts.get(e.input);
+    return c !== undefined && e.map.strides.every((st) => st === 0) ? c[e.map.offset] : undefined;
   }
 
   /** Loop over `n` elements: invariants once, then 4-lane chunks and a lane-0 tail. */
@@ -319,7 +330,7 @@ export class ScanEmitter {
       if (!isInt(e.dtype)) return null;
       switch (e.op) {
         case 'read': {
-          const v = this.baked.get(e.input);
+          const v = this.constValue(e);
           return v !== undefined && small(v) ? { k: v } : null;
         }
         case 'iota':
@@ -436,7 +447,7 @@ export class ScanEmitter {
     const out = this.v128();
     switch (e.op) {
       case 'read': {
-        const lit = this.baked.get(e.input);
+        const lit = this.constValue(e);
         if (lit !== undefined) {
           splatBits(f, constBits({ kind: 'const', value: lit, dtype: e.dtype }));
           break;
@@ -604,9 +615,15 @@ export class ScanEmitter {
       return;
     }
     const stand: Expr[] = args.map((a) => {
-      const lit = a.op === 'read' ? this.baked.get(a.input) : undefined;
+      const lit = this.constValue(a);
       return lit !== undefined ? { kind: 'const', value: lit, dtype: a.dtype, baked: true } : { kind: 'const', value: 0, dtype: a.dtype };
     });
+    // x * 1 is x, bit for bit (a NaN's payload aside), in float32 and in wrapping integers: a
+    // product with a known 1 (a Kalman filter's F and H, a ring's index arithmetic) is its operand
+    if (prim === 'mul' && (dtype === 'float32' || dtype === 'int32' || dtype === 'uint32')) {
+      const one = stand.findIndex((c) => c.kind === 'const' && c.baked && c.value === 1);
+      if (one >= 0) return void this.f.op('local.get', locals[1 - one]);
+    }
     const lowering = lowerings[prim]({ kind: 'op', prim, dtype, args: stand });
     if (typeof lowering === 'string') refuse(lowering);
     const ctx: LowerCtx = {
