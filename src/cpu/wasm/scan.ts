@@ -89,28 +89,33 @@ export function rangeLanes(L: number, laneBytes: number, threads: number): numbe
  * runs faster there; one that mostly streams its xs and ys through memory, over many short
  * steps, can run slower (the threads share the memory bus and the cache lines at range
  * boundaries, and on a shared machine a core). So each compiled scan of at least
- * TRIAL_LANE_STEPS lane-steps per call tries both on its first calls, alternately, and keeps
- * the faster per lane-step (TRIALS each, after WARMUP calls: the engine's first, baseline code
- * of a new module runs at half speed until its optimized code is ready). Shorter calls (a
- * stream's batches, where a slow trial would be a latency spike) always use the threads. The
- * outputs are the same bits either way.
+ * TRIAL_LANE_STEPS lane-steps per call measures both: after WARMUP calls on the threads (the
+ * engine's first, baseline code of a new module runs at half speed until its optimized code
+ * is ready), TRIALS calls each way alternately, then the threads unless one thread measured
+ * at least MARGIN faster, trying the other way again every RETRY calls (a trial slowed by
+ * another process must not decide for good). Each way's best time per lane-step counts.
+ * Shorter calls (a stream's batches, where a slow trial would be a latency spike) always use
+ * the threads. The outputs are the same bits either way.
  */
 const TRIAL_LANE_STEPS = 1 << 22;
 const WARMUP = 2;
 const TRIALS = 2;
+const RETRY = 16;
+const MARGIN = 0.85;
 export class ThreadChoice {
   private readonly best = { threads: Infinity, one: Infinity };
   private calls = 0;
-  /** The way to run this call. */
+  /** The way to run the next call. */
   threads(): boolean {
-    const trial = this.calls - WARMUP;
-    if (trial < 0) return true;
-    return trial < 2 * TRIALS ? trial % 2 === 0 : this.best.threads <= this.best.one;
+    const n = this.calls - WARMUP;
+    if (n < 0) return true;
+    if (n < 2 * TRIALS) return n % 2 === 0;
+    const preferThreads = !(this.best.one < MARGIN * this.best.threads);
+    return (n - 2 * TRIALS) % RETRY === RETRY - 1 ? !preferThreads : preferThreads;
   }
-  /** Records a call's time per lane-step. */
+  /** Records a call's time per lane-step (after the warm-up). */
   record(threads: boolean, nsPerLaneStep: number): void {
-    const trial = this.calls++ - WARMUP;
-    if (trial < 0 || trial >= 2 * TRIALS) return;
+    if (this.calls++ < WARMUP) return;
     const k = threads ? 'threads' : 'one';
     this.best[k] = Math.min(this.best[k], nsPerLaneStep);
   }
