@@ -239,17 +239,26 @@ function smallConsts(k: ScanKernel): number[] {
   });
 }
 
+/** Value sets of a scan's small consts compiled in, at most; past them, the scan's one form for any values. */
+const MAX_FORMS = 8;
+
 /**
- * A wasm scan compiled per value of its small const inputs (their bits the key; a few kept):
- * their elements are then constants of the code, so a product with a 1 in them is no
- * operation (wasm/scan_loops.ts). A scan run again with other values compiles again.
+ * A wasm scan compiled per value of its small const inputs (their bits the key): their
+ * elements are then constants of the code, so a product with a 1 in them is no operation
+ * (wasm/scan_loops.ts). A scan run again with other values compiles again, up to MAX_FORMS
+ * value sets; one whose consts keep changing (a parameter sweep) then runs a form compiled
+ * for any values rather than compiling per call.
  */
 function specialized(small: readonly number[], wasmFor: (consts: ReadonlyMap<number, ArrayLike<number>>) => CompiledScan | string | null): CompiledScan {
-  const forms = new LRU<string, CompiledScan | string | null>(8);
+  const forms = new Map<string, CompiledScan | string | null>();
+  let generic: CompiledScan | string | null | undefined;
   return (kk, ins, outs, lits) => {
     const key = small.map((p) => Array.from(new Int32Array(ins[p].buffer, ins[p].byteOffset, ins[p].length)).join(',')).join('|');
     let w = forms.get(key);
-    if (w === undefined) forms.set(key, (w = wasmFor(new Map(small.map((p) => [p, Array.from(ins[p], Number)])))));
+    if (w === undefined) {
+      if (forms.size < MAX_FORMS) forms.set(key, (w = wasmFor(new Map(small.map((p) => [p, Array.from(ins[p], Number)])))));
+      else w = generic ??= wasmFor(new Map());
+    }
     return w !== null && typeof w !== 'string' && w(kk, ins, outs, lits);
   };
 }

@@ -189,7 +189,7 @@ describe('fused scans as wasm SIMD', () => {
     }
   });
 
-  it('small const inputs (a filter\'s F and H) are compiled in per value: products with their 1s are no operations, other values (0 and -0, NaN) keep theirs, and each set of values gets its own code', () => {
+  it('small const inputs (a filter\'s F and H) are compiled in per value: products with their 1s are no operations, other values (0 and -0, NaN) keep theirs, each set of values gets its own code, and past 8 sets one form takes any values', () => {
     const run = (F: number[]) => {
       const Fm = np.array(Float32Array.from(F)).reshape([2, 2]);
       const step = (x: LaxArray, z: LaxArray): [LaxArray, LaxArray] => {
@@ -204,7 +204,9 @@ describe('fused scans as wasm SIMD', () => {
     };
     // the same structure with different values: each run must equal the oracle (a form
     // compiled for other values, or one that took -0 for 0, would not)
-    for (const F of [[1, 0.1, 0, 1], [2, 1, 1, 0], [2, 1, 1, -0], [NaN, 1, 1, 1], [1, 0.1, 0, 1]]) {
+    // (and past 8 value sets, a sweep over F's corner, the form compiled for any values)
+    const sweep = Array.from({ length: 7 }, (_, i) => [1, 0.1, 0, 1 + i / 8]);
+    for (const F of [[1, 0.1, 0, 1], [2, 1, 1, 0], [2, 1, 1, -0], [NaN, 1, 1, 1], [1, 0.1, 0, 1], ...sweep, [2, 1, 1, 0]]) {
       const r = run(F);
       expect(r.wasmCalls).toBe(1);
       r.wasm.forEach((v, k) => expect(sameBits(v, r.oracle[k]), `F = ${F}, output ${k}`).toBeNull());
