@@ -132,6 +132,9 @@ export class WgslWriter implements Emit {
         break;
       case 'cast':
         v = castExpr(go(e.a), e.from, e.dtype, this);
+        // lax.optimization_barrier: times a 1 the compiler cannot see, so that it does not
+        // rewrite what follows through this value ((a + b) - a to b drops a double-float's error)
+        if (e.barrier && e.dtype === 'float32') v = `(${v} * bitcast<f32>(0x3f800000u | ${opaqueZero}))`;
         break;
       case 'bitcast':
         v = `bitcast<${wgslType[e.dtype]}>(${go(e.a)})`;

@@ -88,8 +88,12 @@ export interface PrimParamsOf<N> extends Elementwise, Reduce, Cumulative {
   select: Record<string, never>;
   /** Value conversion (lax.convert_element_type). */
   /** `weak` marks JAX's weakly typed result (bool + 1 is i*: a weak int32). */
-  /** `stopGradient`: lax.stop_gradient, an identity cast whose JVP and VJP are zero (src/operators/autodiff). */
-  cast: { dtype: DType; weak?: boolean; stopGradient?: true };
+  /**
+   * `stopGradient`: lax.stop_gradient, an identity cast whose JVP and VJP are zero (src/operators/autodiff).
+   * `barrier`: lax.optimization_barrier, an identity cast a shader compiler may not simplify
+   * across (WGSL: a product with a 1 it cannot see; elsewhere nothing).
+   */
+  cast: { dtype: DType; weak?: boolean; stopGradient?: true; barrier?: true };
   /** Reinterpret the 32 bits (lax.bitcast_convert_type). */
   bitcast: { dtype: DType };
   /** lax.broadcast_in_dim: operand axis i becomes output axis dims[i]. */

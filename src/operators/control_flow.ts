@@ -1,4 +1,4 @@
-// jax.lax control flow: cond, switch, foriLoop, whileLoop, and stopGradient.
+// jax.lax control flow: cond, switch, foriLoop, whileLoop, and stopGradient and optimizationBarrier.
 //
 // cond and switch trace every branch and select the chosen branch's outputs: JAX's lowering
 // of cond under vmap (a select of both branches), used everywhere, so a cond composes with
@@ -16,6 +16,24 @@ import { compiling } from './compiling.js';
 import { broadcastNode, castNode, iotaNode, scalarNode, toNode, wrap } from './nodes.js';
 import { scan } from './scan.js';
 import { closeOver, flattenNodes, isLeaf, paramNode } from './trace.js';
+
+/**
+ * lax.optimization_barrier: the value of `x` (a pytree), which the compilers behind a backend
+ * may not simplify across: a shader compiler that would rewrite (a + b) - a to b (lavapipe's
+ * does) sees a value it cannot relate to a + b. Derivatives pass through it, as in JAX.
+ * Float32 leaves only carry the barrier; integers and bools are exact anyway.
+ */
+export function optimizationBarrier<T>(x: T): T {
+  const [leaves, def] = flatten<ArrayLike>(x, isLeaf);
+  return unflatten(
+    def,
+    leaves.map((l) => {
+      const n = toNode(l, 'lax.optimization_barrier');
+      if (n.dtype !== 'float32') return wrap(n);
+      return wrap(node('cast', [n], n.weak ? { dtype: n.dtype, weak: true, barrier: true } : { dtype: n.dtype, barrier: true }));
+    }),
+  ) as T;
+}
 
 /** lax.stop_gradient: the value of `x` (a pytree), with zero derivative. */
 export function stopGradient<T>(x: T): T {

@@ -182,5 +182,5 @@ export function associativeScan<T>(fn: (a: T, b: T) => T, elems: T, opts: { reve
   return unflatten(def, out) as T;
 }
 
-export { cond, foriLoop, stopGradient, switchFn as switch, whileLoop } from './control_flow.js';
+export { cond, foriLoop, optimizationBarrier, stopGradient, switchFn as switch, whileLoop } from './control_flow.js';
 export { dynamicSlice, dynamicSliceInDim, dynamicUpdateSlice, dynamicUpdateSliceInDim, map, reducePrecision, rsqrt, sliceInDim, sort, sortKeyVal, topK } from './lax_extras.js';

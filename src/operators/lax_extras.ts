@@ -154,8 +154,9 @@ export const topK = (operand: ArrayLike, k: number): [LaxArray, LaxArray] => np.
  * widths and back to float32, on the bits as XLA does it:
  *   1. mantissa: add the round-to-nearest-even bias (half the dropped part, minus one, plus the
  *      last kept bit) and clear the dropped bits (a carry may round into the exponent);
- *   2. exponent: a biased exponent above the narrow format's largest becomes +-inf, one at or
- *      below its smallest normal's becomes +-0 (no subnormals);
+ *   2. exponent, with fewer than 8 exponent bits: a biased exponent above the narrow format's
+ *      largest becomes +-inf, one at or below its smallest normal's becomes +-0 (no
+ *      subnormals); with 8 it is left alone, so float32's subnormals stay (rounded in step 1);
  *   3. NaN stays x.
  */
 export function reducePrecision(x: ArrayLike, exponentBits: number, mantissaBits: number): LaxArray {

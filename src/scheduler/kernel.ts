@@ -45,7 +45,7 @@ export type Expr =
   /** cond ? a : b */
   | { readonly op: 'select'; readonly dtype: DType; readonly cond: Expr; readonly a: Expr; readonly b: Expr }
   /** Value conversion (lax.convert_element_type), as oracle.ts `castValue`. */
-  | { readonly op: 'cast'; readonly dtype: DType; readonly from: DType; readonly a: Expr }
+  | { readonly op: 'cast'; readonly dtype: DType; readonly from: DType; readonly a: Expr; readonly barrier?: true }
   /** Reinterpret the 32 bits. */
   | { readonly op: 'bitcast'; readonly dtype: DType; readonly from: DType; readonly a: Expr }
   /** In a reduction epilogue: the reduced value of this output element. */

@@ -239,8 +239,10 @@ class Builder {
       case 'select':
         return { op: 'select', dtype: d, cond: this.exprOf(ins[0], ctx), a: this.exprOf(ins[1], ctx), b: this.exprOf(ins[2], ctx) };
       case 'cast':
+        // (lax.optimization_barrier's flag goes with it to the shader writer)
+        return { op: 'cast', dtype: d, from: ins[0].dtype, a: this.exprOf(ins[0], ctx), ...((n as Node<'cast'>).params.barrier ? { barrier: true as const } : {}) };
       case 'bitcast':
-        return { op: n.prim, dtype: d, from: ins[0].dtype, a: this.exprOf(ins[0], ctx) };
+        return { op: 'bitcast', dtype: d, from: ins[0].dtype, a: this.exprOf(ins[0], ctx) };
       case 'broadcast':
       case 'reshape':
       case 'transpose':

@@ -1,7 +1,7 @@
 // grad composed with the other transformations and with itself: vmap(grad(f)) equals a loop
 // of grad(f); jit(valueAndGrad(f)) equals valueAndGrad(f); grad through lax.scan equals the
 // hand-derived recurrence; hessian, jacfwd and jacrev equal closed forms; pytrees in and out;
-// argnums and hasAux; stopGradient; an output that does not depend on the input has zero gradient.
+// argnums and hasAux; stopGradient and optimizationBarrier; an output that does not depend on the input has zero gradient.
 
 import { describe, expect, it } from 'vitest';
 import { grad, hessian, jacfwd, jacrev, jit, jvp, lax, np, random, valueAndGrad, vjp, vmap } from '../../src/index.js';
@@ -111,6 +111,12 @@ describe('grad composes', () => {
     near(ga, [4, 4]);
     near(gb, [0, 2]);
     near(grad((x: LaxArray) => np.sum(x.mul(lax.stopGradient(x))))(f32([1, 2, 3])), [1, 2, 3]);
+    // optimizationBarrier is x's value, and derivatives pass through it (JAX's optimization_barrier), on a pytree
+    const barred = lax.optimizationBarrier({ x: f32([1.5, -2]), i: np.array([3], { dtype: 'int32' }) });
+    near(barred.x, [1.5, -2]);
+    expect(barred.i.dtype).toBe('int32');
+    near(barred.i.astype('float32'), [3]);
+    near(grad((x: LaxArray) => np.sum(lax.optimizationBarrier(x.mul(x))))(f32([1, 2, 3])), [2, 4, 6]);
     near(grad((_x: LaxArray, y: LaxArray) => np.sum(y))(f32([1, 2]), f32([3])), [0, 0]);
     near(grad((x: LaxArray) => np.sum(np.floor(x)).add(1))(f32([1.5])), [0]);
   });

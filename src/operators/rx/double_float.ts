@@ -4,11 +4,12 @@
 // 12 mantissa bits, so every partial product is exact and a fused multiply-add changes
 // nothing). They need each operation rounded to float32 as written. The oracle, the fused JS
 // and the wasm scans do that; a WGSL compiler may instead rewrite (a + b) - a to b (lavapipe's
-// does), which drops every error term. So each sum whose error is taken again is multiplied
-// by `one`, a 1 the compiler cannot see (it comes from data): (a + b) * one - a is not b to it.
-// The time windows keep prefix sums in it whose differences are window sums.
+// does), which drops every error term. So each sum whose error is taken again goes through
+// `lax.optimizationBarrier`: free on the CPU, a product with a 1 the compiler cannot see in a
+// shader. The time windows keep prefix sums in it whose differences are window sums.
 
 import type { LaxArray } from '../array.js';
+import { optimizationBarrier } from '../control_flow.js';
 import { bitwiseAnd } from '../elementwise.js';
 import { bitcastConvertType } from '../lax.js';
 
@@ -23,9 +24,9 @@ function split(a: LaxArray): [LaxArray, LaxArray] {
   return [hi, a.sub(hi)];
 }
 
-/** Double-float operations; `one` is a float32 1 computed from data (see above). */
-export function ddOps(one: LaxArray) {
-  const opaque = (x: LaxArray) => x.mul(one);
+/** Double-float operations. */
+export function ddOps() {
+  const opaque = (x: LaxArray) => optimizationBarrier(x);
   /** a + b exactly. */
   const twoSum = (a: LaxArray, b: LaxArray): DD => {
     const s = opaque(a.add(b));

@@ -131,8 +131,7 @@ export function timeRollingStep<const S extends RollingStat | readonly RollingSt
       const { times, pos, prev, same } = c;
       const x = value.dtype === 'float32' ? np.where(np.isfinite(value), value, NaN) : value; // +-inf is missing, as in pandas
       const obsX = np.logicalNot(np.isnan(x));
-      // double-float arithmetic with a 1 that a WGSL compiler cannot see through (double_float.ts)
-      const dd = ddOps(np.where(np.equal(pos, -1), 2, 1).astype('float32'));
+      const dd = ddOps(); // double-float arithmetic (double_float.ts)
       // prefix sums through this record, relative to k (the first value: 0 before it)
       const k = np.where(np.logicalAnd(np.isnan(c.k), obsX), x, c.k);
       const d = np.where(obsX, x.sub(k), 0);
