@@ -18,35 +18,30 @@ import { scan } from './scan.js';
 import { closeOver, flattenNodes, isLeaf, paramNode } from './trace.js';
 
 /**
- * lax.optimization_barrier: the value of `x` (a pytree), which the compilers behind a backend
- * may not simplify across: a shader compiler that would rewrite (a + b) - a to b (lavapipe's
- * does) sees a value it cannot relate to a + b. Derivatives pass through it, as in JAX.
- * Float32 leaves only carry the barrier; integers and bools are exact anyway.
+ * `x` (a pytree) with each float32 leaf behind an identity cast carrying `flag`; other leaves
+ * as they are (integers and bools have no derivative and are exact anyway).
  */
-export function optimizationBarrier<T>(x: T): T {
+function flaggedIdentity<T>(x: T, name: string, flag: 'barrier' | 'stopGradient'): T {
   const [leaves, def] = flatten<ArrayLike>(x, isLeaf);
   return unflatten(
     def,
     leaves.map((l) => {
-      const n = toNode(l, 'lax.optimization_barrier');
+      const n = toNode(l, name);
       if (n.dtype !== 'float32') return wrap(n);
-      return wrap(node('cast', [n], n.weak ? { dtype: n.dtype, weak: true, barrier: true } : { dtype: n.dtype, barrier: true }));
+      return wrap(node('cast', [n], { dtype: n.dtype, ...(n.weak ? { weak: true } : {}), [flag]: true }));
     }),
   ) as T;
 }
 
+/**
+ * lax.optimization_barrier: the value of `x` (a pytree), which the compilers behind a backend
+ * may not simplify across: a shader compiler that would rewrite (a + b) - a to b (lavapipe's
+ * does) sees a value it cannot relate to a + b. Derivatives pass through it, as in JAX.
+ */
+export const optimizationBarrier = <T>(x: T): T => flaggedIdentity(x, 'lax.optimization_barrier', 'barrier');
+
 /** lax.stop_gradient: the value of `x` (a pytree), with zero derivative. */
-export function stopGradient<T>(x: T): T {
-  const [leaves, def] = flatten<ArrayLike>(x, isLeaf);
-  return unflatten(
-    def,
-    leaves.map((l) => {
-      const n = toNode(l, 'lax.stop_gradient');
-      if (n.dtype !== 'float32') return wrap(n);
-      return wrap(node('cast', [n], n.weak ? { dtype: n.dtype, weak: true, stopGradient: true } : { dtype: n.dtype, stopGradient: true }));
-    }),
-  ) as T;
-}
+export const stopGradient = <T>(x: T): T => flaggedIdentity(x, 'lax.stop_gradient', 'stopGradient');
 
 /** JAX's short form of an abstract value: float32[3], int32[]. */
 const aval = (n: Node) => `${n.dtype}[${n.shape.join(',')}]`;
