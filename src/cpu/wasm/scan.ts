@@ -271,6 +271,17 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
         if (typeof emit === 'string') refuse(emit);
         emit({ f, args: [o, u], scalarParam: () => refuse('scalar parameter in a scatter combine') });
       };
+      /** At address pa: the update u (set), or the old value combined with it; four lanes (`lane` null) or that one lane. */
+      const writeAt = (u: number, lane: number | null) => {
+        f.op('local.get', pa);
+        if (p.mode === 'set') f.op('local.get', u);
+        else {
+          f.op('local.get', pa).simd(lane === null ? 'v128.load' : 'v128.load32_splat', 2, 0).op('local.set', pold);
+          combine(pold, u);
+        }
+        if (lane === null) f.simd('v128.store', 2, 0);
+        else f.simd('v128.store32_lane', 2, 0, lane);
+      };
       const item: Item = {
         roots: [slots(p.index), slots(p.updates)],
         row: { root: 0, buffer: carryBuf(carry)!, size },
@@ -280,14 +291,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
           if (item.rowAt !== undefined) {
             // the loop's fast version: the index is a row inside the carry (ScanEmitter.loop)
             f.op('local.get', item.rowAt).op('local.get', em.i).op('i32.add').op('local.set', pa);
-            f.op('local.get', pa);
-            if (p.mode === 'set') f.op('local.get', u);
-            else {
-              f.op('local.get', pa).simd(tail ? 'v128.load32_splat' : 'v128.load', 2, 0).op('local.set', pold);
-              combine(pold, u);
-            }
-            f.simd(tail ? 'v128.store32_lane' : 'v128.store', 2, 0, ...(tail ? [0] : []));
-            return;
+            return writeAt(u, tail ? 0 : null);
           }
           em.laneCheck(jv, tail, size);
           const fast = !tail && size >= 4;
@@ -298,25 +302,13 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
             em.consecutive(jv);
             f.op('local.get', em.consecutiveAt).op('i32.const', size - 3).op('i32.lt_u').op('i32.and').op('if');
             f.op('local.get', target).op('local.get', em.consecutiveAt).op('i32.const', 2).op('i32.shl').op('i32.add').op('local.set', pa);
-            f.op('local.get', pa);
-            if (p.mode === 'set') f.op('local.get', u);
-            else {
-              f.op('local.get', pa).simd('v128.load', 2, 0).op('local.set', pold);
-              combine(pold, u);
-            }
-            f.simd('v128.store', 2, 0);
+            writeAt(u, null);
             f.op('else');
           }
           for (let lane = 0; lane < (tail ? 1 : 4); lane++) {
             f.op('local.get', jv).simd('i32x4.extract_lane', lane).op('local.tee', pj).op('i32.const', size).op('i32.lt_u').op('if');
             f.op('local.get', target).op('local.get', pj).op('i32.const', 2).op('i32.shl').op('i32.add').op('local.set', pa);
-            f.op('local.get', pa);
-            if (p.mode === 'set') f.op('local.get', u);
-            else {
-              f.op('local.get', pa).simd('v128.load32_splat', 2, 0).op('local.set', pold);
-              combine(pold, u);
-            }
-            f.simd('v128.store32_lane', 2, 0, lane);
+            writeAt(u, lane);
             f.op('end');
           }
           if (fast) f.op('end');
@@ -446,8 +438,8 @@ function sharesMemory(outs: readonly TypedArray[], ins: readonly TypedArray[], s
 /**
  * Calls the scan with heap addresses: arrays outside the heap are staged in the scratch
  * block, which follows them. A scan split by lanes runs in ranges of `rangeLanes` lanes, on
- * the worker threads when it is long enough and runs faster there (`ThreadChoice`); when a range saw an index outside its lanes,
- * the call runs again as one range.
+ * the worker threads when it is long enough and runs faster there (`ThreadChoice`); when a
+ * range saw an index outside its lanes, the call runs again as one range.
  */
 function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBytes: number, tables: readonly { at: number; values: Int32Array }[], split: LaneSplit | null, laneBytes: number): WasmScan {
   const choice = new ThreadChoice();
@@ -456,7 +448,7 @@ function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBy
     const nInputs = ins.length + lits.length;
     // bool carries in and every bool output are lane masks in the function: staged widened
     const firstCarry = k.numConsts;
-    const masks = arrays.map((a, idx) => a instanceof Uint8Array && ((idx >= firstCarry && idx < firstCarry + k.numCarry) || idx >= ins.length + lits.length));
+    const masks = arrays.map((a, idx) => a instanceof Uint8Array && ((idx >= firstCarry && idx < firstCarry + k.numCarry) || idx >= nInputs));
     const staged: number[] = []; // byte offsets in the block, -1: in the heap already
     let bytes = 0;
     arrays.forEach((a, idx) => {
