@@ -21,7 +21,7 @@ import { sizeOf, stridesOf } from '../graph/shape.js';
 import type { DotKernel } from '../scheduler/kernel.js';
 import { matmulKernel, MC } from './wasm/matmul.js';
 import { runCalls } from './wasm/threads.js';
-import { sharedHeapOrNull, type WasmBuffer } from './wasm/memory.js';
+import { sharedHeapOrNull, type WasmBuffer, type WasmHeap } from './wasm/memory.js';
 import { narrowDotKernel } from './wasm/narrow_dot.js';
 
 /** Products with fewer multiply-adds run in JS (a wasm call and its copies cost more). */
@@ -136,6 +136,29 @@ function productJS(dtype: DotKernel['dtype'], A: TypedArray, B: TypedArray, C: T
   }
 }
 
+/**
+ * Heap blocks for one product, released together: `alloc` takes scratch, `place` gives an
+ * operand where a kernel reads it: in place when it is heap memory, else a copy (with `copy`
+ * false, only room: an output).
+ */
+function heapBlocks(heap: WasmHeap) {
+  const bufs: WasmBuffer[] = [];
+  const alloc = (n: number): WasmBuffer | undefined => {
+    const buf = heap.tryAlloc('float32', n);
+    if (buf) bufs.push(buf);
+    return buf;
+  };
+  const place = (x: Float32Array, copy = true): { offset: number; view: Float32Array } | null => {
+    if (x.buffer === heap.memory.buffer) return { offset: x.byteOffset, view: x };
+    const buf = alloc(x.length);
+    if (!buf) return null;
+    const view = buf.view() as Float32Array;
+    if (copy) view.set(x);
+    return { offset: buf.offset, view };
+  };
+  return { alloc, place, release: () => bufs.forEach((b) => heap.release(b)) };
+}
+
 /** Rows of a one-column product per part on the worker threads (a multiple of 4). */
 const NARROW_ROWS = 1 << 14;
 
@@ -148,32 +171,23 @@ const NARROW_ROWS = 1 << 14;
 function wasmNarrow(A: Float32Array, B: Float32Array, out: Float32Array, nb: number, M: number, K: number, N: number): boolean {
   const heap = sharedHeapOrNull();
   if (!heap) return false;
-  const inHeap = (x: Float32Array) => x.buffer === heap.memory.buffer;
-  const scratch: WasmBuffer[] = [];
-  const place = (x: Float32Array, copy: boolean): number | null => {
-    if (inHeap(x)) return x.byteOffset;
-    const buf = heap.tryAlloc('float32', x.length);
-    if (!buf) return null;
-    scratch.push(buf);
-    if (copy) (buf.view() as Float32Array).set(x);
-    return buf.offset;
-  };
+  const blocks = heapBlocks(heap);
   try {
-    const [a, b, c] = [place(A, true), place(B, true), place(out, false)];
+    const [a, b, c] = [blocks.place(A), blocks.place(B), blocks.place(out, false)];
     if (a === null || b === null || c === null) return false;
     const mod = narrowDotKernel(heap);
     for (let p = 0; p < nb; p++) {
-      const [ap, bp, cp] = [a + p * M * K * 4, b + p * K * N * 4, c + p * M * N * 4];
+      const [ap, bp, cp] = [a.offset + p * M * K * 4, b.offset + p * K * N * 4, c.offset + p * M * N * 4];
       if (N === 1) {
         const parts = Math.ceil(M / NARROW_ROWS);
         const args = [ap, bp, cp, M, K, NARROW_ROWS];
         if (M * K < 1 << 17 || parts < 2 || !runCalls(heap, mod, args, parts)) for (let q = 0; q < parts; q++) mod.fn(ap, bp, cp, M, K, NARROW_ROWS, q);
       } else mod.cols(ap, bp, cp, M, K, N);
     }
-    if (!inHeap(out)) out.set((scratch[scratch.length - 1].view() as Float32Array).subarray(0, out.length));
+    if (c.view !== out) out.set(c.view.subarray(0, out.length));
     return true;
   } finally {
-    for (const buf of scratch) heap.release(buf);
+    blocks.release();
   }
 }
 
@@ -200,20 +214,7 @@ function wasmMatmul(A: Float32Array, B: Float32Array, out: Float32Array, nb: num
   const heap = sharedHeapOrNull();
   if (!heap) return false;
   const [M4, N8] = [Math.ceil(M / 4) * 4, Math.ceil(N / 8) * 8];
-  const bufs: WasmBuffer[] = [];
-  const alloc = (n: number) => {
-    const buf = heap.tryAlloc('float32', n);
-    if (buf) bufs.push(buf);
-    return buf;
-  };
-  const place = (x: Float32Array) => {
-    if (x.buffer === heap.memory.buffer) return { offset: x.byteOffset, view: x };
-    const buf = alloc(x.length);
-    if (!buf) return null;
-    const view = buf.view() as Float32Array;
-    view.set(x);
-    return { offset: buf.offset, view };
-  };
+  const { alloc, place, release } = heapBlocks(heap);
   try {
     const a = place(A);
     const b = a && place(B);
@@ -243,7 +244,7 @@ function wasmMatmul(A: Float32Array, B: Float32Array, out: Float32Array, nb: num
       else for (let i = 0; i < M; i++) out.set(cv.subarray(i * N8, i * N8 + N), p * M * N + i * N);
     }
   } finally {
-    for (const buf of bufs) heap.release(buf);
+    release();
   }
   return true;
 }
