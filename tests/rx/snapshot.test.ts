@@ -48,6 +48,13 @@ describe('snapshot and restore', () => {
     expect(() => stepOperator(step(), { state: saved }).snapshot()).toThrow('cannot restore snapshot for fanout(ema, z): it was taken from ema');
   });
 
+  it('refuses a snapshot whose carry has another layout (a release with another rolling state)', () => {
+    const saved = JSON.parse(JSON.stringify(stepOperator(rollingStep({ window: 32 }, 'var')).snapshot()));
+    expect(saved.carry.length).toBe(10);
+    saved.carry.push(saved.carry[saved.carry.length - 1]);
+    expect(() => stepOperator(rollingStep({ window: 32 }, 'var'), { state: saved }).snapshot()).toThrow('cannot restore snapshot for rolling: 11 carry leaves, expected 10');
+  });
+
   it('a checkpoint fires after its batch is delivered, and resuming from any checkpoint continues exactly', async () => {
     for (const keyed of [false, true]) {
       const input: unknown[] = keyed ? series.map((v, i) => ({ key: `m${i % 3}`, value: Number.isNaN(v) ? null : v })) : series;

@@ -204,6 +204,7 @@ export function checkRestored(
     const diffs = optionDiffs(st.options as Json, expect.options);
     if (diffs.length) throw new TypeError(`cannot restore ${what}: ${diffs.join('; ')}`);
   }
+  if (st.carry.length !== expect.carry.length) throw new TypeError(`cannot restore ${what}: ${st.carry.length} carry leaves, expected ${expect.carry.length}`);
   st.carry.forEach((leaf, i) => {
     const want = expect.carry[i];
     const rowShape = st.keyed ? leaf.shape.slice(1) : leaf.shape;
@@ -217,6 +218,5 @@ export function checkRestored(
     }
   });
   if (st.keyed && st.carry.length && st.keys.length > st.carry[0].shape[0]) throw new TypeError(`cannot restore ${what}: ${st.keys.length} keys but a table of ${st.carry[0].shape[0]} rows (a damaged snapshot)`);
-  if (st.carry.length !== expect.carry.length) throw new TypeError(`cannot restore ${what}: ${st.carry.length} carry leaves, expected ${expect.carry.length}`);
   return st;
 }
