@@ -86,19 +86,15 @@ export function readEmission(v: unknown, xShape: readonly number[], dtype: DType
   throw new TypeError(`${what}: expected a number, an array, a typed array or a laxflow Array, got ${v === undefined ? 'undefined' : JSON.stringify(v)}`);
 }
 
-/**
- * One output leaf for steps [from, from+steps) of a realized [L, ...yShape] buffer: a copy,
- * or with `owned` (the buffer is the caller's private copy of a batch) a view of it: the
- * records of one batch then share one allocation instead of one each.
- */
-export function mirrorLeaf(buf: TypedArray, yShape: readonly number[], dtype: DType, kind: Kind, chunk: boolean, from: number, steps: number, owned = false): unknown {
+/** One output leaf for steps [from, from+steps) of a realized [L, ...yShape] buffer, copied out of it. */
+export function mirrorLeaf(buf: TypedArray, yShape: readonly number[], dtype: DType, kind: Kind, chunk: boolean, from: number, steps: number): unknown {
   // one scalar step as a JS value: no view (the keyed engine's common case, once per record and leaf)
   if (kind === 'js' && !chunk && yShape.length === 0) return dtype === 'bool' ? buf[from] !== 0 : buf[from];
   const ys = sizeOf(yShape);
   const part = buf.subarray(from * ys, (from + steps) * ys);
   const shape = chunk ? [steps, ...yShape] : [...yShape];
-  if (kind === 'typed') return owned ? part : part.slice();
-  if (kind === 'array') return wrap(freshConstant(owned ? part : part.slice(), shape, dtype));
+  if (kind === 'typed') return part.slice();
+  if (kind === 'array') return wrap(freshConstant(part.slice(), shape, dtype));
   return toJs(part, shape, dtype);
 }
 

@@ -86,15 +86,15 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
           d.carry = state.carry.map((c, i) => ({ shape: c.shape, dtype: c.dtype, data: bufs[i] })) as never;
         }, ctx.wantsPatches);
         ctx.setState(next, patches);
-        // each output's real steps copied out of the engine once; records are views of it
-        const owned = yBufs.map((buf, k) => buf.slice(0, n * sizeOf(spec.yAvals[k].shape)));
-        giveBuffers(yBufs);
+        // each emission's outputs copied out of the engine (records own their memory: one
+        // kept record does not hold a whole batch, and small copies reuse freed memory)
         let from = 0;
         const out = batch.map((e) => {
-          const leaves = owned.map((buf, k) => mirrorLeaf(buf, spec.yAvals[k].shape, spec.yAvals[k].dtype, e.kind, e.chunk, from, e.steps, true));
+          const leaves = yBufs.map((buf, k) => mirrorLeaf(buf, spec.yAvals[k].shape, spec.yAvals[k].dtype, e.kind, e.chunk, from, e.steps));
           from += e.steps;
           return unflatten(spec.yDef, leaves);
         });
+        giveBuffers(yBufs);
         return out;
       });
     },
