@@ -147,4 +147,4 @@ const YIELD_FROM_BYTES = 256 << 20;
 export const heapCrowded = (): boolean => heapLiveBytes() > YIELD_FROM_BYTES;
 
 /** The CPU backend's storage, as the realization layer sees it. */
-export const heapStorage: Storage = { copyIn, adopt, disown, give, owns: heapResident, crowded: heapCrowded };
+export const heapStorage: Storage = { copyIn, take: (dtype, size) => take(dtype, size, false), adopt, disown, give, owns: heapResident, crowded: heapCrowded };

@@ -19,6 +19,8 @@ import { schedule } from './schedule.js';
 export interface Storage {
   /** A copy of user data (np.array's), placed where this backend's kernels read it best. */
   copyIn(src: TypedArray, dtype: DType): TypedArray;
+  /** An uninitialized buffer of `size` elements for the caller to fill and pass to a program, then `give`. */
+  take(dtype: DType, size: number): TypedArray;
   /** `owner` keeps `buf` (its value or constant data): recycle it when `owner` is collected. */
   adopt(owner: object, buf: TypedArray): void;
   /** `owner` no longer keeps `buf`. */
@@ -107,6 +109,16 @@ export const isBackendStorage = (buf: TypedArray): boolean => ownerOf(buf) !== u
 export function hostCopy(src: TypedArray, dtype: DType): TypedArray {
   const s = currentBackend().storage;
   return s ? s.copyIn(src, dtype) : new typedArrayOf[dtype](src as never);
+}
+
+/**
+ * A buffer for a program's argument that the caller fills (a stream's batch of steps): the
+ * current backend's storage, where its kernels read it in place, or an ordinary array.
+ * Give it back with `giveBuffers` once the program has run.
+ */
+export function takeHost(dtype: DType, size: number): TypedArray {
+  const s = currentBackend().storage;
+  return s ? s.take(dtype, size) : new typedArrayOf[dtype](size);
 }
 
 /** `owner` (a constant node) keeps `data` for good: recycled when the owner is collected. */

@@ -16,34 +16,41 @@ import type { Engine } from './batcher.js';
 import { bucket } from './buckets.js';
 import { maskedStep } from './carry.js';
 import { mirrorLeaf, readEmission, type Emission } from './emission.js';
-import { giveBuffers, realizeBatch, thenMaybe } from '../../scheduler/realize.js';
+import { giveBuffers, realizeBatch, takeHost, thenMaybe } from '../../scheduler/realize.js';
 import { programCache, runProgram, type Program } from '../../scheduler/program.js';
 import { commit } from './state.js';
 import type { EngineContext } from './context.js';
 
 
-/** Concatenate the batch's steps (host pieces merged) and pad to `length` steps. */
-function stepsNode(batch: Emission[], xShape: readonly number[], dtype: DType, length: number): Node {
+/**
+ * The batch's steps, padded with zeros to `length` steps: one host array (into a buffer
+ * `takeHost` gives, which the caller gives back) when every emission is host data, else a
+ * node concatenating runs of host emissions (merged) and the emissions given as Arrays.
+ */
+function batchSteps(batch: Emission[], xShape: readonly number[], dtype: DType, length: number): { host: TypedArray } | { node: Node } {
   const xs = sizeOf(xShape);
+  const n = batch.reduce((s, e) => s + e.steps, 0);
+  const merge = (es: Emission[], pad: number, into: TypedArray) => {
+    let at = 0;
+    for (const e of es) into.set(e.host!, at), (at += e.host!.length);
+    into.fill(0, at, at + pad * xs);
+    return into;
+  };
+  if (batch.every((e) => e.host)) return { host: merge(batch, length - n, takeHost(dtype, length * xs)) };
   const parts: Node[] = [];
   let hostParts: Emission[] = [];
-  const flushHost = () => {
-    if (!hostParts.length) return;
-    const steps = hostParts.reduce((s, e) => s + e.steps, 0);
-    const data = allocate(dtype, steps * xs);
-    let at = 0;
-    for (const e of hostParts) data.set(e.host!, at), (at += e.host!.length);
-    parts.push(freshConstant(data, [steps, ...xShape], dtype));
+  const flushHost = (pad: number) => {
+    if (!hostParts.length && !pad) return;
+    const steps = hostParts.reduce((s, e) => s + e.steps, pad);
+    parts.push(freshConstant(merge(hostParts, pad, allocate(dtype, steps * xs)), [steps, ...xShape], dtype));
     hostParts = [];
   };
   for (const e of batch) {
     if (e.host) hostParts.push(e);
-    else flushHost(), parts.push(e.node!);
+    else flushHost(0), parts.push(e.node!);
   }
-  const n = batch.reduce((s, e) => s + e.steps, 0);
-  if (length > n) hostParts.push({ kind: 'typed', chunk: true, steps: length - n, host: allocate(dtype, (length - n) * xs) });
-  flushHost();
-  return parts.length === 1 ? parts[0] : node('concat', parts, { axis: 0 });
+  flushHost(length - n);
+  return { node: parts.length === 1 ? parts[0] : node('concat', parts, { axis: 0 }) };
 }
 
 export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unknown> {
@@ -73,13 +80,23 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
       const n = batch.reduce((s, e) => s + e.steps, 0);
       const length = bucket(n);
       const state = ctx.getState();
-      const xsNode = stepsNode(batch, xShape, dtype, length);
+      const steps = batchSteps(batch, xShape, dtype, length);
       // host steps as they are; steps given as laxflow Arrays are computed first
-      const xs = xsNode.prim === 'const' ? (xsNode as Node<'const'>).params.data : thenMaybe(realizeBatch([xsNode]), ([b]) => b);
+      const xs = 'host' in steps ? steps.host : thenMaybe(realizeBatch([steps.node]), ([b]) => b);
       const masked = n !== length;
       const args = (x: TypedArray) => [...state.carry.map((l) => l.data), x, ...(masked ? [allocate('bool', length).fill(1, 0, n)] : [])];
       const run = (x: TypedArray) => runProgram(programFor(length, masked), args(x), nCarry);
-      return thenMaybe(xs instanceof Promise ? xs.then(run) : run(xs), (bufs) => {
+      // (the batch's host buffer goes back once the program has run, also when it failed)
+      const release = () => 'host' in steps && giveBuffers([steps.host]);
+      let ran: ReturnType<typeof run>;
+      try {
+        ran = xs instanceof Promise ? xs.then(run) : run(xs);
+      } catch (err) {
+        release();
+        throw err;
+      }
+      if (ran instanceof Promise) ran.catch(release);
+      return thenMaybe(ran, (bufs) => {
         const yBufs = bufs.slice(nCarry);
         const [next, patches] = commit(state, (d) => {
           d.position += n;
@@ -95,6 +112,7 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
           return unflatten(spec.yDef, leaves);
         });
         giveBuffers(yBufs);
+        release();
         return out;
       });
     },
