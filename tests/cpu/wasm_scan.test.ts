@@ -12,7 +12,7 @@ import { threadsReady, threadStats } from '../../src/cpu/wasm/threads.js';
 import { cpuBackend } from '../../src/cpu/backend.js';
 import { lax, np, vmap } from '../../src/index.js';
 import { maskedStep } from '../../src/operators/rx/carry.js';
-import { emaStep, fanout, rollingStep, stepOperator } from '../../src/rx.js';
+import { emaStep, fanout, rollingStep, stepOperator, timeRollingStep } from '../../src/rx.js';
 import { collect } from '../rx/helpers.js';
 import type { LaxArray } from '../../src/operators/array.js';
 import type { TypedArray } from '../../src/graph/dtype.js';
@@ -339,6 +339,27 @@ describe('fused scans in ranges of lanes', () => {
     expect(whole.split).toBe(0);
     // the 128-step batch (128 x 512 lane-steps) goes to the threads, where there are workers
     if (workers > 0) expect(split.parts).toBeGreaterThan(0);
+  });
+
+  it('a time window (its ring of record times is one array shared by every lane, which each range of lanes keeps its own copy of) splits without crossing and gives the whole scan\'s bits', async () => {
+    const lanes = 256;
+    const step = fanout({ ema: emaStep({ span: 20 }), roll: timeRollingStep({ window: '10s', capacity: 16 }, ['var', 'zscore']) });
+    let t = Date.UTC(2026, 11, 5);
+    const recs = Array.from({ length: 120 }, (_, i) => ({ t: (t += 250 + ((i * 7919) % 1501)), value: Float32Array.from({ length: lanes }, (_, k) => ((k * 7 + i * 13) % 17 === 0 ? NaN : 100 + Math.sin(k * 0.3 + i * 0.1) * 10 + ((k * i) % 5))) }));
+    const run = async (on: boolean) => {
+      configureLaneRanges(on, 64);
+      const before = { ...wasmScanStats };
+      const outs = (await collect([recs], stepOperator(step, { xShape: [lanes] }))).flat() as { value: { ema: Float32Array; roll: { var: Float32Array; zscore: Float32Array } } }[];
+      configureLaneRanges(true);
+      const values = new Float32Array(outs.flatMap((o) => [...o.value.ema, ...o.value.roll.var, ...o.value.roll.zscore]));
+      return { values, split: wasmScanStats.split - before.split, crossed: wasmScanStats.crossed - before.crossed };
+    };
+    const [split, whole] = [await run(true), await run(false)];
+    expect(split.values.length).toBe(120 * lanes * 3);
+    expect(sameBits(split.values, whole.values)).toBeNull();
+    expect(split.split).toBeGreaterThan(0);
+    expect(split.crossed).toBe(0);
+    expect(whole.split).toBe(0);
   });
 
   it('a transcendental body on the worker threads (their instances import the Math functions too) equals the oracle', async () => {

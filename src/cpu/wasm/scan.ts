@@ -167,7 +167,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
   const split = typeof lanes === 'string' ? null : lanes;
   // scratch: `shared` bytes (buffers split by lanes, or every buffer without a split, and
   // constant tables), then one private region per range of lanes (its flag word, then the
-  // one-element buffers it computes itself), `priv` bytes each
+  // shared buffers it computes itself), `priv` bytes each
   let scratch = 0;
   let priv = 16;
   const place = new Map<number, { region: 'shared' | 'private'; at: number }>();
@@ -230,7 +230,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
       f.op('i32.const', split.L * 4).op('i32.gt_u').op('if').op('i32.const', split.L * 4).op('local.set', hi).op('end');
       em.lanes = { L: split.L, split: split.split, lo, hi, flag };
     }
-    /** Copies buffer b's bytes (split by lanes: only this range's lanes of each row); `guard`: one-element buffers written by the range of lane 0 only. */
+    /** Copies buffer b's bytes (split by lanes: only this range's lanes of each row); `guard`: shared buffers written by the range of lane 0 only. */
     const copy = (dst: () => void, src: () => void, b: number, guard: boolean) => {
       if (!split || !split.split.has(b)) {
         if (split && guard) f.op('local.get', lo).op('i32.eqz').op('if');

@@ -4,8 +4,9 @@
 // block's carries stay in cache for all its steps.
 //
 // The scan's writable buffers (carries, intermediates, outputs: everything in scratch) must
-// each be either shared, of one element (a ring position, a stream's step counter), or
-// split by lanes, of a multiple of L elements with element e owned by lane e mod L. Every
+// each be either shared, of fewer than L elements (a ring position, a stream's step counter,
+// a time window's ring of record times), or split by lanes, of a multiple of L elements with
+// element e owned by lane e mod L. Every
 // loop runs over one element (it may read and write only shared buffers and read-only data;
 // each range of lanes computes those itself, in a private copy) or over the L lanes (it
 // writes its lane; it reads split buffers only at its own lane: an affine read walking the
@@ -26,7 +27,7 @@ type ScanKernel = Extract<Kernel, { kind: 'scan' }>;
 export interface LaneSplit {
   /** Lanes (at least MIN_LANES; any count: the ranges are multiples of 4 lanes, the last one the rest). */
   readonly L: number;
-  /** Writable buffers of one element: every range of lanes keeps its own copy. */
+  /** Writable buffers of fewer than L elements: every range of lanes keeps its own copy. */
   readonly shared: ReadonlySet<number>;
   /** Writable buffers split by lanes (size a multiple of L). */
   readonly split: ReadonlySet<number>;
@@ -54,9 +55,9 @@ export function laneSplit(k: ScanKernel, steps: readonly FusedStep[], readOnly: 
   const split = new Set<number>();
   for (const b of k.body.buffers) {
     if (readOnly(b.id)) continue;
-    if (b.size === 1) shared.add(b.id);
+    if (b.size < L) shared.add(b.id);
     else if (b.size % L === 0) split.add(b.id);
-    else return `buffer ${b.id} of ${b.size} elements is neither one value nor split by ${L} lanes`;
+    else return `buffer ${b.id} of ${b.size} elements is neither smaller than the ${L} lanes nor split by them`;
   }
   /** Why a loop over `n` elements writing `out` with `exprs` breaks the split, or null. */
   const check = (n: number, domain: readonly number[], out: number, exprs: readonly KExpr[]): string | null => {
