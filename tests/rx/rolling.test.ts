@@ -1,5 +1,5 @@
 // The rolling step's float32 accuracy against float64 two-pass window statistics, over long
-// streams (src/operators/rx/rolling.ts explains the shifted running sums and the block
+// streams (src/operators/rx/rolling.ts explains the shifted Welford update and the block
 // accumulator that keeps removal errors from building up).
 
 import { describe, expect, it } from 'vitest';

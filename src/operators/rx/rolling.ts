@@ -1,39 +1,35 @@
 // Rolling-window statistics as one scan step, in O(1) per value and step: the carry holds
 // the window (a ring buffer of the last `window` inputs, NaN for missing values and for
-// slots not yet filled) and running sums of the window's values, so the step runs on any
-// backend, per key with vmap, and never re-reduces the window.
+// slots not yet filled) and running Welford statistics, so the step runs on any backend,
+// per key with vmap, and never re-reduces the window.
 //
-// Per step the value leaving the window is subtracted from the sums and the new one added
-// (missing values, NaN and +-inf as pandas converts +-inf to NaN, count for nothing):
-//   n = count of values, s = sum of (x - k), q = sum of (x - k)^2, relative to a per-lane
-//   reference k; an emptied window sets the sums to 0 and k to the next value.
-// The statistics are pandas' (pandas/_libs/window/aggregations.pyx, roll_var and roll_mean)
-// from these sums, with pandas' guard against float artifacts: it counts consecutive equal
-// values, and
-//   mean = the last value      when the last n values are all equal, else k + s / n
-//   var  = 0                   when n == 1 or the last n values are all equal,
-//          else (q - s * s / n) / (n - ddof), negative rounding clamped to 0
+// The update is pandas' (pandas/_libs/window/aggregations.pyx, roll_var): per step, remove
+// the value leaving the window, then add the new one, each a Welford update skipping NaN
+//   add:    n += 1; d = x - mean; mean += d / n; m2 += d * (x - mean)
+//   remove: n -= 1; d = x - mean; mean -= d / n; m2 -= d * (x - mean)   (n == 0 resets)
+// (+-inf counts as missing, as pandas converts it to NaN before its window loops)
+// with pandas' guard against float artifacts: it counts consecutive equal values, and
+//   mean = the last value      when the last n values are all equal
+//   var  = 0                   when n == 1 or the last n values are all equal
 //   mean = NaN unless n >= max(min_periods, 1)
-//   var  = NaN unless n >= max(min_periods, 1) and n > ddof
+//   var  = NaN unless n >= max(min_periods, 1) and n > ddof; negative rounding clamps to 0
 //   std  = sqrt(var); zscore = (x - mean) / std
 // min_periods defaults to the window, as pandas' `rolling(window)`.
 //
-// float32: pandas works in float64 (with Welford's update). Here:
-// - Values enter shifted by k, the window's mean at the last block boundary (or the first
-//   value after an empty window), so rounding scales with the spread of the data, not its
-//   magnitude: 1e5 + [4, 7, 13, 16] has variance 30 (the textbook E[x^2] - E[x]^2 gives 0 in
-//   float32), and q - s * s / n does not cancel as long as the data stays near k.
-// - A second, add-only pair of sums (`block`) covers the inputs since the last boundary; when
-//   the ring position wraps, the window is exactly that block: its sums replace the running
-//   ones (so removal errors never outlive `window` steps) and k moves to the window's mean.
-//   That is the exact re-sum of a hand-written loop, in O(1) per step; it has no division
-//   but at the wrap, which the wasm scan unswitches on, as it is the same for every lane.
+// float32: pandas works in float64. Here two things keep the online update accurate:
+// - Values enter shifted by a per-lane reference `k` (the window's mean at the last block
+//   boundary, or the first value after an empty window), so rounding scales with the
+//   spread of the data, not its magnitude: 1e5 + [4, 7, 13, 16] has variance 30 (the
+//   textbook E[x^2] - E[x]^2 gives 0 in float32).
+// - A second, add-only accumulator (`block`) sums the inputs since the last boundary; when
+//   the ring position wraps, the window is exactly that block and replaces the running
+//   statistics, so removal errors never outlive `window` steps.
 // - Windows of at most SMALL_WINDOW values skip the online update for their outputs: two
 //   passes over the ring every step, shifted by the newest value (O(window), exact to float32).
 // Measured against float64 two-pass statistics (tests/rx/rolling.test.ts): relative error
-// of the variance below 5e-4 on long smooth and drifting signals, where the two-pass
-// float32 form gets 1e-6; the price of O(1) per step. The step is a pure function of the
-// carry, so the output does not depend on how a stream is chunked.
+// of the variance about 1e-4 at worst on smooth signals, where the two-pass float32 form
+// gets 1e-6; the price of O(1) per step. The step is a pure function of the carry, so the
+// output does not depend on how a stream is chunked.
 
 import type { LaxArray } from '../array.js';
 import * as np from '../np.js';
@@ -75,20 +71,45 @@ export function checkRolling(o: RollingOptions, what: string): { window: number;
   return { window, minPeriods, ddof, closed, minStd };
 }
 
+/** Welford statistics of the non-NaN values seen (shifted by the reference `k`). */
+export interface Welford {
+  n: LaxArray;
+  mean: LaxArray;
+  m2: LaxArray;
+}
+
 export interface RollingCarry {
   /** The last `window` inputs, slot `pos` holding the oldest. */
   buf: LaxArray;
   /** int32 scalar: the ring slot the next input goes to. */
   pos: LaxArray;
-  /** The reference the sums are relative to. */
+  /** The reference the statistics are relative to. */
   k: LaxArray;
-  /** The window's count of values and sums of x - k and (x - k)^2. */
-  run: { n: LaxArray; s: LaxArray; q: LaxArray };
-  /** The sums over the inputs since the last wrap of `pos` (add only; their count is the window's at the wrap). */
-  block: { s: LaxArray; q: LaxArray };
+  /** The window's statistics. */
+  run: Welford;
+  /** The inputs since the last wrap of `pos` (add only). */
+  block: Welford;
   /** Consecutive equal non-NaN values ending at the newest, and the newest non-NaN value. */
   same: LaxArray;
   prev: LaxArray;
+}
+
+const zeros = (shape: readonly number[]): Welford => ({ n: np.zeros([...shape]), mean: np.zeros([...shape]), m2: np.zeros([...shape]) });
+
+/** Welford's update adding `x` (sign 1) or removing it (sign -1); NaN leaves `s` as it is. */
+function update(s: Welford, x: LaxArray, sign: 1 | -1): Welford {
+  const ok = np.logicalNot(np.isnan(x));
+  const n = s.n.add(sign);
+  const d = x.sub(s.mean);
+  const mean = sign > 0 ? s.mean.add(d.div(n)) : s.mean.sub(d.div(n));
+  const dm2 = d.mul(x.sub(mean));
+  const m2 = sign > 0 ? s.m2.add(dm2) : s.m2.sub(dm2);
+  const some = np.greater(n, 0);
+  return {
+    n: np.where(ok, n, s.n),
+    mean: np.where(ok, sign > 0 ? mean : np.where(some, mean, 0), s.mean),
+    m2: np.where(ok, sign > 0 ? m2 : np.where(some, m2, 0), s.m2),
+  };
 }
 
 /** Windows up to this length take their statistics from the ring every step (exact two-pass). */
@@ -120,8 +141,8 @@ export function rollingStep<const S extends RollingStat | readonly RollingStat[]
       buf: np.full([window, ...xShape], NaN),
       pos: np.zeros([], { dtype: 'int32' }),
       k: np.zeros([...xShape]),
-      run: { n: np.zeros([...xShape]), s: np.zeros([...xShape]), q: np.zeros([...xShape]) },
-      block: { s: np.zeros([...xShape]), q: np.zeros([...xShape]) },
+      run: zeros(xShape),
+      block: zeros(xShape),
       same: np.zeros([...xShape], { dtype: 'int32' }),
       prev: np.full([...xShape], NaN),
     }),
@@ -135,44 +156,29 @@ export function rollingStep<const S extends RollingStat | readonly RollingStat[]
       const nextBuf = buf.at(pos).set(x);
       const wraps = np.equal(pos, window - 1);
       const nextPos = np.where(wraps, 0, pos.add(1));
-      // Remove the leaving value; an emptied window starts afresh (sums 0, k the next value:
-      // the block is empty then too, being part of the window).
-      const left = np.logicalNot(np.isnan(leaving));
-      const l = np.where(left, leaving.sub(k), 0);
-      const n1 = np.where(left, run.n.sub(1), run.n);
-      const empty = np.equal(n1, 0);
-      const s1 = np.where(empty, 0, run.s.sub(l));
-      const q1 = np.where(empty, 0, run.q.sub(l.mul(l)));
-      // Add the new one.
+      // pandas' remove, then add, relative to k (which an empty window lets start afresh at x:
+      // the block is empty too, being part of the window).
+      const removed = update(run, leaving.sub(k), -1);
       const obs = np.logicalNot(np.isnan(x));
-      const k1 = np.where(np.logicalAnd(obs, empty), x, k);
-      const d = np.where(obs, x.sub(k1), 0);
-      const dd = d.mul(d);
-      const n2 = np.where(obs, n1.add(1), n1);
-      const bs = block.s.add(d);
-      const bq = block.q.add(dd);
-      // The window ending at x: at the wrap it is the block (exact sums), else the running sums.
-      const s2 = np.where(wraps, bs, s1.add(d));
-      const q2 = np.where(wraps, bq, q1.add(dd));
-      // At the wrap k moves to the window's mean and the sums follow it; the block restarts.
-      const kw = np.where(np.greater(n2, 0), k1.add(s2.div(n2)), k1);
-      const dk = kw.sub(k1);
-      const k2 = np.where(wraps, kw, k1);
-      const nextRun = {
-        n: n2,
-        s: np.where(wraps, s2.sub(n2.mul(dk)), s2),
-        q: np.where(wraps, q2.sub(dk.mul(s2.mul(2).sub(n2.mul(dk)))), q2),
-      };
-      const nextBlock = { s: np.where(wraps, 0, bs), q: np.where(wraps, 0, bq) };
+      const k1 = np.where(np.logicalAnd(obs, np.equal(removed.n, 0)), x, k);
+      const xk = x.sub(k1);
+      const added = update(removed, xk, 1);
+      const blockAdded = update(block, xk, 1);
+      // At the wrap the block is the window: its statistics replace the running ones and the
+      // reference moves to the window's mean.
+      const pick = (a: LaxArray, b: LaxArray) => np.where(wraps, a, b);
+      const k2 = pick(k1.add(blockAdded.mean), k1);
+      const nextRun = { n: pick(blockAdded.n, added.n), mean: pick(blockAdded.mean.sub(k2.sub(k1)), added.mean), m2: pick(blockAdded.m2, added.m2) };
+      const nextBlock = { n: np.where(wraps, 0, blockAdded.n), mean: np.where(wraps, 0, blockAdded.mean), m2: np.where(wraps, 0, blockAdded.m2) };
       const nextSame = np.where(obs, np.where(np.equal(x, prev), same.add(1), 1), same);
       const nextPrev = np.where(obs, x, prev);
       // pandas calc_mean / calc_var over the window ending at x (closed 'right': this step's
-      // sums before the move of k, which changes only their representation) or the window
-      // before x (closed 'left': the sums the step started from).
+      // statistics, before the move of k, which changes only their representation) or the
+      // window before x (closed 'left': the statistics the step started from).
       const w =
         closed === 'right'
-          ? { n: n2, s: s2, q: q2, k: k1, same: nextSame, prev: nextPrev }
-          : { n: run.n, s: run.s, q: run.q, k, same, prev };
+          ? { n: nextRun.n, m2: nextRun.m2, meanK: pick(blockAdded.mean, added.mean), k: k1, same: nextSame, prev: nextPrev }
+          : { n: run.n, m2: run.m2, meanK: run.mean, k, same, prev };
       const { n } = w;
       // A small window's statistics are computed afresh from the ring every step (two passes
       // over at most SMALL_WINDOW values, shifted by k): the online removal cancels in float32
@@ -181,13 +187,7 @@ export function rollingStep<const S extends RollingStat | readonly RollingStat[]
       // `window` steps.
       // (shifted by the newest non-NaN value, which is in the window whenever it is not empty,
       // so deviations of close values are exact)
-      const { ref, m2, meanK } =
-        window <= SMALL_WINDOW
-          ? { ref: w.prev, ...windowStats(buf, window, w.prev, n, closed === 'right' ? { pos, x } : null) }
-          : (() => {
-              const meanK = w.s.div(n);
-              return { ref: w.k, meanK, m2: w.q.sub(w.s.mul(meanK)) };
-            })();
+      const { ref, m2, meanK } = window <= SMALL_WINDOW ? { ref: w.prev, ...windowStats(buf, window, w.prev, n, closed === 'right' ? { pos, x } : null) } : { ref: w.k, ...w };
       const constant = np.greaterEqual(w.same.astype('float32'), n);
       const enough = np.greaterEqual(n, minObs);
       const meanOut = np.where(enough, np.where(constant, w.prev, ref.add(meanK)), NaN);
