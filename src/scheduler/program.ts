@@ -73,3 +73,20 @@ export function programCache(limit = 64): (key: string, make: () => Program) => 
     return p;
   };
 }
+
+/**
+ * The program cache for `shared` (a key naming everything its programs depend on): one cache
+ * per key, kept for the most recently used SHARED_CACHES keys, so engines built for the same
+ * computation share their programs; a fresh cache of its own without a key.
+ */
+export function sharedProgramCache(shared: string | undefined): (key: string, make: () => Program) => Program {
+  if (shared === undefined) return programCache();
+  let cache = sharedCaches.get(shared);
+  if (cache) sharedCaches.delete(shared);
+  else cache = programCache();
+  sharedCaches.set(shared, cache); // most recently used last
+  if (sharedCaches.size > SHARED_CACHES) sharedCaches.delete(sharedCaches.keys().next().value!);
+  return cache;
+}
+const SHARED_CACHES = 32;
+const sharedCaches = new Map<string, (key: string, make: () => Program) => Program>();

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lax, np, type LaxArray } from '../../src/index.js';
-import { scan } from '../../src/rx.js';
+import { emaStep, fanout, rollingStep, scan, stepOperator, timeRollingStep, type Step } from '../../src/rx.js';
 import { heapLiveBytes, heapResident } from '../../src/cpu/pool.js';
 import { collect, expectSame } from './helpers.js';
 
@@ -63,6 +63,46 @@ describe('rx.scan', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('streams of built-in steps with equal options share programs; any option that differs gives its own (each output equals lax.scan of its step)', async () => {
+    const series = Array.from({ length: 40 }, (_, i) => (i % 9 === 4 ? NaN : Math.sin(i * 0.7) * 5 + i * 0.1));
+    const times = series.map((_, i) => Date.UTC(2026, 11, 5) + i * 700 + ((i * 37) % 300));
+    const variants: [string, () => Step][] = [
+      ['ema span 3', () => emaStep({ span: 3 })],
+      ['ema span 4', () => emaStep({ span: 4 })],
+      ['ema span 3, adjust false', () => emaStep({ span: 3, adjust: false })],
+      ['rolling 5 var', () => rollingStep({ window: 5 }, 'var')],
+      ['rolling 5 [var]', () => rollingStep({ window: 5 }, ['var'])],
+      ['rolling 5 var ddof 0', () => rollingStep({ window: 5, ddof: 0 }, 'var')],
+      ['rolling 5 var left', () => rollingStep({ window: 5, closed: 'left' }, 'var')],
+      ['rolling 5 zscore minStd', () => rollingStep({ window: 5, minStd: 0.5 }, 'zscore')],
+      ['fanout', () => fanout({ a: emaStep({ span: 3 }), b: rollingStep({ window: 5 }, 'var') })],
+      ['fanout, other names', () => fanout({ b: emaStep({ span: 3 }), a: rollingStep({ window: 5 }, 'var') })],
+      ['time 3s', () => timeRollingStep({ window: '3s' }, 'var')],
+      ['time 3s capacity 8', () => timeRollingStep({ window: '3s', capacity: 8 }, 'var')],
+      ['time 4s', () => timeRollingStep({ window: '4s' }, 'var')],
+    ];
+    const treeLeaves = (y: unknown): LaxArray[] => (y instanceof Object && 'data' in (y as object) ? [y as LaxArray] : Object.keys(y as object).sort().flatMap((k) => treeLeaves((y as Record<string, unknown>)[k])));
+    const leaves = (y: unknown): number[] => (typeof y === 'number' ? [y] : Object.keys(y as object).sort().flatMap((k) => leaves((y as Record<string, unknown>)[k])));
+    // twice over, so that every variant runs after every other one has made its programs
+    for (const round of [0, 1]) {
+      for (const [what, make] of variants) {
+        const step = make();
+        const timed = step.time === true;
+        const input: unknown[] = timed ? series.map((value, i) => ({ t: times[i], value })) : series;
+        const outs = (await collect(input, stepOperator(step, { maxBatch: 7 }))) as unknown[];
+        const got = outs.flatMap((o) => leaves(timed ? (o as { value: unknown }).value : o));
+        const t0 = times[0];
+        const [, ys] = timed
+          ? lax.scan((c: unknown, [x, t]: LaxArray[]) => step.f(c, x, t), step.init([]), [np.array(series, { dtype: 'float32' }), np.array(times.map((t) => t - t0), { dtype: 'int32' })])
+          : lax.scan(step.f, step.init([]), np.array(series, { dtype: 'float32' }));
+        const flat = await Promise.all(treeLeaves(ys).map(async (v) => Array.from(await v.data())));
+        const want = series.flatMap((_, i) => flat.map((v) => v[i]));
+        expect(got.length, `${what} (round ${round})`).toBe(want.length);
+        expectSame(got, want);
+      }
+    }
   });
 
   it('mirrors the input: numbers, typed arrays, JS arrays and laxflow Arrays', async () => {

@@ -15,7 +15,7 @@ import { scan as laxScan } from '../scan.js';
 import { flattenNodes, isLeaf } from '../trace.js';
 import type { LaxArray } from '../array.js';
 import type { Leaf } from './state.js';
-import type { StepFn } from './step.js';
+import type { Step, StepFn } from './step.js';
 import { collectChecks } from './checks.js';
 
 export interface CarrySpec {
@@ -52,6 +52,29 @@ export function carrySpec(f: StepFn, init: unknown, xShape: readonly number[], d
     checks: checks.map((k) => k.message),
   };
 }
+
+/**
+ * `carrySpec` of a step, shared by the streams of steps with the same key (Step.key) on the
+ * same input: its tracing and initial carry are made once (for the SPECS most recently
+ * used, up to SPEC_BYTES of initial carry each), and every stream gets its own copy of the
+ * initial leaves (a batch may update its carry in place).
+ */
+export function stepCarrySpec(step: Step, xShape: readonly number[], dtype: DType, timed: boolean): CarrySpec {
+  const key = step.key === undefined ? undefined : `${step.key} ${JSON.stringify(xShape)} ${dtype} ${timed}`;
+  let spec = key === undefined ? undefined : specs.get(key);
+  if (spec) specs.delete(key!);
+  else {
+    spec = carrySpec(step.f, step.init(xShape), xShape, dtype, timed);
+    if (key === undefined) return spec;
+    if (spec.leaves.reduce((n, l) => n + l.data.byteLength, 0) > SPEC_BYTES) return spec;
+  }
+  specs.set(key!, spec); // most recently used last
+  if (specs.size > SPECS) specs.delete(specs.keys().next().value!);
+  return { ...spec, leaves: spec.leaves.map((l) => ({ ...l, data: l.data.slice() })) };
+}
+const SPECS = 16;
+const SPEC_BYTES = 16 << 20;
+const specs = new Map<string, CarrySpec>();
 
 /**
  * `f` with its run-time checks as a second output: `[y, fail]`, fail an int32 scalar per

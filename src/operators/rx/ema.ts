@@ -78,6 +78,7 @@ function countEmaStep(o: EmaOptions): Step<EmaCarry, LaxArray> {
   return {
     name: 'ema',
     options: { [decay]: o[decay]!, adjust, minPeriods },
+    key: `ema(${factor}, ${newWt}, ${adjust}, ${minPeriods})`,
     init: (xShape) => ({
       weighted: np.full([...xShape], NaN),
       oldWt: np.ones([...xShape]),

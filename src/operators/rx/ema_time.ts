@@ -31,6 +31,7 @@ export function emaTimeStep(o: { halflife: string; adjust?: boolean; minPeriods?
     name: 'ema',
     time: true,
     options: { halflife: o.halflife, adjust: true, minPeriods },
+    key: `ema(halflife ${h} ms, ${minPeriods})`,
     init: (xShape) => ({
       weighted: np.full([...xShape], NaN),
       oldWt: np.ones([...xShape]),

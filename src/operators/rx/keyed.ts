@@ -34,7 +34,7 @@ import { bucket } from './buckets.js';
 import { checkedStep, maskedStep } from './carry.js';
 import { mirrorLeaf, type Kind } from './emission.js';
 import { giveBuffers, thenMaybe } from '../../scheduler/realize.js';
-import { programCache, runProgram, type Program } from '../../scheduler/program.js';
+import { runProgram, sharedProgramCache, type Program } from '../../scheduler/program.js';
 import { isRecordChunk, MalformedRecordError, recordInput, sendDeadLetter, describeRecord, type DeadLetter, type KeyedRecord } from './records.js';
 import { commit, type Key, type Leaf } from './state.js';
 import type { EngineContext } from './context.js';
@@ -120,7 +120,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
   const scalarYs = spec.yAvals.every((a) => a.shape.length === 0);
   const yBools = spec.yAvals.map((a) => a.dtype === 'bool');
   const rowSizes = spec.leaves.map((l) => sizeOf(l.shape));
-  const programs = programCache();
+  const programs = sharedProgramCache(ctx.step.key && `keyed ${ctx.step.key} ${JSON.stringify(xShape)} ${dtype}`);
   /** The program of a batch of R rounds of M rows; M = 0: the one-key form (`singleStep`). */
   const programFor = (R: number, M: number): Program =>
     programs(`${R}|${M}`, () => {

@@ -137,6 +137,7 @@ export function rollingStep<const S extends RollingStat | readonly RollingStat[]
   return {
     name,
     options: { window, minPeriods, ddof, closed, ...(wanted.includes('zscore') ? { minStd } : {}) },
+    key: `rolling(${window}, ${minPeriods}, ${ddof}, ${closed}, ${minStd}, ${JSON.stringify(stats)})`,
     init: (xShape) => ({
       buf: np.full([window, ...xShape], NaN),
       pos: np.zeros([], { dtype: 'int32' }),

@@ -18,7 +18,7 @@ import { currentBackend } from '../../scheduler/realize.js';
 import type { LaxArray } from '../array.js';
 import { batched, type BatchOptions, type Engine } from './batcher.js';
 import { capturing } from './capture.js';
-import { carrySpec, type CarrySpec } from './carry.js';
+import { stepCarrySpec, type CarrySpec } from './carry.js';
 import type { EngineContext } from './context.js';
 import { emptyTable, keyedEngine } from './keyed.js';
 import type { StreamOutput } from './output_types.js';
@@ -79,7 +79,7 @@ export function stepOperator<Y>(step: Step<any, Y>, opts: StreamOptions = {}): S
   const restored = opts.state === undefined ? undefined : (decode(opts.state) as StreamState);
   let spec: CarrySpec | undefined;
   const timed = step.time === true;
-  const getSpec = () => (spec ??= carrySpec(step.f, step.init(xShape), xShape, dtype, timed));
+  const getSpec = () => (spec ??= stepCarrySpec(step, xShape, dtype, timed));
   // The event-time stage runs for a step on event time or when an event-time option is given.
   const onEventTime = timed || opts.maxLateness !== undefined || opts.idleTimeout !== undefined || opts.late !== undefined || opts.time !== undefined || opts.watermark !== undefined;
   const events = onEventTime ? { ...checkEventTime(opts, name), late: opts.late, time: opts.time, perKey: opts.watermark === 'key' } : undefined;

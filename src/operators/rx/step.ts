@@ -21,6 +21,13 @@ export interface Step<C = any, Y = any> {
    * user gave them: recorded in snapshots, and a snapshot taken with other values is refused.
    */
   readonly options?: { [option: string]: Json };
+  /**
+   * Identifies `init` and `f` completely (a built-in step: its kind and every value its
+   * functions use). Streams of steps with equal keys, on the same input shape and dtype,
+   * share their traced and compiled programs (a pipeline built again starts at full speed);
+   * a step without one (a user's function) traces its own.
+   */
+  readonly key?: string;
   /** The initial carry for one step's input shape `xShape` (per key in keyed streams). */
   init(xShape: readonly number[]): C;
   readonly f: StepFn<C, Y>;
@@ -53,6 +60,7 @@ export function fanout<S extends Record<string, Step>>(steps: S): Step<{ [K in k
   return {
     name: `fanout(${names.join(', ')})`,
     options: Object.fromEntries(names.map((k) => [k, steps[k].options ?? {}])),
+    ...(names.every((k) => steps[k].key !== undefined) ? { key: `fanout(${names.map((k) => `${JSON.stringify(k)}: ${steps[k].key}`).join(', ')})` } : {}),
     init: (xShape) => Object.fromEntries(names.map((k) => [k, steps[k].init(xShape)])) as never,
     f: (carry, x, t) => {
       const c: Record<string, unknown> = {};

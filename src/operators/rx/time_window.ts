@@ -108,6 +108,7 @@ export function timeRollingStep<const S extends RollingStat | readonly RollingSt
     name,
     time: true,
     options: { window: o.window, minPeriods, ddof, closed, capacity, ...(wanted.includes('zscore') ? { minStd } : {}) },
+    key: `rolling(${windowMs} ms, ${minPeriods}, ${ddof}, ${closed}, ${minStd}, ${capacity}, ${JSON.stringify(stats)})`,
     init: (xShape) => {
       const ring = () => np.zeros([slots, ...xShape]);
       const lane = () => np.zeros([...xShape]);

@@ -17,7 +17,7 @@ import { bucket } from './buckets.js';
 import { maskedStep } from './carry.js';
 import { mirrorLeaf, readEmission, type Emission } from './emission.js';
 import { giveBuffers, realizeBatch, takeHost, thenMaybe } from '../../scheduler/realize.js';
-import { programCache, runProgram, type Program } from '../../scheduler/program.js';
+import { runProgram, sharedProgramCache, type Program } from '../../scheduler/program.js';
 import { commit } from './state.js';
 import type { EngineContext } from './context.js';
 
@@ -59,7 +59,7 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
   const carryAvals = spec.leaves.map((l) => ({ shape: l.shape, dtype: l.dtype }));
   // One program per bucket length, masked or not: a batch of exactly a bucket's length has
   // no padding, and its step runs unmasked.
-  const programs = programCache();
+  const programs = sharedProgramCache(ctx.step.key && `unkeyed ${ctx.step.key} ${JSON.stringify(xShape)} ${dtype}`);
   const programFor = (length: number, masked: boolean): Program =>
     programs(`${length}${masked ? 'm' : ''}`, () => {
       const avals = [...carryAvals, { shape: [length, ...xShape], dtype }, ...(masked ? [{ shape: [length], dtype: 'bool' as const }] : [])];
