@@ -65,6 +65,13 @@ const RANGE_BYTES = 384 << 10;
  * slower on one thread. A cache line more per buffer gives each array its own set.
  */
 const SKEW_BYTES = 64;
+/**
+ * Rows of a lane's buffer counted as staying in cache: a ring of rows (a window's values, a
+ * time window's 65 records) is read and written a row or two per step, so its other rows
+ * need not fit a range's cache budget (a time window in ranges sized for all 65 rows: 14
+ * ranges of 272 lanes, 30-37 ms a batch; in two ranges: 21 ms).
+ */
+const CACHED_ROWS = 8;
 /** Fewest lanes in a range (a multiple of 4). */
 export const MIN_RANGE_LANES = 64;
 
@@ -181,6 +188,8 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
     const once = body.outputs.indexOf(b) === j && body.outputs.lastIndexOf(b) === j;
     if (j >= numCarry && once && body.buffers[b].role === 'output' && !param.has(b) && !litBuffers.some((i) => i.buffer === b) && !baked.has(b) && !(split && split.shared.has(b))) inPlaceY.set(b, j);
   });
+  // the bytes per lane a step keeps in cache (a range's lanes: `rangeLanes`)
+  let laneBytes = 0;
   for (const buf of body.buffers) {
     if (inPlaceY.has(buf.id)) continue;
     const p = param.get(buf.id);
@@ -188,6 +197,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
     const size = Math.ceil(bytes(buf.id) / 16) * 16;
     if (split?.shared.has(buf.id)) place.set(buf.id, { region: 'private', at: priv }), (priv += size);
     else place.set(buf.id, { region: 'shared', at: scratch }), (scratch += size + SKEW_BYTES);
+    if (split?.split.has(buf.id)) laneBytes += Math.min(body.buffers[buf.id].size / split.L, CACHED_ROWS) * 4;
   }
   const tables: { at: number; values: Int32Array }[] = [];
   const m = new ModuleBuilder(heap.shared);
@@ -402,8 +412,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
   const module = new WebAssembly.Module(m.finish() as Uint8Array<ArrayBuffer>);
   const fn = new WebAssembly.Instance(module, { env: { memory: heap.memory, ...MATH_IMPORTS } }).exports.kernel as (...args: number[]) => void;
   const entry: CallsModule = { fn, module, id: newModuleId() };
-  // (scratch holds the split buffers, and the constant tables: bytes per lane, about)
-  const run = runner(heap, entry, scratch, priv, tables, split, split ? scratch / split.L : 0);
+  const run = runner(heap, entry, scratch, priv, tables, split, laneBytes);
   // the worker threads drop their instance of the module when the scan is dropped
   dropped.register(run, entry.id);
   return run;
