@@ -9,9 +9,10 @@
 //              squares per sensor, shifted by each sensor's first value, exact re-sum of the
 //              window whenever `capacity` rows have left since the last one; EMA as pandas'
 //              ewm(span, adjust=True); fed through RxJS `scan`, one row per emission
-// All run flood (every row at once) after one untimed run. laxflow's time window costs
-// O(capacity) per value (two passes over its ring of 64 rows) where the count window and the
-// deque are O(1): that ratio is what this measures. Agreement: z-scores of laxflow's time
+// All run flood (every row at once) after one untimed run. laxflow's time window is O(1) per
+// value too (double-float prefix sums per record, src/operators/rx/time_window.ts), plus
+// finding the window once per step (a count over its ring of 65 record times): what it costs
+// over the count window and the deque is what this measures. Agreement: z-scores of laxflow's time
 // window against the plain loop (largest |dz| where both are finite; DISAGREEMENT and exit 1
 // beyond 1e-2).
 //
