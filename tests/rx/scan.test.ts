@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lax, np, type LaxArray } from '../../src/index.js';
-import { emaStep, fanout, rollingStep, scan, stepOperator, timeRollingStep, type Step } from '../../src/rx.js';
+import { emaStep, fanout, mahalanobisStep, resample, rollingStep, scan, stepOperator, timeRollingStep, type Step } from '../../src/rx.js';
 import { heapLiveBytes, heapResident } from '../../src/cpu/pool.js';
 import { collect, expectSame } from './helpers.js';
 
@@ -103,6 +103,29 @@ describe('rx.scan', () => {
         expectSame(got, want);
       }
     }
+  });
+
+  it('the detector and resample share programs by their options too (each mahalanobis equals lax.scan of its step; resample windows start at multiples of their own length)', async () => {
+    const pairs = Array.from({ length: 60 }, (_, i) => [Math.sin(i * 0.3) * 2 + (i % 11 === 7 ? 1 + (i % 5) : 0), Math.cos(i * 0.2) + i * 0.01]);
+    const flat = (o: unknown): number[] => (typeof o === 'number' || typeof o === 'boolean' ? [Number(o)] : Object.keys(o as object).sort().flatMap((k) => flat((o as Record<string, unknown>)[k])));
+    for (const round of [0, 1]) {
+      for (const on of [3, 8]) {
+        const step = mahalanobisStep({ halflife: 8, on, off: 1, minPeriods: 5, freeze: false });
+        const got = ((await collect(pairs, stepOperator(step, { xShape: [2], maxBatch: 9 }))) as unknown[]).flatMap(flat);
+        const [, ys] = lax.scan(step.f, step.init([2]), np.array(pairs, { dtype: 'float32' }));
+        const arrays = (y: unknown): LaxArray[] => (y instanceof Object && 'data' in (y as object) ? [y as LaxArray] : Object.keys(y as object).sort().flatMap((k) => arrays((y as Record<string, unknown>)[k])));
+        const leaves = await Promise.all(arrays(ys).map(async (a) => Array.from(await a.data(), Number)));
+        expectSame(got, pairs.flatMap((_, i) => leaves.map((v) => v[i])));
+        expect(got.length, `on ${on} (round ${round})`).toBe(pairs.length * leaves.length);
+      }
+    }
+    const recs = Array.from({ length: 50 }, (_, i) => ({ t: Date.UTC(2026, 11, 5) + i * 700, value: Math.sin(i) }));
+    const starts = async (every: string) => ((await collect(recs, resample({ every, stats: ['mean', 'count'] }))) as { t: number }[]).map((w) => w.t);
+    const [a1, b, a2] = [await starts('2s'), await starts('3s'), await starts('2s')];
+    expect(a2).toEqual(a1);
+    expect(a1.every((t) => t % 2000 === 0)).toBe(true);
+    expect(b.every((t) => t % 3000 === 0)).toBe(true);
+    expect(b.some((t) => t % 2000 !== 0)).toBe(true);
   });
 
   it('mirrors the input: numbers, typed arrays, JS arrays and laxflow Arrays', async () => {

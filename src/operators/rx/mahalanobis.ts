@@ -86,6 +86,7 @@ export function mahalanobisStep(o: MahalanobisOptions): Step<MahalanobisCarry, M
     name: 'mahalanobis',
     ...(p.onEventTime ? { time: true } : {}),
     options: { halflife: o.halflife, on: p.on, off: p.off, minVar: p.minVar, minPeriods: p.minPeriods, freeze: p.freeze },
+    key: `mahalanobis(${p.onEventTime ? `${p.halflife} ms` : p.halflife}, ${p.on}, ${p.off}, ${p.minVar}, ${p.minPeriods}, ${p.freeze})`,
     init: (xShape) => {
       if (xShape[xShape.length - 1] !== 2) throw new RangeError(`mahalanobis: readings are pairs: xShape must end in 2, got [${xShape.join(', ')}]`);
       const s = xShape.slice(0, -1);

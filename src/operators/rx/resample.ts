@@ -115,6 +115,7 @@ export function resampleStep(o: ResampleOptions): WindowedStep<ResampleCarry> {
     timeQuantum: every,
     windows: { every, stats },
     options: { every: o.every, stats, ddof },
+    key: `resample(${every} ms, ${JSON.stringify(stats)}, ${ddof})`,
     init,
     f: (c, value, t) => {
       if (!t) throw new TypeError('resample: needs event times');
