@@ -33,7 +33,7 @@ import type { Engine } from './batcher.js';
 import { bucket } from './buckets.js';
 import { checkedStep, maskedStep } from './carry.js';
 import { mirrorLeaf, type Kind } from './emission.js';
-import { giveBuffers, thenMaybe } from '../../scheduler/realize.js';
+import { giveBuffers, takeHost, thenMaybe } from '../../scheduler/realize.js';
 import { runProgram, sharedProgramCache, type Program } from '../../scheduler/program.js';
 import { isRecordChunk, MalformedRecordError, recordInput, sendDeadLetter, describeRecord, type DeadLetter, type KeyedRecord } from './records.js';
 import { commit, type Key, type Leaf } from './state.js';
@@ -293,7 +293,9 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       const capacity = keysAfter > oldCapacity ? Math.max(minRows, 2 ** Math.ceil(Math.log2(keysAfter))) : oldCapacity;
       const table = capacity > oldCapacity ? grow(state.carry, spec.leaves, capacity) : state.carry;
       // 2. dense inputs [R, M, ...xShape], the mask [R, M] and the times [R, M]
-      const xs = allocate(dtype, R * M * xSize);
+      // (in the backend's storage, where the scan reads it in place; given back after the run)
+      const xs = takeHost(dtype, R * M * xSize);
+      if (entries.length < R * M) xs.fill(0); // padding slots
       const valid = allocate('bool', R * M);
       const timeBase = timed ? (state.timeBase ?? Math.floor(entries[0].t / quantum) * quantum) : null;
       const ts = timed ? new Int32Array(R * M) : null;
@@ -314,7 +316,15 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       const rowsIn = single ? null : gatherRows(table, slotRows, M);
       const args = [...(rowsIn ?? table.map(rowOf)), xs, valid, ...(ts ? [ts] : [])];
       // (a promise of a promise is one promise)
-      return thenMaybe(runProgram(programFor(R, single ? 0 : M), args, nCarry), (bufs) => {
+      let ran: ReturnType<typeof runProgram>;
+      try {
+        ran = runProgram(programFor(R, single ? 0 : M), args, nCarry);
+      } catch (err) {
+        giveBuffers([xs]);
+        throw err;
+      }
+      if (ran instanceof Promise) ran.catch(() => giveBuffers([xs]));
+      const finish = (bufs: TypedArray[]): unknown[] | Promise<unknown[]> => {
         if (rowsIn) carryIns.set(M, rowsIn), scatterRows(table, bufs, slotRows);
         else table.forEach((l, i) => l.data !== bufs[i] && l.data.set(bufs[i]));
         const yBufs = bufs.slice(nCarry, checked ? -1 : undefined);
@@ -383,6 +393,14 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
         }
         giveBuffers(bufs.slice(nCarry)); // every record has its copy
         return flush(emitted);
+      };
+      // (the batch's inputs go back once it has run, also when a check failed)
+      return thenMaybe(ran, (bufs) => {
+        try {
+          return finish(bufs);
+        } finally {
+          giveBuffers([xs]);
+        }
       }) as unknown[] | Promise<unknown[]>;
     },
   };
