@@ -287,6 +287,29 @@ export function giveBuffers(bufs: readonly TypedArray[]): void {
   for (const b of new Set(bufs)) ownerOf(b)?.give(b);
 }
 
+/**
+ * `run()`, then `then` on its result, giving back `held` (buffers from `takeHost` that the run
+ * reads) once both are done, also when either throws or the run's promise rejects.
+ */
+export function thenGiving<A, B>(held: readonly TypedArray[], run: () => A | Promise<A>, then: (a: A) => B): B | Promise<B> {
+  const give = () => giveBuffers(held);
+  const finish = (a: A): B => {
+    try {
+      return then(a);
+    } finally {
+      give();
+    }
+  };
+  let ran: A | Promise<A>;
+  try {
+    ran = run();
+  } catch (err) {
+    give();
+    throw err;
+  }
+  return ran instanceof Promise ? ran.then(finish, (err) => (give(), Promise.reject(err))) : finish(ran);
+}
+
 /** `thenMaybe` for an `f` that may itself return a promise (a promise's `then` flattens it). */
 const chain = <A, B>(v: A | Promise<A>, f: (a: A) => B | Promise<B>): B | Promise<B> => thenMaybe(v, f) as B | Promise<B>;
 

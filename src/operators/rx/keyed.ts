@@ -33,7 +33,7 @@ import type { Engine } from './batcher.js';
 import { bucket } from './buckets.js';
 import { checkedStep, maskedStep } from './carry.js';
 import { mirrorLeaf, type Kind } from './emission.js';
-import { giveBuffers, takeHost, thenMaybe } from '../../scheduler/realize.js';
+import { giveBuffers, takeHost, thenGiving } from '../../scheduler/realize.js';
 import { runProgram, sharedProgramCache, type Program } from '../../scheduler/program.js';
 import { isRecordChunk, MalformedRecordError, recordInput, sendDeadLetter, describeRecord, type DeadLetter, type KeyedRecord } from './records.js';
 import { commit, type Key, type Leaf } from './state.js';
@@ -315,16 +315,9 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       const rowOf = (l: Leaf, i: number) => l.data.subarray(0, rowSizes[i]);
       const rowsIn = single ? null : gatherRows(table, slotRows, M);
       const args = [...(rowsIn ?? table.map(rowOf)), xs, valid, ...(ts ? [ts] : [])];
-      // (a promise of a promise is one promise)
-      let ran: ReturnType<typeof runProgram>;
-      try {
-        ran = runProgram(programFor(R, single ? 0 : M), args, nCarry);
-      } catch (err) {
-        giveBuffers([xs]);
-        throw err;
-      }
-      if (ran instanceof Promise) ran.catch(() => giveBuffers([xs]));
-      const finish = (bufs: TypedArray[]): unknown[] | Promise<unknown[]> => {
+      // (the batch's inputs go back once it has run, also when a check failed; a promise of
+      // a promise is one promise)
+      return thenGiving([xs], () => runProgram(programFor(R, single ? 0 : M), args, nCarry), (bufs): unknown[] | Promise<unknown[]> => {
         if (rowsIn) carryIns.set(M, rowsIn), scatterRows(table, bufs, slotRows);
         else table.forEach((l, i) => l.data !== bufs[i] && l.data.set(bufs[i]));
         const yBufs = bufs.slice(nCarry, checked ? -1 : undefined);
@@ -393,14 +386,6 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
         }
         giveBuffers(bufs.slice(nCarry)); // every record has its copy
         return flush(emitted);
-      };
-      // (the batch's inputs go back once it has run, also when a check failed)
-      return thenMaybe(ran, (bufs) => {
-        try {
-          return finish(bufs);
-        } finally {
-          giveBuffers([xs]);
-        }
       }) as unknown[] | Promise<unknown[]>;
     },
   };

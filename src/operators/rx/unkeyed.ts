@@ -16,7 +16,7 @@ import type { Engine } from './batcher.js';
 import { bucket } from './buckets.js';
 import { maskedStep } from './carry.js';
 import { mirrorLeaf, readEmission, type Emission } from './emission.js';
-import { giveBuffers, realizeBatch, takeHost, thenMaybe } from '../../scheduler/realize.js';
+import { giveBuffers, realizeBatch, takeHost, thenGiving, thenMaybe } from '../../scheduler/realize.js';
 import { runProgram, sharedProgramCache, type Program } from '../../scheduler/program.js';
 import { commit } from './state.js';
 import type { EngineContext } from './context.js';
@@ -87,16 +87,7 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
       const args = (x: TypedArray) => [...state.carry.map((l) => l.data), x, ...(masked ? [allocate('bool', length).fill(1, 0, n)] : [])];
       const run = (x: TypedArray) => runProgram(programFor(length, masked), args(x), nCarry);
       // (the batch's host buffer goes back once the program has run, also when it failed)
-      const release = () => 'host' in steps && giveBuffers([steps.host]);
-      let ran: ReturnType<typeof run>;
-      try {
-        ran = xs instanceof Promise ? xs.then(run) : run(xs);
-      } catch (err) {
-        release();
-        throw err;
-      }
-      if (ran instanceof Promise) ran.catch(release);
-      return thenMaybe(ran, (bufs) => {
+      return thenGiving('host' in steps ? [steps.host] : [], () => (xs instanceof Promise ? xs.then(run) : run(xs)), (bufs) => {
         const yBufs = bufs.slice(nCarry);
         const [next, patches] = commit(state, (d) => {
           d.position += n;
@@ -112,7 +103,6 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
           return unflatten(spec.yDef, leaves);
         });
         giveBuffers(yBufs);
-        release();
         return out;
       });
     },
