@@ -318,19 +318,22 @@ describe('fused scans in ranges of lanes', () => {
     expect(crossed).toBeGreaterThan(0); // `filled`, the carry b at lane cnt - 1, when the body keeps it
   });
 
+  /** A stream's output values with its scan in ranges of 64 lanes (`on`) or whole, and the split, crossed and worker-part counts it added. */
+  const inRanges = async (on: boolean, outputs: () => Promise<number[]>) => {
+    configureLaneRanges(on, 64);
+    const before = { ...wasmScanStats, parts: threadStats.workerParts };
+    const values = new Float32Array(await outputs());
+    configureLaneRanges(true);
+    return { values, split: wasmScanStats.split - before.split, crossed: wasmScanStats.crossed - before.crossed, parts: threadStats.workerParts - before.parts };
+  };
+
   it('the stream step (EMA, rolling var and z-score over a ring, NaNs) splits without crossing, on the worker threads when long enough', async () => {
     const lanes = 512;
     const step = fanout({ ema: emaStep({ span: 20 }), roll: rollingStep({ window: 16 }, ['var', 'zscore']) });
     const rows = Array.from({ length: 600 }, (_, t) => Float32Array.from({ length: lanes }, (_, i) => ((i * 7 + t * 13) % 17 === 0 ? NaN : 100 + Math.sin(i * 0.3 + t * 0.1) * 10 + ((i * t) % 5))));
     const workers = await threadsReady(sharedHeap());
-    const run = async (on: boolean) => {
-      configureLaneRanges(on, 64);
-      const before = { ...wasmScanStats, parts: threadStats.workerParts };
-      const outs = (await collect(rows, stepOperator(step, { xShape: [lanes], maxBatch: 128 }))).flat() as { ema: Float32Array; roll: { var: Float32Array; zscore: Float32Array } }[];
-      configureLaneRanges(true);
-      const values = new Float32Array(outs.flatMap((o) => [...o.ema, ...o.roll.var, ...o.roll.zscore]));
-      return { values, split: wasmScanStats.split - before.split, crossed: wasmScanStats.crossed - before.crossed, parts: threadStats.workerParts - before.parts };
-    };
+    type Out = { ema: Float32Array; roll: { var: Float32Array; zscore: Float32Array } };
+    const run = (on: boolean) => inRanges(on, async () => ((await collect(rows, stepOperator(step, { xShape: [lanes], maxBatch: 128 }))).flat() as Out[]).flatMap((o) => [...o.ema, ...o.roll.var, ...o.roll.zscore]));
     const [split, whole] = [await run(true), await run(false)];
     expect(split.values.length).toBe(600 * lanes * 3);
     expect(sameBits(split.values, whole.values)).toBeNull();
@@ -348,14 +351,8 @@ describe('fused scans in ranges of lanes', () => {
     const step = fanout({ ema: emaStep({ span: 20 }), roll: timeRollingStep({ window: '10s', capacity: 16 }, ['var', 'zscore']) });
     let t = Date.UTC(2026, 11, 5);
     const recs = Array.from({ length: 120 }, (_, i) => ({ t: (t += 250 + ((i * 7919) % 1501)), value: Float32Array.from({ length: lanes }, (_, k) => ((k * 7 + i * 13) % 17 === 0 ? NaN : 100 + Math.sin(k * 0.3 + i * 0.1) * 10 + ((k * i) % 5))) }));
-    const run = async (on: boolean) => {
-      configureLaneRanges(on, 64);
-      const before = { ...wasmScanStats };
-      const outs = (await collect([recs], stepOperator(step, { xShape: [lanes] }))).flat() as { value: { ema: Float32Array; roll: { var: Float32Array; zscore: Float32Array } } }[];
-      configureLaneRanges(true);
-      const values = new Float32Array(outs.flatMap((o) => [...o.value.ema, ...o.value.roll.var, ...o.value.roll.zscore]));
-      return { values, split: wasmScanStats.split - before.split, crossed: wasmScanStats.crossed - before.crossed };
-    };
+    type Out = { value: { ema: Float32Array; roll: { var: Float32Array; zscore: Float32Array } } };
+    const run = (on: boolean) => inRanges(on, async () => ((await collect([recs], stepOperator(step, { xShape: [lanes] }))).flat() as Out[]).flatMap((o) => [...o.value.ema, ...o.value.roll.var, ...o.value.roll.zscore]));
     const [split, whole] = [await run(true), await run(false)];
     expect(split.values.length).toBe(120 * lanes * 3);
     expect(sameBits(split.values, whole.values)).toBeNull();
