@@ -152,7 +152,12 @@ function topoOrder(kernels: LogicalKernel[]): LogicalKernel[] {
   return order;
 }
 
-export function planBuffers(kernels: LogicalKernel[], values: readonly { dtype: DType; size: number }[], leaves: readonly Leaf[], outputVids: readonly number[]): Schedule {
+/**
+ * `holdPatchInputs` (scan bodies): the indices and updates of `.at` patches keep their buffers
+ * to the end of the step, so no later kernel writes them and a fused step may run its carry
+ * patches after everything else (scan_plan.ts `inPlaceCarry`).
+ */
+export function planBuffers(kernels: LogicalKernel[], values: readonly { dtype: DType; size: number }[], leaves: readonly Leaf[], outputVids: readonly number[], holdPatchInputs = false): Schedule {
   const outputs = new Set(outputVids);
   const order = topoOrder(mergeEpilogues(kernels, outputs));
   const buffers: BufferInfo[] = [];
@@ -167,9 +172,10 @@ export function planBuffers(kernels: LogicalKernel[], values: readonly { dtype: 
   const free = new Map<string, number[]>();
   const keyOf = (v: number) => `${values[v].dtype}:${values[v].size}`;
   const transferred = new Set<number>();
+  const held = new Set(holdPatchInputs ? order.flatMap((k) => (k.body.kind === 'patch' ? k.inputs.filter((v) => v !== k.aliasOf) : [])) : []);
   const release = (v: number) => {
     const p = phys.get(v)!;
-    if (outputs.has(v) || transferred.has(v) || buffers[p].role !== 'intermediate') return;
+    if (outputs.has(v) || transferred.has(v) || held.has(v) || buffers[p].role !== 'intermediate') return;
     const key = keyOf(v);
     if (!free.has(key)) free.set(key, []);
     free.get(key)!.push(p);

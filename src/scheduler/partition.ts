@@ -456,5 +456,6 @@ export function partition(outputs: readonly Node[], opts: ScheduleOptions, bodyS
     b.values,
     b.leaves,
     outputs.map((o) => byNode.get(o)!),
+    opts.params !== undefined,
   );
 }

@@ -4,7 +4,7 @@
 // kernels interleaves them element by element, and an in-place update overwrites the
 // carry's old value, so each rule below says what must not be read or written across them.
 
-import { walksFlat } from '../graph/shape.js';
+import { sizeOf, walksFlat } from '../graph/shape.js';
 import { mapSlots } from './buffers.js';
 import { exprChildren, type Expr, type Kernel } from './kernel.js';
 
@@ -60,6 +60,23 @@ export function groupKernels<K extends ElementwiseOf>(kernels: readonly K[]): K[
 }
 
 /**
+ * The kernels with each one-element kernel moved back to just after the last kernel it
+ * depends on (reads the output of, or writes what it reads or writes): a step's scalar work
+ * (a ring's position, a window's record count) then runs first, and the lane kernels around
+ * it are free to share one loop.
+ */
+export function hoistScalars<K extends ElementwiseOf>(kernels: readonly K[]): K[] {
+  const order: K[] = [];
+  const conflict = (a: K, b: K) => a.inputs.includes(b.outputs[0]) || b.inputs.includes(a.outputs[0]) || a.outputs[0] === b.outputs[0];
+  for (const kk of kernels) {
+    let at = order.length;
+    if (sizeOf(kk.shape) === 1) while (at > 0 && sizeOf(order[at - 1].shape) !== 1 && !conflict(kk, order[at - 1])) at--;
+    order.splice(at, 0, kk);
+  }
+  return order;
+}
+
+/**
  * When `kk` is a patch (`.at[...]` update) of a carry that can run in place on the carried
  * array: the carry's index, and the position in the body's kernels after which the patch
  * runs (the last reader of the carry's old value, or the patch's own place). That needs its
@@ -87,7 +104,20 @@ export function inPlaceCarry(kk: Kernel, k: ScanKernel, readPatched = false): { 
   if (firstReader >= 0 && firstReader <= after) return null;
   if (body.kernels.slice(at + 1, after + 1).some((other) => other.outputs.some((o) => kk.inputs.includes(o)))) return null;
   const readsBase = kk.patches.some((p) => [p.index, p.updates].some((e) => readsOf(mapSlots(e, (slot) => kk.inputs[slot]), p.shape).has(baseBuf)));
-  return readsBase ? null : { carry, after };
+  if (readsBase) return null;
+  // Then as late as it may run: past every kernel that neither reads the carry (old or new
+  // value) nor writes what the patch reads (buffers are reused), nor is another patch whose
+  // carry this one reads (that one runs after this one). A step's ring updates then meet at
+  // its end, where they share one loop, and the kernels between them share theirs.
+  const reads = new Set(kk.inputs);
+  let late = after;
+  for (let j = after + 1; j < body.kernels.length; j++) {
+    const other = body.kernels[j];
+    if (other.inputs.includes(out) || other.inputs.includes(baseBuf) || other.outputs.some((o) => reads.has(o))) break;
+    if (other.kind === 'patch' && other.base?.op === 'read' && reads.has(other.inputs[other.base.input])) break;
+    late = j;
+  }
+  return { carry, after: late };
 }
 
 /** One piece of a fused scan step, in run order. */
@@ -138,7 +168,7 @@ export function fusedSteps(k: ScanKernel, opts: StepOrderOptions = {}): FusedSte
   const steps: FusedStep[] = [];
   let segment: ElementwiseOf[] = [];
   const flush = () => {
-    for (const kernels of groupKernels(segment)) steps.push({ kind: 'group', kernels });
+    for (const kernels of groupKernels(hoistScalars(segment))) steps.push({ kind: 'group', kernels });
     segment = [];
   };
   for (const kk of plan.order) {

@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { fusedScanCode } from '../../src/cpu/scan.js';
 import { lax, np } from '../../src/index.js';
+import { optimizationBarrier } from '../../src/operators/control_flow.js';
 import type { LaxArray } from '../../src/operators/array.js';
+import { fusedSteps } from '../../src/scheduler/scan_plan.js';
 import { schedule } from '../../src/scheduler/schedule.js';
 import { both, close, sameBits } from './helpers.js';
 
@@ -109,6 +111,46 @@ describe('fused scans', () => {
     };
     const [c, ys] = lax.scan(step, { buf: np.zeros([4, 3]), pos: np.array(0, { dtype: 'int32' }) }, xs(9, 3));
     expectFusedAndClose(ys, c.buf);
+  });
+
+  it("a step's rings, each read at its own index and written at the step's position, with barriers between: the scalar work first, one loop for the lanes, the ring updates together at the end", () => {
+    // as a time window's step (src/operators/rx/time_window.ts): a ring of prefix sums per
+    // statistic, read at the window's start, written at the newest slot; optimizationBarrier
+    // splits the lane work into many kernels, whose buffers the schedule would otherwise reuse
+    type Carry = { a: LaxArray; b: LaxArray; c: LaxArray; pos: LaxArray; sa: LaxArray; sb: LaxArray };
+    const W = 5;
+    const step = (k: Carry, x: LaxArray): [Carry, LaxArray[]] => {
+      const back = np.where(np.less(k.pos, 2), k.pos.add(W - 2), k.pos.sub(2));
+      const sa = optimizationBarrier(k.sa.add(x));
+      const sb = optimizationBarrier(k.sb.add(x.mul(x)));
+      const sc = optimizationBarrier(sa.sub(k.sa.mul(0.5)));
+      const da = sa.sub(np.take(k.a, back, { axis: 0, mode: 'clip' }));
+      const db = sb.sub(np.take(k.b, back, { axis: 0, mode: 'clip' }));
+      const dc = optimizationBarrier(da.mul(db)).sub(np.take(k.c, back, { axis: 0, mode: 'clip' }));
+      const put = (ring: LaxArray, v: LaxArray) => ring.at(k.pos).set(v);
+      return [{ a: put(k.a, sa), b: put(k.b, sb), c: put(k.c, sc), pos: np.where(np.equal(k.pos, W - 1), 0, k.pos.add(1)), sa, sb }, [da, db, dc]];
+    };
+    const n = 6;
+    const init: Carry = { a: np.zeros([W, n]), b: np.zeros([W, n]), c: np.zeros([W, n]), pos: np.zeros([], { dtype: 'int32' }), sa: np.zeros([n]), sb: np.zeros([n]) };
+    const [c, ys] = lax.scan(step, init, xs(17, n));
+    const scan = schedule([...ys, c.a, c.b, c.c].map((a) => a.node)).kernels.find((k) => k.kind === 'scan');
+    if (scan?.kind !== 'scan') throw new Error('no scan kernel');
+    const steps = fusedSteps(scan, { patches: true, reductions: true, readPatched: true })!;
+    const kinds = steps.map((st) => (st.kind === 'group' ? `group[${st.kernels[0].shape}]` : st.kind));
+    expect(kinds).toEqual(['group[]', `group[${n}]`, 'patch', 'patch', 'patch']);
+    expectFusedAndExact(...ys, c.a, c.b, c.c, c.pos, c.sa, c.sb);
+  });
+
+  it('a ring update that a later kernel reads (its new value) stays before that kernel', () => {
+    type Carry = { buf: LaxArray; pos: LaxArray };
+    const step = ({ buf, pos }: Carry, x: LaxArray): [Carry, LaxArray[]] => {
+      const old = np.take(buf, pos, { axis: 0, mode: 'clip' });
+      const next = buf.at(pos).set(optimizationBarrier(x.mul(2)));
+      const after = np.take(next, pos, { axis: 0, mode: 'clip' }).add(old);
+      return [{ buf: next, pos: np.remainder(pos.add(1), 3) }, [after, x.sub(old)]];
+    };
+    const [c, ys] = lax.scan(step, { buf: np.zeros([3, 4]), pos: np.array(0, { dtype: 'int32' }) }, xs(10, 4));
+    expectFusedAndExact(...ys, c.buf, c.pos);
   });
 
   it('one body with xs = null and with an xs it never reads: two compiled scans (they once shared one and read the xs as a literal)', () => {
