@@ -13,8 +13,9 @@
 // window is the newest records: it is found by counting the ring's records inside it (scalar
 // work per key and step), and its count and sums are the differences of the prefix sums of
 // its newest record and of the record before it. So a value costs O(1) (the count O(capacity)
-// per key, not per value); the variance m2 = Q - S^2 / n is taken in double-float, so it keeps
-// float32 accuracy while (distance of the data from k)^2 * records per key stays below about
+// per key, not per value); the variance m2 = Q - S^2 / n is taken from the double-float sums
+// (S^2 / n as m * (S + e), m the float32 mean and e = S - m * n in exact products: `centered`),
+// so it keeps float32 accuracy while (distance of the data from k)^2 * records per key stays below about
 // 2^24 times the window's variance. pandas' guard for constant windows is kept (equal values:
 // their own mean, variance 0). The state is bounded: a window that would need more than
 // `capacity` records fails the stream with an error naming the record (checks.ts).
@@ -137,8 +138,8 @@ export function timeRollingStep<const S extends RollingStat | readonly RollingSt
       const k = np.where(np.logicalAnd(np.isnan(c.k), obsX), x, c.k);
       const d = np.where(obsX, x.sub(k), 0);
       const n1 = c.n.add(obsX.astype('int32'));
-      const s1 = dd.add(c.s, { hi: d, lo: np.zeros(d.shape) });
-      const q1 = dd.add(c.q, dd.twoProduct(d, d));
+      const s1 = dd.addF(c.s, d);
+      const q1 = dd.add(c.q, dd.twoSquare(d));
       // The window is the newest `records` records (times are in order): the record itself
       // when the window is closed on the right, and the ring's records inside it (one pass
       // over the slots' times: scalar work per key, done once per step as the carry's
@@ -158,7 +159,8 @@ export function timeRollingStep<const S extends RollingStat | readonly RollingSt
       const n0 = end.n.sub(at(c.cn)).astype('float32');
       const sum = dd.sub(end.s, { hi: at(c.cs.hi), lo: at(c.cs.lo) });
       const sq = dd.sub(end.q, { hi: at(c.cq.hi), lo: at(c.cq.lo) });
-      const baseline = { records, n: n0, meanK: dd.value(sum).div(n0), m2: np.maximum(dd.value(dd.sub(sq, dd.divF(dd.square(sum), n0))), 0) };
+      const meanK0 = dd.value(sum).div(n0);
+      const baseline = { records, n: n0, meanK: meanK0, m2: np.maximum(dd.centered(sq, sum, meanK0, n0, slots < 4096), 0) };
       const { n, meanK, m2 } = baseline;
       streamCheck(np.greater(baseline.records, capacity), message);
       // pandas' guard: a window whose values are all equal has that value as its mean and variance 0
