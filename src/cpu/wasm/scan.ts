@@ -188,7 +188,14 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
     const once = body.outputs.indexOf(b) === j && body.outputs.lastIndexOf(b) === j;
     if (j >= numCarry && once && body.buffers[b].role === 'output' && !param.has(b) && !litBuffers.some((i) => i.buffer === b) && !baked.has(b) && !(split && split.shared.has(b))) inPlaceY.set(b, j);
   });
-  // the bytes per lane a step keeps in cache (a range's lanes: `rangeLanes`)
+  // the bytes per lane a step keeps in cache (a range's lanes: `rangeLanes`): its buffers but
+  // the intermediates only the loop computing them reads (they stay in registers)
+  const writer = new Map<number, FusedStep>();
+  for (const st of steps) for (const kk of st.kind === 'group' ? st.kernels : []) writer.set(kk.outputs[0], st);
+  const inMemory = new Set<number>();
+  for (const st of steps) {
+    for (const kk of st.kind === 'group' ? st.kernels : st.kind === 'patch' ? [st.patch] : [st.kernel]) for (const b of kk.inputs) if (writer.get(b) !== st) inMemory.add(b);
+  }
   let laneBytes = 0;
   for (const buf of body.buffers) {
     if (inPlaceY.has(buf.id)) continue;
@@ -197,7 +204,7 @@ export function compileWasmScan(k: ScanKernel, steps: readonly FusedStep[], bake
     const size = Math.ceil(bytes(buf.id) / 16) * 16;
     if (split?.shared.has(buf.id)) place.set(buf.id, { region: 'private', at: priv }), (priv += size);
     else place.set(buf.id, { region: 'shared', at: scratch }), (scratch += size + SKEW_BYTES);
-    if (split?.split.has(buf.id)) laneBytes += Math.min(body.buffers[buf.id].size / split.L, CACHED_ROWS) * 4;
+    if (split?.split.has(buf.id) && (buf.role !== 'intermediate' || inMemory.has(buf.id))) laneBytes += Math.min(body.buffers[buf.id].size / split.L, CACHED_ROWS) * 4;
   }
   const tables: { at: number; values: Int32Array }[] = [];
   const m = new ModuleBuilder(heap.shared);
