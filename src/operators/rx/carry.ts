@@ -56,8 +56,9 @@ export function carrySpec(f: StepFn, init: unknown, xShape: readonly number[], d
 /**
  * `carrySpec` of a step, shared by the streams of steps with the same key (Step.key) on the
  * same input: its tracing and initial carry are made once (for the SPECS most recently
- * used, up to SPEC_BYTES of initial carry each), and every stream gets its own copy of the
- * initial leaves (a batch may update its carry in place).
+ * used, up to SPEC_BYTES of initial carry each). The streams share the initial leaves: no
+ * engine writes into them (a keyed table is its own copy, and a batch's final carry is new
+ * storage).
  */
 export function stepCarrySpec(step: Step, xShape: readonly number[], dtype: DType, timed: boolean): CarrySpec {
   const key = step.key === undefined ? undefined : `${step.key} ${JSON.stringify(xShape)} ${dtype} ${timed}`;
@@ -70,7 +71,7 @@ export function stepCarrySpec(step: Step, xShape: readonly number[], dtype: DTyp
   }
   specs.set(key!, spec); // most recently used last
   if (specs.size > SPECS) specs.delete(specs.keys().next().value!);
-  return { ...spec, leaves: spec.leaves.map((l) => ({ ...l, data: l.data.slice() })) };
+  return spec;
 }
 const SPECS = 16;
 const SPEC_BYTES = 16 << 20;

@@ -318,8 +318,11 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       // (the batch's inputs go back once it has run, also when a check failed; a promise of
       // a promise is one promise)
       return thenGiving([xs], () => runProgram(programFor(R, single ? 0 : M), args, nCarry), (bufs): unknown[] | Promise<unknown[]> => {
+        // A table of one row (one key whose state is large) takes the final carry as it is;
+        // a larger one gets the rows the batch touched written back.
+        const whole = rowsIn === null && capacity === 1;
         if (rowsIn) carryIns.set(M, rowsIn), scatterRows(table, bufs, slotRows);
-        else table.forEach((l, i) => l.data !== bufs[i] && l.data.set(bufs[i]));
+        else if (!whole) table.forEach((l, i) => l.data !== bufs[i] && l.data.set(bufs[i]));
         const yBufs = bufs.slice(nCarry, checked ? -1 : undefined);
         if (checked) {
           const fail = bufs[bufs.length - 1];
@@ -328,8 +331,8 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
             if (code) throw new RangeError(`${name}: ${spec.checks[code - 1]}, at record ${describeRecord(e.record)}`);
           });
         }
-        const carry = table;
-        const grown = capacity > oldCapacity;
+        const carry = whole ? table.map((l, i) => ({ ...l, data: bufs[i] })) : table;
+        const grown = whole || capacity > oldCapacity;
         const [next, patches] = commit(state, (d) => {
           d.position += offered + dropped;
           for (const k of newKeys) d.keys.push(k);
