@@ -51,12 +51,6 @@ export interface TimeRollingOptions {
 }
 
 export interface TimeWindowCarry {
-  /**
-   * The latest window's count, mean (relative to k) and sum of squared deviations. Carry
-   * leaves that sort first: the scan body computes them (reading the ring's prefix sums)
-   * before it updates the rings in place, and the outputs read them.
-   */
-  baseline: { records: LaxArray; n: LaxArray; meanK: LaxArray; m2: LaxArray };
   /** The times of the last `capacity + 1` records (EMPTY: none), slot `pos` next. */
   times: LaxArray;
   pos: LaxArray;
@@ -114,7 +108,6 @@ export function timeRollingStep<const S extends RollingStat | readonly RollingSt
       const ring = () => np.zeros([slots, ...xShape]);
       const lane = () => np.zeros([...xShape]);
       return {
-        baseline: { records: np.zeros([], { dtype: 'int32' }), n: lane(), meanK: lane(), m2: lane() },
         times: np.full([slots], EMPTY, { dtype: 'int32' }),
         pos: np.zeros([], { dtype: 'int32' }),
         cn: np.zeros([slots, ...xShape], { dtype: 'int32' }),
@@ -142,8 +135,7 @@ export function timeRollingStep<const S extends RollingStat | readonly RollingSt
       const q1 = dd.add(c.q, dd.twoSquare(d));
       // The window is the newest `records` records (times are in order): the record itself
       // when the window is closed on the right, and the ring's records inside it (one pass
-      // over the slots' times: scalar work per key, done once per step as the carry's
-      // `baseline.records`). Its sums are the prefix sums through its newest record less those
+      // over the slots' times: scalar work per key and step). Its sums are the prefix sums through its newest record less those
       // through the record before it, which the ring still holds (one slot more than `capacity`).
       const cut = t.sub(windowMs);
       const inWindow = (tj: LaxArray) => np.logicalAnd(np.notEqual(tj, EMPTY), leftClosed ? np.greaterEqual(tj, cut) : np.greater(tj, cut));
@@ -156,13 +148,12 @@ export function timeRollingStep<const S extends RollingStat | readonly RollingSt
       const base = np.where(np.less(back, 0), back.add(slots), back); // (no integer division in wasm SIMD)
       const at = (ring: LaxArray) => np.take(ring, base, { axis: 0, mode: 'clip' });
       const end = rightClosed ? { n: n1, s: s1, q: q1 } : { n: c.n, s: c.s, q: c.q };
-      const n0 = end.n.sub(at(c.cn)).astype('float32');
+      const n = end.n.sub(at(c.cn)).astype('float32');
       const sum = dd.sub(end.s, { hi: at(c.cs.hi), lo: at(c.cs.lo) });
       const sq = dd.sub(end.q, { hi: at(c.cq.hi), lo: at(c.cq.lo) });
-      const meanK0 = dd.value(sum).div(n0);
-      const baseline = { records, n: n0, meanK: meanK0, m2: np.maximum(dd.centered(sq, sum, meanK0, n0, slots < 4096), 0) };
-      const { n, meanK, m2 } = baseline;
-      streamCheck(np.greater(baseline.records, capacity), message);
+      const meanK = dd.value(sum).div(n);
+      const m2 = np.maximum(dd.centered(sq, sum, meanK, n, slots < 4096), 0);
+      streamCheck(np.greater(records, capacity), message);
       // pandas' guard: a window whose values are all equal has that value as its mean and variance 0
       const nextSame = np.where(obsX, np.where(np.equal(x, prev), same.add(1), 1), same);
       const newest = rightClosed ? np.where(obsX, x, prev) : prev;
@@ -187,7 +178,6 @@ export function timeRollingStep<const S extends RollingStat | readonly RollingSt
       const y = typeof stats === 'string' ? all[stats as RollingStat]() : Object.fromEntries(wanted.map((s) => [s, all[s]()]));
       const put = (ring: LaxArray, v: LaxArray) => ring.at(pos).set(v);
       const carry: TimeWindowCarry = {
-        baseline,
         times: put(times, t),
         pos: np.where(np.equal(pos, slots - 1), 0, pos.add(1)),
         cn: put(c.cn, n1),
