@@ -9,7 +9,8 @@
 //   groupBy   "what the docs suggest": RxJS per record, each row split into 4096 records,
 //             groupBy(sensor) + scan over a naive per-sensor state (array window, two-pass var)
 //   laxflow   stepOperator(fanout(emaStep, rollingStep)), xShape [4096], micro-batched
-// Each runs `flood` (all rows at once: throughput); laxflow and plain-js also run `paced`
+// Each runs `flood` (all rows at once: throughput), --floods times (default 5; groupBy once)
+// after an untimed one, its rate the median run's; laxflow and plain-js also run `paced`
 // (rows released on a real 1 kHz clock: latency from a row's due time to its output, and
 // laxflow's compute per batch, p50/p99).
 //
@@ -60,7 +61,7 @@
 // on its own clock (its rate has no RxJS, process start or file I/O in it).
 //
 //   node --import tsx bench/stream.ts [--ticks 1000] [--sensors 4096] [--window 32]
-//     [--keys 1000,100000] [--records 524288] [--keyed-seconds 3] [--only plain-js,c,groupBy,laxflow]
+//     [--keys 1000,100000] [--records 524288] [--keyed-seconds 3] [--floods 5] [--only plain-js,c,groupBy,laxflow]
 //     [--cases rows,keyed] [--no-warmup] [--webgpu]
 //
 // --webgpu adds `laxflow-webgpu` (rows case): the laxflow pipeline on the WebGPU backend.
@@ -96,6 +97,8 @@ export interface StreamBenchOptions {
   cases?: string[];
   /** One untimed flood run per implementation first (default true). */
   warmup?: boolean;
+  /** Timed floods per implementation in the rows case (default 5; groupBy runs one): its rate is their median. */
+  floods?: number;
   /** Also run the laxflow pipeline on the WebGPU backend (`laxflow-webgpu`). */
   webgpu?: boolean;
 }
@@ -728,6 +731,7 @@ export async function streamBench(opts: StreamBenchOptions = {}): Promise<Stream
     only: ['plain-js', 'c', 'groupBy', 'laxflow'],
     cases: ['rows', 'keyed'],
     warmup: true,
+    floods: 5,
     webgpu: false,
     ...opts,
   };
@@ -762,8 +766,15 @@ export async function streamBench(opts: StreamBenchOptions = {}): Promise<Stream
     for (const [name, impl, paced] of impls) {
       if (!wanted(name)) continue;
       if (o.warmup) await runRows(name, impl, rows, 'flood', o.hz);
-      for (const mode of paced ? (['flood', 'paced'] as const) : (['flood'] as const)) {
-        const { row, out: res } = await runRows(name, impl, rows, mode, o.hz);
+      // the flood `floods` times (once for groupBy, which takes seconds): the median run
+      const floods: Awaited<ReturnType<typeof runRows>>[] = [];
+      for (let k = 0; k < (name === 'groupBy' ? 1 : o.floods); k++) floods.push(await runRows(name, impl, rows, 'flood', o.hz));
+      const bySpeed = [...floods].sort((a, b) => a.row.rowsPerSecond - b.row.rowsPerSecond);
+      const median = bySpeed[bySpeed.length >> 1];
+      if (floods.length > 1) median.row.note = `median of ${floods.length} floods: ${bySpeed.map((f) => f.row.rowsPerSecond.toFixed(0)).join(', ')} rows/s`;
+      kase.push(median.row), outs.set(median.row, median.out);
+      if (paced) {
+        const { row, out: res } = await runRows(name, impl, rows, 'paced', o.hz);
         kase.push(row), outs.set(row, res);
       }
       if (name === 'plain-js' && wanted('c')) {
@@ -901,16 +912,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   };
   const num = (n: string) => (value(n) === undefined ? undefined : Number(value(n)));
   const list = (n: string) => value(n)?.split(',').map((s) => s.trim()).filter(Boolean);
-  const known = ['ticks', 'sensors', 'window', 'keys', 'records', 'keyed-seconds', 'only', 'cases'];
+  const known = ['ticks', 'sensors', 'window', 'keys', 'records', 'keyed-seconds', 'floods', 'only', 'cases'];
   const bad = argv.filter((a) => a.startsWith('--') && !known.includes(a.slice(2)) && !['--no-warmup', '--webgpu'].includes(a)).concat(known.filter((n) => argv.includes(`--${n}`) && value(n) === undefined).map((n) => `--${n} (needs a value)`));
   const unknownName = (n: string, names: string[]) => (list(n) ?? []).filter((x) => !names.includes(x)).map((x) => `--${n} ${x} (known: ${names.join(', ')})`);
   bad.push(...unknownName('only', ['plain-js', 'c', 'groupBy', 'laxflow']), ...unknownName('cases', ['rows', 'keyed']));
   if (bad.length) {
     console.error(`unknown or incomplete arguments: ${bad.join(' ')}`);
-    console.error('usage: node --import tsx bench/stream.ts [--ticks 1000] [--sensors 4096] [--window 32] [--keys 1000,100000] [--records 524288] [--keyed-seconds 3] [--only plain-js,c,groupBy,laxflow] [--cases rows,keyed] [--no-warmup] [--webgpu]');
+    console.error('usage: node --import tsx bench/stream.ts [--ticks 1000] [--sensors 4096] [--window 32] [--keys 1000,100000] [--records 524288] [--keyed-seconds 3] [--floods 5] [--only plain-js,c,groupBy,laxflow] [--cases rows,keyed] [--no-warmup] [--webgpu]');
     process.exit(2);
   }
-  const o: StreamBenchOptions = { ticks: num('ticks'), sensors: num('sensors'), window: num('window'), records: num('records'), keyedSeconds: num('keyed-seconds'), keys: list('keys')?.map(Number), only: list('only'), cases: list('cases') };
+  const o: StreamBenchOptions = { ticks: num('ticks'), sensors: num('sensors'), window: num('window'), records: num('records'), keyedSeconds: num('keyed-seconds'), floods: num('floods'), keys: list('keys')?.map(Number), only: list('only'), cases: list('cases') };
   const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const webgpu = argv.includes('--webgpu');
   if (webgpu && !(await acquireGpu())) {

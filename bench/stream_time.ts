@@ -9,7 +9,7 @@
 //              squares per sensor, shifted by each sensor's first value, exact re-sum of the
 //              window whenever `capacity` rows have left since the last one; EMA as pandas'
 //              ewm(span, adjust=True); fed through RxJS `scan`, one row per emission
-// All run flood (every row at once), after two untimed runs each, in --rounds (default 3)
+// All run flood (every row at once), after two untimed runs each, in --rounds (default 5)
 // rounds; in a round each implementation in turn runs once untimed (it collects the garbage
 // the one before left) and then 3 timed runs. A rate is the median of its timed runs, with
 // their range beside it; no timed run keeps its outputs. So each pays for its own garbage, and
@@ -21,7 +21,7 @@
 // window against the plain loop (largest |dz| where both are finite; DISAGREEMENT and exit 1
 // beyond 1e-2).
 //
-//   node --import tsx bench/stream_time.ts [--ticks 600] [--sensors 4096] [--rounds 3]
+//   node --import tsx bench/stream_time.ts [--ticks 600] [--sensors 4096] [--rounds 5]
 
 import { from, lastValueFrom, scan as rxScan, tap } from 'rxjs';
 import { emaStep, fanout, rollingStep, stepOperator, timeRollingStep, type Step } from '../src/rx.js';
@@ -32,7 +32,7 @@ const arg = (name: string, def: number) => {
 };
 const S = arg('sensors', 4096);
 const T = arg('ticks', 600);
-const ROUNDS = arg('rounds', 3);
+const ROUNDS = arg('rounds', 5);
 const WINDOW_MS = 30_000;
 const CAPACITY = 64;
 const SPAN = 20;
