@@ -291,7 +291,9 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       const keysAfter = state.keys.length + newKeys.length;
       const oldCapacity = state.carry[0]?.shape[0] ?? 0;
       const capacity = keysAfter > oldCapacity ? Math.max(minRows, 2 ** Math.ceil(Math.log2(keysAfter))) : oldCapacity;
-      const table = capacity > oldCapacity ? grow(state.carry, spec.leaves, capacity) : state.carry;
+      // (a first table of one row is the initial carry itself: the batch reads it and its
+      // final carry becomes the table, so nothing writes into it)
+      const table = capacity === 1 && oldCapacity === 0 ? spec.leaves.map((l) => ({ ...l, shape: [1, ...l.shape] })) : capacity > oldCapacity ? grow(state.carry, spec.leaves, capacity) : state.carry;
       // 2. dense inputs [R, M, ...xShape], the mask [R, M] and the times [R, M]
       // (in the backend's storage, where the scan reads it in place; given back after the run)
       const xs = takeHost(dtype, R * M * xSize);
