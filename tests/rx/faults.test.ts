@@ -25,6 +25,13 @@ describe('stream faults', () => {
     await expect(collect([{ key: 'a', value: true }], ema({ span: 3 }))).rejects.toBeInstanceOf(MalformedRecordError);
   });
 
+  it('a row of values to an operator of scalars is a malformed record that says which xShape the row needs', async () => {
+    await expect(collect([{ key: 'a', value: new Float32Array(8) }], ema({ span: 3 }))).rejects.toThrow(
+      /rx\.ema: malformed record .*: value must have 1 elements \(shape \(\)\), got 8 \(for rows of 8 values, give the operator xShape: \[8\]\)$/,
+    );
+    await expect(collect([{ key: 'a', value: new Float32Array(8) }], ema({ span: 3, xShape: [4] }))).rejects.toThrow(/value must have 4 elements \(shape \(4,\)\), got 8$/);
+  });
+
   it('a snapshot whose carry data was damaged is refused, naming the leaf', async () => {
     const op = ema({ span: 3 });
     await collect([{ key: 'a', value: 1 }, { key: 'b', value: 2 }], op);

@@ -62,7 +62,7 @@ export function recordValue(r: unknown, xShape: readonly number[], dtype: DType,
   const size = sizeOf(xShape);
   if (ArrayBuffer.isView(value)) {
     const v = value as TypedArray;
-    if (v.length !== size) throw new MalformedRecordError(r, `value must have ${size} elements (shape ${fmtShape(xShape)}), got ${v.length}`, what);
+    if (v.length !== size) throw new MalformedRecordError(r, `value must have ${size} elements (shape ${fmtShape(xShape)}), got ${v.length}${xShape.length === 0 ? ` (for rows of ${v.length} values, give the operator xShape: [${v.length}])` : ''}`, what);
     return v instanceof storage[dtype] ? v.slice() : castHost(v, dtype);
   }
   if (value === undefined) throw new MalformedRecordError(r, 'value is missing', what);
