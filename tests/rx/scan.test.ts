@@ -1,11 +1,13 @@
 // rx.scan: chunking invariance against lax.scan (fast-check), output mirroring, errors.
 
 import fc from 'fast-check';
+import { lastValueFrom, Subject, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { lax, np, type LaxArray } from '../../src/index.js';
 import { emaStep, fanout, mahalanobisStep, resample, rollingStep, scan, stepOperator, timeRollingStep, type Step } from '../../src/rx.js';
 import { heapLiveBytes, heapResident } from '../../src/cpu/pool.js';
 import { collect, expectSame } from './helpers.js';
+import { CopyPool } from '../../src/operators/rx/emission.js';
 
 // A body with a pytree carry and output, float and int leaves, and a nonlinearity.
 const body = (c: { s: LaxArray; n: LaxArray }, x: LaxArray): [{ s: LaxArray; n: LaxArray }, [LaxArray, LaxArray]] => {
@@ -136,6 +138,44 @@ describe('rx.scan', () => {
     expect(outs[2]).toEqual([10, 15]);
     expect(await (outs[3] as LaxArray).tolist()).toEqual([21]);
     expect(outs[4]).toBe(28);
+  });
+
+  it('a typed array is read when it is emitted: a source that fills one array again for each reading gives the readings it emitted (steps, chunks, records)', async () => {
+    // pandas 1.5.3: pd.Series([1, 2, 3, 4.]).ewm(span=3).mean() = [1, 1.666667, 2.428571, 3.266667]
+    const expected = [1, 5 / 3, 17 / 7, 49 / 15];
+    const reused = new Float32Array(4);
+    const steps = Array.from({ length: 4 }, (_, i) => () => reused.fill(i + 1));
+    const sub = new Subject<Float32Array>();
+    const rows = lastValueFrom(sub.pipe(stepOperator(emaStep({ span: 3 }), { xShape: [4] }), toArray()));
+    for (const fill of steps) sub.next(fill());
+    sub.complete();
+    expect((await rows).map((y) => (y as Float32Array)[3])).toEqual(expected.map(Math.fround));
+    const chunk = new Float32Array(8);
+    const subChunks = new Subject<Float32Array>();
+    const chunks = lastValueFrom(subChunks.pipe(stepOperator(emaStep({ span: 3 }), { xShape: [4] }), toArray()));
+    for (const k of [0, 2]) subChunks.next(chunk.fill(k + 1, 0, 4).fill(k + 2, 4));
+    subChunks.complete();
+    expect((await chunks).flatMap((y) => [(y as Float32Array)[0], (y as Float32Array)[4]])).toEqual(expected.map(Math.fround));
+    const subRecords = new Subject<{ key: string; value: Float32Array }>();
+    const records = lastValueFrom(subRecords.pipe(stepOperator(emaStep({ span: 3 }), { xShape: [4] }), toArray()));
+    for (const fill of steps) subRecords.next({ key: 'a', value: fill() });
+    subRecords.complete();
+    expect((await records).map((r) => (r as { value: Float32Array }).value[0])).toEqual(expected.map(Math.fround));
+  });
+
+  it("the copies of emitted arrays are used again once read, never two at once, never the caller's", () => {
+    const pool = new CopyPool();
+    const a = pool.copy(Float32Array.of(1, 2));
+    const b = pool.copy(Float32Array.of(3, 4));
+    pool.give(a);
+    pool.give(a); // a second give is ignored
+    pool.give(Float32Array.of(9, 9)); // not one of its copies: ignored
+    const c = pool.copy(Float32Array.of(5, 6));
+    const d = pool.copy(Float32Array.of(7, 8));
+    expect(c).toBe(a);
+    expect(d).not.toBe(a);
+    expect([...b, ...c, ...d]).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(pool.copy(Int32Array.of(1, 2))).toBeInstanceOf(Int32Array); // by type and length
   });
 
   it('large batch outputs are read from the heap where they are computed, then given back', async () => {

@@ -6,7 +6,7 @@
 // otherwise (or when a multiple of it) a chunk. Outputs mirror inputs in kind (JS values,
 // typed arrays, laxflow Arrays) and in step/chunk form.
 
-import { allocate, castScalar, storage, type DType, type TypedArray } from '../../graph/dtype.js';
+import { allocate, castScalar, copyOf, storage, type DType, type TypedArray } from '../../graph/dtype.js';
 import { fmtShape, shapesEqual, sizeOf } from '../../graph/shape.js';
 import { LaxArray, type Nested } from '../array.js';
 import { castNode, freshConstant, reshapeNode, wrap } from '../nodes.js';
@@ -22,6 +22,44 @@ export interface Emission {
   /** Host values, steps * size(xShape) elements in `dtype`, or a graph node of shape [steps, ...xShape]. */
   host?: TypedArray;
   node?: Node;
+}
+
+/**
+ * Copies of emitted typed arrays in arrays used again once their batch has read them: a
+ * stream must copy what it is given (the caller may fill its array again before the batch
+ * runs), and in a steady stream those copies then cost no allocation (and no collection).
+ * Keeps at most `maxBytes` of free arrays.
+ */
+export class CopyPool {
+  /** Free arrays by type and length. */
+  private readonly free = new Map<string, TypedArray[]>();
+  private readonly mine = new WeakSet<TypedArray>();
+  private bytes = 0;
+  constructor(private readonly maxBytes = 64 << 20) {}
+
+  /** A copy of `v` (its own type and length). */
+  copy(v: TypedArray): TypedArray {
+    const a = this.free.get(`${v.constructor.name}${v.length}`)?.pop();
+    if (a === undefined) {
+      const c = copyOf(v);
+      this.mine.add(c);
+      return c;
+    }
+    this.bytes -= a.byteLength;
+    this.mine.add(a);
+    a.set(v as never);
+    return a;
+  }
+
+  /** Nothing reads `a` any more: a copy this pool made is used again (anything else, or a second give, is left alone). */
+  give(a: TypedArray | number): void {
+    if (typeof a === 'number' || !this.mine.delete(a) || this.bytes + a.byteLength > this.maxBytes) return;
+    this.bytes += a.byteLength;
+    const key = `${a.constructor.name}${a.length}`;
+    const list = this.free.get(key);
+    if (list) list.push(a);
+    else this.free.set(key, [a]);
+  }
 }
 
 const isTyped = (v: unknown): v is TypedArray => ArrayBuffer.isView(v) && !(v instanceof DataView);
@@ -57,7 +95,7 @@ export function jsToHost(v: unknown, dtype: DType, what: string): { shape: numbe
 }
 
 /** Classify an emission against `xShape` (throws a TypeError naming the shapes). */
-export function readEmission(v: unknown, xShape: readonly number[], dtype: DType, what: string): Emission {
+export function readEmission(v: unknown, xShape: readonly number[], dtype: DType, what: string, pool?: CopyPool): Emission {
   const xs = sizeOf(xShape);
   const bad = (shape: readonly number[]) =>
     new TypeError(`${what}: an emission must have shape ${fmtShape(xShape)} (one step) or ${xShape.length ? `(k, ${xShape.join(', ')})` : '(k,)'} (a chunk of k steps), got shape ${fmtShape(shape)}`);
@@ -76,8 +114,8 @@ export function readEmission(v: unknown, xShape: readonly number[], dtype: DType
     if (xShape.length > 0 && n === xs) s = { chunk: false, steps: 1 };
     else if (xs > 0 && n % xs === 0) s = { chunk: true, steps: n / xs };
     else throw bad([n]);
-    const host = v instanceof storage[dtype] ? v : castHost(v, dtype);
-    return { kind: 'typed', ...s, host };
+    // a copy: the caller may fill its array again once `next` returns, before the batch runs
+    return { kind: 'typed', ...s, host: v instanceof storage[dtype] ? (pool ? pool.copy(v) : copyOf(v)) : castHost(v, dtype) };
   }
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || Array.isArray(v)) {
     const { shape, data } = jsToHost(v, dtype, what);

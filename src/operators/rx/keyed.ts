@@ -32,7 +32,7 @@ import { vmap } from '../vmap.js';
 import type { Engine } from './batcher.js';
 import { bucket } from './buckets.js';
 import { checkedStep, maskedStep } from './carry.js';
-import { mirrorLeaf, type Kind } from './emission.js';
+import { CopyPool, mirrorLeaf, type Kind } from './emission.js';
 import { giveBuffers, takeHost, thenGiving } from '../../scheduler/realize.js';
 import { runProgram, sharedProgramCache, type Program } from '../../scheduler/program.js';
 import { isRecordChunk, MalformedRecordError, recordInput, sendDeadLetter, describeRecord, type DeadLetter, type KeyedRecord } from './records.js';
@@ -97,6 +97,9 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
   const rowElements = spec.leaves.reduce((n, l) => n + sizeOf(l.shape), 0);
   const minRows = Math.max(1, Math.min(64, 2 ** Math.floor(Math.log2(Math.max(1, (1 << 16) / Math.max(1, rowElements))))));
   const win = isWindowed(ctx.step) ? ctx.step : null;
+  // records' values are copied when admitted (the caller may fill its array again), into
+  // arrays used again once their batch has read them
+  const copies = new CopyPool();
   const quantum = ctx.step.timeQuantum ?? 1;
 
   const step = maskedStep(vmap(checked ? checkedStep(f) : f));
@@ -198,7 +201,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
   };
   const entryOf = (r: unknown, chunk: boolean, src: number): Entry | null => {
     try {
-      const row = recordInput(r, xShape, dtype, name);
+      const row = recordInput(r, xShape, dtype, name, copies);
       const t = clock ? clock.timeOfRecord(r) : NaN;
       return { record: r as KeyedRecord, row, kind: kindOf(r as KeyedRecord), t, chunk, src };
     } catch (e) {
@@ -206,7 +209,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
     }
   };
   /** A record released by the clock, as an entry (a restored one gets its value again). */
-  const released = (w: Timed): Entry => (w.row !== undefined ? (w as Entry) : { ...w, record: w.record as KeyedRecord, row: recordInput(w.record, xShape, dtype, name), kind: kindOf(w.record as KeyedRecord) });
+  const released = (w: Timed): Entry => (w.row !== undefined ? (w as Entry) : { ...w, record: w.record as KeyedRecord, row: recordInput(w.record, xShape, dtype, name, copies), kind: kindOf(w.record as KeyedRecord) });
 
   return {
     attach(p, s) {
@@ -304,7 +307,7 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       entries.forEach((e, j) => {
         const at = rounds[j] * M + slots[j];
         if (typeof e.row === 'number') xs[at] = e.row;
-        else xs.set(e.row, at * xSize);
+        else xs.set(e.row, at * xSize), copies.give(e.row); // (the record's copy is read)
         valid[at] = 1;
         if (ts) {
           const rel = Math.round(e.t - timeBase!);

@@ -5,7 +5,7 @@
 import { allocate, castScalar, storage, type DType, type TypedArray } from '../../graph/dtype.js';
 import { fmtShape, sizeOf } from '../../graph/shape.js';
 import { LaxArray } from '../array.js';
-import { castHost, jsToHost } from './emission.js';
+import { castHost, jsToHost, type CopyPool } from './emission.js';
 
 export interface KeyedRecord<V = unknown> {
   /** Absent: the stream's records share one state (an unkeyed record stream). */
@@ -53,7 +53,7 @@ const validKey = (r: object): boolean => {
 };
 
 /** The value of a valid record as `size(xShape)` host elements; throws MalformedRecordError. */
-export function recordValue(r: unknown, xShape: readonly number[], dtype: DType, what: string): TypedArray {
+export function recordValue(r: unknown, xShape: readonly number[], dtype: DType, what: string, pool?: CopyPool): TypedArray {
   if (!isRecordLike(r)) throw new MalformedRecordError(r, 'expected an object { key?, value, t? }', what);
   const { key, value } = r as KeyedRecord;
   if (!validKey(r as object)) {
@@ -63,7 +63,7 @@ export function recordValue(r: unknown, xShape: readonly number[], dtype: DType,
   if (ArrayBuffer.isView(value)) {
     const v = value as TypedArray;
     if (v.length !== size) throw new MalformedRecordError(r, `value must have ${size} elements (shape ${fmtShape(xShape)}), got ${v.length}${xShape.length === 0 ? ` (for rows of ${v.length} values, give the operator xShape: [${v.length}])` : ''}`, what);
-    return v instanceof storage[dtype] ? v.slice() : castHost(v, dtype);
+    return v instanceof storage[dtype] ? (pool ? pool.copy(v) : v.slice()) : castHost(v, dtype);
   }
   if (value === undefined) throw new MalformedRecordError(r, 'value is missing', what);
   const bad = badElement(value, dtype);
@@ -86,12 +86,12 @@ export function recordValue(r: unknown, xShape: readonly number[], dtype: DType,
  * `recordValue`, except that a scalar reading (xShape []) given as a number or null is that
  * number in `dtype` (NaN for null): no array per record, the common case of sensor streams.
  */
-export function recordInput(r: unknown, xShape: readonly number[], dtype: DType, what: string): TypedArray | number {
+export function recordInput(r: unknown, xShape: readonly number[], dtype: DType, what: string, pool?: CopyPool): TypedArray | number {
   if (xShape.length === 0 && isRecordLike(r)) {
     const { value } = r as KeyedRecord;
     if (validKey(r as object) && (typeof value === 'number' || value === null)) return castScalar(value === null ? NaN : value, dtype);
   }
-  return recordValue(r, xShape, dtype, what);
+  return recordValue(r, xShape, dtype, what, pool);
 }
 
 /** The first element of a record's value that is not a reading (a number or null; a boolean in a bool stream). */

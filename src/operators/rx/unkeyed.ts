@@ -15,7 +15,7 @@ import type { LaxArray } from '../array.js';
 import type { Engine } from './batcher.js';
 import { bucket } from './buckets.js';
 import { maskedStep } from './carry.js';
-import { mirrorLeaf, readEmission, type Emission } from './emission.js';
+import { CopyPool, mirrorLeaf, readEmission, type Emission } from './emission.js';
 import { giveBuffers, realizeBatch, takeHost, thenGiving, thenMaybe } from '../../scheduler/realize.js';
 import { runProgram, sharedProgramCache, type Program } from '../../scheduler/program.js';
 import { commit } from './state.js';
@@ -71,9 +71,10 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
       };
       return traceProgram(body, avals).program;
     });
+  const copies = new CopyPool();
   return {
     admit(input) {
-      const e = readEmission(input, xShape, dtype, name);
+      const e = readEmission(input, xShape, dtype, name, copies);
       return { value: e, steps: e.steps };
     },
     run(batch) {
@@ -81,6 +82,7 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
       const length = bucket(n);
       const state = ctx.getState();
       const steps = batchSteps(batch, xShape, dtype, length);
+      for (const e of batch) if (e.host) copies.give(e.host); // (merged into the batch's steps)
       // host steps as they are; steps given as laxflow Arrays are computed first
       const xs = 'host' in steps ? steps.host : thenMaybe(realizeBatch([steps.node]), ([b]) => b);
       const masked = n !== length;
