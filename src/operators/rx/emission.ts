@@ -35,7 +35,7 @@ export class CopyPool {
   private readonly free = new Map<string, TypedArray[]>();
   private readonly mine = new WeakSet<TypedArray>();
   private bytes = 0;
-  constructor(private readonly maxBytes = 64 << 20) {}
+  constructor(private readonly maxBytes = 16 << 20) {}
 
   /** A copy of `v` (its own type and length). */
   copy(v: TypedArray): TypedArray {
