@@ -13,7 +13,7 @@ import { arrayAccess, argReduceCode, concatCode, cumulativeCode, elementwiseCode
 import { runDot } from './dot.js';
 import type { KernelFn } from './kernel_fn.js';
 import { runtimeHelpers } from './lowering.js';
-import { LRU } from './lru.js';
+import { LRU } from '../graph/lru.js';
 import { wasmKernel } from './wasm/kernels.js';
 
 const helpers = runtimeHelpers();

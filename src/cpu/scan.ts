@@ -23,7 +23,7 @@ import { type Access, groupedElementwiseCode, patchCode, reduceCode } from './co
 import { literal, makeFunction } from './compile.js';
 import { leafData, literalValue } from './bind.js';
 import { heapResident, takeKept } from './pool.js';
-import { LRU } from './lru.js';
+import { LRU } from '../graph/lru.js';
 import { fusedSteps, type ElementwiseOf } from '../scheduler/scan_plan.js';
 import { compileWasmScan, wasmScanOn } from './wasm/scan.js';
 import { laneMajor, laneMajorRun } from './wasm/scan_scalarize.js';

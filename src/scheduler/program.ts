@@ -16,6 +16,7 @@ import { uniqueNode, type Node } from '../graph/node.js';
 import type { TypedArray } from '../graph/dtype.js';
 import { replayTrace, traceOf, type Trace } from '../graph/replay.js';
 import type { Schedule } from './kernel.js';
+import { LRU } from '../graph/lru.js';
 import { currentBackend, realizeBatch } from './realize.js';
 import { schedule } from './schedule.js';
 
@@ -82,11 +83,8 @@ export function programCache(limit = 64): (key: string, make: () => Program) => 
 export function sharedProgramCache(shared: string | undefined): (key: string, make: () => Program) => Program {
   if (shared === undefined) return programCache();
   let cache = sharedCaches.get(shared);
-  if (cache) sharedCaches.delete(shared);
-  else cache = programCache();
-  sharedCaches.set(shared, cache); // most recently used last
-  if (sharedCaches.size > SHARED_CACHES) sharedCaches.delete(sharedCaches.keys().next().value!);
+  if (cache === undefined) sharedCaches.set(shared, (cache = programCache()));
   return cache;
 }
 const SHARED_CACHES = 32;
-const sharedCaches = new Map<string, (key: string, make: () => Program) => Program>();
+const sharedCaches = new LRU<string, (key: string, make: () => Program) => Program>(SHARED_CACHES);

@@ -16,6 +16,7 @@ import { flattenNodes, isLeaf } from '../trace.js';
 import type { LaxArray } from '../array.js';
 import type { Leaf } from './state.js';
 import type { Step, StepFn } from './step.js';
+import { LRU } from '../../graph/lru.js';
 import { collectChecks } from './checks.js';
 
 export interface CarrySpec {
@@ -62,20 +63,15 @@ export function carrySpec(f: StepFn, init: unknown, xShape: readonly number[], d
  */
 export function stepCarrySpec(step: Step, xShape: readonly number[], dtype: DType, timed: boolean): CarrySpec {
   const key = step.key === undefined ? undefined : `${step.key} ${JSON.stringify(xShape)} ${dtype} ${timed}`;
-  let spec = key === undefined ? undefined : specs.get(key);
-  if (spec) specs.delete(key!);
-  else {
-    spec = carrySpec(step.f, step.init(xShape), xShape, dtype, timed);
-    if (key === undefined) return spec;
-    if (spec.leaves.reduce((n, l) => n + l.data.byteLength, 0) > SPEC_BYTES) return spec;
-  }
-  specs.set(key!, spec); // most recently used last
-  if (specs.size > SPECS) specs.delete(specs.keys().next().value!);
+  const hit = key === undefined ? undefined : specs.get(key);
+  if (hit) return hit;
+  const spec = carrySpec(step.f, step.init(xShape), xShape, dtype, timed);
+  if (key !== undefined && spec.leaves.reduce((n, l) => n + l.data.byteLength, 0) <= SPEC_BYTES) specs.set(key, spec);
   return spec;
 }
 const SPECS = 16;
 const SPEC_BYTES = 16 << 20;
-const specs = new Map<string, CarrySpec>();
+const specs = new LRU<string, CarrySpec>(SPECS);
 
 /**
  * `f` with its run-time checks as a second output: `[y, fail]`, fail an int32 scalar per

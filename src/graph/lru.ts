@@ -1,5 +1,6 @@
-// A bounded least-recently-used map (compiled kernels are cached by structural key; an
-// unbounded cache would grow without limit in long-running loops).
+// A bounded least-recently-used map (compiled kernels and scans are cached by structural key,
+// streams share programs and initial carries by step key; an unbounded cache would grow
+// without limit in long-running loops).
 
 export class LRU<K, V> {
   private readonly map = new Map<K, V>();
