@@ -294,9 +294,11 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       const keysAfter = state.keys.length + newKeys.length;
       const oldCapacity = state.carry[0]?.shape[0] ?? 0;
       const capacity = keysAfter > oldCapacity ? Math.max(minRows, 2 ** Math.ceil(Math.log2(keysAfter))) : oldCapacity;
-      // (a first table of one row is the initial carry itself: the batch reads it and its
-      // final carry becomes the table, so nothing writes into it)
-      const table = capacity === 1 && oldCapacity === 0 ? spec.leaves.map((l) => ({ ...l, shape: [1, ...l.shape] })) : capacity > oldCapacity ? grow(state.carry, spec.leaves, capacity) : state.carry;
+      // A table of one row (one key whose state is large) takes the batch's final carry as
+      // it is, so nothing writes into it: the first one is the initial carry itself. A larger
+      // one gets the rows the batch touched written back.
+      const whole = capacity === 1;
+      const table = whole && oldCapacity === 0 ? spec.leaves.map((l) => ({ ...l, shape: [1, ...l.shape] })) : capacity > oldCapacity ? grow(state.carry, spec.leaves, capacity) : state.carry;
       // 2. dense inputs [R, M, ...xShape], the mask [R, M] and the times [R, M]
       // (in the backend's storage, where the scan reads it in place; given back after the run)
       const xs = takeHost(dtype, R * M * xSize);
@@ -323,9 +325,6 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
       // (the batch's inputs go back once it has run, also when a check failed; a promise of
       // a promise is one promise)
       return thenGiving([xs], () => runProgram(programFor(R, single ? 0 : M), args, nCarry), (bufs): unknown[] | Promise<unknown[]> => {
-        // A table of one row (one key whose state is large) takes the final carry as it is;
-        // a larger one gets the rows the batch touched written back.
-        const whole = rowsIn === null && capacity === 1;
         if (rowsIn) carryIns.set(M, rowsIn), scatterRows(table, bufs, slotRows);
         else if (!whole) table.forEach((l, i) => l.data !== bufs[i] && l.data.set(bufs[i]));
         const yBufs = bufs.slice(nCarry, checked ? -1 : undefined);
