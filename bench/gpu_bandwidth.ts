@@ -18,11 +18,8 @@ import { acquireGpu, gpuUnavailableReason } from '../src/gpu/device.js';
 import { jit, lax, np, type LaxArray } from '../src/index.js';
 import { setBackend } from '../src/scheduler/realize.js';
 import { rawProgram } from './gpu_raw.js';
+import { numberArg as arg } from './harness.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
 const N = 2 ** arg('log2', 26);
 const RUNS = arg('runs', 20);
 

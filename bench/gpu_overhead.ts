@@ -24,11 +24,8 @@ import { jit, lax, np, vmap, type LaxArray } from '../src/index.js';
 import { setBackend } from '../src/scheduler/realize.js';
 import { randomIndices, uniform } from './data.js';
 import { rawProgram } from './gpu_raw.js';
+import { numberArg as arg } from './harness.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
 const REPS = arg('reps', 2000);
 const WARMUP = arg('warmup', 1000);
 const N = 4096;

@@ -135,6 +135,15 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** The p-th percentile of `xs` (the element at rank floor(p% of n)); NaN for none. */
+export const percentile = (xs: readonly number[], p: number): number => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN);
+
+/** The number after `--name` on the command line, else `dflt`. */
+export function numberArg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
 /**
  * One event-loop turn. A real program returns to the event loop between requests; a loop of
  * awaits on settled promises never does, and then V8 frees no dead ArrayBuffer's memory and

@@ -77,6 +77,7 @@ import { acquireGpu, gpuUnavailableReason } from '../src/gpu/device.js';
 import { emaStep, fanout, rollingStep, stepOperator, type BatchInfo } from '../src/rx.js';
 import { currentBackend, setBackend } from '../src/scheduler/realize.js';
 import { rng } from './data.js';
+import { percentile as pct } from './harness.js';
 
 export interface StreamBenchOptions {
   sensors?: number;
@@ -443,8 +444,6 @@ const groupByImpl = (o: Required<StreamBenchOptions>): Impl => (rows, onOut) => 
 };
 
 // ---- running and checking ----
-
-const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] : NaN);
 
 function emptyRow(kase: string, impl: string, mode: 'flood' | 'paced'): StreamBenchRow {
   return {

@@ -11,11 +11,8 @@
 
 import { Subject } from 'rxjs';
 import { emaStep, fanout, rollingStep, stepOperator, type BatchInfo } from '../src/rx.js';
+import { numberArg as arg, percentile as pct } from './harness.js';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const minutes = arg('minutes', 10);
 const every = arg('every', 30);
 const limit = arg('limit', 64);
@@ -23,11 +20,6 @@ const S = 4096;
 const HZ = 1000;
 
 const batchMs: number[] = [];
-const pct = (xs: number[], p: number) => {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 const src = new Subject<Float32Array>();
 let outputs = 0;
 let failed: unknown = null;

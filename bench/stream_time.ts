@@ -25,11 +25,8 @@
 
 import { from, lastValueFrom, scan as rxScan, tap } from 'rxjs';
 import { emaStep, fanout, rollingStep, stepOperator, timeRollingStep, type Step } from '../src/rx.js';
+import { median, numberArg as arg } from './harness.js';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const S = arg('sensors', 4096);
 const T = arg('ticks', 600);
 const ROUNDS = arg('rounds', 5);
@@ -172,10 +169,6 @@ for (let r = 0; r < ROUNDS; r++) {
     }
   }
 }
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const results: [string, number, number[]][] = impls.map(([name], i) => [name, median(seconds[i]), seconds[i]]);
 
 let dz = 0;
