@@ -17,6 +17,10 @@ const body = (c: { s: LaxArray; n: LaxArray }, x: LaxArray): [{ s: LaxArray; n: 
 };
 const init = () => ({ s: np.zeros([2]), n: np.zeros([2], { dtype: 'int32' }) });
 
+/** A step output's leaves, keys in sorted order: its laxflow Arrays, or its numbers (booleans as 0 and 1). */
+const arrayLeaves = (y: unknown): LaxArray[] => (y instanceof Object && 'data' in (y as object) ? [y as LaxArray] : Object.keys(y as object).sort().flatMap((k) => arrayLeaves((y as Record<string, unknown>)[k])));
+const valueLeaves = (y: unknown): number[] => (typeof y === 'number' || typeof y === 'boolean' ? [Number(y)] : Object.keys(y as object).sort().flatMap((k) => valueLeaves((y as Record<string, unknown>)[k])));
+
 /** Split `rows` (each 2 floats) into emissions of the given sizes, as steps or chunks of various kinds. */
 function emissions(rows: number[][], sizes: number[], kinds: number[]): unknown[] {
   const out: unknown[] = [];
@@ -85,8 +89,6 @@ describe('rx.scan', () => {
       ['time 3s capacity 8', () => timeRollingStep({ window: '3s', capacity: 8 }, 'var')],
       ['time 4s', () => timeRollingStep({ window: '4s' }, 'var')],
     ];
-    const treeLeaves = (y: unknown): LaxArray[] => (y instanceof Object && 'data' in (y as object) ? [y as LaxArray] : Object.keys(y as object).sort().flatMap((k) => treeLeaves((y as Record<string, unknown>)[k])));
-    const leaves = (y: unknown): number[] => (typeof y === 'number' ? [y] : Object.keys(y as object).sort().flatMap((k) => leaves((y as Record<string, unknown>)[k])));
     // twice over, so that every variant runs after every other one has made its programs
     for (const round of [0, 1]) {
       for (const [what, make] of variants) {
@@ -94,12 +96,12 @@ describe('rx.scan', () => {
         const timed = step.time === true;
         const input: unknown[] = timed ? series.map((value, i) => ({ t: times[i], value })) : series;
         const outs = (await collect(input, stepOperator(step, { maxBatch: 7 }))) as unknown[];
-        const got = outs.flatMap((o) => leaves(timed ? (o as { value: unknown }).value : o));
+        const got = outs.flatMap((o) => valueLeaves(timed ? (o as { value: unknown }).value : o));
         const t0 = times[0];
         const [, ys] = timed
           ? lax.scan((c: unknown, [x, t]: LaxArray[]) => step.f(c, x, t), step.init([]), [np.array(series, { dtype: 'float32' }), np.array(times.map((t) => t - t0), { dtype: 'int32' })])
           : lax.scan(step.f, step.init([]), np.array(series, { dtype: 'float32' }));
-        const flat = await Promise.all(treeLeaves(ys).map(async (v) => Array.from(await v.data())));
+        const flat = await Promise.all(arrayLeaves(ys).map(async (v) => Array.from(await v.data())));
         const want = series.flatMap((_, i) => flat.map((v) => v[i]));
         expect(got.length, `${what} (round ${round})`).toBe(want.length);
         expectSame(got, want);
@@ -109,14 +111,12 @@ describe('rx.scan', () => {
 
   it('the detector and resample share programs by their options too (each mahalanobis equals lax.scan of its step; resample windows start at multiples of their own length)', async () => {
     const pairs = Array.from({ length: 60 }, (_, i) => [Math.sin(i * 0.3) * 2 + (i % 11 === 7 ? 1 + (i % 5) : 0), Math.cos(i * 0.2) + i * 0.01]);
-    const flat = (o: unknown): number[] => (typeof o === 'number' || typeof o === 'boolean' ? [Number(o)] : Object.keys(o as object).sort().flatMap((k) => flat((o as Record<string, unknown>)[k])));
     for (const round of [0, 1]) {
       for (const on of [3, 8]) {
         const step = mahalanobisStep({ halflife: 8, on, off: 1, minPeriods: 5, freeze: false });
-        const got = ((await collect(pairs, stepOperator(step, { xShape: [2], maxBatch: 9 }))) as unknown[]).flatMap(flat);
+        const got = ((await collect(pairs, stepOperator(step, { xShape: [2], maxBatch: 9 }))) as unknown[]).flatMap(valueLeaves);
         const [, ys] = lax.scan(step.f, step.init([2]), np.array(pairs, { dtype: 'float32' }));
-        const arrays = (y: unknown): LaxArray[] => (y instanceof Object && 'data' in (y as object) ? [y as LaxArray] : Object.keys(y as object).sort().flatMap((k) => arrays((y as Record<string, unknown>)[k])));
-        const leaves = await Promise.all(arrays(ys).map(async (a) => Array.from(await a.data(), Number)));
+        const leaves = await Promise.all(arrayLeaves(ys).map(async (a) => Array.from(await a.data(), Number)));
         expectSame(got, pairs.flatMap((_, i) => leaves.map((v) => v[i])));
         expect(got.length, `on ${on} (round ${round})`).toBe(pairs.length * leaves.length);
       }
