@@ -35,6 +35,9 @@ export interface BatchInfo {
   ms: number;
 }
 
+/** Most steps per batch unless an operator says otherwise (`maxBatch`). */
+export const DEFAULT_MAX_BATCH = 4096;
+
 export interface BatchOptions {
   /** Most steps (records) per schedule; default 4096. A larger single chunk runs whole. */
   maxBatch?: number;
@@ -80,7 +83,7 @@ export interface Engine<I, Q, O> {
  * binding per array), read per batch; a batch takes no more, and one emission of more fails.
  */
 export function batched<I, Q, O>(name: string, makeEngine: () => Engine<I, Q, O>, opts: BatchOptions, stepBytes = 4, deviceSteps: () => { steps: number; why: string } | null = () => null): OperatorFunction<I, O> {
-  const maxBatch = opts.maxBatch ?? 4096;
+  const maxBatch = opts.maxBatch ?? DEFAULT_MAX_BATCH;
   const maxDelay = opts.maxDelay ?? 0;
   const maxQueue = opts.maxQueue ?? 1 << 20;
   const maxQueueBytes = opts.maxQueueBytes ?? 2 ** 30;

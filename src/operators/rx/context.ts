@@ -19,6 +19,8 @@ export interface EngineContext {
   spec: CarrySpec;
   xShape: readonly number[];
   dtype: DType;
+  /** The most steps a batch takes (the operator's `maxBatch`). */
+  maxBatch: number;
   getState(): StreamState;
   setState(s: StreamState, patches: StatePatch[]): void;
   /** Whether anyone reads the patches (`onCheckpoint`): without, an engine need not make them. */

@@ -24,13 +24,18 @@ export interface Emission {
   node?: Node;
 }
 
+/** Makes the copy of an emitted typed array that a stream keeps until its batch has read it. */
+export interface Copier {
+  copy(v: TypedArray): TypedArray;
+}
+
 /**
  * Copies of emitted typed arrays in arrays used again once their batch has read them: a
  * stream must copy what it is given (the caller may fill its array again before the batch
  * runs), and in a steady stream those copies then cost no allocation (and no collection).
  * Keeps at most `maxBytes` of free arrays.
  */
-export class CopyPool {
+export class CopyPool implements Copier {
   /** Free arrays by type and length. */
   private readonly free = new Map<string, TypedArray[]>();
   private readonly mine = new WeakSet<TypedArray>();
@@ -95,7 +100,7 @@ export function jsToHost(v: unknown, dtype: DType, what: string): { shape: numbe
 }
 
 /** Classify an emission against `xShape` (throws a TypeError naming the shapes). */
-export function readEmission(v: unknown, xShape: readonly number[], dtype: DType, what: string, pool?: CopyPool): Emission {
+export function readEmission(v: unknown, xShape: readonly number[], dtype: DType, what: string, pool?: Copier): Emission {
   const xs = sizeOf(xShape);
   const bad = (shape: readonly number[]) =>
     new TypeError(`${what}: an emission must have shape ${fmtShape(xShape)} (one step) or ${xShape.length ? `(k, ${xShape.join(', ')})` : '(k,)'} (a chunk of k steps), got shape ${fmtShape(shape)}`);

@@ -16,7 +16,7 @@ import { storage, type DType } from '../../graph/dtype.js';
 import { sizeOf } from '../../graph/shape.js';
 import { currentBackend } from '../../scheduler/realize.js';
 import type { LaxArray } from '../array.js';
-import { batched, type BatchOptions, type Engine } from './batcher.js';
+import { batched, DEFAULT_MAX_BATCH, type BatchOptions, type Engine } from './batcher.js';
 import { capturing } from './capture.js';
 import { stepCarrySpec, type CarrySpec } from './carry.js';
 import type { EngineContext } from './context.js';
@@ -139,6 +139,7 @@ export function stepOperator<Y>(step: Step<any, Y>, opts: StreamOptions = {}): S
       },
       xShape,
       dtype,
+      maxBatch: opts.maxBatch ?? DEFAULT_MAX_BATCH,
       getState: () => state,
       wantsPatches: opts.onCheckpoint !== undefined,
       setState: (s, patches) => {

@@ -2,7 +2,7 @@
 // their concatenated steps (padded to a bucket length, padding masked), a program traced and
 // scheduled once per bucket (scheduler/program.ts) and run on the carry and the steps.
 
-import { allocate, type DType, type TypedArray } from '../../graph/dtype.js';
+import { allocate, storage, type DType, type TypedArray } from '../../graph/dtype.js';
 import type { Node } from '../../graph/node.js';
 import { unflatten } from '../../graph/pytree.js';
 import { sizeOf } from '../../graph/shape.js';
@@ -15,7 +15,8 @@ import type { LaxArray } from '../array.js';
 import type { Engine } from './batcher.js';
 import { bucket } from './buckets.js';
 import { maskedStep } from './carry.js';
-import { CopyPool, mirrorLeaf, readEmission, type Emission } from './emission.js';
+import { mirrorLeaf, readEmission, type Emission } from './emission.js';
+import { Staging } from './staging.js';
 import { giveBuffers, realizeBatch, takeHost, thenGiving, thenMaybe } from '../../scheduler/realize.js';
 import { runProgram, sharedProgramCache, type Program } from '../../scheduler/program.js';
 import { commit } from './state.js';
@@ -71,25 +72,30 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
       };
       return traceProgram(body, avals).program;
     });
-  const copies = new CopyPool();
+  const xSize = sizeOf(xShape);
+  const staging = new Staging(dtype, xSize, xSize * storage[dtype].BYTES_PER_ELEMENT, ctx.maxBatch);
   return {
     admit(input) {
-      const e = readEmission(input, xShape, dtype, name, copies);
+      const e = readEmission(input, xShape, dtype, name, staging);
       return { value: e, steps: e.steps };
     },
+    detach: () => staging.stop(),
     run(batch) {
       const n = batch.reduce((s, e) => s + e.steps, 0);
       const length = bucket(n);
       const state = ctx.getState();
-      const steps = batchSteps(batch, xShape, dtype, length);
-      for (const e of batch) if (e.host) copies.give(e.host); // (merged into the batch's steps)
+      // the steps where admission copied them, when they lie in order in one segment; else merged
+      const inPlace = batch.every((e) => e.host) ? staging.inPlace(batch.map((e) => e.host!), length) : null;
+      const steps = inPlace ? { host: inPlace.steps } : batchSteps(batch, xShape, dtype, length);
+      if (!inPlace) for (const e of batch) if (e.host) staging.read(e.host);
       // host steps as they are; steps given as laxflow Arrays are computed first
       const xs = 'host' in steps ? steps.host : thenMaybe(realizeBatch([steps.node]), ([b]) => b);
       const masked = n !== length;
       const args = (x: TypedArray) => [...state.carry.map((l) => l.data), x, ...(masked ? [allocate('bool', length).fill(1, 0, n)] : [])];
       const run = (x: TypedArray) => runProgram(programFor(length, masked), args(x), nCarry);
       // (the batch's host buffer goes back once the program has run, also when it failed)
-      return thenGiving('host' in steps ? [steps.host] : [], () => (xs instanceof Promise ? xs.then(run) : run(xs)), (bufs) => {
+      const held = inPlace ? [] : 'host' in steps ? [steps.host] : [];
+      return afterwards(inPlace?.done, () => thenGiving(held, () => (xs instanceof Promise ? xs.then(run) : run(xs)), (bufs) => {
         const yBufs = bufs.slice(nCarry);
         const [next, patches] = commit(state, (d) => {
           d.position += n;
@@ -106,7 +112,22 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
         });
         giveBuffers(yBufs);
         return out;
-      });
+      }));
     },
   };
+}
+
+/** `f()`, then `done` once its result is settled (also when it throws or rejects). */
+function afterwards<T>(done: (() => void) | undefined, f: () => T | Promise<T>): T | Promise<T> {
+  if (!done) return f();
+  let r: T | Promise<T>;
+  try {
+    r = f();
+  } catch (err) {
+    done();
+    throw err;
+  }
+  if (r instanceof Promise) return r.finally(done);
+  done();
+  return r;
 }
