@@ -137,14 +137,14 @@ type Outputs = { z: Float32Array; ema: Float32Array };
 type OnOut = (t: number, z: ArrayLike<number>, ema: ArrayLike<number>) => void;
 type Impl = (rows: Observable<Float32Array>, onOut: OnOut, onBatch: (ms: number) => void) => Promise<unknown>;
 
-function rowsOf(sensors: number, ticks: number): Float32Array[] {
+export function rowsOf(sensors: number, ticks: number): Float32Array[] {
   return Array.from({ length: ticks }, (_, t) => Float32Array.from({ length: sensors }, (_, s) => Math.sin(t / 25 + s) * 10 + ((t * 7919 + s * 104729) % 13) / 13 + (s % 100)));
 }
 
 // ---- the strong plain-JS loops (the header states the algorithm) ----
 
 /** Rolling statistics and EMA of S sensors, one row per push. */
-class RowStats {
+export class RowStats {
   readonly w: Float64Array;
   readonly k: Float64Array;
   readonly sum: Float64Array;
