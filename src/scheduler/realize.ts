@@ -289,10 +289,14 @@ export function giveBuffers(bufs: readonly TypedArray[]): void {
 
 /**
  * `run()`, then `then` on its result, giving back `held` (buffers from `takeHost` that the run
- * reads) once both are done, also when either throws or the run's promise rejects.
+ * reads) and calling `done` once both are done, also when either throws or the run's promise
+ * rejects.
  */
-export function thenGiving<A, B>(held: readonly TypedArray[], run: () => A | Promise<A>, then: (a: A) => B): B | Promise<B> {
-  const give = () => giveBuffers(held);
+export function thenGiving<A, B>(held: readonly TypedArray[], run: () => A | Promise<A>, then: (a: A) => B, done?: () => void): B | Promise<B> {
+  const give = () => {
+    giveBuffers(held);
+    done?.();
+  };
   const finish = (a: A): B => {
     try {
       return then(a);

@@ -93,9 +93,10 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
       const masked = n !== length;
       const args = (x: TypedArray) => [...state.carry.map((l) => l.data), x, ...(masked ? [allocate('bool', length).fill(1, 0, n)] : [])];
       const run = (x: TypedArray) => runProgram(programFor(length, masked), args(x), nCarry);
-      // (the batch's host buffer goes back once the program has run, also when it failed)
+      // (the batch's host buffer goes back, or its segment is released, once the program has
+      // run, also when it failed)
       const held = inPlace ? [] : 'host' in steps ? [steps.host] : [];
-      return afterwards(inPlace?.done, () => thenGiving(held, () => (xs instanceof Promise ? xs.then(run) : run(xs)), (bufs) => {
+      return thenGiving(held, () => (xs instanceof Promise ? xs.then(run) : run(xs)), (bufs) => {
         const yBufs = bufs.slice(nCarry);
         const [next, patches] = commit(state, (d) => {
           d.position += n;
@@ -112,22 +113,7 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
         });
         giveBuffers(yBufs);
         return out;
-      }));
+      }, inPlace?.done);
     },
   };
-}
-
-/** `f()`, then `done` once its result is settled (also when it throws or rejects). */
-function afterwards<T>(done: (() => void) | undefined, f: () => T | Promise<T>): T | Promise<T> {
-  if (!done) return f();
-  let r: T | Promise<T>;
-  try {
-    r = f();
-  } catch (err) {
-    done();
-    throw err;
-  }
-  if (r instanceof Promise) return r.finally(done);
-  done();
-  return r;
 }
