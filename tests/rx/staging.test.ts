@@ -66,6 +66,19 @@ describe('Staging', () => {
     st.stop();
   });
 
+  it('keeps a segment no longer filled until the batch reading its last rows is done', () => {
+    const st = new Staging('float32', 16, 64, 2);
+    const a = st.copy(new Float32Array(16).fill(1));
+    const b = st.copy(new Float32Array(32).fill(2)); // does not fit after a: a new segment, a's retires
+    const run = st.inPlace([a], 1)!;
+    const live = heapLiveBytes();
+    expect([...run.steps]).toEqual(Array(16).fill(1));
+    run.done(); // only now does a's segment go back
+    expect(heapLiveBytes()).toBeLessThan(live);
+    st.read(b);
+    st.stop();
+  });
+
   it('copies an emission larger than a segment, or of another type, into an array of its own', () => {
     const st = new Staging('float32', 1, 4, 2);
     const big = st.copy(row(1, 2, 3));

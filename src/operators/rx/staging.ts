@@ -86,8 +86,9 @@ export class Staging {
     if (end > this.cap) return null;
     // padding past the rows written so far is zeroed (rows written later may land there: they are masked too)
     if (end > seg.used) seg.data.fill(0, Math.max(next, seg.used) * this.stepSize, end * this.stepSize);
-    for (const c of copies) this.read(c);
+    // (running first: a retired segment whose last rows these are must not go back now)
     seg.running++;
+    for (const c of copies) this.read(c);
     return {
       steps: seg.data.subarray(first.step * this.stepSize, end * this.stepSize),
       done: () => {
