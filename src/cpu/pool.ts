@@ -54,8 +54,15 @@ const adopted = new WeakSet<TypedArray>();
 /** Counters: blocks taken that were used before, fresh blocks, and blocks given back. */
 export const poolStats = { hits: 0, misses: 0, given: 0 };
 
-/** Is `b` a view of the shared wasm heap (so a wasm kernel can use it in place)? A block, or a part of one (a stream's steps in its staging segment). */
-export const heapResident = (b: TypedArray): boolean => blocks.has(b) || (b.byteLength > 0 && b.buffer === sharedHeapOrNull()?.memory.buffer);
+/** Is `b` a block of the shared wasm heap (so a wasm kernel can use it in place, and a cache may keep it while its owner lives)? */
+export const heapResident = (b: TypedArray): boolean => blocks.has(b);
+
+/**
+ * Is `b` in the shared wasm heap: a block, or a part of one (a stream's steps in its staging
+ * segment)? For one kernel call's arguments, read or written in place during the call; what
+ * is kept beyond a call goes by `heapResident`.
+ */
+export const inHeap = (b: TypedArray): boolean => blocks.has(b) || (b.byteLength > 0 && b.buffer === sharedHeapOrNull()?.memory.buffer);
 
 /**
  * A buffer for `size` elements of `dtype`: zero-filled as `allocate` gives it, or with `zeroed`

@@ -5,7 +5,7 @@ import { lastValueFrom, Subject, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lax, np } from '../../src/index.js';
 import { emaStep, stepOperator } from '../../src/rx.js';
-import { configurePool, heapLiveBytes, heapResident } from '../../src/cpu/pool.js';
+import { configurePool, heapLiveBytes, inHeap } from '../../src/cpu/pool.js';
 import { Staging } from '../../src/operators/rx/staging.js';
 
 let saved: ReturnType<typeof configurePool>;
@@ -27,7 +27,7 @@ describe('Staging', () => {
     const batch = st.inPlace([a, b, c], 4)!;
     expect(batch).not.toBeNull();
     expect([...batch.steps]).toEqual([1, 2, 3, 4, 5, 6, 0, 0]);
-    expect(heapResident(batch.steps)).toBe(true);
+    expect(inHeap(batch.steps)).toBe(true);
     expect(batch.steps.buffer).toBe(a.buffer);
     batch.done();
     // the segment again from its start: padding past the new row is zeroed, not the old rows
@@ -82,7 +82,7 @@ describe('Staging', () => {
   it('copies an emission larger than a segment, or of another type, into an array of its own', () => {
     const st = new Staging('float32', 1, 4, 2);
     const big = st.copy(row(1, 2, 3));
-    expect(heapResident(big)).toBe(false);
+    expect(inHeap(big)).toBe(false);
     expect([...big]).toEqual([1, 2, 3]);
     expect(st.inPlace([big], 3)).toBeNull();
     st.read(big);

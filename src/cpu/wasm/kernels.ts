@@ -22,7 +22,7 @@
 import type { DType, TypedArray } from '../../graph/dtype.js';
 import { walksFlat } from '../../graph/shape.js';
 import type { ElementwiseKernel, Expr as KExpr, ReduceKernel } from '../../scheduler/kernel.js';
-import { heapResident } from '../pool.js';
+import { inHeap } from '../pool.js';
 import type { KernelFn } from '../kernel_fn.js';
 import { compileElementwise, runPart, SMALL_ROW, type Compiled, type WasmKernel } from './compile.js';
 import { compileReduce } from './reduce.js';
@@ -149,14 +149,14 @@ function dispatch(heap: WasmHeap, outDtype: WasmDType, compile: () => WasmKernel
   return (ins, outs) => {
     if (w === null) return js(ins, outs);
     const out = outs[0];
-    const outInHeap = heapResident(out);
+    const outInHeap = inHeap(out);
     // an output outside the heap goes through heap scratch, when its inputs are heap arrays
     // (below: all of them) and a small one only from some input (small constant and iota
     // kernels stay in JS: no module to compile)
     if (!outInHeap && slots.length === 0 && out.length <= SCRATCH_ELEMENTS) return js(ins, outs);
     for (let k = 0; k < slots.length; k++) {
       const b = ins[slots[k]];
-      if (!heapResident(b)) return js(ins, outs);
+      if (!inHeap(b)) return js(ins, outs);
       ptrs[k] = b.byteOffset;
     }
     if (w === undefined) {

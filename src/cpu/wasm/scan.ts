@@ -24,7 +24,7 @@ import { scatterCombine } from '../../graph/prims.js';
 import { sizeOf } from '../../graph/shape.js';
 import { mapSlots } from '../../scheduler/buffers.js';
 import type { Expr as KExpr, Kernel } from '../../scheduler/kernel.js';
-import { heapResident } from '../pool.js';
+import { inHeap } from '../pool.js';
 import type { FusedStep } from '../../scheduler/scan_plan.js';
 import { forgetModule, newModuleId } from './compile.js';
 import { ModuleBuilder } from './encoder.js';
@@ -476,7 +476,7 @@ function runner(heap: WasmHeap, entry: CallsModule, scratchBytes: number, privBy
     const staged: number[] = []; // byte offsets in the block, -1: in the heap already
     let bytes = 0;
     arrays.forEach((a, idx) => {
-      if (heapResident(a)) staged.push(-1);
+      if (inHeap(a)) staged.push(-1);
       else staged.push(bytes), (bytes += Math.ceil((a.byteLength * (masks[idx] ? 4 : 1)) / 16) * 16 + SKEW_BYTES);
     });
     // (an output sharing memory with an input would be half written when a range fails;
