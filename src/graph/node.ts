@@ -93,6 +93,13 @@ export class Node<P extends Prim = Prim> {
   lifetime: object | undefined = undefined;
   /** The jit replay that made this node as one of its outputs (graph/replay.ts). */
   replay: Replay | undefined = undefined;
+  /**
+   * A tuple node's (scan, while) projections made so far, until one of them is realized:
+   * realizing one also computes the others still wrapped by an Array (scheduler/realize.ts),
+   * as JAX computes a scan's outputs together. Strong references (a WeakRef would keep the
+   * young graph alive, see above), dropped at that realization.
+   */
+  projections: Node[] | undefined = undefined;
 
   constructor(
     readonly prim: P,
@@ -269,7 +276,9 @@ const consKey = (prim: Prim, inputs: readonly Node[], params: object): string =>
 function made<P extends Prim>(prim: P, inputs: readonly Node[], params: PrimParams[P]): Node<P> {
   const out = shapeRules[prim](inputs, params);
   const aval: Aval = Array.isArray(out) ? { shape: [], dtype: 'float32' } : out;
-  return new Node(prim, inputs, params, aval.shape, aval.dtype, aval.weak ?? false, Array.isArray(out) ? out : []);
+  const n = new Node(prim, inputs, params, aval.shape, aval.dtype, aval.weak ?? false, Array.isArray(out) ? out : []);
+  if (prim === 'proj') (inputs[0].projections ??= []).push(n);
+  return n;
 }
 
 /** The node for `prim(inputs; params)`, shared with any identical existing node. */

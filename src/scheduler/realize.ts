@@ -187,6 +187,25 @@ export async function readFresh(node: Node): Promise<TypedArray> {
  */
 export const yieldToEventLoop = (): Promise<void> => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
+/**
+ * The other outputs of the tuple nodes (scans, while loops) that `todo` projects, not yet
+ * computed and still wrapped by an Array: computed and kept with them, so reading a scan's
+ * outputs one after another runs it once. The tuple node then forgets its projections (a
+ * kept output must not keep the others' values alive through it).
+ */
+function siblings(todo: readonly Node[]): Node[] {
+  const more: Node[] = [];
+  for (const n of todo) {
+    if (n.prim !== 'proj') continue;
+    const t = n.inputs[0];
+    for (const s of t.projections ?? []) {
+      if (s.buf === undefined && !s.consumed && s.live.handles > 0 && !todo.includes(s) && !more.includes(s)) more.push(s);
+    }
+    t.projections = undefined;
+  }
+  return more;
+}
+
 /** Compute (once) and return the host values of `nodes`, in one schedule. */
 export async function realizeNodes(nodes: readonly Node[]): Promise<TypedArray[]> {
   // A loop of awaits on the synchronous CPU backend never runs the finalizers that recycle
@@ -207,6 +226,7 @@ async function realizePending(nodes: readonly Node[]): Promise<TypedArray[]> {
 function computeOn(nodes: readonly Node[], b: Backend, own: boolean): TypedArray[] | Promise<TypedArray[]> {
   const todo = distinctPending(nodes);
   if (todo.length === 0) return nodes.map((n) => n.buf!);
+  if (!own) todo.push(...siblings(todo));
   return thenMaybe(b.run(todo, own ? new Set(todo) : undefined), (bufs) => {
     if (own) todo.forEach((n, i) => (n.buf = bufs[i]));
     else keep(todo, bufs);

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { init, lax, np, realize } from '../../src/index.js';
 import type { LaxArray } from '../../src/operators/array.js';
 import { heapResident } from '../../src/cpu/pool.js';
+import { wasmScanStats } from '../../src/cpu/wasm/scan.js';
 import { both, close, collectGarbage, sameBits } from './helpers.js';
 
 const N = 1 << 16;
@@ -73,6 +74,24 @@ describe('data() on the CPU backend', () => {
     const small = np.array(input(1000)).mul(2);
     await readTwice(small);
     expect(small.node.buf).toBeDefined();
+  });
+
+  it("a scan's outputs read one after another run the scan once, as JAX computes them together", async () => {
+    const L = 1024;
+    const xs = np.array(input(64 * L)).reshape([64, L]);
+    const step = (c: { s: LaxArray; n: LaxArray }, x: LaxArray): [{ s: LaxArray; n: LaxArray }, LaxArray] => [{ s: c.s.mul(0.5).add(x), n: c.n.add(1) }, c.s.sub(x)];
+    const [c, ys] = lax.scan(step, { s: np.zeros([L]), n: np.zeros([L], { dtype: 'int32' }) }, xs);
+    const want = both(c.s, c.n, ys)[1];
+    const calls = wasmScanStats.calls;
+    expect(sameBits(await c.s.data(), want[0])).toBeNull();
+    expect(sameBits(await ys.data(), want[2])).toBeNull();
+    expect(sameBits(await c.n.data(), want[1])).toBeNull();
+    expect(wasmScanStats.calls - calls).toBe(1);
+    // (each output keeps its value; a second scan over the first's carry runs once more)
+    const [c2] = lax.scan(step, c, xs);
+    await c2.s.data();
+    await c2.n.data();
+    expect(wasmScanStats.calls - calls).toBe(2);
   });
 
   it('an elementwise program read fresh equals the oracle bit for bit and stays a recipe', async () => {
