@@ -895,7 +895,9 @@ export function formatStreamBench(rows: StreamBenchRow[]): string {
     const first = perRecord.length === 1;
     summary.push(
       `${c}: laxflow/plain-js ${ratio(l.rowsPerSecond, js?.rowsPerSecond ?? NaN)}${first ? ` (target >= 2x: ${verdict(!!js && l.rowsPerSecond >= 2 * js.rowsPerSecond)})` : ''}, laxflow/c ${ratio(l.rowsPerSecond, cc?.rowsPerSecond ?? NaN)}; laxflow ${l.usPerBatch.toFixed(1)} us per ${c.split(' ')[1]}-key batch` +
-        `${js ? `, ${(l.usPerBatch - js.usPerBatch).toFixed(1)} us more than plain-js's ${js.usPerBatch.toFixed(1)}` : ''} (target: overhead <= 100 us: ${verdict(l.usPerBatch - (js?.usPerBatch ?? 0) <= 100)})` +
+        `${js ? `, ${(l.usPerBatch - js.usPerBatch).toFixed(1)} us more than plain-js's ${js.usPerBatch.toFixed(1)}` : ''}` +
+        // (issue 15's overhead target is for the first key count, 10^3; more keys are held to its per-record cost)
+        `${first ? ` (target: overhead <= 100 us: ${verdict(l.usPerBatch - (js?.usPerBatch ?? 0) <= 100)})` : ''}` +
         `${first ? '' : `; per-record cost ${(l.nsPerValue / perRecord[0]).toFixed(2)}x the first key count's (target <= 2x: ${verdict(l.nsPerValue <= 2 * perRecord[0])})`}`,
     );
   }
