@@ -40,10 +40,26 @@ export const seriesOf = (rs: readonly Reading[]): Series => ({
   label: Uint8Array.from(rs, (r) => r.label),
 });
 
+/**
+ * The weight each reading gets in the detector's moving statistics at `halflife` seconds,
+ * -expm1(dt ln(1/2) / halflife) with dt the time since the last reading with both values
+ * (the same for every setting of one halflife: the grid search computes it once).
+ */
+export function weights(x: Series, halflife: number): Float64Array {
+  const rate = Math.log(0.5) / (halflife * 1000);
+  const w = new Float64Array(x.h.length);
+  let last = 0;
+  for (let i = 0; i < w.length; i++) {
+    if (!Number.isFinite(x.h[i]) || !Number.isFinite(x.temp[i])) continue;
+    w[i] = -Math.expm1((x.t[i] - last) * rate);
+    last = x.t[i];
+  }
+  return w;
+}
+
 /** The detector's definition in float64 over one mote's series (time order): 1 where the alarm is on. */
-export function detect(x: Series, s: Setting, out = new Uint8Array(x.h.length)): Uint8Array {
-  const rate = Math.log(0.5) / (s.halflife * 1000);
-  let m0 = NaN, m1 = NaN, c00 = 0, c01 = 0, c11 = 0, alarm = false, learned = 0, last = 0;
+export function detect(x: Series, s: Setting, out = new Uint8Array(x.h.length), ws = weights(x, s.halflife)): Uint8Array {
+  let m0 = NaN, m1 = NaN, c00 = 0, c01 = 0, c11 = 0, alarm = false, learned = 0;
   for (let i = 0; i < x.h.length; i++) {
     const x0 = x.h[i], x1 = x.temp[i];
     if (!Number.isFinite(x0) || !Number.isFinite(x1)) {
@@ -61,7 +77,7 @@ export function detect(x: Series, s: Setting, out = new Uint8Array(x.h.length)):
         m0 = x0;
         m1 = x1;
       } else {
-        const w = -Math.expm1((x.t[i] - last) * rate);
+        const w = ws[i];
         m0 += w * d0;
         m1 += w * d1;
         c00 = (1 - w) * (c00 + w * d0 * d0);
@@ -70,7 +86,6 @@ export function detect(x: Series, s: Setting, out = new Uint8Array(x.h.length)):
       }
       learned++;
     }
-    last = x.t[i];
   }
   return out;
 }
@@ -149,7 +164,10 @@ export interface Tuned {
 /** The grid search, both ways round: per half, the setting with the best neighbourhood-averaged F1 on it. */
 export function tune(byMote: ReadonlyMap<number, readonly Reading[]>): Record<Half, Tuned> {
   const mids = midpoints(byMote);
-  const series = [...byMote].map(([m, rs]) => ({ x: seriesOf(rs), split: rs.filter((r) => r.t <= mids.get(m)!).length, out: new Uint8Array(rs.length) }));
+  const series = [...byMote].map(([m, rs]) => {
+    const x = seriesOf(rs);
+    return { x, split: rs.filter((r) => r.t <= mids.get(m)!).length, out: new Uint8Array(rs.length), ws: new Map<number, Float64Array>(GRID.halflife.map((h) => [h, weights(x, h)])) };
+  });
   const axes = Object.keys(GRID) as (keyof Setting)[];
   const f1: Record<Half, Map<string, number>> = { first: new Map(), second: new Map() };
   const order: number[][] = [];
@@ -165,8 +183,8 @@ export function tune(byMote: ReadonlyMap<number, readonly Reading[]>): Record<Ha
       if (s.off >= s.on) return;
       order.push(ix);
       const c = { first: [0, 0, 0], second: [0, 0, 0] };
-      for (const { x, split, out } of series) {
-        detect(x, s, out);
+      for (const { x, split, out, ws } of series) {
+        detect(x, s, out, ws.get(s.halflife));
         for (let j = 0; j < out.length; j++) {
           const k = c[j < split ? 'first' : 'second'];
           if (out[j]) k[x.label[j] ? 0 : 1]++;
