@@ -13,7 +13,8 @@
 // A loop that does keep its arrays fails this check (the last test).
 
 import { describe, expect, it } from 'vitest';
-import { np } from '../../src/index.js';
+import { lax, np } from '../../src/index.js';
+import type { LaxArray } from '../../src/operators/array.js';
 import { sharedHeapOrNull } from '../../src/cpu/wasm/memory.js';
 
 const MiB = 2 ** 20;
@@ -46,6 +47,20 @@ describe('plain loops on the CPU backend stay bounded', () => {
   });
   it('await np.linspace(0, i, 2**18).mul(2).sum().item()', async () => {
     bounded(await growth((i) => np.linspace(0, i, 2 ** 18).mul(2).sum().item()));
+  });
+  it("a loop chaining a scan's carry, each read while its ys (1 MiB, computed with it) is held", async () => {
+    // reading the carry keeps the held ys's value too (realize.ts siblings); the scan must not
+    // keep it after that, or each iteration's ys would stay with the chain of carries
+    const xs = np.array(new Float32Array(64 * 4096).fill(0.5)).reshape([64, 4096]);
+    let c: LaxArray = np.zeros([4096]);
+    bounded(
+      await growth(async () => {
+        const [next, ys] = lax.scan((s: LaxArray, x: LaxArray) => [s.mul(0.9).add(x), s.sub(x)], c, xs);
+        await next.data();
+        c = next;
+        return ys.shape;
+      }),
+    );
   });
   it('the check fails for a loop that keeps its arrays', async () => {
     const kept: unknown[] = [];
