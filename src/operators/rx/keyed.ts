@@ -258,7 +258,8 @@ export function keyedEngine(ctx: EngineContext, deadLetter?: DeadLetter): Engine
         entries = clock.release().map(released);
         if (clock.pending && batch.some((b) => b.idleMs !== undefined)) armIdle();
       } else {
-        entries = batch.flatMap((b) => b.entries);
+        // (read only below: one emission's entries as they are, the common batch of a chunk)
+        entries = batch.length === 1 ? batch[0].entries : batch.flatMap((b) => b.entries);
       }
       const clockState = () => ({ ...clock!.state(), emissions });
       const touched = offered + dropped > 0 || clock !== null;
