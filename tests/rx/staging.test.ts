@@ -17,7 +17,7 @@ const row = (...v: number[]) => Float32Array.from(v);
 
 describe('Staging', () => {
   it('copies rows in order into one segment, which a batch of them reads in place, padding zeroed', () => {
-    const st = new Staging('float32', 2, 8, 8);
+    const st = new Staging('float32', 2, 8);
     const given = row(1, 2);
     const a = st.copy(given);
     given[0] = 99; // the caller fills its array again: the stream's copy keeps the row
@@ -38,7 +38,7 @@ describe('Staging', () => {
   });
 
   it('refuses copies out of order, apart, or without room for the padding; a merged batch reads them instead', () => {
-    const st = new Staging('float32', 1, 4, 4);
+    const st = new Staging('float32', 1, 4);
     const [a, b, c] = [st.copy(row(1)), st.copy(row(2)), st.copy(row(3))];
     expect(st.inPlace([b, a], 2)).toBeNull();
     expect(st.inPlace([a, c], 2)).toBeNull();
@@ -50,7 +50,7 @@ describe('Staging', () => {
   });
 
   it('fills a segment again from its start once every row was read and no batch reads it', () => {
-    const st = new Staging('float32', 1, 4, 2);
+    const st = new Staging('float32', 1, 2);
     const [a, b] = [st.copy(row(1)), st.copy(row(2))];
     const run = st.inPlace([a, b], 2)!;
     // a batch still reads the segment: the next row goes to a new one
@@ -67,7 +67,7 @@ describe('Staging', () => {
   });
 
   it('keeps a segment no longer filled until the batch reading its last rows is done', () => {
-    const st = new Staging('float32', 16, 64, 2);
+    const st = new Staging('float32', 16, 2);
     const a = st.copy(new Float32Array(16).fill(1));
     const b = st.copy(new Float32Array(32).fill(2)); // does not fit after a: a new segment, a's retires
     const run = st.inPlace([a], 1)!;
@@ -80,7 +80,7 @@ describe('Staging', () => {
   });
 
   it('copies an emission larger than a segment, or of another type, into an array of its own', () => {
-    const st = new Staging('float32', 1, 4, 2);
+    const st = new Staging('float32', 1, 2);
     const big = st.copy(row(1, 2, 3));
     expect(inHeap(big)).toBe(false);
     expect([...big]).toEqual([1, 2, 3]);
@@ -91,7 +91,7 @@ describe('Staging', () => {
 
   it('gives its segments back when the stream stops, also with rows no batch read', () => {
     const before = heapLiveBytes();
-    const st = new Staging('float32', 64, 256, 16);
+    const st = new Staging('float32', 64, 16);
     for (let i = 0; i < 40; i++) st.copy(new Float32Array(64).fill(i));
     expect(heapLiveBytes()).toBeGreaterThan(before);
     st.stop();

@@ -5,7 +5,7 @@
 import { allocate, castScalar, storage, type DType, type TypedArray } from '../../graph/dtype.js';
 import { fmtShape, sizeOf } from '../../graph/shape.js';
 import { LaxArray } from '../array.js';
-import { castHost, jsToHost, type CopyPool } from './emission.js';
+import { castHost, jsToHost, type Copier } from './emission.js';
 
 export interface KeyedRecord<V = unknown> {
   /** Absent: the stream's records share one state (an unkeyed record stream). */
@@ -53,7 +53,7 @@ const validKey = (r: object): boolean => {
 };
 
 /** The value of a valid record as `size(xShape)` host elements; throws MalformedRecordError. */
-export function recordValue(r: unknown, xShape: readonly number[], dtype: DType, what: string, pool?: CopyPool): TypedArray {
+export function recordValue(r: unknown, xShape: readonly number[], dtype: DType, what: string, pool?: Copier): TypedArray {
   if (!isRecordLike(r)) throw new MalformedRecordError(r, 'expected an object { key?, value, t? }', what);
   const { key, value } = r as KeyedRecord;
   if (!validKey(r as object)) {
@@ -86,7 +86,7 @@ export function recordValue(r: unknown, xShape: readonly number[], dtype: DType,
  * `recordValue`, except that a scalar reading (xShape []) given as a number or null is that
  * number in `dtype` (NaN for null): no array per record, the common case of sensor streams.
  */
-export function recordInput(r: unknown, xShape: readonly number[], dtype: DType, what: string, pool?: CopyPool): TypedArray | number {
+export function recordInput(r: unknown, xShape: readonly number[], dtype: DType, what: string, pool?: Copier): TypedArray | number {
   if (xShape.length === 0 && isRecordLike(r)) {
     const { value } = r as KeyedRecord;
     if (validKey(r as object) && (typeof value === 'number' || value === null)) return castScalar(value === null ? NaN : value, dtype);

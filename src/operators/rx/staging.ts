@@ -43,9 +43,9 @@ export class Staging {
     private readonly dtype: DType,
     /** Elements per step. */
     private readonly stepSize: number,
-    stepBytes: number,
     maxBatch: number,
   ) {
+    const stepBytes = stepSize * storage[dtype].BYTES_PER_ELEMENT;
     this.cap = Math.max(1, Math.min(maxBatch, Math.floor(SEGMENT_BYTES / Math.max(stepBytes, 1))));
   }
 
@@ -99,8 +99,7 @@ export class Staging {
   }
 
   /** A batch has read copy `c` (merged into its own input, or in place). */
-  read(c: TypedArray | number): void {
-    if (typeof c === 'number') return;
+  read(c: TypedArray): void {
     const a = this.at.get(c);
     if (!a) return this.pool.give(c);
     this.at.delete(c);

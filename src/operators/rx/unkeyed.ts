@@ -2,7 +2,7 @@
 // their concatenated steps (padded to a bucket length, padding masked), a program traced and
 // scheduled once per bucket (scheduler/program.ts) and run on the carry and the steps.
 
-import { allocate, storage, type DType, type TypedArray } from '../../graph/dtype.js';
+import { allocate, type DType, type TypedArray } from '../../graph/dtype.js';
 import type { Node } from '../../graph/node.js';
 import { unflatten } from '../../graph/pytree.js';
 import { sizeOf } from '../../graph/shape.js';
@@ -72,8 +72,7 @@ export function unkeyedEngine(ctx: EngineContext): Engine<unknown, Emission, unk
       };
       return traceProgram(body, avals).program;
     });
-  const xSize = sizeOf(xShape);
-  const staging = new Staging(dtype, xSize, xSize * storage[dtype].BYTES_PER_ELEMENT, ctx.maxBatch);
+  const staging = new Staging(dtype, sizeOf(xShape), ctx.maxBatch);
   return {
     admit(input) {
       const e = readEmission(input, xShape, dtype, name, staging);
